@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Reads lt's JSON summaries (schema lt-summary/1) and mesim's /metrics for the suites and demo.
+
+  summary_tool.py a4 SUMMARY [--limit PCT] [--noise-ms MS]   A4 verdict: outage p99 vs before p99
+  summary_tool.py depths SUMMARY                             A3: p99 per depth (scenario)
+  summary_tool.py shares SUMMARY                             requests per shard and symbol (series)
+  summary_tool.py mesim-shares URL [URL...]                  orders per shard / symbol from mesim
+"""
+import argparse
+import json
+import re
+import sys
+import urllib.request
+
+LOAD_EXCLUDE = {"seed", "control"}  # request kinds that are not load (seeding, admin calls)
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def trend(summary, name, stat="p(99)"):
+    m = summary.get("metrics", {}).get(name)
+    if not m:
+        return None
+    return m.get("values", {}).get(stat)
+
+
+def cmd_a4(a):
+    try:
+        s = load(a.summary)
+    except (OSError, ValueError) as e:
+        print("A4: no summary (%s)" % e)
+        return 2
+    status = 0
+    for metric in ("http_req_duration", "match_latency_ms"):
+        before = trend(s, metric + "{phase:before}")
+        outage = trend(s, metric + "{phase:outage}")
+        if before is None or outage is None:
+            print("A4 %s: phase sub-metrics missing (before=%s outage=%s)" % (metric, before, outage))
+            status = 2
+            continue
+        limit = before * (1 + a.limit / 100.0)
+        ratio = outage / before if before > 0 else float("inf")
+        ok = outage <= limit or (outage - before) < a.noise_ms
+        print("A4 %s: p99 before %.3f ms, during the outage %.3f ms, ratio %.3f (limit %.2f%s) -> %s"
+              % (metric, before, outage, ratio, 1 + a.limit / 100.0,
+                 ", or an increase under %g ms" % a.noise_ms if a.noise_ms else "",
+                 "PASS" if ok else "FAIL"))
+        if not ok and status == 0:
+            status = 1
+    return status
+
+
+def cmd_depths(a):
+    s = load(a.summary)
+    print("A3 latency per depth (ms):")
+    for name in ("shallow", "medium", "deep"):
+        vals = s.get("metrics", {}).get("http_req_duration{scenario:%s}" % name, {}).get("values", {})
+        if not vals:
+            print("  %-8s (no sub-metric)" % name)
+            continue
+        print("  %-8s count %6s  med %8.3f  p(95) %8.3f  p(99) %8.3f  max %8.3f" % (
+            name, vals.get("count", "-"), vals.get("med", 0), vals.get("p(95)", 0),
+            vals.get("p(99)", 0), vals.get("max", 0)))
+    return 0
+
+
+def request_counts(s):
+    by_shard, by_symbol = {}, {}
+    for row in s.get("series", []):
+        if row.get("metric") != "http_reqs":
+            continue
+        tags = row.get("tags", {})
+        if tags.get("kind") in LOAD_EXCLUDE or "symbol" not in tags:
+            continue
+        n = row.get("values", {}).get("count", 0)
+        by_shard[tags.get("shard", "?")] = by_shard.get(tags.get("shard", "?"), 0) + n
+        by_symbol[tags["symbol"]] = by_symbol.get(tags["symbol"], 0) + n
+    return by_shard, by_symbol
+
+
+def print_shares(title, by_shard, by_symbol):
+    total = sum(by_shard.values()) or sum(by_symbol.values())
+    print(title)
+    if not total:
+        print("  (no requests)")
+        return
+    for k in sorted(by_shard):
+        print("  shard %-14s %7d  %5.1f%%" % (k, by_shard[k], 100.0 * by_shard[k] / total))
+    for k in sorted(by_symbol):
+        print("  %-20s %7d  %5.1f%%" % (k, by_symbol[k], 100.0 * by_symbol[k] / total))
+
+
+def cmd_shares(a):
+    s = load(a.summary)
+    by_shard, by_symbol = request_counts(s)
+    print_shares("Requests per shard and symbol (lt summary series, %s):" % a.summary, by_shard, by_symbol)
+    return 0
+
+
+SAMPLE = re.compile(r'^(\w+)\{([^}]*)\}\s+(\S+)')
+
+
+def scrape(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        text = r.read().decode()
+    for line in text.splitlines():
+        m = SAMPLE.match(line)
+        if m:
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2)))
+            yield m.group(1), labels, float(m.group(3))
+
+
+def cmd_mesim_shares(a):
+    by_shard, by_symbol = {}, {}
+    for url in a.urls:
+        for name, labels, v in scrape(url):
+            if name == "me_orders_total" and labels.get("side") == a.side:
+                by_shard[labels["shard"]] = by_shard.get(labels["shard"], 0) + int(v)
+                by_symbol[labels["symbol"]] = by_symbol.get(labels["symbol"], 0) + int(v)
+    print_shares("%s orders per shard and symbol (mesim me_orders_total{side=\"%s\"}):" % (a.side, a.side),
+                 by_shard, by_symbol)
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    x = sub.add_parser("a4")
+    x.add_argument("summary")
+    x.add_argument("--limit", type=float, default=10.0)
+    x.add_argument("--noise-ms", type=float, default=0.0)
+    x = sub.add_parser("depths")
+    x.add_argument("summary")
+    x = sub.add_parser("shares")
+    x.add_argument("summary")
+    x = sub.add_parser("mesim-shares")
+    x.add_argument("urls", nargs="+")
+    x.add_argument("--side", default="BUY")
+    a = p.parse_args()
+    return {"a4": cmd_a4, "depths": cmd_depths, "shares": cmd_shares,
+            "mesim-shares": cmd_mesim_shares}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,199 @@
+/* args.c — command-line parsing and help. */
+#include "cli/args.h"
+#include "plan/duration.h"
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void args_print_help(void) {
+    fputs(
+        "lt — a Lua-scriptable HTTP load tester (k6's vocabulary, wrk's engine)\n"
+        "\n"
+        "Usage:\n"
+        "  lt -s SCRIPT [flags]        run a test (same as: lt run SCRIPT [flags])\n"
+        "  lt inspect SCRIPT [flags]   print the resolved options as JSON; sends no traffic\n"
+        "  lt version                  print the version\n"
+        "\n"
+        "Flags:\n"
+        "  -e, --env KEY=VALUE         set lt.env.KEY for the script (repeatable)\n"
+        "  -o, --out SPEC              also write results: json=FILE[.gz], prometheus-rw[=URL]\n"
+        "      --summary-export FILE   write the JSON summary to FILE ('-' for stdout)\n"
+        "      --threads N             worker threads (default: number of cores)\n"
+        "  -u, --vus N                 run N VUs (with --duration or --iterations) instead of the scenarios\n"
+        "  -d, --duration D            run for D (\"30s\", \"5m\") instead of the scenarios\n"
+        "  -i, --iterations N          run N iterations shared by the VUs instead of the scenarios\n"
+        "      --time-scale F          multiply every duration, start time and stage by F (rates stay)\n"
+        "      --seed N                seed the per-VU random streams (lt.random) for a reproducible run\n"
+        "      --tag KEY=VALUE         add a label to everything outputs write (repeatable)\n"
+        "      --ca FILE               trust the certificates in FILE (PEM) for https://\n"
+        "      --insecure-skip-tls-verify  do not verify TLS certificates\n"
+        "      --no-thresholds         do not evaluate thresholds (exit 0 unless something broke)\n"
+        "  -q, --quiet                 no progress output\n"
+        "      --no-color              no colours in the summary\n"
+        "  -h, --help                  this help\n"
+        "\n"
+        "Exit codes: 0 passed, 2 bad command line, 99 thresholds failed, 104 invalid options,\n"
+        "            105 interrupted (Ctrl-C, SIGTERM), 107 script error, 108 lt.abort() called.\n"
+        "\n"
+        "Examples:\n"
+        "  lt -s lua/b4_hot_symbol.lua -e GATEWAY_URL=http://127.0.0.1:8080\n"
+        "  lt run lua/a2_normal_load.lua --time-scale 0.1 --summary-export a2.json\n"
+        "  lt -s script.lua --vus 50 --duration 10s --out json=results.ndjson.gz\n"
+        "  lt inspect lua/b3_ramp.lua\n",
+        stdout);
+}
+
+static int split_kv(const char *s, const char **k, const char **v, char *buf, size_t len, const char *flag,
+                    char *err, size_t errlen) {
+    const char *eq = strchr(s, '=');
+    if (!eq || eq == s) {
+        snprintf(err, errlen, "%s takes KEY=VALUE, got '%s'", flag, s);
+        return -1;
+    }
+    snprintf(buf, len, "%.*s", (int)(eq - s), s);
+    *k = buf;
+    *v = eq + 1;
+    return 0;
+}
+
+static int parse_long(const char *s, long min, long *out, const char *flag, char *err, size_t errlen) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min) {
+        snprintf(err, errlen, "%s takes a whole number >= %ld, got '%s'", flag, min, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int args_parse(int argc, char **argv, cli_args *a, char *err, size_t errlen) {
+    memset(a, 0, sizeof *a);
+    a->cmd = CMD_RUN;
+    a->time_scale = 1;
+    int i = 1;
+    if (argc < 2) {
+        snprintf(err, errlen, "no script given (try: lt -s SCRIPT, or lt --help)");
+        return -1;
+    }
+    if (strcmp(argv[1], "run") == 0) i = 2;
+    else if (strcmp(argv[1], "inspect") == 0) a->cmd = CMD_INSPECT, i = 2;
+    else if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+        a->cmd = CMD_VERSION;
+        return 0;
+    } else if (strcmp(argv[1], "help") == 0) {
+        a->cmd = CMD_HELP;
+        return 0;
+    }
+    for (; i < argc; i++) {
+        const char *f = argv[i];
+        const char *val = NULL;
+        char flagbuf[64];
+        /* --flag=value */
+        if (f[0] == '-' && f[1] == '-' && strchr(f, '=')) {
+            const char *eq = strchr(f, '=');
+            snprintf(flagbuf, sizeof flagbuf, "%.*s", (int)(eq - f), f);
+            val = eq + 1;
+            f = flagbuf;
+        }
+#define IS(x) (strcmp(f, x) == 0)
+#define NEED()                                                                                     \
+    do {                                                                                           \
+        if (!val) {                                                                                \
+            if (i + 1 >= argc) {                                                                   \
+                snprintf(err, errlen, "%s needs a value", f);                                      \
+                return -1;                                                                         \
+            }                                                                                      \
+            val = argv[++i];                                                                       \
+        }                                                                                          \
+    } while (0)
+        if (IS("-h") || IS("--help")) {
+            a->cmd = CMD_HELP;
+            return 0;
+        } else if (IS("-s") || IS("--script")) {
+            NEED();
+            a->script = val;
+        } else if (IS("-e") || IS("--env")) {
+            NEED();
+            if (a->nenv == MAX_LIST) return snprintf(err, errlen, "too many -e"), -1;
+            if (split_kv(val, &a->env_keys[a->nenv], &a->env_vals[a->nenv], a->keybuf[a->nenv], 256, "-e", err, errlen)) return -1;
+            a->nenv++;
+        } else if (IS("--tag")) {
+            NEED();
+            if (a->ntags == MAX_LIST) return snprintf(err, errlen, "too many --tag"), -1;
+            if (split_kv(val, &a->tag_keys[a->ntags], &a->tag_vals[a->ntags], a->keybuf[MAX_LIST + a->ntags], 256, "--tag", err, errlen)) return -1;
+            a->ntags++;
+        } else if (IS("-o") || IS("--out")) {
+            NEED();
+            if (a->nouts == MAX_LIST) return snprintf(err, errlen, "too many --out"), -1;
+            a->outs[a->nouts++] = val;
+        } else if (IS("--summary-export")) {
+            NEED();
+            a->summary_export = val;
+        } else if (IS("--ca")) {
+            NEED();
+            a->ca_file = val;
+        } else if (IS("--threads")) {
+            NEED();
+            long n;
+            if (parse_long(val, 1, &n, "--threads", err, errlen)) return -1;
+            if (n > 256) return snprintf(err, errlen, "--threads: at most 256"), -1;
+            a->threads = (int)n;
+        } else if (IS("-u") || IS("--vus")) {
+            NEED();
+            long n;
+            if (parse_long(val, 1, &n, "--vus", err, errlen)) return -1;
+            a->vus = (int)n;
+        } else if (IS("-d") || IS("--duration")) {
+            NEED();
+            double s;
+            char e[128];
+            if (duration_parse(val, &s, e, sizeof e) != 0) return snprintf(err, errlen, "--duration: %s", e), -1;
+            a->duration = val;
+        } else if (IS("-i") || IS("--iterations")) {
+            NEED();
+            if (parse_long(val, 1, &a->iterations, "--iterations", err, errlen)) return -1;
+        } else if (IS("--time-scale")) {
+            NEED();
+            char *end;
+            double t = strtod(val, &end);
+            if (end == val || *end || !isfinite(t) || t <= 0 || t > 1000)
+                return snprintf(err, errlen, "--time-scale takes a number > 0 (e.g. 0.1), got '%s'", val), -1;
+            a->time_scale = t;
+        } else if (IS("--seed")) {
+            NEED();
+            char *end;
+            errno = 0;
+            unsigned long long s = strtoull(val, &end, 10);
+            if (errno || end == val || *end) return snprintf(err, errlen, "--seed takes a whole number, got '%s'", val), -1;
+            a->seed = s;
+            a->seeded = true;
+        } else if (IS("--no-thresholds")) {
+            a->no_thresholds = true;
+        } else if (IS("-q") || IS("--quiet")) {
+            a->quiet = true;
+        } else if (IS("--no-color")) {
+            a->no_color = true;
+        } else if (IS("--insecure-skip-tls-verify")) {
+            a->insecure = true;
+        } else if (f[0] == '-' && f[1]) {
+            snprintf(err, errlen, "unknown flag '%s' (see lt --help)", f);
+            return -1;
+        } else if (!a->script) {
+            a->script = f;
+        } else {
+            snprintf(err, errlen, "unexpected argument '%s' (one script per run)", f);
+            return -1;
+        }
+#undef IS
+#undef NEED
+    }
+    if (!a->script) {
+        snprintf(err, errlen, "no script given (try: lt -s SCRIPT, or lt --help)");
+        return -1;
+    }
+    return 0;
+}

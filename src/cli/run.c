@@ -1,0 +1,547 @@
+/* run.c — the main thread of a run: load, plan, setup, workers, collection, verdict. */
+#include "cli/run.h"
+#include "exec/sched.h"
+#include "exec/worker.h"
+#include "metrics/evaluate.h"
+#include "output/output.h"
+#include "output/progress.h"
+#include "output/summary.h"
+#include "vu/luajson.h"
+#include "vu/runtime.h"
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static volatile sig_atomic_t g_signals;
+static int g_wake_fd = -1;
+
+static void on_signal(int sig) {
+    (void)sig;
+    g_signals++;
+    if (g_wake_fd >= 0) {
+        uint64_t one = 1;
+        ssize_t r = write(g_wake_fd, &one, sizeof one);
+        (void)r;
+    }
+}
+
+static void install_signals(void) {
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN); /* a peer closing a socket is an error to count, not a way to die */
+}
+
+static double wall_now(void) {
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+/* lt's own lua/lib: next to the binary's parent (bin/../lua/lib), or $LT_LUA_LIB. */
+static void find_lib_dir(char *out, size_t len) {
+    const char *env = getenv("LT_LUA_LIB");
+    if (env) {
+        snprintf(out, len, "%s", env);
+        return;
+    }
+    char exe[PATH_MAX - 64];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        snprintf(out, len, "lua/lib");
+        return;
+    }
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash) *slash = 0;
+    snprintf(out, len, "%s/../lua/lib", exe);
+}
+
+/* Process environment overlaid by -e (later wins). */
+static void build_env(run_shared *sh, const cli_args *a) {
+    int n = 0;
+    for (char **e = environ; *e; e++) n++;
+    sh->env_keys = calloc(n + a->nenv + 1, sizeof(char *));
+    sh->env_vals = calloc(n + a->nenv + 1, sizeof(char *));
+    for (char **e = environ; *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (!eq) continue;
+        sh->env_keys[sh->nenv] = strndup(*e, (size_t)(eq - *e));
+        sh->env_vals[sh->nenv] = strdup(eq + 1);
+        sh->nenv++;
+    }
+    for (int i = 0; i < a->nenv; i++) {
+        int k = 0;
+        while (k < sh->nenv && strcmp(sh->env_keys[k], a->env_keys[i]) != 0) k++;
+        if (k == sh->nenv) {
+            sh->env_keys[k] = strdup(a->env_keys[i]);
+            sh->nenv++;
+        } else {
+            free(sh->env_vals[k]);
+        }
+        sh->env_vals[k] = strdup(a->env_vals[i]);
+    }
+}
+
+static void free_env(run_shared *sh) {
+    for (int i = 0; i < sh->nenv; i++) {
+        free(sh->env_keys[i]);
+        free(sh->env_vals[i]);
+    }
+    free(sh->env_keys);
+    free(sh->env_vals);
+}
+
+/* Raises the descriptor soft limit to the hard limit; warns when maxVUs connections won't fit. */
+static void ensure_fd_limit(const plan *p) {
+    long need = 64;
+    for (int i = 0; i < p->nscenarios; i++) need += p->scenarios[i].max_vus > 0 ? p->scenarios[i].max_vus : 1;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if ((long)rl.rlim_cur < need)
+        fprintf(stderr, "lt: warning: the scenarios may need %ld file descriptors (one connection per VU) but the limit is %ld; raise it (ulimit -n) or requests will fail with 'too many open files'\n",
+                need, (long)rl.rlim_cur);
+}
+
+static int check_functions(runtime *ctl, const plan *p, char *err, size_t errlen) {
+    for (int i = 0; i < p->nscenarios; i++) {
+        const scenario_plan *s = &p->scenarios[i];
+        if (!runtime_has_function(ctl, s->exec)) {
+            snprintf(err, errlen, "scenarios.%s.exec: the script has no function '%s'", s->name, s->exec);
+            return -1;
+        }
+        if (s->setup_fn && !runtime_has_function(ctl, s->setup_fn)) {
+            snprintf(err, errlen, "scenarios.%s.setup: the script has no function '%s'", s->name, s->setup_fn);
+            return -1;
+        }
+    }
+    for (int i = 0; i < p->ntimeline; i++)
+        if (p->timeline[i].exec && !runtime_has_function(ctl, p->timeline[i].exec)) {
+            snprintf(err, errlen, "timeline[%d].exec: the script has no function '%s'", i + 1, p->timeline[i].exec);
+            return -1;
+        }
+    return 0;
+}
+
+/* ---------------- the run ---------------- */
+
+typedef struct {
+    const cli_args *args;
+    run_shared sh;
+    plan *plan;
+    runtime *ctl;
+    worker **workers;
+    int nworkers;
+    output **outputs;
+    int nouts;
+    progress *prog;
+    store *total, *interval;
+    int *participants;
+    bool *started;
+    bool stopping, hard;
+    int exit_code;
+    double t0, t_end, next_collect;
+    uint32_t run_tags_id;
+} run_ctx;
+
+static void stop_all(run_ctx *r, bool hard, int code) {
+    if (!r->stopping && code) r->exit_code = code;
+    if (r->stopping && (!hard || r->hard)) return;
+    r->stopping = true;
+    atomic_store(&r->sh.stopping, true);
+    if (hard) r->hard = true;
+    for (int i = 0; i < r->nworkers; i++) worker_stop(r->workers[i], hard);
+}
+
+static void collect(run_ctx *r, double now) {
+    store_clear(r->interval);
+    for (int i = 0; i < r->nworkers; i++) metrics_shard_collect(worker_shard(r->workers[i]), r->interval);
+    metrics_shard_flush(r->ctl->shard);
+    metrics_shard_collect(r->ctl->shard, r->interval);
+    store_add(r->interval, M_VUS, r->run_tags_id, atomic_load(&r->sh.vus_active));
+    store_add(r->interval, M_VUS_MAX, r->run_tags_id, atomic_load(&r->sh.vus_max));
+    store_merge(r->total, r->interval);
+    double wall = r->sh.wall_t0 + (now - r->t0);
+    for (int i = 0; i < r->nouts; i++)
+        if (r->outputs[i]->interval) r->outputs[i]->interval(r->outputs[i], wall, 1.0, r->interval, r->total);
+    if (r->prog) progress_update(r->prog, now - r->t0, r->interval, r->total);
+}
+
+/* abortOnFail thresholds, checked at each collection once their delayAbortEval has passed. */
+static void check_abort_thresholds(run_ctx *r, double now) {
+    const plan *p = r->plan;
+    if (p->no_thresholds || r->stopping) return;
+    bool any = false;
+    for (int i = 0; i < p->nthresholds; i++) any |= p->thresholds[i].abort_on_fail;
+    if (!any) return;
+    threshold_result res[p->nthresholds ? p->nthresholds : 1];
+    thresholds_evaluate(p, r->total, now - r->t0, res);
+    for (int i = 0; i < p->nthresholds; i++) {
+        const threshold_plan *t = &p->thresholds[i];
+        if (t->abort_on_fail && !res[i].ok && now - r->t0 >= t->delay_abort_eval) {
+            fprintf(stderr, "lt: threshold %s '%s' crossed (observed %g): aborting the run (abortOnFail)\n",
+                    t->metric_src, t->expr_src, res[i].observed);
+            stop_all(r, false, EXIT_THRESHOLDS);
+            return;
+        }
+    }
+}
+
+static bool all_finished(run_ctx *r) {
+    for (int i = 0; i < r->plan->nscenarios; i++) {
+        if (!r->started[i]) {
+            if (!r->stopping) return false;
+            continue;
+        }
+        if (atomic_load(&r->sh.scenarios[i].workers_done) < r->participants[i]) return false;
+    }
+    return true;
+}
+
+static void start_due_scenarios(run_ctx *r, double now, double *next_event) {
+    const plan *p = r->plan;
+    for (int i = 0; i < p->nscenarios; i++) {
+        if (r->started[i] || r->stopping) continue;
+        const scenario_plan *s = &p->scenarios[i];
+        double at = r->t0 + s->start_time;
+        if (now < at) {
+            if (at < *next_event) *next_event = at;
+            continue;
+        }
+        double t0 = at;
+        if (s->setup_fn) {
+            char err[1024];
+            if (runtime_call(r->ctl, s->setup_fn, true, p->setup_timeout, NULL, err, sizeof err) != 0) {
+                fprintf(stderr, "lt: scenario %s: setup %s\n", s->name, err);
+                stop_all(r, false, EXIT_SCRIPT);
+                return;
+            }
+            t0 = lt_now();
+        }
+        r->sh.scenarios[i].t0 = t0;
+        r->started[i] = true;
+        for (int w = 0; w < r->participants[i]; w++) worker_start_scenario(r->workers[w], i);
+    }
+}
+
+static int timeline_run(run_ctx *r, int next, double now, double *next_event) {
+    const plan *p = r->plan;
+    while (next < p->ntimeline && !r->stopping) {
+        const timeline_entry *e = &p->timeline[next];
+        double at = r->t0 + e->at;
+        if (now < at) {
+            if (at < *next_event) *next_event = at;
+            break;
+        }
+        if (e->exec) {
+            char err[1024];
+            if (runtime_call(r->ctl, e->exec, true, p->setup_timeout, NULL, err, sizeof err) != 0)
+                fprintf(stderr, "lt: timeline at %.1fs: %s (the run goes on)\n", e->at, err);
+        }
+        next++;
+    }
+    return next;
+}
+
+static void wait_for(double until) {
+    double ms = (until - lt_now()) * 1000;
+    if (ms < 0) ms = 0;
+    if (ms > 1000) ms = 1000;
+    struct pollfd pfd = {.fd = g_wake_fd, .events = POLLIN};
+    if (poll(&pfd, 1, (int)ceil(ms)) > 0) {
+        uint64_t v;
+        ssize_t n = read(g_wake_fd, &v, sizeof v);
+        (void)n;
+    }
+}
+
+static void main_loop(run_ctx *r) {
+    int next_tl = 0;
+    int seen_signals = 0;
+    for (;;) {
+        double now = lt_now();
+        if (g_signals != seen_signals) {
+            seen_signals = g_signals;
+            if (seen_signals == 1) fprintf(stderr, "\nlt: stopping: running iterations get their gracefulStop (Ctrl-C again to stop now)\n");
+            else fprintf(stderr, "\nlt: stopping now\n");
+            stop_all(r, seen_signals >= 2, EXIT_SIGNAL);
+        }
+        if (atomic_load(&r->sh.aborted) && !r->hard) {
+            fprintf(stderr, "lt: test aborted by the script: %s\n", r->sh.abort_reason);
+            if (!r->stopping || r->exit_code != EXIT_ABORTED) {
+                r->stopping = false;
+                stop_all(r, true, EXIT_ABORTED);
+                r->exit_code = EXIT_ABORTED;
+            }
+        }
+        double next_event = r->next_collect;
+        start_due_scenarios(r, now, &next_event);
+        next_tl = timeline_run(r, next_tl, lt_now(), &next_event);
+        now = lt_now();
+        if (now >= r->next_collect) {
+            collect(r, now);
+            check_abort_thresholds(r, now);
+            r->next_collect += 1.0;
+            if (r->next_collect < now) r->next_collect = now + 1.0;
+        }
+        if (all_finished(r)) break;
+        wait_for(next_event < r->next_collect ? next_event : r->next_collect);
+    }
+}
+
+/* ---------------- phases ---------------- */
+
+static int load_plan(run_ctx *r, char *err, size_t errlen) {
+    const cli_args *a = r->args;
+    lua_State *L = r->ctl->L;
+    lua_getglobal(L, "options");
+    cJSON *opts = NULL;
+    if (!lua_isnil(L, -1)) {
+        if (!lua_istable(L, -1)) {
+            snprintf(err, errlen, "options: must be a table");
+            return -1;
+        }
+        opts = luajson_to_cjson(L, -1, err, errlen);
+        if (!opts) return -1;
+    }
+    lua_pop(L, 1);
+    plan_overrides ov = {.vus = a->vus, .duration = a->duration, .iterations = a->iterations,
+                         .time_scale = a->time_scale, .no_thresholds = a->no_thresholds};
+    r->plan = plan_build(opts, &ov, err, errlen);
+    cJSON_Delete(opts);
+    if (!r->plan) return -1;
+    if (a->insecure) r->plan->insecure_skip_tls_verify = true;
+    if (thresholds_validate(r->plan, err, errlen) != 0) return -1;
+    return check_functions(r->ctl, r->plan, err, errlen);
+}
+
+static int start_outputs(run_ctx *r, char *err, size_t errlen) {
+    const cli_args *a = r->args;
+    r->outputs = calloc(a->nouts + 1, sizeof *r->outputs);
+    output_run info = {.script = a->script, .time_scale = r->plan->time_scale,
+                       .started_unix = wall_now(), .planned_duration = plan_total_duration(r->plan),
+                       .nstatic_tags = a->ntags, .static_keys = a->tag_keys, .static_vals = a->tag_vals};
+    for (int i = 0; i < a->nouts; i++) {
+        char e[512];
+        output *o = output_create(a->outs[i], e, sizeof e);
+        if (!o) {
+            snprintf(err, errlen, "--out %s: %s", a->outs[i], e);
+            return -1;
+        }
+        r->outputs[r->nouts++] = o;
+        if (o->start && o->start(o, &info, e, sizeof e) != 0) {
+            snprintf(err, errlen, "--out %s: %s", a->outs[i], e);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int start_workers(run_ctx *r, char *err, size_t errlen, bool *script_error) {
+    int n = r->args->threads > 0 ? r->args->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1) n = 1;
+    r->workers = calloc(n, sizeof *r->workers);
+    r->participants = calloc(r->plan->nscenarios, sizeof *r->participants);
+    for (int i = 0; i < r->plan->nscenarios; i++) r->participants[i] = sched_participants(&r->plan->scenarios[i], n);
+    for (int i = 0; i < n; i++) {
+        r->workers[i] = worker_new(&r->sh, i, n, g_wake_fd, err, errlen, script_error);
+        if (!r->workers[i]) return -1;
+        r->nworkers++;
+    }
+    return 0;
+}
+
+static void finish_workers(run_ctx *r) {
+    if (!r->stopping) {
+        /* every scenario finished on its own */
+    } else {
+        for (int i = 0; i < r->nworkers; i++) worker_stop(r->workers[i], r->hard);
+    }
+    for (int i = 0; i < r->nworkers; i++) worker_exit(r->workers[i]);
+    for (int i = 0; i < r->nworkers; i++) worker_join(r->workers[i]);
+}
+
+static int verdict(run_ctx *r, threshold_result *res) {
+    const plan *p = r->plan;
+    double dur = r->t_end - r->t0;
+    int failed = thresholds_evaluate(p, r->total, dur, res);
+    if (p->no_thresholds) {
+        for (int i = 0; i < p->nthresholds; i++) res[i].ok = true;
+        failed = 0;
+    }
+    if (r->exit_code) return r->exit_code;
+    return failed ? EXIT_THRESHOLDS : EXIT_OK;
+}
+
+static void write_summary(run_ctx *r, threshold_result *res) {
+    const plan *p = r->plan;
+    long iters[p->nscenarios], dropped[p->nscenarios];
+    for (int i = 0; i < p->nscenarios; i++) {
+        iters[i] = atomic_load(&r->sh.scenarios[i].iterations_done);
+        dropped[i] = atomic_load(&r->sh.scenarios[i].dropped);
+    }
+    summary_input in = {.script = r->args->script, .plan = p, .total = r->total,
+                        .duration_s = r->t_end - r->t0, .started_unix = r->sh.wall_t0,
+                        .partial = r->hard, .exit_code = r->exit_code, .thresholds = res,
+                        .scenario_iterations = iters, .scenario_dropped = dropped,
+                        .abort_reason = r->sh.abort_reason};
+    if (!r->args->quiet || !r->args->summary_export || strcmp(r->args->summary_export, "-") != 0)
+        summary_print_text(stderr, &in, !r->args->no_color && isatty(2));
+    if (r->args->summary_export) {
+        cJSON *j = summary_json(&in);
+        char *text = cJSON_Print(j);
+        char err[512];
+        if (write_file_atomic(r->args->summary_export, text, err, sizeof err) != 0) fprintf(stderr, "lt: %s\n", err);
+        free(text);
+        cJSON_Delete(j);
+    }
+}
+
+static void cleanup(run_ctx *r) {
+    for (int i = 0; i < r->nworkers; i++) worker_free(r->workers[i]);
+    free(r->workers);
+    for (int i = 0; i < r->nouts; i++)
+        if (r->outputs[i]->destroy) r->outputs[i]->destroy(r->outputs[i]);
+    free(r->outputs);
+    if (r->prog) progress_free(r->prog);
+    runtime_free(r->ctl);
+    store_free(r->total);
+    store_free(r->interval);
+    free(r->participants);
+    free(r->started);
+    free(r->sh.scenarios);
+    free((char *)r->sh.setup_json);
+    plan_free(r->plan);
+    free_env(&r->sh);
+}
+
+int run_command(const cli_args *a) {
+    run_ctx r = {.args = a};
+    char err[2048], lib[PATH_MAX];
+    bool script_error = false;
+    metrics_init();
+    if (access(a->script, R_OK) != 0) {
+        fprintf(stderr, "lt: cannot read script '%s': %s\n", a->script, strerror(errno));
+        return EXIT_SCRIPT;
+    }
+    find_lib_dir(lib, sizeof lib);
+    r.sh.script_path = a->script;
+    r.sh.lib_dir = lib;
+    r.sh.seed = a->seeded ? a->seed : ((uint64_t)wall_now() * 1000003ULL) ^ (uint64_t)getpid();
+    r.sh.seeded = a->seeded;
+    r.sh.ca_file = a->ca_file ? a->ca_file : getenv("LT_CA_FILE");
+    build_env(&r.sh, a);
+    r.total = store_new();
+    r.interval = store_new();
+    g_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    install_signals();
+
+    int code = EXIT_OK;
+    r.ctl = runtime_new(&r.sh, -1, err, sizeof err, &script_error);
+    if (!r.ctl) {
+        fprintf(stderr, "lt: %s%s\n", script_error ? "script error: " : "", err);
+        code = script_error ? EXIT_SCRIPT : EXIT_CONFIG;
+        goto out;
+    }
+    if (load_plan(&r, err, sizeof err) != 0) {
+        fprintf(stderr, "lt: invalid options: %s\n", err);
+        code = EXIT_CONFIG;
+        goto out;
+    }
+    if (a->cmd == CMD_INSPECT) {
+        char *s = cJSON_Print(r.plan->resolved);
+        printf("%s\n", s);
+        free(s);
+        goto out;
+    }
+    r.sh.plan = r.plan;
+    r.sh.scenarios = calloc(r.plan->nscenarios, sizeof *r.sh.scenarios);
+    r.started = calloc(r.plan->nscenarios, sizeof *r.started);
+    if (r.plan->insecure_skip_tls_verify) { /* the control runtime's TLS must follow the option too */
+        runtime_free(r.ctl);
+        r.ctl = runtime_new(&r.sh, -1, err, sizeof err, &script_error);
+        if (!r.ctl) {
+            fprintf(stderr, "lt: %s\n", err);
+            code = EXIT_SCRIPT;
+            goto out;
+        }
+    }
+    {
+        tag_builder b = {0};
+        runtime_run_tags(&r.sh, 0, &b);
+        r.run_tags_id = tagset_intern(r.ctl->tags, &b);
+    }
+    ensure_fd_limit(r.plan);
+    if (start_outputs(&r, err, sizeof err) != 0) {
+        fprintf(stderr, "lt: %s\n", err);
+        code = EXIT_CONFIG;
+        goto out;
+    }
+    r.sh.run_t0 = lt_now();
+    r.sh.wall_t0 = wall_now();
+    if (runtime_has_function(r.ctl, "setup")) {
+        char *json = NULL;
+        if (runtime_call(r.ctl, "setup", false, r.plan->setup_timeout, &json, err, sizeof err) != 0) {
+            fprintf(stderr, "lt: setup: %s\n", err);
+            code = g_signals ? EXIT_SIGNAL : EXIT_SCRIPT;
+            goto out;
+        }
+        r.sh.setup_json = json;
+        if (runtime_load_setup_data(r.ctl, err, sizeof err) != 0) {
+            fprintf(stderr, "lt: setup data: %s\n", err);
+            code = EXIT_SCRIPT;
+            goto out;
+        }
+    }
+    if (start_workers(&r, err, sizeof err, &script_error) != 0) {
+        fprintf(stderr, "lt: %s%s\n", script_error ? "script error: " : "", err);
+        code = script_error ? EXIT_SCRIPT : EXIT_CONFIG;
+        goto out;
+    }
+    if (!a->quiet) r.prog = progress_new(r.plan, &r.sh, isatty(2));
+    r.t0 = r.sh.run_t0 = lt_now();
+    r.sh.wall_t0 = wall_now();
+    r.next_collect = r.t0 + 1.0;
+    for (int i = 0; i < r.nworkers; i++)
+        if (worker_run(r.workers[i]) != 0) {
+            fprintf(stderr, "lt: cannot start worker thread %d\n", i);
+            stop_all(&r, true, EXIT_CONFIG);
+        }
+    main_loop(&r);
+    finish_workers(&r);
+    r.t_end = lt_now();
+    if (!r.hard && runtime_has_function(r.ctl, "teardown")) {
+        if (runtime_call(r.ctl, "teardown", true, r.plan->teardown_timeout, NULL, err, sizeof err) != 0)
+            fprintf(stderr, "lt: teardown: %s (the summary is still written)\n", err);
+    }
+    collect(&r, lt_now());
+    if (r.prog) progress_finish(r.prog);
+    threshold_result *res = calloc(r.plan->nthresholds + 1, sizeof *res);
+    code = r.exit_code = verdict(&r, res);
+    for (int i = 0; i < r.nouts; i++)
+        if (r.outputs[i]->stop) r.outputs[i]->stop(r.outputs[i], r.total);
+    write_summary(&r, res);
+    free(res);
+out:
+    cleanup(&r);
+    close(g_wake_fd);
+    g_wake_fd = -1;
+    return code;
+}

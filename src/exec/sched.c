@@ -1,0 +1,375 @@
+/* sched.c — the executors' scheduling on one worker thread. */
+#include "exec/sched.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { S_IDLE, S_RUNNING, S_ENDING, S_DONE };
+
+typedef struct {
+    sched *s;
+    int local; /* index among this worker's VUs of the scenario */
+    double unwanted_since; /* ramping-vus: when the ramp-down released it (0 = wanted) */
+} vu_slot;
+
+struct sched {
+    runtime *rt;
+    const scenario_plan *sp;
+    scenario_shared *ss;
+    int w, nw;
+    int state;
+    double t0, end, deadline; /* schedule end; hard deadline (end + gracefulStop) */
+    struct event *timer;      /* the schedule: next due iteration, or a ramping tick */
+    struct event *deadline_ev;
+    struct event *finish_ev;
+    vu **vus;
+    int nvus, cap, max_local;
+    vu **idle;
+    int nidle;
+    int busy;
+    long next_i;
+    arrival_cursor cursor;
+    long local_target;        /* closed model: VUs that should be running */
+    long per_vu_iterations;
+    uint32_t scenario_tags;
+    sched_finished_fn finished;
+    void *finished_arg;
+};
+
+static int share(long total, int w, int n) { return (int)(total / n + (w < total % n ? 1 : 0)); }
+
+int sched_participants(const scenario_plan *sp, int nthreads) {
+    long vus = sp->max_vus;
+    if (sp->kind == EX_PER_VU_ITERATIONS || sp->kind == EX_SHARED_ITERATIONS || sp->kind == EX_CONSTANT_VUS)
+        vus = sp->vus;
+    if (vus < 1) vus = 1;
+    return vus < nthreads ? (int)vus : nthreads;
+}
+
+/* ---------------- rate curves ---------------- */
+
+double arrival_due(const scenario_plan *sp, long i, arrival_cursor *c) {
+    if (sp->kind == EX_CONSTANT_ARRIVAL_RATE) {
+        double t = (double)i / sp->rate;
+        return t < sp->duration - 1e-9 ? t : -1;
+    }
+    double x = (double)i;
+    while (c->stage < sp->nstages) {
+        const stage *st = &sp->stages[c->stage];
+        double r0 = c->stage == 0 ? sp->start_rate : sp->stages[c->stage - 1].target;
+        double r1 = st->target, d = st->duration;
+        double count = (r0 + r1) / 2 * d;
+        double k = x - c->stage_c0; /* iterations into this stage */
+        if (k < count - 1e-9) {
+            double t;
+            double a = (r1 - r0) / (2 * d);
+            if (fabs(a) < 1e-12) t = k / r0;
+            else t = (-r0 + sqrt(r0 * r0 + 4 * a * k)) / (2 * a);
+            if (t < 0) t = 0;
+            return c->stage_t0 + t;
+        }
+        c->stage_c0 += count;
+        c->stage_t0 += d;
+        c->stage++;
+    }
+    return -1;
+}
+
+double ramping_vus_target(const scenario_plan *sp, double t) {
+    double from = sp->start_vus, t0 = 0;
+    for (int i = 0; i < sp->nstages; i++) {
+        const stage *st = &sp->stages[i];
+        if (t < t0 + st->duration) {
+            double f = st->duration > 0 ? (t - t0) / st->duration : 1;
+            return from + (st->target - from) * f;
+        }
+        from = st->target;
+        t0 += st->duration;
+    }
+    return from;
+}
+
+/* ---------------- VUs ---------------- */
+
+static void iteration_done(vu *v, bool ok, void *arg);
+
+static vu *add_vu(sched *s) {
+    if (s->nvus == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 16;
+        s->vus = realloc(s->vus, s->cap * sizeof *s->vus);
+        s->idle = realloc(s->idle, s->cap * sizeof *s->idle);
+    }
+    vu *v = vu_new(s->rt, s->sp);
+    vu_slot *slot = calloc(1, sizeof *slot);
+    slot->s = s;
+    slot->local = s->nvus;
+    v->owner = slot;
+    s->vus[s->nvus++] = v;
+    atomic_fetch_add(&s->ss->alloc_vus, 1);
+    return v;
+}
+
+static void start_on(sched *s, vu *v, double due, bool corrected) {
+    s->busy++;
+    v->scenario_iteration = atomic_fetch_add(&s->ss->iterations_started, 1);
+    atomic_fetch_add(&s->ss->active_vus, 1);
+    vu_start_iteration(v, s->sp->exec, due, corrected, iteration_done, s);
+}
+
+/* Runs from the event loop, never inside a VU's call chain (which may still touch the VU). */
+static void finish_cb(evutil_socket_t fd, short what, void *arg) {
+    sched *s = arg;
+    /* Free the VUs now: their connections close and their memory returns before later scenarios. */
+    for (int i = 0; i < s->nvus; i++) {
+        free(s->vus[i]->owner);
+        vu_free(s->vus[i]);
+    }
+    s->nvus = s->nidle = 0;
+    if (s->finished) s->finished(s, s->finished_arg);
+}
+
+static void check_finished(sched *s) {
+    if (s->state != S_ENDING || s->busy > 0) return;
+    s->state = S_DONE;
+    evtimer_del(s->timer);
+    evtimer_del(s->deadline_ev);
+    event_active(s->finish_ev, EV_TIMEOUT, 0);
+}
+
+static void arm(struct event *ev, double delay) {
+    if (delay < 0) delay = 0;
+    struct timeval tv = {(long)delay, (long)((delay - (long)delay) * 1e6)};
+    evtimer_add(ev, &tv);
+}
+
+static void enter_ending(sched *s) {
+    if (s->state >= S_ENDING) return;
+    s->state = S_ENDING;
+    evtimer_del(s->timer);
+    double now = lt_now();
+    if (s->deadline > now) arm(s->deadline_ev, s->deadline - now);
+    else arm(s->deadline_ev, 0);
+    check_finished(s);
+}
+
+/* ---------------- arrival rate ---------------- */
+
+static void record_dropped(sched *s) {
+    atomic_fetch_add(&s->ss->dropped, 1);
+    tag_builder b = {0};
+    runtime_run_tags(s->rt->shared, lt_now() - s->rt->shared->run_t0, &b);
+    tags_put(&b, "scenario", s->sp->name);
+    for (int i = 0; i < s->sp->tags.n; i++) tags_put(&b, s->sp->tags.keys[i], s->sp->tags.vals[i]);
+    rt_sample(s->rt, M_DROPPED_ITERATIONS, tagset_intern(s->rt->tags, &b), 1);
+}
+
+static void arrival_tick(evutil_socket_t fd, short what, void *arg) {
+    sched *s = arg;
+    if (s->state != S_RUNNING) return;
+    double rel = lt_now() - s->t0;
+    for (;;) {
+        double due = arrival_due(s->sp, s->next_i, &s->cursor);
+        if (due < 0) {
+            enter_ending(s);
+            return;
+        }
+        if (due > rel) {
+            arm(s->timer, due - rel);
+            return;
+        }
+        s->next_i += s->nw;
+        vu *v = NULL;
+        if (s->nidle > 0) v = s->idle[--s->nidle];
+        else if (s->nvus < s->max_local) v = add_vu(s);
+        if (v) start_on(s, v, s->t0 + due, true);
+        else record_dropped(s);
+    }
+}
+
+/* ---------------- closed model ---------------- */
+
+static bool wants_another(sched *s, vu *v) {
+    vu_slot *slot = v->owner;
+    if (s->state != S_RUNNING || atomic_load(&s->rt->shared->stopping)) return false;
+    if (lt_now() >= s->end) return false;
+    switch (s->sp->kind) {
+    case EX_CONSTANT_VUS: return true;
+    case EX_RAMPING_VUS: return slot->local < s->local_target;
+    case EX_PER_VU_ITERATIONS: return v->iteration < s->sp->iterations;
+    case EX_SHARED_ITERATIONS:
+        return atomic_fetch_add(&s->ss->iterations_claimed, 1) < s->sp->iterations;
+    default: return false;
+    }
+}
+
+static void closed_all_idle_check(sched *s) {
+    /* per-vu and shared iterations end when every VU is out of work */
+    if (s->state == S_RUNNING && s->busy == 0 &&
+        (s->sp->kind == EX_PER_VU_ITERATIONS || s->sp->kind == EX_SHARED_ITERATIONS))
+        enter_ending(s);
+}
+
+static void ramp_tick(evutil_socket_t fd, short what, void *arg);
+
+static void iteration_done(vu *v, bool ok, void *arg) {
+    sched *s = arg;
+    s->busy--;
+    atomic_fetch_sub(&s->ss->active_vus, 1);
+    atomic_fetch_add(&s->ss->iterations_done, 1);
+    bool closed = s->sp->kind != EX_CONSTANT_ARRIVAL_RATE && s->sp->kind != EX_RAMPING_ARRIVAL_RATE;
+    if (closed && wants_another(s, v)) {
+        start_on(s, v, 0, false);
+        return;
+    }
+    s->idle[s->nidle++] = v;
+    closed_all_idle_check(s);
+    check_finished(s);
+}
+
+static void start_closed_vus(sched *s, long want) {
+    /* activate VUs with local index < want that are idle */
+    for (long k = 0; k < want; k++) {
+        vu *v = k < s->nvus ? s->vus[k] : add_vu(s);
+        if (v->busy) continue;
+        for (int i = 0; i < s->nidle; i++)
+            if (s->idle[i] == v) {
+                s->idle[i] = s->idle[--s->nidle];
+                break;
+            }
+        if (!wants_another(s, v)) {
+            s->idle[s->nidle++] = v;
+            continue;
+        }
+        start_on(s, v, 0, false);
+    }
+}
+
+static void ramp_tick(evutil_socket_t fd, short what, void *arg) {
+    sched *s = arg;
+    if (s->state != S_RUNNING) return;
+    double now = lt_now();
+    if (now >= s->end) {
+        enter_ending(s);
+        return;
+    }
+    long total = (long)floor(ramping_vus_target(s->sp, now - s->t0) + 1e-9);
+    long local = total > s->w ? (total - s->w - 1) / s->nw + 1 : 0;
+    s->local_target = local;
+    start_closed_vus(s, local);
+    /* ramp-down: VUs above the target finish their iteration within gracefulRampDown */
+    for (int k = 0; k < s->nvus; k++) {
+        vu *v = s->vus[k];
+        vu_slot *slot = v->owner;
+        if (k < local) {
+            slot->unwanted_since = 0;
+        } else if (v->busy) {
+            if (slot->unwanted_since == 0) slot->unwanted_since = now;
+            else if (now - slot->unwanted_since >= s->sp->graceful_ramp_down) vu_interrupt(v);
+        }
+    }
+    arm(s->timer, 0.01);
+}
+
+/* ---------------- lifecycle ---------------- */
+
+static void deadline_cb(evutil_socket_t fd, short what, void *arg) {
+    sched *s = arg;
+    for (int i = 0; i < s->nvus; i++)
+        if (s->vus[i]->busy) vu_interrupt(s->vus[i]);
+    check_finished(s);
+}
+
+static void end_cb(evutil_socket_t fd, short what, void *arg) { enter_ending(arg); }
+
+sched *sched_new(runtime *rt, const scenario_plan *sp, int worker_index, int nworkers,
+                 sched_finished_fn finished, void *arg) {
+    sched *s = calloc(1, sizeof *s);
+    s->rt = rt;
+    s->sp = sp;
+    s->ss = &rt->shared->scenarios[sp->index];
+    s->w = worker_index;
+    s->nw = nworkers;
+    s->finished = finished;
+    s->finished_arg = arg;
+    bool arrival = sp->kind == EX_CONSTANT_ARRIVAL_RATE || sp->kind == EX_RAMPING_ARRIVAL_RATE;
+    s->timer = evtimer_new(rt->base, arrival ? arrival_tick : sp->kind == EX_RAMPING_VUS ? ramp_tick : end_cb, s);
+    s->deadline_ev = evtimer_new(rt->base, deadline_cb, s);
+    s->finish_ev = event_new(rt->base, -1, 0, finish_cb, s);
+    s->max_local = share(sp->max_vus, worker_index, nworkers);
+    return s;
+}
+
+void sched_free(sched *s) {
+    if (!s) return;
+    for (int i = 0; i < s->nvus; i++) {
+        free(s->vus[i]->owner);
+        s->vus[i]->done = NULL;
+        vu_free(s->vus[i]);
+    }
+    free(s->vus);
+    free(s->idle);
+    event_free(s->timer);
+    event_free(s->deadline_ev);
+    event_free(s->finish_ev);
+    free(s);
+}
+
+void sched_start(sched *s, double t0) {
+    const scenario_plan *sp = s->sp;
+    s->t0 = t0;
+    s->end = t0 + scenario_duration(sp);
+    s->deadline = s->end + sp->graceful_stop;
+    s->state = S_RUNNING;
+    double now = lt_now();
+    switch (sp->kind) {
+    case EX_CONSTANT_ARRIVAL_RATE:
+    case EX_RAMPING_ARRIVAL_RATE: {
+        int pre = share(sp->pre_allocated_vus, s->w, s->nw);
+        for (int i = 0; i < pre; i++) {
+            vu *v = add_vu(s);
+            s->idle[s->nidle++] = v;
+        }
+        s->next_i = s->w;
+        arm(s->timer, t0 - now);
+        break;
+    }
+    case EX_CONSTANT_VUS:
+    case EX_PER_VU_ITERATIONS:
+    case EX_SHARED_ITERATIONS: {
+        int n = share(sp->vus, s->w, s->nw);
+        s->local_target = n;
+        start_closed_vus(s, n);
+        arm(s->timer, s->end - now); /* end_cb */
+        closed_all_idle_check(s);
+        break;
+    }
+    case EX_RAMPING_VUS:
+        ramp_tick(-1, 0, s);
+        break;
+    }
+}
+
+void sched_stop(sched *s, bool hard) {
+    if (s->state == S_DONE) return;
+    if (s->state == S_IDLE) {
+        s->state = S_ENDING;
+        check_finished(s);
+        return;
+    }
+    double now = lt_now();
+    if (s->end > now) {
+        s->end = now;
+        if (s->deadline > now + s->sp->graceful_stop) s->deadline = now + s->sp->graceful_stop;
+    }
+    if (hard) s->deadline = now;
+    if (s->state == S_ENDING) {
+        arm(s->deadline_ev, s->deadline - now);
+        if (hard) deadline_cb(-1, 0, s);
+        return;
+    }
+    enter_ending(s);
+    if (hard && s->state != S_DONE) deadline_cb(-1, 0, s);
+}
+
+bool sched_finished(const sched *s) { return s->state == S_DONE; }

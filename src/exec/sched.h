@@ -1,0 +1,44 @@
+/* sched.h — k6's executors on one worker thread.
+ *
+ * Promises:
+ * - One scheduler per scenario per worker, driven by one timer (not one per iteration).
+ * - Arrival-rate executors: iteration i (global, from 0) is due at the time where the integral of
+ *   the rate curve reaches i, computed from the scenario's start, never from the previous start,
+ *   so lateness never accumulates. Worker w of n takes the iterations with i % n == w: none is lost
+ *   or doubled. A due iteration with no idle VU grows the pool up to this worker's share of
+ *   maxVUs; past that it is counted in dropped_iterations.
+ * - Closed-model executors (constant-vus, ramping-vus, per-vu-iterations, shared-iterations):
+ *   VU j of the scenario runs on worker j % n; shared-iterations claims iterations from one
+ *   counter shared by all workers.
+ * - At the end of the schedule no iteration starts; running ones get gracefulStop (and, for
+ *   ramping-vus ramp-downs, gracefulRampDown) before they are interrupted.
+ */
+#ifndef LT_EXEC_SCHED_H
+#define LT_EXEC_SCHED_H
+#include "vu/runtime.h"
+
+typedef struct sched sched;
+typedef void (*sched_finished_fn)(sched *s, void *arg);
+
+/* Number of workers that take part in scenario sp when the run has nthreads workers. */
+int sched_participants(const scenario_plan *sp, int nthreads);
+/* Seconds from the scenario's start at which global iteration i is due, or a negative number
+ * when the schedule has no iteration i. `cursor` (zeroed before the first call) speeds up
+ * monotonic calls. */
+typedef struct {
+    int stage;
+    double stage_t0, stage_c0;
+} arrival_cursor;
+double arrival_due(const scenario_plan *sp, long i, arrival_cursor *cursor);
+/* VUs wanted by ramping-vus at `t` seconds into the scenario. */
+double ramping_vus_target(const scenario_plan *sp, double t);
+
+sched *sched_new(runtime *rt, const scenario_plan *sp, int worker_index, int nworkers,
+                 sched_finished_fn finished, void *arg);
+void sched_free(sched *s);
+/* Starts the schedule at monotonic time t0. */
+void sched_start(sched *s, double t0);
+/* Stops starting iterations; running ones get gracefulStop, or are interrupted now when hard. */
+void sched_stop(sched *s, bool hard);
+bool sched_finished(const sched *s);
+#endif

@@ -1,0 +1,285 @@
+/* ndjson.c — `--out json=FILE[.gz]`: lt's time series as newline-delimited JSON.
+ *
+ * One JSON object per line, in this order:
+ *   {"type":"run","format":"lt-ndjson/1","script":"...","started":<unix s>,"time_scale":1,
+ *    "planned_duration":<s>,"tags":{...--tag...}}
+ *   per interval, per metric and tag set that had samples in it:
+ *   {"type":"point","t":<unix s, end of interval>,"dt":<s>,"metric":"http_req_duration",
+ *    "metric_type":"trend","tags":{...},
+ *    trend:   "count","min","avg","p50","p90","p95","p99","max","sum"  (metric's unit: ms for time)
+ *    counter: "count" (number of adds),"value" (sum in the interval),"rate" (value/dt)
+ *    gauge:   "value" (last),"min","max"
+ *    rate:    "rate","passes","fails"}
+ *   {"type":"end","t":<unix s, end of the last interval>,"duration_s":<s since
+ * started>,"metrics":{"NAME":{"type":..., totals over every tag set since the start, the same
+ * fields as a point (counter "rate" = value/duration_s; trend adds "med")}}} Unlike k6's json
+ * output, lt writes no raw samples (one line per request would cost more than the load it
+ * measures): the points are exact per-interval aggregates, and trend points keep the percentiles of
+ * their interval. The file is streamed and flushed once per interval; stop() writes the end line,
+ * then flushes and fsyncs. "-" writes to standard output.
+ */
+#include "output/ndjson.h"
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+typedef struct {
+    char *path;
+    bool use_gz, use_stdout;
+    FILE *f;
+    gzFile gz;
+    int fd; /* for fsync with gzip: a second descriptor of the same open file */
+    int nstatic;
+    char **skeys, **svals;
+    double started, last_t;
+    bool write_failed;
+} nd;
+
+static double now_unix(void) {
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+static double round_to(double v, double unit) {
+    return round(v / unit) * unit;
+}
+
+static void nd_write(nd *n, cJSON *obj) {
+    char *s = cJSON_PrintUnformatted(obj);
+    if (!s) return;
+    size_t len = strlen(s);
+    bool ok;
+    if (n->use_gz)
+        ok = gzwrite(n->gz, s, (unsigned)len) == (int)len && gzwrite(n->gz, "\n", 1) == 1;
+    else
+        ok = fwrite(s, 1, len, n->f) == len && fputc('\n', n->f) != EOF;
+    if (!ok && !n->write_failed) {
+        n->write_failed = true;
+        fprintf(stderr, "lt: json: cannot write %s: %s\n", n->path, strerror(errno));
+    }
+    free(s);
+}
+
+static void nd_flush(nd *n) {
+    int rc = n->use_gz ? gzflush(n->gz, Z_SYNC_FLUSH) : fflush(n->f);
+    if (rc != 0 && !n->write_failed) {
+        n->write_failed = true;
+        fprintf(stderr, "lt: json: cannot write %s: %s\n", n->path, strerror(errno));
+    }
+}
+
+static cJSON *tags_json(const nd *n, uint32_t tags) {
+    cJSON *o = cJSON_CreateObject();
+    const tagset *t = tagset_get(tags);
+    for (int i = 0; t && i < t->n; i++) cJSON_AddStringToObject(o, t->keys[i], t->vals[i]);
+    for (int i = 0; i < n->nstatic; i++)
+        if (!cJSON_GetObjectItemCaseSensitive(o, n->skeys[i]))
+            cJSON_AddStringToObject(o, n->skeys[i], n->svals[i]);
+    return o;
+}
+
+/* The values of one aggregate; `dt` is the seconds it covers (for a counter's rate). */
+static void add_values(cJSON *o, const metric_def *d, const series *s, double dt, bool total) {
+    switch (d->type) {
+    case METRIC_COUNTER:
+        cJSON_AddNumberToObject(o, "count", (double)s->count);
+        cJSON_AddNumberToObject(o, "value", s->sum);
+        cJSON_AddNumberToObject(o, "rate", dt > 0 ? s->sum / dt : 0);
+        break;
+    case METRIC_GAUGE:
+        cJSON_AddNumberToObject(o, "value", s->sum);
+        cJSON_AddNumberToObject(o, "min", s->count ? s->min : s->sum);
+        cJSON_AddNumberToObject(o, "max", s->count ? s->max : s->sum);
+        break;
+    case METRIC_RATE:
+        cJSON_AddNumberToObject(o, "rate", s->count ? (double)s->nonzero / (double)s->count : 0);
+        cJSON_AddNumberToObject(o, "passes", (double)s->nonzero);
+        cJSON_AddNumberToObject(o, "fails", (double)(s->count - s->nonzero));
+        break;
+    case METRIC_TREND: {
+        const lt_hist *h = s->hist;
+        cJSON_AddNumberToObject(o, "count", h ? (double)hist_count(h) : 0);
+        if (!h || hist_count(h) == 0) break;
+        cJSON_AddNumberToObject(o, "min", hist_min(h));
+        cJSON_AddNumberToObject(o, "avg", hist_mean(h));
+        if (total)
+            cJSON_AddNumberToObject(o, "med", hist_percentile(h, 50));
+        else
+            cJSON_AddNumberToObject(o, "p50", hist_percentile(h, 50));
+        cJSON_AddNumberToObject(o, "p90", hist_percentile(h, 90));
+        cJSON_AddNumberToObject(o, "p95", hist_percentile(h, 95));
+        cJSON_AddNumberToObject(o, "p99", hist_percentile(h, 99));
+        cJSON_AddNumberToObject(o, "max", hist_max(h));
+        cJSON_AddNumberToObject(o, "sum", hist_sum(h));
+        break;
+    }
+    }
+}
+
+static int nd_start(output *o, const output_run *run, char *err, size_t errlen) {
+    nd *n = o->self;
+    if (n->use_stdout) {
+        n->f = stdout;
+    } else if (n->use_gz) {
+        n->fd = open(n->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        int fd2 = n->fd >= 0 ? dup(n->fd) : -1;
+        if (fd2 >= 0) n->gz = gzdopen(fd2, "wb");
+        if (!n->gz) {
+            snprintf(err, errlen, "json output: cannot open %s: %s", n->path, strerror(errno));
+            if (fd2 >= 0) close(fd2);
+            return -1;
+        }
+    } else {
+        n->f = fopen(n->path, "we");
+        if (!n->f) {
+            snprintf(err, errlen, "json output: cannot open %s: %s", n->path, strerror(errno));
+            return -1;
+        }
+    }
+    n->nstatic = run->nstatic_tags;
+    n->skeys = calloc((size_t)n->nstatic + 1, sizeof(char *));
+    n->svals = calloc((size_t)n->nstatic + 1, sizeof(char *));
+    for (int i = 0; i < n->nstatic; i++) {
+        n->skeys[i] = strdup(run->static_keys[i]);
+        n->svals[i] = strdup(run->static_vals[i]);
+    }
+    n->started = run->started_unix;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "type", "run");
+    cJSON_AddStringToObject(j, "format", "lt-ndjson/1");
+    cJSON_AddStringToObject(j, "script", run->script ? run->script : "");
+    cJSON_AddNumberToObject(j, "started", round_to(run->started_unix, 1e-3));
+    cJSON_AddNumberToObject(j, "time_scale", run->time_scale);
+    cJSON_AddNumberToObject(j, "planned_duration", run->planned_duration);
+    cJSON *tags = cJSON_AddObjectToObject(j, "tags");
+    for (int i = 0; i < n->nstatic; i++) cJSON_AddStringToObject(tags, n->skeys[i], n->svals[i]);
+    nd_write(n, j);
+    cJSON_Delete(j);
+    nd_flush(n);
+    return 0;
+}
+
+static void nd_interval(output *o, double t_unix, double dt, const store *interval,
+                        const store *total) {
+    nd *n = o->self;
+    size_t len = store_len(interval);
+    double t = round_to(t_unix, 1e-3);
+    n->last_t = t_unix;
+    for (size_t i = 0; i < len; i++) {
+        const series *s = store_at(interval, i);
+        const metric_def *d = metric_get(s->metric);
+        if (!d) continue;
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "type", "point");
+        cJSON_AddNumberToObject(j, "t", t);
+        cJSON_AddNumberToObject(j, "dt", round_to(dt, 1e-6));
+        cJSON_AddStringToObject(j, "metric", d->name);
+        cJSON_AddStringToObject(j, "metric_type", metric_type_name(d->type));
+        cJSON_AddItemToObject(j, "tags", tags_json(n, s->tags));
+        add_values(j, d, s, dt, false);
+        nd_write(n, j);
+        cJSON_Delete(j);
+    }
+    nd_flush(n);
+}
+
+static void nd_stop(output *o, const store *total) {
+    nd *n = o->self;
+    double t = n->last_t > 0 ? n->last_t : now_unix(); /* the end of the data */
+    double dur = n->started > 0 && t > n->started ? t - n->started : 0;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "type", "end");
+    cJSON_AddNumberToObject(j, "t", round_to(t, 1e-3));
+    cJSON_AddNumberToObject(j, "duration_s", round_to(dur, 1e-3));
+    cJSON *ms = cJSON_AddObjectToObject(j, "metrics");
+    int nm = metric_count();
+    for (int id = 0; id < nm; id++) {
+        const metric_def *d = metric_get(id);
+        series s;
+        if (!d || store_select(total, id, 0, NULL, NULL, &s) <= 0) {
+            if (d) series_release(&s);
+            continue;
+        }
+        cJSON *m = cJSON_AddObjectToObject(ms, d->name);
+        cJSON_AddStringToObject(m, "type", metric_type_name(d->type));
+        add_values(m, d, &s, dur, true);
+        series_release(&s);
+    }
+    nd_write(n, j);
+    cJSON_Delete(j);
+    nd_flush(n);
+    if (n->use_gz) {
+        if (n->gz && gzclose(n->gz) != Z_OK && !n->write_failed)
+            fprintf(stderr, "lt: json: cannot write %s\n", n->path);
+        n->gz = NULL;
+        if (n->fd >= 0) {
+            fsync(n->fd);
+            close(n->fd);
+            n->fd = -1;
+        }
+    } else if (n->f) {
+        fflush(n->f);
+        if (!n->use_stdout) {
+            fsync(fileno(n->f));
+            if (fclose(n->f) != 0 && !n->write_failed)
+                fprintf(stderr, "lt: json: cannot write %s: %s\n", n->path, strerror(errno));
+        }
+        n->f = NULL;
+    }
+}
+
+static void nd_destroy(output *o) {
+    if (!o) return;
+    nd *n = o->self;
+    if (n) {
+        if (n->gz) gzclose(n->gz);
+        if (n->fd >= 0) close(n->fd);
+        if (n->f && !n->use_stdout) fclose(n->f);
+        for (int i = 0; i < n->nstatic; i++) {
+            free(n->skeys[i]);
+            free(n->svals[i]);
+        }
+        free(n->skeys);
+        free(n->svals);
+        free(n->path);
+        free(n);
+    }
+    free(o);
+}
+
+output *ndjson_create(const char *arg, char *err, size_t errlen) {
+    if (!arg || !*arg) {
+        snprintf(err, errlen, "--out json needs a file: --out json=FILE (FILE.gz compresses)");
+        return NULL;
+    }
+    if (strchr(arg, ',')) {
+        /* k6 takes no options here either; refuse rather than create "x.json,raw". */
+        snprintf(err, errlen,
+                 "--out json=%s: options are not supported (lt writes per-interval aggregates, "
+                 "never raw samples)",
+                 arg);
+        return NULL;
+    }
+    output *o = calloc(1, sizeof *o);
+    nd *n = calloc(1, sizeof *n);
+    n->path = strdup(arg);
+    n->fd = -1;
+    n->use_stdout = strcmp(arg, "-") == 0;
+    size_t l = strlen(arg);
+    n->use_gz = !n->use_stdout && l > 3 && strcmp(arg + l - 3, ".gz") == 0;
+    o->name = "json";
+    o->self = n;
+    o->start = nd_start;
+    o->interval = nd_interval;
+    o->stop = nd_stop;
+    o->destroy = nd_destroy;
+    return o;
+}

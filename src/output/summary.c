@@ -1,0 +1,359 @@
+/* summary.c — end-of-test summary, text and JSON. */
+#include "output/summary.h"
+#include "version.h"
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---------------- values ---------------- */
+
+static void add_trend_values(cJSON *vals, const series *s, const plan *p) {
+    for (int i = 0; i < p->ntrend_stats; i++) {
+        threshold_expr e;
+        char buf[96], err[64];
+        snprintf(buf, sizeof buf, "%s<0", p->trend_stats[i]);
+        if (threshold_parse(buf, &e, err, sizeof err) != 0) continue;
+        bool valid;
+        double v = series_aggregate(s, METRIC_TREND, &e, 1, &valid);
+        cJSON_AddNumberToObject(vals, p->trend_stats[i], v);
+    }
+    cJSON_AddNumberToObject(vals, "count", s->hist ? (double)hist_count(s->hist) : 0);
+}
+
+static cJSON *values_json(const series *s, const metric_def *d, const plan *p, double dur) {
+    cJSON *v = cJSON_CreateObject();
+    switch (d->type) {
+    case METRIC_COUNTER:
+        cJSON_AddNumberToObject(v, "count", s->sum);
+        cJSON_AddNumberToObject(v, "rate", dur > 0 ? s->sum / dur : 0);
+        break;
+    case METRIC_GAUGE:
+        cJSON_AddNumberToObject(v, "value", s->count ? s->sum : 0);
+        cJSON_AddNumberToObject(v, "min", s->count ? s->min : 0);
+        cJSON_AddNumberToObject(v, "max", s->count ? s->max : 0);
+        break;
+    case METRIC_RATE:
+        cJSON_AddNumberToObject(v, "rate", s->count ? (double)s->nonzero / (double)s->count : 0);
+        cJSON_AddNumberToObject(v, "passes", (double)s->nonzero);
+        cJSON_AddNumberToObject(v, "fails", (double)(s->count - s->nonzero));
+        break;
+    case METRIC_TREND: add_trend_values(v, s, p); break;
+    }
+    return v;
+}
+
+static const char *contains(const metric_def *d) {
+    return d->is_time ? "time" : d->is_data ? "data" : "default";
+}
+
+static cJSON *metric_json(const series *s, const metric_def *d, const plan *p, double dur) {
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "type", metric_type_name(d->type));
+    cJSON_AddStringToObject(m, "contains", contains(d));
+    cJSON_AddItemToObject(m, "values", values_json(s, d, p, dur));
+    if (d->type == METRIC_TREND && s->hist) cJSON_AddItemToObject(m, "histogram", hist_to_json(s->hist));
+    return m;
+}
+
+static cJSON *tags_json(const tagset *t) {
+    cJSON *o = cJSON_CreateObject();
+    for (int i = 0; t && i < t->n; i++) cJSON_AddStringToObject(o, t->keys[i], t->vals[i]);
+    return o;
+}
+
+static bool metric_has_samples(const store *st, int id) {
+    for (size_t i = 0; i < store_len(st); i++)
+        if (store_at(st, i)->metric == id) return true;
+    return false;
+}
+
+/* ---------------- JSON ---------------- */
+
+static void add_thresholds(cJSON *root, cJSON *metrics, const summary_input *in) {
+    cJSON *list = cJSON_AddArrayToObject(root, "thresholds");
+    const plan *p = in->plan;
+    for (int i = 0; i < p->nthresholds; i++) {
+        const threshold_plan *t = &p->thresholds[i];
+        const threshold_result *r = &in->thresholds[i];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "metric", t->metric_src);
+        cJSON_AddStringToObject(e, "expr", t->expr_src);
+        cJSON_AddBoolToObject(e, "ok", r->ok);
+        cJSON_AddBoolToObject(e, "has_data", r->has_data);
+        cJSON_AddNumberToObject(e, "observed", r->observed);
+        cJSON_AddBoolToObject(e, "abortOnFail", t->abort_on_fail);
+        cJSON_AddItemToArray(list, e);
+        cJSON *m = cJSON_GetObjectItemCaseSensitive(metrics, t->metric_src);
+        if (!m) {
+            series s;
+            int id = metric_find(t->sel.name);
+            if (id < 0 || selector_merge(in->total, &t->sel, &s) < 0) continue;
+            m = metric_json(&s, metric_get(id), p, in->duration_s);
+            series_release(&s);
+            cJSON_AddItemToObject(metrics, t->metric_src, m);
+        }
+        cJSON *th = cJSON_GetObjectItemCaseSensitive(m, "thresholds");
+        if (!th) th = cJSON_AddObjectToObject(m, "thresholds");
+        cJSON *ok = cJSON_CreateObject();
+        cJSON_AddBoolToObject(ok, "ok", r->ok);
+        cJSON_AddItemToObject(th, t->expr_src, ok);
+    }
+}
+
+typedef struct {
+    const char *name;
+    uint64_t passes, fails;
+} check_row;
+
+static int collect_checks(const store *st, check_row *rows, int cap) {
+    int n = 0;
+    for (size_t i = 0; i < store_len(st); i++) {
+        const series *s = store_at(st, i);
+        if (s->metric != M_CHECKS) continue;
+        const char *name = tagset_value(tagset_get(s->tags), "check");
+        if (!name) continue;
+        int k = 0;
+        while (k < n && strcmp(rows[k].name, name) != 0) k++;
+        if (k == n) {
+            if (n == cap) continue;
+            rows[n++] = (check_row){name, 0, 0};
+        }
+        rows[k].passes += s->nonzero;
+        rows[k].fails += s->count - s->nonzero;
+    }
+    return n;
+}
+
+cJSON *summary_json(const summary_input *in) {
+    const plan *p = in->plan;
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "schema", "lt-summary/1");
+    cJSON_AddStringToObject(root, "lt_version", LT_VERSION);
+    cJSON_AddStringToObject(root, "script", in->script);
+    cJSON_AddNumberToObject(root, "time_scale", p->time_scale);
+    char ts[64];
+    time_t t0 = (time_t)in->started_unix;
+    struct tm tm;
+    gmtime_r(&t0, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    cJSON_AddStringToObject(root, "started_at", ts);
+    cJSON_AddNumberToObject(root, "duration_s", in->duration_s);
+    cJSON_AddBoolToObject(root, "partial", in->partial);
+    cJSON_AddNumberToObject(root, "exit_code", in->exit_code);
+    if (in->abort_reason && in->abort_reason[0]) cJSON_AddStringToObject(root, "abort_reason", in->abort_reason);
+    cJSON_AddItemToObject(root, "options", cJSON_Duplicate(p->resolved, 1));
+
+    cJSON *metrics = cJSON_AddObjectToObject(root, "metrics");
+    for (int id = 0; id < metric_count(); id++) {
+        const metric_def *d = metric_get(id);
+        if (!metric_has_samples(in->total, id)) continue;
+        series s;
+        store_select(in->total, id, 0, NULL, NULL, &s);
+        cJSON_AddItemToObject(metrics, d->name, metric_json(&s, d, p, in->duration_s));
+        series_release(&s);
+    }
+    add_thresholds(root, metrics, in);
+
+    cJSON *series_arr = cJSON_AddArrayToObject(root, "series");
+    for (size_t i = 0; i < store_len(in->total); i++) {
+        const series *s = store_at(in->total, i);
+        const metric_def *d = metric_get(s->metric);
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "metric", d->name);
+        cJSON_AddStringToObject(e, "type", metric_type_name(d->type));
+        cJSON_AddItemToObject(e, "tags", tags_json(tagset_get(s->tags)));
+        cJSON_AddItemToObject(e, "values", values_json(s, d, p, in->duration_s));
+        if (d->type == METRIC_TREND && s->hist) cJSON_AddItemToObject(e, "histogram", hist_to_json(s->hist));
+        cJSON_AddItemToArray(series_arr, e);
+    }
+
+    check_row rows[256];
+    int nrows = collect_checks(in->total, rows, 256);
+    cJSON *checks = cJSON_AddArrayToObject(root, "checks");
+    for (int i = 0; i < nrows; i++) {
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "name", rows[i].name);
+        cJSON_AddNumberToObject(c, "passes", (double)rows[i].passes);
+        cJSON_AddNumberToObject(c, "fails", (double)rows[i].fails);
+        cJSON_AddItemToArray(checks, c);
+    }
+
+    cJSON *sc = cJSON_AddObjectToObject(root, "scenarios");
+    for (int i = 0; i < p->nscenarios; i++) {
+        const scenario_plan *sp = &p->scenarios[i];
+        cJSON *e = cJSON_AddObjectToObject(sc, sp->name);
+        cJSON_AddStringToObject(e, "executor", executor_name(sp->kind));
+        cJSON_AddNumberToObject(e, "iterations", in->scenario_iterations ? (double)in->scenario_iterations[i] : 0);
+        cJSON_AddNumberToObject(e, "dropped_iterations", in->scenario_dropped ? (double)in->scenario_dropped[i] : 0);
+        if (sp->kind == EX_CONSTANT_ARRIVAL_RATE || sp->kind == EX_RAMPING_ARRIVAL_RATE) {
+            double d = scenario_duration(sp), planned = 0;
+            if (sp->kind == EX_CONSTANT_ARRIVAL_RATE) {
+                planned = sp->rate * d;
+            } else {
+                double prev = sp->start_rate;
+                for (int k = 0; k < sp->nstages; k++) {
+                    planned += (prev + sp->stages[k].target) / 2 * sp->stages[k].duration;
+                    prev = sp->stages[k].target;
+                }
+            }
+            cJSON_AddNumberToObject(e, "planned_iterations", floor(planned + 1e-9));
+            cJSON_AddNumberToObject(e, "target_rate", d > 0 ? planned / d : 0);
+            long done = in->scenario_iterations ? in->scenario_iterations[i] : 0;
+            cJSON_AddNumberToObject(e, "achieved_rate", d > 0 ? done / d : 0);
+        }
+    }
+    return root;
+}
+
+/* ---------------- text ---------------- */
+
+static const char *fmt_time(double ms, char *buf, size_t len) {
+    if (ms >= 60000) snprintf(buf, len, "%.2fm", ms / 60000);
+    else if (ms >= 1000) snprintf(buf, len, "%.2fs", ms / 1000);
+    else if (ms >= 1) snprintf(buf, len, "%.2fms", ms);
+    else snprintf(buf, len, "%.2fµs", ms * 1000);
+    return buf;
+}
+
+static const char *fmt_bytes(double b, char *buf, size_t len) {
+    if (b >= 1e9) snprintf(buf, len, "%.1f GB", b / 1e9);
+    else if (b >= 1e6) snprintf(buf, len, "%.1f MB", b / 1e6);
+    else if (b >= 1e3) snprintf(buf, len, "%.1f kB", b / 1e3);
+    else snprintf(buf, len, "%.0f B", b);
+    return buf;
+}
+
+static void print_metric_line(FILE *out, const char *label, const series *s, const metric_def *d,
+                              const summary_input *in) {
+    char buf[64], buf2[64];
+    fprintf(out, "    %s", label);
+    int dots = 36 - (int)strlen(label);
+    for (int i = 0; i < dots; i++) fputc('.', out);
+    fprintf(out, ": ");
+    double dur = in->duration_s;
+    switch (d->type) {
+    case METRIC_COUNTER:
+        if (d->is_data)
+            fprintf(out, "%-10s %s/s\n", fmt_bytes(s->sum, buf, sizeof buf), fmt_bytes(dur > 0 ? s->sum / dur : 0, buf2, sizeof buf2));
+        else
+            fprintf(out, "%-10.0f %.2f/s\n", s->sum, dur > 0 ? s->sum / dur : 0);
+        break;
+    case METRIC_GAUGE:
+        fprintf(out, "%-10g min=%g max=%g\n", s->count ? s->sum : 0, s->count ? s->min : 0, s->count ? s->max : 0);
+        break;
+    case METRIC_RATE:
+        fprintf(out, "%.2f%%  %llu out of %llu\n", s->count ? 100.0 * (double)s->nonzero / (double)s->count : 0,
+                (unsigned long long)s->nonzero, (unsigned long long)s->count);
+        break;
+    case METRIC_TREND:
+        for (int i = 0; i < in->plan->ntrend_stats; i++) {
+            threshold_expr e;
+            char q[96], err[64];
+            snprintf(q, sizeof q, "%s<0", in->plan->trend_stats[i]);
+            if (threshold_parse(q, &e, err, sizeof err) != 0) continue;
+            bool valid;
+            double v = series_aggregate(s, METRIC_TREND, &e, 1, &valid);
+            if (d->is_time && e.agg != AGG_COUNT) fprintf(out, "%s=%s ", in->plan->trend_stats[i], fmt_time(v, buf, sizeof buf));
+            else fprintf(out, "%s=%.4g ", in->plan->trend_stats[i], v);
+        }
+        fprintf(out, "count=%llu\n", s->hist ? (unsigned long long)hist_count(s->hist) : 0ULL);
+        break;
+    }
+}
+
+void summary_print_text(FILE *out, const summary_input *in, bool color) {
+    const plan *p = in->plan;
+    const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "", *reset = color ? "\033[0m" : "";
+    fprintf(out, "\n");
+    check_row rows[256];
+    int nrows = collect_checks(in->total, rows, 256);
+    for (int i = 0; i < nrows; i++) {
+        bool ok = rows[i].fails == 0;
+        fprintf(out, "    %s%s %s%s", ok ? green : red, ok ? "✓" : "✗", rows[i].name, reset);
+        if (!ok) fprintf(out, "  (%llu passed, %llu failed)", (unsigned long long)rows[i].passes, (unsigned long long)rows[i].fails);
+        fprintf(out, "\n");
+    }
+    if (nrows) fprintf(out, "\n");
+    for (int id = 0; id < metric_count(); id++) {
+        const metric_def *d = metric_get(id);
+        if (!metric_has_samples(in->total, id)) continue;
+        series s;
+        store_select(in->total, id, 0, NULL, NULL, &s);
+        bool failed = false, has = false;
+        for (int t = 0; t < p->nthresholds; t++)
+            if (strcmp(p->thresholds[t].metric_src, d->name) == 0) {
+                has = true;
+                failed |= !in->thresholds[t].ok;
+            }
+        char label[160];
+        snprintf(label, sizeof label, "%s%s", has ? (failed ? "✗ " : "✓ ") : "  ", d->name);
+        if (has) fprintf(out, "%s", failed ? red : green);
+        print_metric_line(out, label, &s, d, in);
+        if (has) fprintf(out, "%s", reset);
+        series_release(&s);
+        /* sub-metrics a threshold names */
+        for (int t = 0; t < p->nthresholds; t++) {
+            const threshold_plan *tp = &p->thresholds[t];
+            if (tp->sel.ntags == 0 || strcmp(tp->sel.name, d->name) != 0) continue;
+            bool dup = false;
+            for (int u = 0; u < t; u++) dup |= strcmp(p->thresholds[u].metric_src, tp->metric_src) == 0;
+            if (dup) continue;
+            series sub;
+            if (selector_merge(in->total, &tp->sel, &sub) < 0) continue;
+            bool sub_failed = false;
+            for (int u = 0; u < p->nthresholds; u++)
+                if (strcmp(p->thresholds[u].metric_src, tp->metric_src) == 0) sub_failed |= !in->thresholds[u].ok;
+            snprintf(label, sizeof label, "%s  %s", sub_failed ? "✗ " : "✓ ", tp->metric_src + strlen(tp->sel.name));
+            fprintf(out, "%s", sub_failed ? red : green);
+            print_metric_line(out, label, &sub, d, in);
+            fprintf(out, "%s", reset);
+            series_release(&sub);
+        }
+    }
+    if (p->nthresholds) {
+        fprintf(out, "\n    thresholds:\n");
+        for (int t = 0; t < p->nthresholds; t++) {
+            const threshold_result *r = &in->thresholds[t];
+            char b[32];
+            fprintf(out, "    %s%s %s: '%s' (%s=%.4g%s)%s\n", r->ok ? green : red, r->ok ? "✓" : "✗",
+                    p->thresholds[t].metric_src, p->thresholds[t].expr_src,
+                    threshold_agg_name(&p->thresholds[t].expr, b, sizeof b), r->observed,
+                    r->has_data ? "" : ", no samples", reset);
+        }
+    }
+    fprintf(out, "\n    %s in %.1fs%s\n\n", in->partial ? "run interrupted (partial results)" : "run finished", in->duration_s,
+            in->exit_code == 99 ? ": some thresholds failed" : "");
+}
+
+int write_file_atomic(const char *path, const char *text, char *err, size_t errlen) {
+    if (strcmp(path, "-") == 0) {
+        fputs(text, stdout);
+        fputc('\n', stdout);
+        fflush(stdout);
+        return 0;
+    }
+    size_t n = strlen(path) + 32;
+    char *tmp = malloc(n);
+    snprintf(tmp, n, "%s.tmp.%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    bool ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+    ok = fflush(f) == 0 && ok;
+    ok = fsync(fileno(f)) == 0 && ok;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
+    free(tmp);
+    return 0;
+}

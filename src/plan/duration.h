@@ -1,0 +1,12 @@
+/* duration.h — k6 duration strings: "1h2m3.5s", "500ms", "250us", "1.5m", "0", "-"? no: negatives
+ * are errors. Units: h m s ms us µs ns; a bare number in a string is seconds ("30" = 30 s, as Go's
+ * time.ParseDuration would reject; k6 accepts it as seconds in options). Never crashes on input. */
+#ifndef LT_PLAN_DURATION_H
+#define LT_PLAN_DURATION_H
+#include <stddef.h>
+
+/* Parses s into seconds. Returns 0, or -1 with a message in err. */
+int duration_parse(const char *s, double *seconds, char *err, size_t errlen);
+/* Formats seconds the way k6 prints durations ("1m30s", "500ms", "2h0m0s"). */
+const char *duration_format(double seconds, char *buf, size_t len);
+#endif

@@ -1,0 +1,627 @@
+/* plan.c — options JSON -> validated plan, with k6's defaults and k6's option names. */
+#include "plan/plan.h"
+#include "plan/duration.h"
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *err;
+    size_t errlen;
+    double scale;
+} ctx;
+
+static int fail(ctx *c, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, c->errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static const char *executor_names[] = {"constant-arrival-rate", "ramping-arrival-rate",
+                                       "constant-vus",          "ramping-vus",
+                                       "per-vu-iterations",     "shared-iterations"};
+
+const char *executor_name(executor_kind k) { return executor_names[k]; }
+
+/* Keys each executor accepts, besides the common ones. */
+static const char *common_keys[] = {"executor", "startTime", "gracefulStop", "exec", "env",
+                                    "tags",     "setup",     NULL};
+static const char *executor_keys[][8] = {
+    {"rate", "timeUnit", "duration", "preAllocatedVUs", "maxVUs", NULL},
+    {"startRate", "timeUnit", "stages", "preAllocatedVUs", "maxVUs", NULL},
+    {"vus", "duration", NULL},
+    {"startVUs", "stages", "gracefulRampDown", NULL},
+    {"vus", "iterations", "maxDuration", NULL},
+    {"vus", "iterations", "maxDuration", NULL},
+};
+
+static bool in_list(const char *k, const char *const *list) {
+    for (; *list; list++)
+        if (strcmp(*list, k) == 0) return true;
+    return false;
+}
+
+/* A duration option: a k6 string, or a number of milliseconds. Scaled unless raw. */
+static int get_duration(ctx *c, const cJSON *o, const char *key, const char *where, double def,
+                        bool scaled, double *out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v || cJSON_IsNull(v)) {
+        *out = def * (scaled ? c->scale : 1);
+        return 0;
+    }
+    double s;
+    if (cJSON_IsNumber(v)) {
+        if (!isfinite(v->valuedouble) || v->valuedouble < 0)
+            return fail(c, "%s.%s: must be a duration >= 0, got %g", where, key, v->valuedouble);
+        s = v->valuedouble / 1000.0;
+    } else if (cJSON_IsString(v)) {
+        char e[128];
+        if (duration_parse(v->valuestring, &s, e, sizeof e) != 0)
+            return fail(c, "%s.%s: %s", where, key, e);
+    } else {
+        return fail(c, "%s.%s: must be a duration such as \"30s\" or \"1m30s\"", where, key);
+    }
+    *out = s * (scaled ? c->scale : 1);
+    return 0;
+}
+
+static int get_number(ctx *c, const cJSON *o, const char *key, const char *where, double def,
+                      double min, double *out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v || cJSON_IsNull(v)) {
+        *out = def;
+        return 0;
+    }
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+        return fail(c, "%s.%s: must be a number", where, key);
+    if (v->valuedouble < min) return fail(c, "%s.%s: must be >= %g, got %g", where, key, min, v->valuedouble);
+    *out = v->valuedouble;
+    return 0;
+}
+
+static int get_int(ctx *c, const cJSON *o, const char *key, const char *where, long def, long min,
+                   long *out) {
+    double d;
+    if (get_number(c, o, key, where, (double)def, (double)min, &d)) return -1;
+    if (d != floor(d) || d > 1e12) return fail(c, "%s.%s: must be a whole number, got %g", where, key, d);
+    *out = (long)d;
+    return 0;
+}
+
+static int get_string(ctx *c, const cJSON *o, const char *key, const char *where, const char *def,
+                      char **out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v || cJSON_IsNull(v)) {
+        *out = def ? strdup(def) : NULL;
+        return 0;
+    }
+    if (!cJSON_IsString(v) || !v->valuestring[0])
+        return fail(c, "%s.%s: must be a non-empty string", where, key);
+    *out = strdup(v->valuestring);
+    return 0;
+}
+
+static int get_kv(ctx *c, const cJSON *o, const char *key, const char *where, kv_list *out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    memset(out, 0, sizeof *out);
+    if (!v || cJSON_IsNull(v)) return 0;
+    if (!cJSON_IsObject(v)) return fail(c, "%s.%s: must be a table of name = value", where, key);
+    int n = cJSON_GetArraySize(v);
+    out->keys = calloc(n + 1, sizeof(char *));
+    out->vals = calloc(n + 1, sizeof(char *));
+    const cJSON *it;
+    cJSON_ArrayForEach(it, v) {
+        char num[64];
+        const char *s;
+        if (cJSON_IsString(it)) s = it->valuestring;
+        else if (cJSON_IsNumber(it)) s = (snprintf(num, sizeof num, "%.15g", it->valuedouble), num);
+        else if (cJSON_IsBool(it)) s = cJSON_IsTrue(it) ? "true" : "false";
+        else return fail(c, "%s.%s.%s: must be a string or a number", where, key, it->string);
+        out->keys[out->n] = strdup(it->string);
+        out->vals[out->n] = strdup(s);
+        out->n++;
+    }
+    return 0;
+}
+
+static void kv_free(kv_list *kv) {
+    for (int i = 0; i < kv->n; i++) {
+        free(kv->keys[i]);
+        free(kv->vals[i]);
+    }
+    free(kv->keys);
+    free(kv->vals);
+}
+
+const char *kv_get(const kv_list *kv, const char *key) {
+    for (int i = 0; i < kv->n; i++)
+        if (strcmp(kv->keys[i], key) == 0) return kv->vals[i];
+    return NULL;
+}
+
+static int parse_stages(ctx *c, const cJSON *o, const char *where, bool per_time_unit,
+                        double time_unit, scenario_plan *s) {
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "stages");
+    if (!cJSON_IsArray(st) || cJSON_GetArraySize(st) == 0)
+        return fail(c, "%s.stages: must be a non-empty list of {duration=..., target=...}", where);
+    s->nstages = cJSON_GetArraySize(st);
+    s->stages = calloc(s->nstages, sizeof *s->stages);
+    int i = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, st) {
+        char w[256];
+        snprintf(w, sizeof w, "%s.stages[%d]", where, i + 1);
+        if (!cJSON_IsObject(it)) return fail(c, "%s: must be a table {duration=..., target=...}", w);
+        const cJSON *k;
+        cJSON_ArrayForEach(k, it) {
+            if (strcmp(k->string, "duration") && strcmp(k->string, "target"))
+                return fail(c, "%s: unknown key '%s' (expected duration, target)", w, k->string);
+        }
+        if (!cJSON_GetObjectItemCaseSensitive(it, "duration"))
+            return fail(c, "%s.duration: missing", w);
+        if (!cJSON_GetObjectItemCaseSensitive(it, "target")) return fail(c, "%s.target: missing", w);
+        if (get_duration(c, it, "duration", w, 0, true, &s->stages[i].duration)) return -1;
+        double t;
+        if (get_number(c, it, "target", w, 0, 0, &t)) return -1;
+        if (!per_time_unit && t != floor(t)) return fail(c, "%s.target: must be a whole number of VUs", w);
+        s->stages[i].target = per_time_unit ? t / time_unit : t;
+        i++;
+    }
+    return 0;
+}
+
+static int parse_executor_kind(ctx *c, const cJSON *o, const char *where, executor_kind *k) {
+    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(o, "executor");
+    if (!cJSON_IsString(ex)) return fail(c, "%s.executor: missing (one of constant-arrival-rate, ramping-arrival-rate, constant-vus, ramping-vus, per-vu-iterations, shared-iterations)", where);
+    for (int i = 0; i < 6; i++)
+        if (strcmp(ex->valuestring, executor_names[i]) == 0) {
+            *k = (executor_kind)i;
+            return 0;
+        }
+    return fail(c, "%s.executor: unknown executor '%s' (expected constant-arrival-rate, ramping-arrival-rate, constant-vus, ramping-vus, per-vu-iterations or shared-iterations)", where, ex->valuestring);
+}
+
+static int parse_scenario(ctx *c, const char *name, const cJSON *o, scenario_plan *s) {
+    char where[200];
+    snprintf(where, sizeof where, "scenarios.%s", name);
+    if (!cJSON_IsObject(o)) return fail(c, "%s: must be a table", where);
+    s->name = strdup(name);
+    if (parse_executor_kind(c, o, where, &s->kind)) return -1;
+    const cJSON *k;
+    cJSON_ArrayForEach(k, o) {
+        if (!in_list(k->string, common_keys) && !in_list(k->string, executor_keys[s->kind]))
+            return fail(c, "%s.%s: unknown option for executor %s", where, k->string, executor_names[s->kind]);
+    }
+    if (get_duration(c, o, "startTime", where, 0, true, &s->start_time) ||
+        get_duration(c, o, "gracefulStop", where, 30, true, &s->graceful_stop) ||
+        get_string(c, o, "exec", where, "default", &s->exec) ||
+        get_string(c, o, "setup", where, NULL, &s->setup_fn) || get_kv(c, o, "env", where, &s->env) ||
+        get_kv(c, o, "tags", where, &s->tags))
+        return -1;
+    long l;
+    double time_unit = 1;
+    switch (s->kind) {
+    case EX_CONSTANT_ARRIVAL_RATE:
+    case EX_RAMPING_ARRIVAL_RATE: {
+        if (get_duration(c, o, "timeUnit", where, 1, false, &time_unit)) return -1;
+        if (time_unit <= 0) return fail(c, "%s.timeUnit: must be > 0", where);
+        s->time_unit = time_unit;
+        if (!cJSON_GetObjectItemCaseSensitive(o, "preAllocatedVUs"))
+            return fail(c, "%s.preAllocatedVUs: missing (required by %s)", where, executor_names[s->kind]);
+        if (get_int(c, o, "preAllocatedVUs", where, 0, 0, &l)) return -1;
+        s->pre_allocated_vus = (int)l;
+        if (get_int(c, o, "maxVUs", where, s->pre_allocated_vus, 0, &l)) return -1;
+        s->max_vus = (int)l;
+        if (s->max_vus < s->pre_allocated_vus)
+            return fail(c, "%s.maxVUs: %d is less than preAllocatedVUs %d", where, s->max_vus, s->pre_allocated_vus);
+        if (s->max_vus == 0) return fail(c, "%s.maxVUs: must be > 0", where);
+        if (s->kind == EX_CONSTANT_ARRIVAL_RATE) {
+            if (!cJSON_GetObjectItemCaseSensitive(o, "rate")) return fail(c, "%s.rate: missing", where);
+            if (!cJSON_GetObjectItemCaseSensitive(o, "duration")) return fail(c, "%s.duration: missing", where);
+            double r;
+            if (get_number(c, o, "rate", where, 0, 0, &r)) return -1;
+            if (r <= 0) return fail(c, "%s.rate: must be > 0, got %g", where, r);
+            s->rate = r / time_unit;
+            if (get_duration(c, o, "duration", where, 0, true, &s->duration)) return -1;
+            if (s->duration <= 0) return fail(c, "%s.duration: must be > 0", where);
+        } else {
+            double r;
+            if (get_number(c, o, "startRate", where, 0, 0, &r)) return -1;
+            s->start_rate = r / time_unit;
+            if (parse_stages(c, o, where, true, time_unit, s)) return -1;
+        }
+        break;
+    }
+    case EX_CONSTANT_VUS:
+        if (get_int(c, o, "vus", where, 1, 1, &l)) return -1;
+        s->vus = (int)l;
+        if (!cJSON_GetObjectItemCaseSensitive(o, "duration")) return fail(c, "%s.duration: missing", where);
+        if (get_duration(c, o, "duration", where, 0, true, &s->duration)) return -1;
+        if (s->duration <= 0) return fail(c, "%s.duration: must be > 0", where);
+        break;
+    case EX_RAMPING_VUS:
+        if (get_int(c, o, "startVUs", where, 1, 0, &l)) return -1;
+        s->start_vus = (int)l;
+        if (get_duration(c, o, "gracefulRampDown", where, 30, true, &s->graceful_ramp_down)) return -1;
+        if (parse_stages(c, o, where, false, 1, s)) return -1;
+        break;
+    case EX_PER_VU_ITERATIONS:
+    case EX_SHARED_ITERATIONS:
+        if (get_int(c, o, "vus", where, 1, 1, &l)) return -1;
+        s->vus = (int)l;
+        if (get_int(c, o, "iterations", where, 1, 1, &s->iterations)) return -1;
+        if (get_duration(c, o, "maxDuration", where, 600, true, &s->max_duration)) return -1;
+        if (s->kind == EX_SHARED_ITERATIONS && s->iterations < s->vus)
+            s->vus = (int)s->iterations; /* as k6: never more VUs than iterations */
+        break;
+    }
+    /* The largest VU count the scenario can reach, for pools and descriptor limits. */
+    if (s->kind == EX_RAMPING_VUS) {
+        s->max_vus = s->start_vus;
+        for (int i = 0; i < s->nstages; i++)
+            if ((int)s->stages[i].target > s->max_vus) s->max_vus = (int)s->stages[i].target;
+    } else if (s->kind != EX_CONSTANT_ARRIVAL_RATE && s->kind != EX_RAMPING_ARRIVAL_RATE) {
+        s->max_vus = s->vus;
+    }
+    return 0;
+}
+
+double scenario_duration(const scenario_plan *s) {
+    double d = 0;
+    switch (s->kind) {
+    case EX_CONSTANT_ARRIVAL_RATE:
+    case EX_CONSTANT_VUS: return s->duration;
+    case EX_RAMPING_ARRIVAL_RATE:
+    case EX_RAMPING_VUS:
+        for (int i = 0; i < s->nstages; i++) d += s->stages[i].duration;
+        return d;
+    case EX_PER_VU_ITERATIONS:
+    case EX_SHARED_ITERATIONS: return s->max_duration;
+    }
+    return d;
+}
+
+double plan_total_duration(const plan *p) {
+    double end = 0;
+    for (int i = 0; i < p->nscenarios; i++) {
+        const scenario_plan *s = &p->scenarios[i];
+        double e = s->start_time + scenario_duration(s) + s->graceful_stop;
+        if (e > end) end = e;
+    }
+    return end;
+}
+
+static int parse_threshold_item(ctx *c, const char *metric, const cJSON *it, int idx, plan *p) {
+    char where[300];
+    snprintf(where, sizeof where, "thresholds[\"%s\"][%d]", metric, idx + 1);
+    threshold_plan *t = &p->thresholds[p->nthresholds];
+    memset(t, 0, sizeof *t);
+    const char *src = NULL;
+    if (cJSON_IsString(it)) {
+        src = it->valuestring;
+    } else if (cJSON_IsObject(it)) {
+        const cJSON *k;
+        cJSON_ArrayForEach(k, it) {
+            if (strcmp(k->string, "threshold") && strcmp(k->string, "abortOnFail") &&
+                strcmp(k->string, "delayAbortEval"))
+                return fail(c, "%s: unknown key '%s' (expected threshold, abortOnFail, delayAbortEval)", where, k->string);
+        }
+        const cJSON *th = cJSON_GetObjectItemCaseSensitive(it, "threshold");
+        if (!cJSON_IsString(th)) return fail(c, "%s.threshold: missing expression string", where);
+        src = th->valuestring;
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(it, "abortOnFail");
+        if (a && !cJSON_IsBool(a)) return fail(c, "%s.abortOnFail: must be true or false", where);
+        t->abort_on_fail = cJSON_IsTrue(a);
+        if (get_duration(c, it, "delayAbortEval", where, 0, true, &t->delay_abort_eval)) return -1;
+    } else {
+        return fail(c, "%s: must be an expression string or {threshold=..., abortOnFail=...}", where);
+    }
+    char e[200];
+    if (threshold_parse(src, &t->expr, e, sizeof e) != 0) return fail(c, "%s: '%s': %s", where, src, e);
+    if (selector_parse(metric, &t->sel, e, sizeof e) != 0)
+        return fail(c, "thresholds[\"%s\"]: %s", metric, e);
+    t->metric_src = strdup(metric);
+    t->expr_src = strdup(src);
+    p->nthresholds++;
+    return 0;
+}
+
+static int parse_thresholds(ctx *c, const cJSON *o, plan *p) {
+    const cJSON *th = cJSON_GetObjectItemCaseSensitive(o, "thresholds");
+    if (!th || cJSON_IsNull(th)) return 0;
+    if (!cJSON_IsObject(th)) return fail(c, "thresholds: must be a table of metric = {expressions}");
+    int total = 0;
+    const cJSON *m;
+    cJSON_ArrayForEach(m, th) total += cJSON_IsArray(m) ? cJSON_GetArraySize(m) : 1;
+    p->thresholds = calloc(total + 1, sizeof *p->thresholds);
+    cJSON_ArrayForEach(m, th) {
+        if (cJSON_IsArray(m)) {
+            int i = 0;
+            const cJSON *it;
+            cJSON_ArrayForEach(it, m) if (parse_threshold_item(c, m->string, it, i++, p)) return -1;
+        } else if (cJSON_IsString(m)) {
+            if (parse_threshold_item(c, m->string, m, 0, p)) return -1;
+        } else if (!(cJSON_IsObject(m) && cJSON_GetArraySize(m) == 0)) {
+            return fail(c, "thresholds[\"%s\"]: must be a list of expressions", m->string);
+        }
+    }
+    return 0;
+}
+
+static int parse_timeline(ctx *c, const cJSON *o, plan *p) {
+    const cJSON *tl = cJSON_GetObjectItemCaseSensitive(o, "timeline");
+    if (!tl || cJSON_IsNull(tl) || (cJSON_IsObject(tl) && cJSON_GetArraySize(tl) == 0)) return 0;
+    if (!cJSON_IsArray(tl)) return fail(c, "timeline: must be a list of {at=..., exec=..., tags=...}");
+    p->timeline = calloc(cJSON_GetArraySize(tl) + 1, sizeof *p->timeline);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, tl) {
+        char where[64];
+        snprintf(where, sizeof where, "timeline[%d]", p->ntimeline + 1);
+        if (!cJSON_IsObject(it)) return fail(c, "%s: must be a table {at=..., exec=..., tags=...}", where);
+        const cJSON *k;
+        cJSON_ArrayForEach(k, it) {
+            if (strcmp(k->string, "at") && strcmp(k->string, "exec") && strcmp(k->string, "tags"))
+                return fail(c, "%s: unknown key '%s' (expected at, exec, tags)", where, k->string);
+        }
+        timeline_entry *e = &p->timeline[p->ntimeline++];
+        if (!cJSON_GetObjectItemCaseSensitive(it, "at")) return fail(c, "%s.at: missing", where);
+        if (get_duration(c, it, "at", where, 0, true, &e->at) ||
+            get_string(c, it, "exec", where, NULL, &e->exec) || get_kv(c, it, "tags", where, &e->tags))
+            return -1;
+    }
+    /* Ordered by time: tag changes apply in order. */
+    for (int i = 1; i < p->ntimeline; i++)
+        for (int j = i; j > 0 && p->timeline[j].at < p->timeline[j - 1].at; j--) {
+            timeline_entry t = p->timeline[j];
+            p->timeline[j] = p->timeline[j - 1];
+            p->timeline[j - 1] = t;
+        }
+    return 0;
+}
+
+static const char *top_keys[] = {"scenarios", "thresholds", "tags", "discardResponseBodies",
+                                 "insecureSkipTLSVerify", "setupTimeout", "teardownTimeout",
+                                 "summaryTrendStats", "timeline", "vus", "duration", "iterations",
+                                 "stages", "scrape", "noConnectionReuse", "userAgent", NULL};
+
+/* The k6 shortcut options (vus, duration, iterations, stages) and the CLI flags become one
+ * "default" scenario, as in k6. */
+static cJSON *shortcut_scenario(const cJSON *o, const plan_overrides *ov) {
+    const cJSON *vus = cJSON_GetObjectItemCaseSensitive(o, "vus");
+    const cJSON *dur = cJSON_GetObjectItemCaseSensitive(o, "duration");
+    const cJSON *its = cJSON_GetObjectItemCaseSensitive(o, "iterations");
+    const cJSON *stages = cJSON_GetObjectItemCaseSensitive(o, "stages");
+    bool cli = ov && (ov->vus || ov->duration || ov->iterations);
+    if (!cli && !vus && !dur && !its && !stages) return NULL;
+    cJSON *s = cJSON_CreateObject();
+    cJSON *v = ov && ov->vus ? cJSON_CreateNumber(ov->vus) : vus ? cJSON_Duplicate(vus, 1) : NULL;
+    cJSON *d = ov && ov->duration ? cJSON_CreateString(ov->duration) : dur ? cJSON_Duplicate(dur, 1) : NULL;
+    cJSON *i = ov && ov->iterations ? cJSON_CreateNumber((double)ov->iterations) : its ? cJSON_Duplicate(its, 1) : NULL;
+    if (i) {
+        cJSON_AddStringToObject(s, "executor", "shared-iterations");
+        cJSON_AddItemToObject(s, "iterations", i);
+        if (v) cJSON_AddItemToObject(s, "vus", v);
+        if (d) cJSON_AddItemToObject(s, "maxDuration", d);
+    } else if (stages && !(ov && ov->duration)) {
+        cJSON_AddStringToObject(s, "executor", "ramping-vus");
+        cJSON_AddItemToObject(s, "stages", cJSON_Duplicate(stages, 1));
+        cJSON_AddItemToObject(s, "startVUs", v ? v : cJSON_CreateNumber(1));
+        cJSON_Delete(d);
+    } else if (d) {
+        cJSON_AddStringToObject(s, "executor", "constant-vus");
+        cJSON_AddItemToObject(s, "duration", d);
+        if (v) cJSON_AddItemToObject(s, "vus", v);
+    } else {
+        cJSON_AddStringToObject(s, "executor", "per-vu-iterations");
+        if (v) cJSON_AddItemToObject(s, "vus", v);
+    }
+    cJSON *all = cJSON_CreateObject();
+    cJSON_AddItemToObject(all, "default", s);
+    return all;
+}
+
+static cJSON *scenario_resolved(const scenario_plan *s, double scale) {
+    cJSON *j = cJSON_CreateObject();
+    char b[64];
+#define DUR(key, v) cJSON_AddStringToObject(j, key, duration_format((v) / scale, b, sizeof b))
+    cJSON_AddStringToObject(j, "executor", executor_names[s->kind]);
+    DUR("startTime", s->start_time);
+    DUR("gracefulStop", s->graceful_stop);
+    cJSON_AddStringToObject(j, "exec", s->exec);
+    if (s->setup_fn) cJSON_AddStringToObject(j, "setup", s->setup_fn);
+    switch (s->kind) {
+    case EX_CONSTANT_ARRIVAL_RATE:
+    case EX_RAMPING_ARRIVAL_RATE:
+        cJSON_AddStringToObject(j, "timeUnit", duration_format(s->time_unit, b, sizeof b));
+        if (s->kind == EX_CONSTANT_ARRIVAL_RATE) {
+            cJSON_AddNumberToObject(j, "rate", s->rate * s->time_unit);
+            DUR("duration", s->duration);
+        } else {
+            cJSON_AddNumberToObject(j, "startRate", s->start_rate * s->time_unit);
+        }
+        cJSON_AddNumberToObject(j, "preAllocatedVUs", s->pre_allocated_vus);
+        cJSON_AddNumberToObject(j, "maxVUs", s->max_vus);
+        break;
+    case EX_CONSTANT_VUS:
+        cJSON_AddNumberToObject(j, "vus", s->vus);
+        DUR("duration", s->duration);
+        break;
+    case EX_RAMPING_VUS:
+        cJSON_AddNumberToObject(j, "startVUs", s->start_vus);
+        DUR("gracefulRampDown", s->graceful_ramp_down);
+        break;
+    case EX_PER_VU_ITERATIONS:
+    case EX_SHARED_ITERATIONS:
+        cJSON_AddNumberToObject(j, "vus", s->vus);
+        cJSON_AddNumberToObject(j, "iterations", (double)s->iterations);
+        DUR("maxDuration", s->max_duration);
+        break;
+    }
+    if (s->nstages) {
+        cJSON *st = cJSON_AddArrayToObject(j, "stages");
+        for (int i = 0; i < s->nstages; i++) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "duration", duration_format(s->stages[i].duration / scale, b, sizeof b));
+            double unit = s->kind == EX_RAMPING_ARRIVAL_RATE ? s->time_unit : 1;
+            cJSON_AddNumberToObject(e, "target", s->stages[i].target * unit);
+            cJSON_AddItemToArray(st, e);
+        }
+    }
+    if (s->env.n) {
+        cJSON *e = cJSON_AddObjectToObject(j, "env");
+        for (int i = 0; i < s->env.n; i++) cJSON_AddStringToObject(e, s->env.keys[i], s->env.vals[i]);
+    }
+    if (s->tags.n) {
+        cJSON *e = cJSON_AddObjectToObject(j, "tags");
+        for (int i = 0; i < s->tags.n; i++) cJSON_AddStringToObject(e, s->tags.keys[i], s->tags.vals[i]);
+    }
+#undef DUR
+    return j;
+}
+
+static cJSON *plan_resolved(const plan *p, const cJSON *options) {
+    cJSON *r = cJSON_CreateObject();
+    cJSON *sc = cJSON_AddObjectToObject(r, "scenarios");
+    for (int i = 0; i < p->nscenarios; i++)
+        cJSON_AddItemToObject(sc, p->scenarios[i].name, scenario_resolved(&p->scenarios[i], p->time_scale));
+    cJSON *th = cJSON_AddObjectToObject(r, "thresholds");
+    for (int i = 0; i < p->nthresholds; i++) {
+        const threshold_plan *t = &p->thresholds[i];
+        cJSON *list = cJSON_GetObjectItemCaseSensitive(th, t->metric_src);
+        if (!list) list = cJSON_AddArrayToObject(th, t->metric_src);
+        if (t->abort_on_fail) {
+            cJSON *o = cJSON_CreateObject();
+            char b[64];
+            cJSON_AddStringToObject(o, "threshold", t->expr_src);
+            cJSON_AddTrueToObject(o, "abortOnFail");
+            cJSON_AddStringToObject(o, "delayAbortEval", duration_format(t->delay_abort_eval / p->time_scale, b, sizeof b));
+            cJSON_AddItemToArray(list, o);
+        } else {
+            cJSON_AddItemToArray(list, cJSON_CreateString(t->expr_src));
+        }
+    }
+    static const char *copied[] = {"tags", "timeline", "scrape", "summaryTrendStats", NULL};
+    for (const char **k = copied; *k; k++) {
+        const cJSON *v = options ? cJSON_GetObjectItemCaseSensitive(options, *k) : NULL;
+        if (v) cJSON_AddItemToObject(r, *k, cJSON_Duplicate(v, 1));
+    }
+    cJSON_AddBoolToObject(r, "discardResponseBodies", p->discard_response_bodies);
+    cJSON_AddBoolToObject(r, "insecureSkipTLSVerify", p->insecure_skip_tls_verify);
+    char b[64];
+    cJSON_AddStringToObject(r, "setupTimeout", duration_format(p->setup_timeout, b, sizeof b));
+    cJSON_AddStringToObject(r, "teardownTimeout", duration_format(p->teardown_timeout, b, sizeof b));
+    cJSON_AddNumberToObject(r, "timeScale", p->time_scale);
+    return r;
+}
+
+static int parse_trend_stats(ctx *c, const cJSON *o, plan *p) {
+    static const char *defaults[] = {"avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"};
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "summaryTrendStats");
+    if (!v) {
+        p->ntrend_stats = 7;
+        p->trend_stats = calloc(7, sizeof(char *));
+        for (int i = 0; i < 7; i++) p->trend_stats[i] = strdup(defaults[i]);
+        return 0;
+    }
+    if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
+        return fail(c, "summaryTrendStats: must be a list such as {\"avg\", \"p(99)\"}");
+    p->trend_stats = calloc(cJSON_GetArraySize(v), sizeof(char *));
+    const cJSON *it;
+    cJSON_ArrayForEach(it, v) {
+        threshold_expr e;
+        char buf[96], err[128];
+        if (!cJSON_IsString(it)) return fail(c, "summaryTrendStats: entries must be strings");
+        snprintf(buf, sizeof buf, "%s<0", it->valuestring);
+        if (threshold_parse(buf, &e, err, sizeof err) != 0 || e.agg == AGG_RATE || e.agg == AGG_VALUE)
+            return fail(c, "summaryTrendStats: unknown stat '%s' (avg, min, med, max, count, p(N))", it->valuestring);
+        p->trend_stats[p->ntrend_stats++] = strdup(it->valuestring);
+    }
+    return 0;
+}
+
+plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size_t errlen) {
+    ctx c = {err, errlen, ov && ov->time_scale > 0 ? ov->time_scale : 1};
+    plan *p = calloc(1, sizeof *p);
+    p->time_scale = c.scale;
+    p->no_thresholds = ov && ov->no_thresholds;
+    cJSON *empty = cJSON_CreateObject();
+    const cJSON *o = options ? options : empty;
+    cJSON *shortcut = NULL;
+    if (!cJSON_IsObject(o)) {
+        fail(&c, "options: must be a table");
+        goto bad;
+    }
+    const cJSON *k;
+    cJSON_ArrayForEach(k, o) {
+        if (!in_list(k->string, top_keys)) {
+            fail(&c, "options.%s: unknown option", k->string);
+            goto bad;
+        }
+    }
+    const cJSON *scenarios = cJSON_GetObjectItemCaseSensitive(o, "scenarios");
+    shortcut = shortcut_scenario(o, ov);
+    if (shortcut) scenarios = shortcut;
+    if (!scenarios) scenarios = shortcut = shortcut_scenario(o, &(plan_overrides){.vus = 1, .iterations = 0}); /* k6 default */
+    if (!cJSON_IsObject(scenarios) || cJSON_GetArraySize(scenarios) == 0) {
+        fail(&c, "options.scenarios: must be a table of name = {executor=..., ...}");
+        goto bad;
+    }
+    p->scenarios = calloc(cJSON_GetArraySize(scenarios), sizeof *p->scenarios);
+    const cJSON *s;
+    cJSON_ArrayForEach(s, scenarios) {
+        scenario_plan *sp = &p->scenarios[p->nscenarios];
+        sp->index = p->nscenarios++;
+        if (parse_scenario(&c, s->string, s, sp)) goto bad;
+    }
+    if (parse_thresholds(&c, o, p) || parse_timeline(&c, o, p) || get_kv(&c, o, "tags", "options", &p->tags) ||
+        parse_trend_stats(&c, o, p) ||
+        get_duration(&c, o, "setupTimeout", "options", 60, false, &p->setup_timeout) ||
+        get_duration(&c, o, "teardownTimeout", "options", 60, false, &p->teardown_timeout))
+        goto bad;
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "discardResponseBodies");
+    p->discard_response_bodies = cJSON_IsTrue(b);
+    b = cJSON_GetObjectItemCaseSensitive(o, "insecureSkipTLSVerify");
+    p->insecure_skip_tls_verify = cJSON_IsTrue(b);
+    p->resolved = plan_resolved(p, o);
+    cJSON_Delete(shortcut);
+    cJSON_Delete(empty);
+    return p;
+bad:
+    cJSON_Delete(shortcut);
+    cJSON_Delete(empty);
+    plan_free(p);
+    return NULL;
+}
+
+void plan_free(plan *p) {
+    if (!p) return;
+    for (int i = 0; i < p->nscenarios; i++) {
+        scenario_plan *s = &p->scenarios[i];
+        free(s->name);
+        free(s->stages);
+        free(s->exec);
+        free(s->setup_fn);
+        kv_free(&s->env);
+        kv_free(&s->tags);
+    }
+    free(p->scenarios);
+    for (int i = 0; i < p->nthresholds; i++) {
+        free(p->thresholds[i].metric_src);
+        free(p->thresholds[i].expr_src);
+    }
+    free(p->thresholds);
+    for (int i = 0; i < p->ntimeline; i++) {
+        free(p->timeline[i].exec);
+        kv_free(&p->timeline[i].tags);
+    }
+    free(p->timeline);
+    kv_free(&p->tags);
+    for (int i = 0; i < p->ntrend_stats; i++) free(p->trend_stats[i]);
+    free(p->trend_stats);
+    cJSON_Delete(p->resolved);
+    free(p);
+}

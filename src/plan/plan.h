@@ -1,0 +1,101 @@
+/* plan.h — from a script's `options` (as JSON) and the command line to a validated run plan.
+ *
+ * Promises: plan_build either returns a complete plan (every scenario with its executor, start
+ * time, stages and VU counts resolved with k6's defaults, every threshold parsed) or fails with
+ * one message naming the offending field ("scenarios.ramp.stages[2].target: must be a number >= 0").
+ * Nothing in a plan refers back to Lua. Durations in the plan are seconds, already multiplied by the
+ * time scale; `resolved` keeps the options as the user wrote them, with defaults filled in, for
+ * `lt inspect` and the summary.
+ */
+#ifndef LT_PLAN_PLAN_H
+#define LT_PLAN_PLAN_H
+#include "metrics/threshold.h"
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+
+typedef enum {
+    EX_CONSTANT_ARRIVAL_RATE,
+    EX_RAMPING_ARRIVAL_RATE,
+    EX_CONSTANT_VUS,
+    EX_RAMPING_VUS,
+    EX_PER_VU_ITERATIONS,
+    EX_SHARED_ITERATIONS,
+} executor_kind;
+const char *executor_name(executor_kind k);
+
+typedef struct {
+    double duration; /* seconds, scaled */
+    double target;   /* iterations per second for arrival rates, VUs for ramping-vus */
+} stage;
+
+typedef struct {
+    int n;
+    char **keys;
+    char **vals;
+} kv_list;
+
+typedef struct {
+    char *name;
+    executor_kind kind;
+    int index;
+    double start_time, graceful_stop, duration, max_duration, graceful_ramp_down; /* seconds */
+    double rate, start_rate;    /* per second (rate / timeUnit) */
+    double time_unit;           /* seconds, as written (not scaled) */
+    int pre_allocated_vus, max_vus, vus, start_vus;
+    long iterations;
+    stage *stages;
+    int nstages;
+    char *exec;     /* global function run per iteration ("default") */
+    char *setup_fn; /* lt's per-scenario setup, or NULL */
+    kv_list env, tags;
+} scenario_plan;
+
+typedef struct {
+    char *metric_src;   /* "http_req_duration{scenario:shallow}" */
+    metric_selector sel;
+    char *expr_src;     /* "p(99)<200" */
+    threshold_expr expr;
+    bool abort_on_fail;
+    double delay_abort_eval;
+} threshold_plan;
+
+typedef struct {
+    double at;
+    char *exec; /* may be NULL: a tag change only */
+    kv_list tags;
+} timeline_entry;
+
+typedef struct {
+    int nscenarios;
+    scenario_plan *scenarios;
+    int nthresholds;
+    threshold_plan *thresholds;
+    int ntimeline;
+    timeline_entry *timeline;
+    kv_list tags;
+    bool discard_response_bodies, insecure_skip_tls_verify, no_thresholds;
+    double setup_timeout, teardown_timeout, time_scale;
+    char **trend_stats; /* "avg", "min", "med", "max", "p(90)", ... */
+    int ntrend_stats;
+    cJSON *resolved;    /* owned */
+} plan;
+
+/* Command-line overrides (k6's --vus/--duration/--iterations replace the scenarios with one). */
+typedef struct {
+    int vus;              /* 0 = not given */
+    const char *duration; /* NULL = not given */
+    long iterations;      /* 0 = not given */
+    double time_scale;    /* 1 when not given */
+    bool no_thresholds;
+} plan_overrides;
+
+/* Builds the plan from `options` (may be NULL: k6's default of one iteration on one VU).
+ * Returns NULL with a message in err. `options` is not modified or kept. */
+plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size_t errlen);
+void plan_free(plan *p);
+/* End of the last scenario's duration plus its graceful stop, in seconds (scaled). */
+double plan_total_duration(const plan *p);
+/* Seconds from the scenario's start to the end of its schedule (without gracefulStop). */
+double scenario_duration(const scenario_plan *s);
+const char *kv_get(const kv_list *kv, const char *key);
+#endif

@@ -1,0 +1,408 @@
+/* lt_module.c — the `lt` Lua module: checks, custom metrics, sleep, JSON, env, VU and scenario
+ * info, per-VU random streams, logging, abort, shell commands (main thread only), time. */
+#include "plan/duration.h"
+#include "vu/luajson.h"
+#include "vu/runtime.h"
+#include <lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#define METRIC_MT "lt.metric"
+
+/* ---------------- helpers ---------------- */
+
+static vu *require_vu(lua_State *L, const char *what) {
+    runtime *rt = lt_runtime(L);
+    if (!rt->current || rt->current->co != L)
+        luaL_error(L, "%s can only be called inside an iteration, setup or teardown", what);
+    return rt->current;
+}
+
+/* Copies the string/number pairs of the Lua table at idx into b, the text into arena (tag
+ * interning copies it again, so the arena only has to live until then). */
+void tags_from_lua(lua_State *L, int idx, tag_builder *b, char *arena, size_t cap) {
+    size_t pos = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        int vt = lua_type(L, -1);
+        if (lua_type(L, -2) == LUA_TSTRING && (vt == LUA_TSTRING || vt == LUA_TNUMBER || vt == LUA_TBOOLEAN)) {
+            size_t kl, vl;
+            const char *k = lua_tolstring(L, -2, &kl);
+            char num[64];
+            const char *val;
+            if (vt == LUA_TSTRING) {
+                val = lua_tolstring(L, -1, &vl);
+            } else if (vt == LUA_TBOOLEAN) {
+                val = lua_toboolean(L, -1) ? "true" : "false";
+                vl = strlen(val);
+            } else {
+                vl = (size_t)snprintf(num, sizeof num, "%.14g", lua_tonumber(L, -1));
+                val = num;
+            }
+            if (pos + kl + vl + 2 <= cap) {
+                char *kc = memcpy(arena + pos, k, kl + 1);
+                pos += kl + 1;
+                char *vc = memcpy(arena + pos, val, vl);
+                vc[vl] = 0;
+                pos += vl + 1;
+                tags_put(b, kc, vc);
+            }
+        }
+        lua_pop(L, 1);
+    }
+}
+
+/* Tags of a sample taken now: the VU's iteration tags (or the run's), plus a Lua tag table. */
+static uint32_t sample_tags(lua_State *L, runtime *rt, int tags_idx, const char *k1, const char *v1) {
+    tag_builder b;
+    b.n = 0;
+    if (rt->current) {
+        b = rt->current->base;
+    } else if (rt->shared->plan) {
+        runtime_run_tags(rt->shared, lt_now() - rt->shared->run_t0, &b);
+    }
+    if (k1) tags_put(&b, k1, v1);
+    char arena[1024];
+    if (tags_idx && lua_istable(L, tags_idx)) tags_from_lua(L, tags_idx, &b, arena, sizeof arena);
+    return tagset_intern(rt->tags, &b);
+}
+
+static double vu_random(lua_State *L) {
+    runtime *rt = lt_runtime(L);
+    static __thread uint64_t fallback[4] = {0x9e3779b97f4a7c15ULL, 0xbf58476d1ce4e5b9ULL, 0x94d049bb133111ebULL, 1};
+    uint64_t *s = rt->current ? rt->current->rng : fallback;
+    /* xoshiro256** */
+    uint64_t r = s[1] * 5;
+    r = ((r << 7) | (r >> 57)) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return (double)(r >> 11) * 0x1.0p-53;
+}
+
+/* ---------------- lt.check ---------------- */
+
+static int l_check(lua_State *L) {
+    runtime *rt = lt_runtime(L);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    int tags_idx = lua_istable(L, 3) ? 3 : 0;
+    bool all = true;
+    int base = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+        if (lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "lt.check: check names must be strings");
+        const char *name = lua_tostring(L, -2);
+        if (lua_isfunction(L, -1)) {
+            lua_pushvalue(L, 1);
+            lua_call(L, 1, 1); /* an error in a check fails the iteration, as in k6 */
+        }
+        bool ok = lua_toboolean(L, -1);
+        lua_settop(L, base + 1); /* keep the key for lua_next */
+        if (!ok) all = false;
+        uint32_t tid = sample_tags(L, rt, tags_idx, "check", name);
+        rt_sample(rt, M_CHECKS, tid, ok ? 1 : 0);
+    }
+    lua_pushboolean(L, all);
+    return 1;
+}
+
+/* ---------------- lt.metrics ---------------- */
+
+typedef struct {
+    int id;
+} metric_ud;
+
+static int new_metric(lua_State *L, metric_type type) {
+    const char *name = luaL_checkstring(L, 1);
+    bool is_time = lua_toboolean(L, 2);
+    char err[200];
+    int id = metric_register(name, type, is_time, err, sizeof err);
+    if (id < 0) return luaL_error(L, "%s", err);
+    if (id < M_BUILTIN_COUNT) return luaL_error(L, "'%s' is a built-in metric name", name);
+    metric_ud *m = lua_newuserdata(L, sizeof *m);
+    m->id = id;
+    luaL_getmetatable(L, METRIC_MT);
+    lua_setmetatable(L, -2);
+    return 1;
+}
+
+static int l_trend(lua_State *L) { return new_metric(L, METRIC_TREND); }
+static int l_counter(lua_State *L) { return new_metric(L, METRIC_COUNTER); }
+static int l_rate(lua_State *L) { return new_metric(L, METRIC_RATE); }
+static int l_gauge(lua_State *L) { return new_metric(L, METRIC_GAUGE); }
+
+static int l_metric_add(lua_State *L) {
+    metric_ud *m = luaL_checkudata(L, 1, METRIC_MT);
+    runtime *rt = lt_runtime(L);
+    double v;
+    if (lua_isboolean(L, 2)) v = lua_toboolean(L, 2);
+    else v = luaL_checknumber(L, 2);
+    uint32_t tid = sample_tags(L, rt, lua_istable(L, 3) ? 3 : 0, NULL, NULL);
+    rt_sample(rt, m->id, tid, v);
+    return 0;
+}
+
+static int l_metric_name(lua_State *L) {
+    metric_ud *m = luaL_checkudata(L, 1, METRIC_MT);
+    lua_pushstring(L, metric_get(m->id)->name);
+    return 1;
+}
+
+/* ---------------- lt.sleep ---------------- */
+
+static void sleep_cb(evutil_socket_t fd, short what, void *arg) {
+    vu *v = arg;
+    if (v->interrupted) return;
+    vu_resume(v, 0);
+}
+
+static int l_sleep(lua_State *L) {
+    double s = luaL_checknumber(L, 1);
+    vu *v = require_vu(L, "lt.sleep");
+    if (s < 0) s = 0;
+    if (!v->sleep_ev) v->sleep_ev = evtimer_new(v->rt->base, sleep_cb, v);
+    struct timeval tv = {(long)s, (long)((s - (long)s) * 1e6)};
+    evtimer_add(v->sleep_ev, &tv);
+    return lua_yield(L, 0);
+}
+
+/* ---------------- lt.json ---------------- */
+
+static int l_json_encode(lua_State *L) {
+    char err[256];
+    luaL_checkany(L, 1);
+    char *s = luajson_encode(L, 1, err, sizeof err);
+    if (!s) return luaL_error(L, "lt.json.encode: %s", err);
+    lua_pushstring(L, s);
+    free(s);
+    return 1;
+}
+
+static int l_json_decode(lua_State *L) {
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    char err[128];
+    if (luajson_decode(L, s, len, err, sizeof err) != 0) return luaL_error(L, "lt.json.decode: %s", err);
+    return 1;
+}
+
+/* ---------------- lt.env, lt.vu, lt.scenario ---------------- */
+
+static int env_index(lua_State *L) {
+    runtime *rt = lt_runtime(L);
+    const char *key = lua_tostring(L, 2);
+    if (!key) return 0;
+    if (rt->current && rt->current->sc) {
+        const char *v = kv_get(&rt->current->sc->env, key);
+        if (v) {
+            lua_pushstring(L, v);
+            return 1;
+        }
+    }
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));
+    return 1;
+}
+
+static int vu_index(lua_State *L) {
+    runtime *rt = lt_runtime(L);
+    const char *key = luaL_checkstring(L, 2);
+    vu *v = rt->current;
+    if (strcmp(key, "id") == 0) lua_pushinteger(L, v ? v->id : 0);
+    else if (strcmp(key, "iteration") == 0) lua_pushinteger(L, v ? v->iteration : 0);
+    else if (strcmp(key, "iteration_in_scenario") == 0) lua_pushinteger(L, v ? v->iteration : 0);
+    else if (strcmp(key, "thread") == 0) lua_pushinteger(L, rt->index);
+    else lua_pushnil(L);
+    return 1;
+}
+
+static int scenario_index(lua_State *L) {
+    runtime *rt = lt_runtime(L);
+    const char *key = luaL_checkstring(L, 2);
+    vu *v = rt->current;
+    const scenario_plan *sc = v ? v->sc : NULL;
+    if (strcmp(key, "name") == 0) {
+        if (sc && sc->name) lua_pushstring(L, sc->name);
+        else lua_pushnil(L);
+    } else if (strcmp(key, "iteration") == 0) {
+        lua_pushinteger(L, v ? v->scenario_iteration : 0);
+    } else if (strcmp(key, "executor") == 0 && sc && sc->name) {
+        lua_pushstring(L, executor_name(sc->kind));
+    } else {
+        lua_pushnil(L);
+    }
+    return 1;
+}
+
+/* Pushes an empty table whose __index is `index` (closing over the top `upvalues` values). */
+static void push_proxy(lua_State *L, lua_CFunction index, int upvalues) {
+    lua_pushcclosure(L, index, upvalues);
+    lua_newtable(L);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "__index");
+    lua_newtable(L);
+    lua_insert(L, -2);
+    lua_setmetatable(L, -2);
+}
+
+/* ---------------- random, log, abort, exec, time ---------------- */
+
+static int l_random(lua_State *L) {
+    lua_pushnumber(L, vu_random(L));
+    return 1;
+}
+
+static int l_random_int(lua_State *L) {
+    lua_Number lo = luaL_checknumber(L, 1), hi = luaL_checknumber(L, 2);
+    if (hi < lo) return luaL_error(L, "lt.random_int: hi (%f) < lo (%f)", hi, lo);
+    long span = (long)hi - (long)lo + 1;
+    lua_pushnumber(L, (double)((long)lo + (long)(vu_random(L) * span)));
+    return 1;
+}
+
+static int l_log(lua_State *L) {
+    runtime *rt = lt_runtime(L);
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        lua_getglobal(L, "tostring");
+        lua_pushvalue(L, i);
+        lua_call(L, 1, 1);
+        if (i > 1) luaL_addchar(&b, ' ');
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    if (rt->current && rt->current->sc && rt->current->sc->name)
+        fprintf(stderr, "lt: [vu %d] %s\n", rt->current->id, lua_tostring(L, -1));
+    else
+        fprintf(stderr, "lt: %s\n", lua_tostring(L, -1));
+    return 0;
+}
+
+static int l_abort(lua_State *L) {
+    runtime *rt = lt_runtime(L);
+    const char *msg = luaL_optstring(L, 1, "lt.abort() called");
+    if (!atomic_exchange(&rt->shared->aborted, true))
+        snprintf(rt->shared->abort_reason, sizeof rt->shared->abort_reason, "%s", msg);
+    atomic_store(&rt->shared->stopping, true);
+    return luaL_error(L, "test aborted: %s", msg);
+}
+
+static int l_exec(lua_State *L) {
+    runtime *rt = lt_runtime(L);
+    const char *cmd = luaL_checkstring(L, 1);
+    if (rt->index >= 0)
+        return luaL_error(L, "lt.exec runs only on the main thread (setup, teardown, timeline, scenario setup)");
+    fflush(NULL);
+    FILE *p = popen(cmd, "r");
+    if (!p) return luaL_error(L, "lt.exec: cannot run '%s'", cmd);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) luaL_addlstring(&b, buf, n);
+    int st = pclose(p);
+    int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    lua_pushboolean(L, code == 0);
+    lua_pushinteger(L, code);
+    luaL_pushresult(&b);
+    return 3;
+}
+
+static int l_time(lua_State *L) {
+    runtime *rt = lt_runtime(L);
+    lua_pushnumber(L, rt->shared->run_t0 > 0 ? lt_now() - rt->shared->run_t0 : 0);
+    return 1;
+}
+
+static int l_duration(lua_State *L) {
+    char err[128];
+    double s;
+    if (lua_isnumber(L, 1)) {
+        lua_pushnumber(L, lua_tonumber(L, 1) / 1000.0);
+        return 1;
+    }
+    if (duration_parse(luaL_checkstring(L, 1), &s, err, sizeof err) != 0) return luaL_error(L, "%s", err);
+    lua_pushnumber(L, s);
+    return 1;
+}
+
+static int load_lt(lua_State *L) {
+    lua_getglobal(L, "lt");
+    return 1;
+}
+
+void lt_open_module(lua_State *L, runtime *rt) {
+    luaL_newmetatable(L, METRIC_MT);
+    lua_newtable(L);
+    lua_pushcfunction(L, l_metric_add);
+    lua_setfield(L, -2, "add");
+    lua_pushcfunction(L, l_metric_name);
+    lua_setfield(L, -2, "name");
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+
+    static const luaL_Reg fns[] = {
+        {"check", l_check},   {"sleep", l_sleep}, {"random", l_random}, {"random_int", l_random_int},
+        {"log", l_log},       {"abort", l_abort}, {"exec", l_exec},     {"time", l_time},
+        {"duration", l_duration}, {NULL, NULL}};
+    lua_newtable(L);
+    for (const luaL_Reg *f = fns; f->name; f++) {
+        lua_pushcfunction(L, f->func);
+        lua_setfield(L, -2, f->name);
+    }
+    lua_pushnumber(L, rt->shared->plan ? rt->shared->plan->time_scale : 1);
+    lua_setfield(L, -2, "time_scale");
+
+    static const luaL_Reg mfns[] = {{"trend", l_trend}, {"counter", l_counter}, {"rate", l_rate},
+                                    {"gauge", l_gauge}, {NULL, NULL}};
+    lua_newtable(L);
+    for (const luaL_Reg *f = mfns; f->name; f++) {
+        lua_pushcfunction(L, f->func);
+        lua_setfield(L, -2, f->name);
+    }
+    lua_setfield(L, -2, "metrics");
+
+    lua_newtable(L);
+    lua_pushcfunction(L, l_json_encode);
+    lua_setfield(L, -2, "encode");
+    lua_pushcfunction(L, l_json_decode);
+    lua_setfield(L, -2, "decode");
+    lua_pushlightuserdata(L, NULL);
+    lua_setfield(L, -2, "null");
+    lua_setfield(L, -2, "json");
+
+    /* lt.env: the process environment overlaid by -e, then the scenario's env */
+    lua_newtable(L);
+    for (int i = 0; i < rt->shared->nenv; i++) {
+        lua_pushstring(L, rt->shared->env_vals[i]);
+        lua_setfield(L, -2, rt->shared->env_keys[i]);
+    }
+    push_proxy(L, env_index, 1);
+    lua_setfield(L, -2, "env");
+    push_proxy(L, vu_index, 0);
+    lua_setfield(L, -2, "vu");
+    push_proxy(L, scenario_index, 0);
+    lua_setfield(L, -2, "scenario");
+
+    lt_open_http(L, rt);
+    lua_setglobal(L, "lt");
+
+    /* require "lt", require "lt.http", require "lt.metrics" */
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "preload");
+    lua_pushcfunction(L, load_lt);
+    lua_setfield(L, -2, "lt");
+    (void)luaL_dostring(L, "package.preload['lt.http'] = function() return lt.http end "
+                     "package.preload['lt.metrics'] = function() return lt.metrics end "
+                     "package.preload['lt.json'] = function() return lt.json end "
+                     "print = function(...) lt.log(...) end");
+    lua_pop(L, 2);
+}

@@ -1,0 +1,17 @@
+/* luajson.h — Lua values <-> JSON through cJSON.
+ * Tables with keys 1..n (and nothing else) become arrays, other tables objects (keys as
+ * strings); empty tables become {}. Functions, userdata and cycles are errors naming the path.
+ * JSON null decodes to nil in objects and to lt.json.null (a sentinel) in arrays. */
+#ifndef LT_VU_LUAJSON_H
+#define LT_VU_LUAJSON_H
+#include <cjson/cJSON.h>
+#include <lua.h>
+#include <stddef.h>
+
+cJSON *luajson_to_cjson(lua_State *L, int idx, char *err, size_t errlen);
+/* Encodes the value at idx; returns a malloc'd string or NULL with err. */
+char *luajson_encode(lua_State *L, int idx, char *err, size_t errlen);
+/* Pushes the decoded value; returns 0, or -1 with err (nothing pushed). */
+int luajson_decode(lua_State *L, const char *s, size_t len, char *err, size_t errlen);
+void luajson_push(lua_State *L, const cJSON *j);
+#endif

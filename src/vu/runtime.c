@@ -1,0 +1,389 @@
+/* runtime.c — Lua states, VU coroutines and their iterations. */
+#include "vu/runtime.h"
+#include "vu/luajson.h"
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char RUNTIME_KEY = 'r';
+
+runtime *lt_runtime(lua_State *L) {
+    lua_pushlightuserdata(L, (void *)&RUNTIME_KEY);
+    lua_rawget(L, LUA_REGISTRYINDEX);
+    runtime *rt = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return rt;
+}
+
+static void set_package_path(lua_State *L, const run_shared *sh) {
+    char dir[1024];
+    const char *slash = strrchr(sh->script_path, '/');
+    if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - sh->script_path), sh->script_path);
+    else snprintf(dir, sizeof dir, ".");
+    lua_getglobal(L, "package");
+    lua_pushfstring(L, "%s/?.lua;%s/lib/?.lua;%s/?.lua;%s/../?.lua;", dir, dir, sh->lib_dir, sh->lib_dir);
+    lua_getfield(L, -2, "path");
+    lua_concat(L, 2);
+    lua_setfield(L, -2, "path");
+    lua_pop(L, 1);
+}
+
+/* Error handler for pcall: message plus a short traceback. */
+static int traceback(lua_State *L) {
+    const char *msg = lua_tostring(L, 1);
+    if (!msg) msg = "(error object is not a string)";
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+runtime *runtime_new(run_shared *sh, int index, char *err, size_t errlen, bool *is_script_error) {
+    *is_script_error = false;
+    runtime *rt = calloc(1, sizeof *rt);
+    rt->index = index;
+    rt->shared = sh;
+    rt->data_ref = LUA_NOREF;
+    struct event_config *cfg = event_config_new();
+    /* timerfd-backed timers: the arrival-rate schedule needs sub-millisecond precision */
+    event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+    event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+    rt->base = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+    if (!rt->base) {
+        snprintf(err, errlen, "cannot create an event loop");
+        free(rt);
+        return NULL;
+    }
+    http_tls_config tls = {.ca_file = sh->ca_file,
+                           .insecure_skip_verify = sh->plan && sh->plan->insecure_skip_tls_verify};
+    rt->http = http_worker_new(rt->base, &tls, err, errlen);
+    if (!rt->http) {
+        event_base_free(rt->base);
+        free(rt);
+        return NULL;
+    }
+    rt->shard = metrics_shard_new();
+    rt->tags = tag_cache_new();
+    rt->L = luaL_newstate();
+    lua_State *L = rt->L;
+    luaL_openlibs(L);
+    lua_pushlightuserdata(L, (void *)&RUNTIME_KEY);
+    lua_pushlightuserdata(L, rt);
+    lua_rawset(L, LUA_REGISTRYINDEX);
+    set_package_path(L, sh);
+    lt_open_module(L, rt);
+    lua_pushcfunction(L, traceback);
+    if (luaL_loadfile(L, sh->script_path) != 0) {
+        snprintf(err, errlen, "%s", lua_tostring(L, -1));
+        *is_script_error = true;
+        runtime_free(rt);
+        return NULL;
+    }
+    if (lua_pcall(L, 0, 0, -2) != 0) {
+        snprintf(err, errlen, "%s", lua_tostring(L, -1));
+        *is_script_error = true;
+        runtime_free(rt);
+        return NULL;
+    }
+    lua_pop(L, 1);
+    return rt;
+}
+
+void runtime_free(runtime *rt) {
+    if (!rt) return;
+    if (rt->L) lua_close(rt->L);
+    http_worker_free(rt->http);
+    metrics_shard_free(rt->shard);
+    tag_cache_free(rt->tags);
+    if (rt->base) event_base_free(rt->base);
+    free(rt);
+}
+
+int runtime_load_setup_data(runtime *rt, char *err, size_t errlen) {
+    lua_State *L = rt->L;
+    if (rt->data_ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, rt->data_ref);
+    rt->data_ref = LUA_NOREF;
+    if (!rt->shared->setup_json) return 0;
+    if (luajson_decode(L, rt->shared->setup_json, strlen(rt->shared->setup_json), err, errlen) != 0)
+        return -1;
+    rt->data_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+bool runtime_has_function(runtime *rt, const char *fn) {
+    lua_getglobal(rt->L, fn);
+    bool ok = lua_isfunction(rt->L, -1);
+    lua_pop(rt->L, 1);
+    return ok;
+}
+
+void runtime_run_tags(const run_shared *sh, double elapsed, tag_builder *b) {
+    const plan *p = sh->plan;
+    for (int i = 0; i < p->tags.n; i++) tags_put(b, p->tags.keys[i], p->tags.vals[i]);
+    for (int i = 0; i < p->ntimeline && p->timeline[i].at <= elapsed; i++)
+        for (int k = 0; k < p->timeline[i].tags.n; k++)
+            tags_put(b, p->timeline[i].tags.keys[k], p->timeline[i].tags.vals[k]);
+}
+
+/* ---------------- VUs ---------------- */
+
+static uint64_t splitmix64(uint64_t *x) {
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static void new_coroutine(vu *v) {
+    lua_State *L = v->rt->L;
+    v->co = lua_newthread(L);
+    v->co_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+static void drop_coroutine(vu *v) {
+    if (v->co_ref != LUA_NOREF) luaL_unref(v->rt->L, LUA_REGISTRYINDEX, v->co_ref);
+    v->co_ref = LUA_NOREF;
+    v->co = NULL;
+}
+
+static void kick_cb(evutil_socket_t fd, short what, void *arg);
+
+vu *vu_new(runtime *rt, const scenario_plan *sc) {
+    vu *v = calloc(1, sizeof *v);
+    v->rt = rt;
+    v->sc = sc;
+    v->id = atomic_fetch_add(&rt->shared->next_vu_id, 1) + 1;
+    v->pool = http_pool_new(rt->http);
+    v->co_ref = LUA_NOREF;
+    new_coroutine(v);
+    lua_newtable(rt->L);
+    v->keep_ref = luaL_ref(rt->L, LUA_REGISTRYINDEX);
+    /* Each VU's stream depends only on the seed and the VU id, so runs with the same seed,
+     * threads and script send the same sequence of requests. */
+    uint64_t x = rt->shared->seed * 0x2545F4914F6CDD1DULL + (uint64_t)v->id;
+    for (int i = 0; i < 4; i++) v->rng[i] = splitmix64(&x);
+    v->kick_ev = event_new(rt->base, -1, 0, kick_cb, v);
+    rt->nvus++;
+    atomic_fetch_add(&rt->shared->vus_max, 1);
+    return v;
+}
+
+void vu_free(vu *v) {
+    if (!v) return;
+    if (v->busy) vu_interrupt(v);
+    http_pool_free(v->pool);
+    drop_coroutine(v);
+    luaL_unref(v->rt->L, LUA_REGISTRYINDEX, v->keep_ref);
+    if (v->sleep_ev) event_free(v->sleep_ev);
+    event_free(v->kick_ev);
+    v->rt->nvus--;
+    atomic_fetch_sub(&v->rt->shared->vus_max, 1);
+    free(v);
+}
+
+/* Base tags of every sample of this iteration: run tags, the scenario, the scenario's tags. */
+static void build_base_tags(vu *v, double now) {
+    runtime *rt = v->rt;
+    v->base.n = 0;
+    runtime_run_tags(rt->shared, now - rt->shared->run_t0, &v->base);
+    if (v->sc) {
+        tags_put(&v->base, "scenario", v->sc->name);
+        for (int i = 0; i < v->sc->tags.n; i++) tags_put(&v->base, v->sc->tags.keys[i], v->sc->tags.vals[i]);
+    }
+}
+
+static void log_script_error(runtime *rt, const char *msg) {
+    atomic_fetch_add(&rt->shared->script_errors, 1);
+    double now = lt_now();
+    /* at most one message a second per thread, with a count of what was held back */
+    if (now - rt->last_error_log < 1.0) {
+        rt->errors_suppressed++;
+        return;
+    }
+    if (rt->errors_suppressed)
+        fprintf(stderr, "lt: (%ld more script errors in the last second)\n", rt->errors_suppressed);
+    rt->errors_suppressed = 0;
+    rt->last_error_log = now;
+    fprintf(stderr, "lt: script error: %s\n", msg);
+}
+
+static void finish_iteration(vu *v, bool ok) {
+    runtime *rt = v->rt;
+    double now = lt_now();
+    v->busy = false;
+    atomic_fetch_sub(&rt->shared->vus_active, 1);
+    if (ok) {
+        uint32_t tid = tagset_intern(rt->tags, &v->base);
+        rt_sample(rt, M_ITERATIONS, tid, 1);
+        rt_sample(rt, M_ITERATION_DURATION, tid, (now - v->iter_start) * 1000.0);
+    }
+    v->iteration++;
+    if (v->done) v->done(v, ok, v->done_arg);
+}
+
+/* Resumes the VU's coroutine with nargs values on its stack; handles the three outcomes. */
+void vu_resume(vu *v, int nargs) {
+    runtime *rt = v->rt;
+    vu *prev_cur = rt->current;
+    rt->current = v;
+    int st = lua_resume(v->co, nargs);
+    rt->current = prev_cur;
+    if (st == LUA_YIELD) return; /* waiting on the event loop */
+    if (st == 0) {
+        lua_settop(v->co, 0);
+        finish_iteration(v, true);
+        return;
+    }
+    const char *msg = lua_tostring(v->co, -1);
+    char buf[1024];
+    if (lua_type(v->co, -1) == LUA_TTABLE || !msg) {
+        snprintf(buf, sizeof buf, "(non-string error)");
+    } else {
+        luaL_traceback(rt->L, v->co, msg, 0);
+        snprintf(buf, sizeof buf, "%s", lua_tostring(rt->L, -1));
+        lua_pop(rt->L, 1);
+    }
+    snprintf(rt->last_error, sizeof rt->last_error, "%s", buf);
+    if (rt->index >= 0 && !atomic_load(&rt->shared->aborted)) log_script_error(rt, buf);
+    /* a coroutine that raised is dead: give the VU a fresh one */
+    drop_coroutine(v);
+    new_coroutine(v);
+    finish_iteration(v, false);
+}
+
+static void kick_cb(evutil_socket_t fd, short what, void *arg) {
+    vu *v = arg;
+    int nargs = 0;
+    lua_State *co = v->co;
+    lua_getglobal(co, v->sc && v->sc->exec ? v->sc->exec : "default");
+    if (!lua_isfunction(co, -1)) {
+        lua_pop(co, 1);
+        log_script_error(v->rt, "the scenario's exec function is not defined");
+        v->busy = true;
+        finish_iteration(v, false);
+        return;
+    }
+    if (v->rt->data_ref != LUA_NOREF) {
+        lua_rawgeti(co, LUA_REGISTRYINDEX, v->rt->data_ref);
+        nargs = 1;
+    }
+    vu_resume(v, nargs);
+}
+
+void vu_start_iteration(vu *v, const char *fn, double due, bool corrected, vu_done_fn done, void *arg) {
+    (void)fn; /* the exec function comes from the VU's scenario */
+    double now = lt_now();
+    v->busy = true;
+    v->interrupted = false;
+    v->done = done;
+    v->done_arg = arg;
+    v->due = due > 0 ? due : now;
+    v->corrected = corrected;
+    v->iter_start = now;
+    atomic_fetch_add(&v->rt->shared->vus_active, 1);
+    build_base_tags(v, now);
+    if (corrected) {
+        uint32_t tid = tagset_intern(v->rt->tags, &v->base);
+        rt_sample(v->rt, M_SCHEDULE_LAG, tid, (now - v->due) * 1000.0);
+    }
+    /* Start from the event loop, never from inside another VU's callback: bounded stack depth,
+     * and a script that never yields cannot starve timers. */
+    event_active(v->kick_ev, EV_TIMEOUT, 0);
+}
+
+void vu_interrupt(vu *v) {
+    if (!v->busy) return;
+    v->interrupted = true;
+    event_del(v->kick_ev);
+    if (v->sleep_ev) event_del(v->sleep_ev);
+    http_pool_cancel(v->pool); /* its completion sees `interrupted` and does not resume */
+    drop_coroutine(v);
+    new_coroutine(v);
+    finish_iteration(v, false);
+}
+
+/* ---------------- control calls (setup, teardown, timeline) ---------------- */
+
+typedef struct {
+    bool finished, ok;
+} call_state;
+
+static void call_done(vu *v, bool ok, void *arg) {
+    call_state *cs = arg;
+    cs->finished = true;
+    cs->ok = ok;
+    event_base_loopbreak(v->rt->base);
+}
+
+static void call_timeout(evutil_socket_t fd, short what, void *arg) {
+    event_base_loopbreak(arg);
+}
+
+static char *g_call_result; /* control runtime only (main thread) */
+
+static int capture_fn(lua_State *L) {
+    /* wrapper: calls the function, stores a JSON copy of its first result */
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, 1);
+    free(g_call_result);
+    g_call_result = NULL;
+    if (!lua_isnil(L, -1)) {
+        char err[256];
+        g_call_result = luajson_encode(L, -1, err, sizeof err);
+        if (!g_call_result) return luaL_error(L, "setup() returned data that is not JSON: %s", err);
+    }
+    return 0;
+}
+
+int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, char **json_out,
+                 char *err, size_t errlen) {
+    lua_State *L = rt->L;
+    lua_getglobal(L, fn);
+    if (!lua_isfunction(L, -1)) {
+        lua_pop(L, 1);
+        snprintf(err, errlen, "function '%s' is not defined in the script", fn);
+        return -1;
+    }
+    lua_pushcclosure(L, capture_fn, 1);
+    lua_setglobal(L, "__lt_call");
+    scenario_plan none = {.name = NULL, .exec = "__lt_call"};
+    vu *v = vu_new(rt, &none);
+    atomic_fetch_sub(&rt->shared->vus_max, 1); /* control VUs are not load VUs */
+    call_state cs = {0};
+    struct event *to = evtimer_new(rt->base, call_timeout, rt->base);
+    struct timeval tv = {(long)timeout_s, (long)((timeout_s - (long)timeout_s) * 1e6)};
+    evtimer_add(to, &tv);
+    rt->last_error[0] = 0;
+    int saved_ref = rt->data_ref;
+    if (!with_data) rt->data_ref = LUA_NOREF;
+    vu_start_iteration(v, "__lt_call", 0, false, call_done, &cs);
+    while (!cs.finished) {
+        if (event_base_loop(rt->base, EVLOOP_ONCE) < 0) break;
+        if (!evtimer_pending(to, NULL)) break;
+    }
+    rt->data_ref = saved_ref;
+    int rc = 0;
+    if (!cs.finished) {
+        vu_interrupt(v);
+        snprintf(err, errlen, "%s() did not finish within %.0f s", fn, timeout_s);
+        rc = -1;
+    } else if (!cs.ok) {
+        snprintf(err, errlen, "%s() failed: %s", fn, rt->last_error[0] ? rt->last_error : "unknown error");
+        rc = -1;
+    }
+    event_free(to);
+    v->sc = NULL;
+    atomic_fetch_add(&rt->shared->vus_max, 1);
+    vu_free(v);
+    if (json_out) {
+        *json_out = rc == 0 ? g_call_result : NULL;
+        if (rc != 0) free(g_call_result);
+    } else {
+        free(g_call_result);
+    }
+    g_call_result = NULL;
+    return rc;
+}

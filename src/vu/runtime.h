@@ -1,0 +1,146 @@
+/* runtime.h — one Lua runtime on one thread: an event_base, a Lua state with the script loaded,
+ * the VUs (coroutines) that run iterations in it, and the thread's metric shard.
+ *
+ * Promises:
+ * - Every worker thread has one runtime; the main thread has one more (the control runtime) that
+ *   runs setup(), teardown(), timeline actions and scenario setups. Nothing in a runtime is shared
+ *   with another thread except through metrics_shard hand-overs and the atomics in run_shared.
+ * - A VU runs one iteration at a time as a coroutine; lt.http.* and lt.sleep yield it to the event
+ *   loop and resume it with the result, so scripts read as sequential code.
+ * - An iteration ends by returning (ok), by a Lua error (counted, logged with rate limiting, the
+ *   run goes on), or by being interrupted (gracefulStop); the owner learns through vu_done_fn.
+ */
+#ifndef LT_VU_RUNTIME_H
+#define LT_VU_RUNTIME_H
+#include "metrics/metrics.h"
+#include "net/http_client.h"
+#include "plan/plan.h"
+#include <event2/event.h>
+#include <lua.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* State every thread of one run shares, set up by the main thread before workers start. */
+typedef struct {
+    const plan *plan;
+    const char *script_path;
+    const char *lib_dir;        /* lt's own lua/lib */
+    char **env_keys, **env_vals; /* process environment overlaid with -e */
+    int nenv;
+    uint64_t seed;              /* --seed; 0 = random */
+    bool seeded;
+    const char *ca_file;        /* extra CA bundle (LT_CA_FILE / --ca) */
+    double run_t0;              /* monotonic time the run started (after setup) */
+    double wall_t0;             /* unix time of run_t0 */
+    const char *setup_json;     /* setup()'s return value, JSON; NULL before setup ran */
+    atomic_int next_vu_id;
+    atomic_int vus_active;      /* VUs inside an iteration, all threads */
+    atomic_int vus_max;         /* VUs that exist, all threads */
+    atomic_bool aborted;        /* lt.abort() was called */
+    atomic_bool stopping;       /* no new iterations */
+    atomic_long script_errors;
+    char abort_reason[256];
+    struct scenario_shared *scenarios; /* one per plan scenario */
+} run_shared;
+
+typedef struct scenario_shared {
+    atomic_long iterations_claimed; /* shared-iterations */
+    atomic_long iterations_started;
+    atomic_long iterations_done;
+    atomic_long dropped;
+    atomic_int workers_done;
+    atomic_int active_vus;
+    atomic_int alloc_vus;
+    double t0;                      /* monotonic start, set by main before the start command */
+} scenario_shared;
+
+typedef struct runtime runtime;
+typedef struct vu vu;
+typedef void (*vu_done_fn)(vu *v, bool ok, void *arg);
+
+struct vu {
+    runtime *rt;
+    int id;              /* 1-based, unique in the run */
+    lua_State *co;
+    int co_ref;
+    http_pool *pool;
+    uint64_t rng[4];     /* xoshiro256** state */
+    const scenario_plan *sc;
+    long iteration;      /* this VU's iterations so far */
+    long scenario_iteration; /* global index of the current iteration in its scenario */
+    double due;          /* when the iteration was due (arrival rate) */
+    double iter_start;
+    bool busy, interrupted, corrected;
+    struct event *sleep_ev, *kick_ev;
+    vu_done_fn done;
+    void *done_arg;
+    void *owner;         /* the executor's per-VU data */
+    tag_builder base;    /* tags of every sample in this iteration */
+    int keep_ref;        /* a Lua table keeping request arguments alive while in flight */
+    /* the request in flight: its tags (strings in req_arena) and timing origin */
+    tag_builder req_tags;
+    char req_arena[768];
+    double req_due;
+};
+
+struct runtime {
+    int index;           /* worker index; -1 for the control runtime */
+    run_shared *shared;
+    struct event_base *base;
+    lua_State *L;
+    http_worker *http;
+    metrics_shard *shard;
+    tag_cache *tags;
+    vu *current;         /* the VU whose coroutine is running */
+    int data_ref;        /* setup data decoded in this state (LUA_NOREF before setup) */
+    double last_error_log;
+    long errors_suppressed;
+    char last_error[1024]; /* the last iteration error, file:line and traceback */
+    int nvus;
+};
+
+/* Creates the runtime: event base, Lua state with `lt` registered, the script run once (its top
+ * level defines options, functions and custom metrics). On failure returns NULL with the script's
+ * message (file:line) in err and *is_script_error set. */
+runtime *runtime_new(run_shared *sh, int index, char *err, size_t errlen, bool *is_script_error);
+void runtime_free(runtime *rt);
+/* Decodes shared->setup_json into this state, for iterations and teardown. */
+int runtime_load_setup_data(runtime *rt, char *err, size_t errlen);
+
+vu *vu_new(runtime *rt, const scenario_plan *sc);
+void vu_free(vu *v);
+/* Starts an iteration calling global `fn` with the setup data; `done` is called when it ends
+ * (never synchronously: a call that finishes at once is reported on the next loop pass). */
+void vu_start_iteration(vu *v, const char *fn, double due, bool corrected, vu_done_fn done, void *arg);
+/* Interrupts the iteration in flight: its coroutine is abandoned, `done` is called (ok = false). */
+void vu_interrupt(vu *v);
+
+/* Runs global function `fn` (with the setup data when with_data) in the control runtime as a
+ * coroutine driven by rt's event loop until it returns or `timeout_s` passes; returns 0 or -1 with
+ * the error (file:line) in err. Used for setup, teardown, timeline and scenario setups. The result
+ * of setup() is JSON-encoded into *json_out when json_out is not NULL. */
+int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, char **json_out,
+                 char *err, size_t errlen);
+bool runtime_has_function(runtime *rt, const char *fn);
+
+/* Tags of the run right now (options.tags overlaid by timeline tags due at `elapsed`). */
+void runtime_run_tags(const run_shared *sh, double elapsed, tag_builder *b);
+
+/* Records a sample into the runtime's own store. */
+static inline void rt_sample(runtime *rt, int metric, uint32_t tags, double v) {
+    store_add(metrics_shard_store(rt->shard), metric, tags, v);
+}
+
+/* Copies a Lua table's string pairs into b, their text into arena. */
+void tags_from_lua(lua_State *L, int idx, tag_builder *b, char *arena, size_t cap);
+
+/* Registers the `lt` module into L (lt_module.c) and lt.http (lt_http.c). */
+void lt_open_module(lua_State *L, runtime *rt);
+void lt_open_http(lua_State *L, runtime *rt);
+/* Pushes a response table for res (lt_http.c). */
+void lt_push_response(lua_State *L, const http_result *res, bool keep_body);
+/* Called by lt_http.c when the request completes: records metrics, resumes the VU. */
+void vu_resume(vu *v, int nargs);
+runtime *lt_runtime(lua_State *L);
+#endif

@@ -1,0 +1,96 @@
+# Shared helpers for lt's shell test suites. Source it; call `check`/`expect_*`, then `finish`.
+# Servers started here listen on 127.0.0.1 only and are stopped when the suite exits.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LT=${LT:-$ROOT/${LT_BIN_DIR:-bin}/lt}
+MESIM=${MESIM:-$ROOT/${LT_BIN_DIR:-bin}/mesim}
+TMP=$(mktemp -d /tmp/lt-test.XXXXXX)
+PASSED=0
+FAILED=0
+_PIDS=()
+
+cleanup() {
+    local p
+    for p in "${_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+pass() { PASSED=$((PASSED + 1)); echo "ok   - $1"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL - $1"; [ $# -gt 1 ] && echo "       $2"; return 0; }
+
+# check NAME CMD...: passes when CMD exits 0.
+check() {
+    local name=$1; shift
+    if "$@" >"$TMP/check.out" 2>&1; then pass "$name"; else fail "$name" "$(tail -c 600 "$TMP/check.out")"; fi
+}
+# expect_eq NAME EXPECTED ACTUAL
+expect_eq() { if [ "$2" == "$3" ]; then pass "$1"; else fail "$1" "expected '$2', got '$3'"; fi; }
+# expect_num NAME VALUE OP BOUND (OP: lt le gt ge), floating point
+expect_num() {
+    if awk -v v="$2" -v b="$4" -v op="$3" 'BEGIN { v += 0; b += 0;
+        ok = (op == "lt" && v < b) || (op == "le" && v <= b) || (op == "gt" && v > b) || (op == "ge" && v >= b);
+        exit ok ? 0 : 1 }'; then pass "$1 ($2 $3 $4)"; else fail "$1" "value $2 is not $3 $4"; fi
+}
+# expect_match NAME REGEX FILE
+expect_match() { if grep -Eq -- "$2" "$3"; then pass "$1"; else fail "$1" "no /$2/ in: $(head -c 600 "$3")"; fi; }
+
+finish() {
+    echo "$PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+    exit $?
+}
+
+# A free TCP port on 127.0.0.1, chosen by the kernel.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# wait_port PORT [SECONDS]: waits until something accepts on 127.0.0.1:PORT.
+wait_port() {
+    local port=$1 deadline=$((SECONDS + ${2:-10}))
+    while [ $SECONDS -lt $deadline ]; do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "nothing listens on 127.0.0.1:$port" >&2
+    return 1
+}
+
+# jq-free JSON reads: json_get FILE EXPR, where EXPR is a Python expression on `d`.
+json_get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+
+# start_nginx: serves a small JSON body on plain HTTP ($NGINX_PORT) and, with a certificate made here
+# and signed by a test CA ($TMP/ca.pem), on HTTPS ($NGINX_TLS_PORT) for the name localhost.
+start_nginx() {
+    NGINX_PORT=$(free_port)
+    NGINX_TLS_PORT=$(free_port)
+    local d=$TMP/nginx
+    mkdir -p "$d/logs"
+    make_test_certs "$d" >/dev/null 2>&1 || { echo "cannot make certificates" >&2; return 1; }
+    sed -e "s|@PORT@|$NGINX_PORT|g" -e "s|@TLS_PORT@|$NGINX_TLS_PORT|g" -e "s|@DIR@|$d|g" \
+        "$ROOT/tests/nginx.conf.in" >"$d/nginx.conf"
+    nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" &
+    _PIDS+=($!)
+    wait_port "$NGINX_PORT" && wait_port "$NGINX_TLS_PORT"
+}
+
+# make_test_certs DIR: a CA (ca.pem) and a server certificate for localhost/127.0.0.1 signed by it.
+make_test_certs() {
+    local d=$1
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=lt test CA" \
+        -keyout "$d/ca.key" -out "$d/ca.pem"
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$d/server.key" -out "$d/server.csr"
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$d/san.ext"
+    openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+        -days 2 -extfile "$d/san.ext" -out "$d/server.pem"
+    cp "$d/ca.pem" "$TMP/ca.pem"
+}
+
+# start_mesim_cluster: the reference target, gateway on $GW_PORT, shards on $SHARD_A_PORT etc.
+start_mesim_cluster() {
+    GW_PORT=$(free_port); SHARD_A_PORT=$(free_port); SHARD_B_PORT=$(free_port); SHARD_C_PORT=$(free_port)
+    "$MESIM" cluster --port "$GW_PORT" --shard-ports "$SHARD_A_PORT,$SHARD_B_PORT,$SHARD_C_PORT" "$@" \
+        >"$TMP/mesim.log" 2>&1 &
+    _PIDS+=($!)
+    wait_port "$GW_PORT" && wait_port "$SHARD_A_PORT" && wait_port "$SHARD_B_PORT" && wait_port "$SHARD_C_PORT"
+}

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# prom_rw_test.sh — `--out prometheus-rw`: lt pushes to a real Prometheus (Debian's, remote-write
+# receiver on) while loading a local nginx; what Prometheus then answers must agree with lt's JSON
+# summary. Then the same run against a dead port: same exit code, summary intact, a warning, and no
+# delay beyond the output's bounded wait.
+source "$(dirname "$0")/../lib.sh"
+
+PROMETHEUS=${PROMETHEUS:-$(command -v prometheus || echo /usr/bin/prometheus)}
+
+# start_prometheus: a throwaway Prometheus on a free loopback port ($PROM_PORT), ready to receive.
+start_prometheus() {
+    PROM_PORT=$(free_port)
+    mkdir -p "$TMP/prom"
+    printf 'global:\n  scrape_interval: 1h\n  evaluation_interval: 1h\n' >"$TMP/prom.yml"
+    "$PROMETHEUS" --config.file="$TMP/prom.yml" --storage.tsdb.path="$TMP/prom" \
+        --web.listen-address="127.0.0.1:$PROM_PORT" --web.enable-remote-write-receiver \
+        >"$TMP/prom.log" 2>&1 &
+    _PIDS+=($!)
+    local deadline=$((SECONDS + 60))
+    while [ $SECONDS -lt $deadline ]; do
+        curl -sf "http://127.0.0.1:$PROM_PORT/-/ready" >/dev/null 2>&1 && return 0
+        kill -0 "${_PIDS[-1]}" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "prometheus did not become ready:" >&2
+    tail -n 20 "$TMP/prom.log" >&2
+    return 1
+}
+
+# prom_query EXPR: the instant query's JSON result list, on stdout.
+prom_query() {
+    curl -sf -G "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1" |
+        python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["data"]["result"]))'
+}
+
+if [ ! -x "$PROMETHEUS" ]; then
+    fail "prometheus installed" "no prometheus binary (Debian package 'prometheus')"
+    finish
+fi
+[ -x "$LT" ] || { fail "lt built" "$LT missing"; finish; }
+check "nginx starts" start_nginx
+check "prometheus starts" start_prometheus
+
+cat >"$TMP/script.lua" <<'LUA'
+local http = require("lt").http
+local m = require("lt").metrics.trend("match_latency_ms", true)
+options = { scenarios = { s = { executor = "constant-arrival-rate", rate = 200, timeUnit = "1s",
+  duration = "3s", preAllocatedVUs = 5, maxVUs = 20 } } }
+function default() local r = http.get(lt.env.URL) m:add(r.timings.duration) end
+LUA
+
+URL="http://127.0.0.1:$NGINX_PORT/"
+K6_PROMETHEUS_RW_PUSH_INTERVAL=1s K6_PROMETHEUS_RW_TREND_STATS="p(99),count,max" \
+    LT_PROMETHEUS_RW_VERBOSE=1 \
+    "$LT" -s "$TMP/script.lua" -e URL="$URL" --tag testid=prw \
+    --out "prometheus-rw=http://127.0.0.1:$PROM_PORT/api/v1/write" \
+    --summary-export "$TMP/s.json" >"$TMP/run.out" 2>"$TMP/run.err"
+rc=$?
+expect_eq "run with prometheus-rw exits 0" 0 "$rc"
+[ $rc -eq 0 ] || tail -n 20 "$TMP/run.err"
+check "summary written" test -s "$TMP/s.json"
+grep 'prometheus-rw' "$TMP/run.err" | sed 's/^/# /'
+if grep -q 'not delivered' "$TMP/run.err"; then fail "everything delivered" "$(grep prometheus-rw "$TMP/run.err")"; else pass "everything delivered"; fi
+
+for q in k6_http_reqs_total k6_vus k6_http_req_duration_p99 k6_match_latency_ms_p99 \
+    k6_http_req_duration_p99_window k6_iterations_total k6_http_req_failed_rate; do
+    n=$(prom_query "$q" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+    expect_num "prometheus has $q" "${n:-0}" ge 1
+done
+
+# Every series Prometheus holds agrees with the summary's series of the same tags.
+prom_query '{__name__=~"k6_.+"}' >"$TMP/prom.json"
+python3 - "$TMP/s.json" "$TMP/prom.json" >"$TMP/cmp.out" 2>&1 <<'PY'
+import json, re, sys
+summary = json.load(open(sys.argv[1])); prom = json.load(open(sys.argv[2]))
+def san(k):
+    k = re.sub(r'[^a-zA-Z0-9_]', '_', k)
+    return '_' + k if k[:1].isdigit() else k
+series = {}
+for s in summary.get("series", []):
+    key = (s["metric"], tuple(sorted((san(k), v) for k, v in s["tags"].items() if v != "" and k != "testid")))
+    series[key] = s
+def find(metric, labels):
+    return series.get((metric, tuple(sorted((k, v) for k, v in labels.items() if k not in ("__name__", "testid")))))
+bad = 0; checked = {}
+def check(ok, what):
+    global bad
+    if not ok: bad += 1; print("MISMATCH", what)
+for r in prom:
+    lab = r["metric"]; name = lab["__name__"]; val = float(r["value"][1])
+    if lab.get("testid") != "prw": check(False, "no testid label on %s" % lab)
+    for metric, suffix, get in (
+        ("http_reqs", "_total", lambda v: v["count"]),
+        ("iterations", "_total", lambda v: v["count"]),
+        ("http_req_duration", "_p99", lambda v: v["p(99)"] / 1000),
+        ("http_req_duration", "_count", lambda v: v["count"]),
+        ("http_req_duration", "_max", lambda v: v["max"] / 1000),
+        ("match_latency_ms", "_p99", lambda v: v["p(99)"] / 1000),
+        ("match_latency_ms", "_count", lambda v: v["count"]),
+    ):
+        if name != "k6_" + metric + suffix: continue
+        s = find(metric, lab)
+        if s is None: check(False, "no summary series for %s" % lab); continue
+        want = get(s["values"])
+        check(abs(val - want) <= 0.001 * abs(want) + 1e-12, "%s %s: prometheus %r, summary %r" % (name, lab, val, want))
+        checked[name] = checked.get(name, 0) + 1
+total = sum(float(r["value"][1]) for r in prom if r["metric"]["__name__"] == "k6_http_reqs_total")
+want = summary["metrics"]["http_reqs"]["values"]["count"]
+check(total == want, "sum(k6_http_reqs_total) %r != summary http_reqs %r" % (total, want))
+p99 = [r for r in prom if r["metric"]["__name__"] == "k6_match_latency_ms_p99"]
+if len(p99) == 1:  # one tag set: the summary's metric-wide p99 too
+    want = summary["metrics"]["match_latency_ms"]["values"]["p(99)"] / 1000
+    check(abs(float(p99[0]["value"][1]) - want) <= 0.001 * want, "match_latency p99 vs summary metric")
+for n in ("k6_http_reqs_total", "k6_http_req_duration_p99", "k6_match_latency_ms_p99", "k6_iterations_total"):
+    check(checked.get(n, 0) >= 1, "nothing compared for " + n)
+print("compared", checked, "requests", total)
+sys.exit(1 if bad else 0)
+PY
+if [ $? -eq 0 ]; then pass "prometheus agrees with the summary ($(tail -n 1 "$TMP/cmp.out"))"; else fail "prometheus agrees with the summary" "$(head -c 1500 "$TMP/cmp.out")"; fi
+
+# The windowed p99 has one point per push: a range query over the run sees more than one.
+n=$(curl -sf -G "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode 'query=count_over_time(k6_http_req_duration_p99_window[5m])' |
+    python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(max([int(x["value"][1]) for x in r] or [0]))')
+expect_num "k6_http_req_duration_p99_window has a point per push" "${n:-0}" ge 3
+
+# ---- Prometheus absent: nothing listens on the port ----
+DEAD=$(free_port)
+t0=$(date +%s.%N)
+"$LT" -s "$TMP/script.lua" -e URL="$URL" --summary-export "$TMP/base.json" >/dev/null 2>"$TMP/base.err"
+rc_base=$?
+t1=$(date +%s.%N)
+"$LT" -s "$TMP/script.lua" -e URL="$URL" --out "prometheus-rw=http://127.0.0.1:$DEAD/api/v1/write" \
+    --summary-export "$TMP/dead.json" >/dev/null 2>"$TMP/dead.err"
+rc_dead=$?
+t2=$(date +%s.%N)
+expect_eq "dead receiver: same exit code as without the output" "$rc_base" "$rc_dead"
+n=$(json_get "$TMP/dead.json" 'd["metrics"]["http_reqs"]["values"]["count"]' 2>/dev/null)
+expect_num "dead receiver: summary intact (http_reqs)" "${n:-0}" ge 500
+expect_match "dead receiver: warning on stderr" 'lt: prometheus-rw: .*not delivered' "$TMP/dead.err"
+extra=$(awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "%.2f", (c - b) - (b - a) }')
+expect_num "dead receiver: delay beyond the run (s)" "$extra" lt 6.5
+finish

@@ -1,0 +1,169 @@
+/* test_mesim_parts.c — mesim's pure pieces: order validation (every bad field is named), JSON
+ * quoting, the match-time histogram, and the event publisher (pause, bound, drops, drain). */
+#include "mesim/metrics_text.h"
+#include "mesim/order.h"
+#include "mesim/publisher.h"
+#include "t.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void parse_case(const char *json, const char *field) {
+    cJSON *j = cJSON_Parse(json);
+    me_order_in o;
+    me_reject rej = {{0}, {0}};
+    int rc = me_order_parse(j, "", &o, &rej);
+    if (!field) {
+        T_CHECK(rc == 0, "%s accepted, got: %s", json, rej.reason);
+    } else {
+        T_CHECK(rc == -1 && !strcmp(rej.field, field) && strstr(rej.reason, field),
+                "%s: want field %s, got rc %d field '%s' reason '%s'", json, field, rc, rej.field,
+                rej.reason);
+    }
+    cJSON_Delete(j);
+}
+
+static void test_parse(void) {
+    parse_case("{\"orderId\":\"o1\",\"symbol\":\"S\",\"side\":\"BUY\",\"type\":\"LIMIT\","
+               "\"price\":100,\"quantity\":3}",
+               NULL);
+    parse_case("{\"orderId\":\"o1\",\"symbol\":\"S\",\"side\":\"SELL\",\"type\":\"LIMIT\","
+               "\"price\":9007199254740992,\"quantity\":1}",
+               NULL);
+    parse_case("[]", "order");
+    parse_case("{\"symbol\":\"S\",\"side\":\"BUY\",\"type\":\"LIMIT\",\"price\":1,\"quantity\":1}",
+               "orderId");
+    parse_case("{\"orderId\":\"o\",\"side\":\"BUY\",\"type\":\"LIMIT\",\"price\":1,\"quantity\":1}",
+               "symbol");
+    parse_case("{\"orderId\":\"o\",\"symbol\":\"a b\",\"side\":\"BUY\",\"type\":\"LIMIT\","
+               "\"price\":1,\"quantity\":1}",
+               "symbol");
+    parse_case("{\"orderId\":\"o\",\"symbol\":\"S\",\"side\":\"X\",\"type\":\"LIMIT\",\"price\":1,"
+               "\"quantity\":1}",
+               "side");
+    parse_case("{\"orderId\":\"o\",\"symbol\":\"S\",\"side\":\"BUY\",\"type\":\"IOC\",\"price\":1,"
+               "\"quantity\":1}",
+               "type");
+    const char *bad_nums[] = {"0", "-1", "1.5", "\"1\"", "1e300", "9007199254740994", "null"};
+    for (size_t i = 0; i < sizeof bad_nums / sizeof *bad_nums; i++) {
+        char buf[256];
+        snprintf(buf, sizeof buf,
+                 "{\"orderId\":\"o\",\"symbol\":\"S\",\"side\":\"BUY\",\"type\":\"LIMIT\","
+                 "\"price\":%s,\"quantity\":1}",
+                 bad_nums[i]);
+        parse_case(buf, "price");
+        snprintf(buf, sizeof buf,
+                 "{\"orderId\":\"o\",\"symbol\":\"S\",\"side\":\"BUY\",\"type\":\"LIMIT\","
+                 "\"price\":1,\"quantity\":%s}",
+                 bad_nums[i]);
+        parse_case(buf, "quantity");
+    }
+    cJSON *j = cJSON_Parse("{\"orderId\":\"o\"}");
+    me_order_in o;
+    me_reject rej;
+    me_order_parse(j, "orders[7].", &o, &rej);
+    T_CHECK(!strcmp(rej.field, "orders[7].symbol") && !strncmp(rej.reason, "orders[7].symbol", 16),
+            "prefix names the element: %s / %s", rej.field, rej.reason);
+    cJSON_Delete(j);
+}
+
+static void test_quote(void) {
+    char buf[64];
+    T_CHECK(me_json_quote(buf, sizeof buf, "a\"b\\c\n") > 0 &&
+                !strcmp(buf, "\"a\\\"b\\\\c\\u000a\""),
+            "quoted: %s", buf);
+    T_CHECK(me_json_quote(buf, 4, "abcdef") == -1 && buf[0] == '\0', "too small reports -1");
+}
+
+static void test_hist(void) {
+    me_hist h;
+    memset(&h, 0, sizeof h);
+    for (int i = 0; i < 99; i++) me_hist_observe(&h, 3e-6);
+    me_hist_observe(&h, 0.3);
+    T_CHECK(h.count == 100, "count %llu", (unsigned long long)h.count);
+    double p50 = me_hist_quantile(&h, 0.5), p99 = me_hist_quantile(&h, 0.99);
+    T_CHECK(p50 > 2e-6 && p50 <= 5e-6, "p50 %g in (2us,5us]", p50);
+    T_CHECK(p99 > 2e-6 && p99 <= 5e-6, "p99 %g in (2us,5us]", p99);
+    T_CHECK(me_hist_quantile(&h, 1.0) > 0.2, "max in the 0.5 s bucket");
+    struct evbuffer *b = evbuffer_new();
+    me_hist_write(b, "x_seconds", "shard=\"a\"", &h);
+    size_t n = evbuffer_get_length(b);
+    char *s = calloc(1, n + 1);
+    evbuffer_copyout(b, s, n);
+    T_CHECK(strstr(s, "x_seconds_bucket{shard=\"a\",le=\"5e-06\"} 99\n") != NULL, "cumulative 5us");
+    T_CHECK(strstr(s, "x_seconds_bucket{shard=\"a\",le=\"+Inf\"} 100\n") != NULL, "+Inf bucket");
+    T_CHECK(strstr(s, "x_seconds_count{shard=\"a\"} 100\n") != NULL, "count line");
+    free(s);
+    evbuffer_free(b);
+}
+
+static int wait_published(me_pub *p, uint64_t want) {
+    me_pub_stats st;
+    for (int i = 0; i < 500; i++) {
+        me_pub_get_stats(p, &st);
+        if (st.published >= want) return 1;
+        usleep(10000);
+    }
+    return 0;
+}
+
+static void test_publisher(void) {
+    char err[128], path[] = "/tmp/mesim-pub-XXXXXX";
+    int fd = mkstemp(path);
+    T_CHECK(fd >= 0, "temp file");
+    close(fd);
+    me_pub *p = me_pub_new("t", 100, path, err, sizeof err);
+    T_CHECK(p != NULL, "publisher: %s", err);
+    if (!p) return;
+    me_event ev[150];
+    memset(ev, 0, sizeof ev);
+    for (int i = 0; i < 150; i++) {
+        snprintf(ev[i].symbol, sizeof ev[i].symbol, "S");
+        snprintf(ev[i].taker, sizeof ev[i].taker, "t%d", i);
+        snprintf(ev[i].maker, sizeof ev[i].maker, "m\"%d", i);
+        ev[i].price = 100 + i;
+        ev[i].qty = 1;
+    }
+    me_pub_set_paused(p, 1);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    size_t dropped = me_pub_push(p, ev, 60);
+    dropped += me_pub_push(p, ev + 60, 90);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    me_pub_stats st;
+    me_pub_get_stats(p, &st);
+    T_CHECK(dropped == 50 && st.dropped == 50, "50 dropped over the bound, got %zu/%llu", dropped,
+            (unsigned long long)st.dropped);
+    T_CHECK(st.pending == 100 && st.published == 0 && st.paused,
+            "paused: 100 pending, 0 published");
+    T_CHECK((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec) < 50e6,
+            "pushing while paused does not wait");
+    me_pub_set_paused(p, 0);
+    T_CHECK(wait_published(p, 100), "resume drains the backlog");
+    me_pub_get_stats(p, &st);
+    T_CHECK(st.published + st.pending + st.dropped == 150, "published+pending+dropped = pushed");
+    me_pub_push(p, ev, 10); /* fewer than a batch: drained by the linger timer */
+    T_CHECK(wait_published(p, 110), "a trickle is drained too");
+    me_pub_free(p);
+    FILE *f = fopen(path, "r");
+    int lines = 0, escaped = 0;
+    char line[512];
+    while (f && fgets(line, sizeof line, f)) {
+        lines++;
+        if (strstr(line, "\"restingOrderId\":\"m\\\"")) escaped++;
+    }
+    T_CHECK(lines == 110 && escaped == 110, "110 JSON lines with escaped ids, got %d/%d", lines,
+            escaped);
+    if (f) fclose(f);
+    unlink(path);
+}
+
+int main(void) {
+    test_parse();
+    test_quote();
+    test_hist();
+    test_publisher();
+    return T_DONE();
+}

@@ -1,0 +1,627 @@
+/* test_output_prom_rw.c — the prometheus-rw output against a fake remote-write receiver on
+ * loopback: what is sent (names, labels, units, windows, headers, snappy + protobuf), retries,
+ * a dead receiver, a receiver that never answers, a full queue, a rejecting receiver. */
+#include "metrics/metrics.h"
+#include "output/output.h"
+#include "output/prom_rw.h"
+#include "remote.pb-c.h"
+#include "t.h"
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <snappy-c.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- a fake receiver ---- */
+#define MAXREQ 256
+typedef struct {
+    int lfd, port;
+    pthread_t th;
+    atomic_bool quit;
+    int statuses[16]; /* answers to the first requests (0: 204) */
+    bool hang;        /* read requests, never answer */
+    pthread_mutex_t mu;
+    int nreq;
+    Prometheus__WriteRequest *req[MAXREQ];
+    char *headers[MAXREQ];
+    size_t body_len[MAXREQ];
+    int bad; /* requests that failed to decode */
+} receiver;
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void serve_conn(receiver *r, int fd) {
+    char *buf = malloc(1 << 22);
+    size_t len = 0;
+    while (!atomic_load(&r->quit)) {
+        struct pollfd pf = {fd, POLLIN, 0};
+        if (poll(&pf, 1, 50) <= 0) continue;
+        ssize_t n = read(fd, buf + len, (1 << 22) - len);
+        if (n <= 0) break;
+        len += (size_t)n;
+        for (;;) {
+            buf[len < (1 << 22) ? len : len - 1] = '\0';
+            char *end = memmem(buf, len, "\r\n\r\n", 4);
+            if (!end) break;
+            size_t hlen = (size_t)(end - buf) + 4;
+            size_t clen = 0;
+            for (char *l = buf; l < end; l = strstr(l, "\r\n") + 2)
+                if (strncasecmp(l, "Content-Length:", 15) == 0) clen = strtoul(l + 15, NULL, 10);
+            if (len < hlen + clen) break;
+            size_t ulen = 0;
+            Prometheus__WriteRequest *wr = NULL;
+            char *raw = NULL;
+            if (snappy_uncompressed_length(buf + hlen, clen, &ulen) == SNAPPY_OK) {
+                raw = malloc(ulen + 1);
+                if (snappy_uncompress(buf + hlen, clen, raw, &ulen) == SNAPPY_OK)
+                    wr = prometheus__write_request__unpack(NULL, ulen, (uint8_t *)raw);
+            }
+            free(raw);
+            pthread_mutex_lock(&r->mu);
+            int i = r->nreq;
+            if (!wr) r->bad++;
+            if (i < MAXREQ) {
+                r->req[i] = wr;
+                r->headers[i] = strndup(buf, hlen);
+                r->body_len[i] = clen;
+                r->nreq++;
+            } else if (wr) {
+                prometheus__write_request__free_unpacked(wr, NULL);
+            }
+            pthread_mutex_unlock(&r->mu);
+            if (!r->hang) {
+                int st = i < 16 && r->statuses[i] ? r->statuses[i] : 204;
+                char resp[200];
+                const char *body = st == 204 ? "" : "nope\n";
+                int rl =
+                    snprintf(resp, sizeof resp, "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n\r\n%s",
+                             st, strlen(body), body);
+                if (write(fd, resp, (size_t)rl) < 0) break;
+            }
+            memmove(buf, buf + hlen + clen, len - hlen - clen);
+            len -= hlen + clen;
+        }
+    }
+    free(buf);
+    close(fd);
+}
+
+static void *recv_main(void *arg) {
+    receiver *r = arg;
+    while (!atomic_load(&r->quit)) {
+        struct pollfd pf = {r->lfd, POLLIN, 0};
+        if (poll(&pf, 1, 50) <= 0) continue;
+        int fd = accept(r->lfd, NULL, NULL);
+        if (fd >= 0) serve_conn(r, fd); /* one connection at a time: the output uses one */
+    }
+    return NULL;
+}
+
+static int listen_any(int *port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 16) != 0) return -1;
+    getsockname(fd, (struct sockaddr *)&a, &al);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+static receiver *recv_start(void) {
+    receiver *r = calloc(1, sizeof *r);
+    pthread_mutex_init(&r->mu, NULL);
+    r->lfd = listen_any(&r->port);
+    pthread_create(&r->th, NULL, recv_main, r);
+    return r;
+}
+
+static void recv_stop(receiver *r) {
+    atomic_store(&r->quit, true);
+    pthread_join(r->th, NULL);
+    close(r->lfd);
+    for (int i = 0; i < r->nreq && i < MAXREQ; i++) {
+        if (r->req[i]) prometheus__write_request__free_unpacked(r->req[i], NULL);
+        free(r->headers[i]);
+    }
+    free(r);
+}
+
+static int recv_count(receiver *r) {
+    pthread_mutex_lock(&r->mu);
+    int n = r->nreq;
+    pthread_mutex_unlock(&r->mu);
+    return n;
+}
+
+/* ---- reading what was received ---- */
+static const char *label(const Prometheus__TimeSeries *t, const char *name) {
+    for (size_t i = 0; i < t->n_labels; i++)
+        if (strcmp(t->labels[i]->name, name) == 0) return t->labels[i]->value;
+    return NULL;
+}
+
+/* The series named `name` whose label `key` is `val` (key NULL: any). */
+static const Prometheus__TimeSeries *find_ts(const Prometheus__WriteRequest *w, const char *name,
+                                             const char *key, const char *val) {
+    for (size_t i = 0; w && i < w->n_timeseries; i++) {
+        const Prometheus__TimeSeries *t = w->timeseries[i];
+        const char *n = label(t, "__name__");
+        if (n && strcmp(n, name) == 0 && (!key || (label(t, key) && !strcmp(label(t, key), val))))
+            return t;
+    }
+    return NULL;
+}
+
+static double ts_value(const Prometheus__TimeSeries *t) {
+    return t && t->n_samples ? t->samples[0]->value : NAN;
+}
+
+static bool labels_sorted(const Prometheus__WriteRequest *w) {
+    for (size_t i = 0; w && i < w->n_timeseries; i++)
+        for (size_t j = 1; j < w->timeseries[i]->n_labels; j++)
+            if (strcmp(w->timeseries[i]->labels[j - 1]->name, w->timeseries[i]->labels[j]->name) >=
+                0)
+                return false;
+    return w != NULL;
+}
+
+static bool near(double a, double b) {
+    return fabs(a - b) <= 1e-9 * (fabs(b) > 1 ? fabs(b) : 1);
+}
+
+/* stderr into a file while f runs */
+static int saved_fd = -1;
+static void capture_stderr(const char *path) {
+    fflush(stderr);
+    saved_fd = dup(2);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 2);
+    close(fd);
+}
+static char *release_stderr(const char *path) {
+    fflush(stderr);
+    dup2(saved_fd, 2);
+    close(saved_fd);
+    FILE *f = fopen(path, "r");
+    char *s = calloc(1, 8192);
+    if (f) {
+        size_t n = fread(s, 1, 8191, f);
+        s[n] = '\0';
+        fclose(f);
+    }
+    return s;
+}
+
+static char url[128];
+static output *make(int port, char *err, size_t errlen) {
+    snprintf(url, sizeof url, "prometheus-rw=http://127.0.0.1:%d/api/v1/write", port);
+    return output_create(url, err, errlen);
+}
+
+static const char *skeys[] = {"testid", "bad-key"};
+static const char *svals[] = {"run42", "v"};
+static output_run run_info(double start) {
+    output_run r = {.script = "x.lua",
+                    .time_scale = 1,
+                    .started_unix = start,
+                    .planned_duration = 3,
+                    .nstatic_tags = 2,
+                    .static_keys = skeys,
+                    .static_vals = svals};
+    return r;
+}
+
+static int m_custom;
+static uint32_t tags_a, tags_b;
+
+/* Adds one second of synthetic samples: n requests with durations base..base+n-1 ms. */
+static void fill(store *iv, int n, double base) {
+    for (int i = 0; i < n; i++) {
+        uint32_t tg = i % 4 == 0 ? tags_b : tags_a;
+        store_add(iv, M_HTTP_REQS, tg, 1);
+        store_add(iv, M_HTTP_REQ_DURATION, tg, base + i);
+        store_add(iv, M_HTTP_REQ_FAILED, tg, i % 10 == 0);
+        store_add(iv, m_custom, tags_a, (base + i) * 2);
+    }
+    store_add(iv, M_VUS, tags_a, n / 10);
+    store_add(iv, M_DATA_RECEIVED, tags_a, 1000.0 * n);
+}
+
+static void test_names(void) {
+    char b[64];
+    T_CHECK(prom_rw_stat_suffix("p(99)", b, sizeof b) == 0 && !strcmp(b, "p99"), "%s", b);
+    T_CHECK(prom_rw_stat_suffix("p(99.9)", b, sizeof b) == 0 && !strcmp(b, "p999"), "%s", b);
+    T_CHECK(prom_rw_stat_suffix("p(0.5)", b, sizeof b) == 0 && !strcmp(b, "p05"), "%s", b);
+    T_CHECK(prom_rw_stat_suffix("med", b, sizeof b) == 0 && !strcmp(b, "med"), "%s", b);
+    T_CHECK(prom_rw_stat_suffix("count", b, sizeof b) == 0 && !strcmp(b, "count"), "%s", b);
+    T_CHECK(prom_rw_stat_suffix("p(101)", b, sizeof b) != 0, "p(101)");
+    T_CHECK(prom_rw_stat_suffix("p(x)", b, sizeof b) != 0, "p(x)");
+    T_CHECK(prom_rw_stat_suffix("p99", b, sizeof b) != 0, "p99");
+    T_CHECK(prom_rw_stat_suffix("p(1e2)", b, sizeof b) != 0, "p(1e2)");
+    prom_rw_sanitize_name("expected_response", b, sizeof b);
+    T_CHECK(!strcmp(b, "expected_response"), "%s", b);
+    prom_rw_sanitize_name("my-tag.x", b, sizeof b);
+    T_CHECK(!strcmp(b, "my_tag_x"), "%s", b);
+    prom_rw_sanitize_name("9lives", b, sizeof b);
+    T_CHECK(!strcmp(b, "_9lives"), "%s", b);
+    prom_rw_sanitize_name("__name__", b, sizeof b);
+    T_CHECK(!strcmp(b, "tag__name__"), "%s", b);
+    prom_rw_sanitize_name("", b, sizeof b);
+    T_CHECK(!strcmp(b, "_"), "%s", b);
+    prom_rw_sanitize_name("sýmbol", b, sizeof b);
+    T_CHECK(!strcmp(b, "s__mbol"), "%s", b);
+}
+
+static void test_create_errors(void) {
+    char err[300] = "";
+    output *o = output_create("prometheus-rw=https://x/api/v1/write", err, sizeof err);
+    T_CHECK(!o && strstr(err, "http://"), "https refused: %s", err);
+    o = output_create("prometheus-rw=::::", err, sizeof err);
+    T_CHECK(!o, "malformed url: %s", err);
+    setenv("K6_PROMETHEUS_RW_TREND_STATS", "p(99),bogus", 1);
+    o = output_create("prometheus-rw", err, sizeof err);
+    T_CHECK(!o && strstr(err, "bogus"), "bad stat: %s", err);
+    setenv("K6_PROMETHEUS_RW_TREND_STATS", "p(99)", 1);
+    setenv("K6_PROMETHEUS_RW_PUSH_INTERVAL", "soon", 1);
+    o = output_create("experimental-prometheus-rw", err, sizeof err);
+    T_CHECK(!o && strstr(err, "PUSH_INTERVAL"), "bad interval: %s", err);
+    unsetenv("K6_PROMETHEUS_RW_PUSH_INTERVAL");
+    o = output_create("experimental-prometheus-rw", err, sizeof err);
+    T_CHECK(o && !strcmp(o->name, "prometheus-rw"), "default url: %s", err);
+    if (o) o->destroy(o); /* never started */
+    o = output_create("influxdb=http://x", err, sizeof err);
+    T_CHECK(!o && strstr(err, "unknown output"), "unknown: %s", err);
+    o = output_create("json", err, sizeof err);
+    T_CHECK(!o && strstr(err, "FILE"), "json without file: %s", err);
+}
+
+/* The main case: three 1 s intervals at push interval 1 s, then stop. */
+static void test_push(void) {
+    receiver *r = recv_start();
+    setenv("K6_PROMETHEUS_RW_PUSH_INTERVAL", "1s", 1);
+    setenv("K6_PROMETHEUS_RW_TREND_STATS", "p(99),p(99.9),avg,med,min,max,count,sum,p(99)", 1);
+    setenv("K6_PROMETHEUS_RW_HEADERS_X-Scope-OrgID", "tenant1", 1);
+    setenv("K6_PROMETHEUS_RW_USERNAME", "user", 1);
+    setenv("K6_PROMETHEUS_RW_PASSWORD", "pass", 1);
+    char err[300] = "";
+    output *o = make(r->port, err, sizeof err);
+    unsetenv("K6_PROMETHEUS_RW_HEADERS_X-Scope-OrgID");
+    unsetenv("K6_PROMETHEUS_RW_USERNAME");
+    unsetenv("K6_PROMETHEUS_RW_PASSWORD");
+    T_CHECK(o != NULL, "create: %s", err);
+    if (!o) return;
+    double start = 1700000000.0;
+    output_run ri = run_info(start);
+    T_CHECK(o->start(o, &ri, err, sizeof err) == 0, "start: %s", err);
+    store *total = store_new(), *iv = store_new(), *last = store_new();
+    double worst = 0;
+    for (int s = 1; s <= 3; s++) {
+        store_clear(iv);
+        fill(iv, 100 * s, 10.0 * s);
+        store_merge(total, iv);
+        double t0 = now();
+        o->interval(o, start + s, 1.0, iv, total);
+        double el = now() - t0;
+        worst = el > worst ? el : worst;
+        if (s == 3) store_merge(last, iv);
+    }
+    T_CHECK(worst < 0.02, "interval() took %.3f s", worst);
+    double t0 = now();
+    o->stop(o, total);
+    double el = now() - t0;
+    T_CHECK(el < 1.0, "stop() took %.3f s with a healthy receiver", el);
+    o->destroy(o);
+    int n = recv_count(r);
+    T_CHECK(n == 4, "3 pushes and a final one, got %d", n);
+    T_CHECK(r->bad == 0, "%d requests did not decode", r->bad);
+    if (n < 3) {
+        recv_stop(r);
+        return;
+    }
+    const char *h = r->headers[0];
+    T_CHECK(strstr(h, "POST /api/v1/write HTTP/1.1\r\n") == h, "%s", h);
+    T_CHECK(strcasestr(h, "\r\nContent-Encoding: snappy\r\n"), "%s", h);
+    T_CHECK(strcasestr(h, "\r\nContent-Type: application/x-protobuf\r\n"), "%s", h);
+    T_CHECK(strcasestr(h, "\r\nX-Prometheus-Remote-Write-Version: 0.1.0\r\n"), "%s", h);
+    T_CHECK(strcasestr(h, "\r\nX-Scope-OrgID: tenant1\r\n"), "%s", h);
+    T_CHECK(strcasestr(h, "\r\nAuthorization: Basic dXNlcjpwYXNz\r\n"), "%s", h);
+    T_CHECK(strcasestr(h, "\r\nHost: 127.0.0.1:"), "%s", h);
+
+    /* the 3rd push (t = start+3): cumulative values and the 3rd second's window */
+    const Prometheus__WriteRequest *w = r->req[2];
+    T_CHECK(labels_sorted(w), "labels sorted and unique");
+    series all;
+    int nsel = store_select(total, M_HTTP_REQS, 0, NULL, NULL, &all);
+    series_release(&all);
+    T_CHECK(nsel == 2, "two tag sets, %d", nsel);
+    const series *ta = store_find(total, M_HTTP_REQS, tags_a);
+    const Prometheus__TimeSeries *t = find_ts(w, "k6_http_reqs_total", "status", "200");
+    T_CHECK(t && near(ts_value(t), ta->sum), "reqs total %g vs %g", ts_value(t), ta->sum);
+    T_CHECK(t && t->samples[0]->timestamp == (int64_t)((start + 3) * 1000), "timestamp %lld",
+            t ? (long long)t->samples[0]->timestamp : 0LL);
+    T_CHECK(t && label(t, "testid") && !strcmp(label(t, "testid"), "run42"), "static tag");
+    T_CHECK(t && label(t, "bad_key"), "static tag name sanitised");
+    T_CHECK(t && label(t, "my_tag") && !strcmp(label(t, "my_tag"), "x"), "tag name sanitised");
+    T_CHECK(t && label(t, "name") && !strcmp(label(t, "name"), "http://h/"), "tag name");
+    const series *da = store_find(total, M_HTTP_REQ_DURATION, tags_a);
+    const series *dw = store_find(last, M_HTTP_REQ_DURATION, tags_a);
+    t = find_ts(w, "k6_http_req_duration_p99", "status", "200");
+    T_CHECK(t && near(ts_value(t), hist_percentile(da->hist, 99) / 1000), "p99 %g vs %g s",
+            ts_value(t), hist_percentile(da->hist, 99) / 1000);
+    t = find_ts(w, "k6_http_req_duration_p999", "status", "200");
+    T_CHECK(t && near(ts_value(t), hist_percentile(da->hist, 99.9) / 1000), "p999");
+    t = find_ts(w, "k6_http_req_duration_avg", "status", "200");
+    T_CHECK(t && near(ts_value(t), hist_mean(da->hist) / 1000), "avg");
+    t = find_ts(w, "k6_http_req_duration_med", "status", "200");
+    T_CHECK(t && near(ts_value(t), hist_percentile(da->hist, 50) / 1000), "med");
+    t = find_ts(w, "k6_http_req_duration_max", "status", "200");
+    T_CHECK(t && near(ts_value(t), hist_max(da->hist) / 1000), "max");
+    t = find_ts(w, "k6_http_req_duration_count", "status", "200");
+    T_CHECK(t && near(ts_value(t), (double)hist_count(da->hist)), "count is not scaled: %g",
+            ts_value(t));
+    t = find_ts(w, "k6_http_req_duration_sum", "status", "200");
+    T_CHECK(t && near(ts_value(t), hist_sum(da->hist) / 1000), "sum");
+    t = find_ts(w, "k6_http_req_duration_p99_window", "status", "200");
+    T_CHECK(t && near(ts_value(t), hist_percentile(dw->hist, 99) / 1000), "p99 window %g vs %g",
+            ts_value(t), hist_percentile(dw->hist, 99) / 1000);
+    T_CHECK(ts_value(t) > ts_value(find_ts(w, "k6_http_req_duration_p99", "status", "200")),
+            "the window shows the last second's slower requests");
+    t = find_ts(w, "k6_http_req_duration_count_window", "status", "200");
+    T_CHECK(t && near(ts_value(t), (double)hist_count(dw->hist)), "count window");
+    const series *cw = store_find(total, m_custom, tags_a);
+    t = find_ts(w, "k6_match_latency_ms_p99", NULL, NULL);
+    T_CHECK(t && near(ts_value(t), hist_percentile(cw->hist, 99) / 1000), "custom time trend");
+    t = find_ts(w, "k6_vus", NULL, NULL);
+    T_CHECK(t && near(ts_value(t), 30), "gauge %g", ts_value(t));
+    t = find_ts(w, "k6_data_received_total", NULL, NULL);
+    T_CHECK(t && near(ts_value(t), 600000), "data in bytes, not scaled: %g", ts_value(t));
+    const series *fa = store_find(total, M_HTTP_REQ_FAILED, tags_a);
+    t = find_ts(w, "k6_http_req_failed_rate", "status", "200");
+    T_CHECK(t && near(ts_value(t), (double)fa->nonzero / (double)fa->count), "rate");
+    const series *fw = store_find(last, M_HTTP_REQ_FAILED, tags_a);
+    t = find_ts(w, "k6_http_req_failed_rate_window", "status", "200");
+    T_CHECK(t && near(ts_value(t), (double)fw->nonzero / (double)fw->count), "rate window");
+    T_CHECK(!find_ts(w, "k6_http_reqs_total_window", NULL, NULL), "no counter windows");
+    /* the final push has the totals again, a later timestamp, and no window (none since) */
+    const Prometheus__WriteRequest *f = r->req[3];
+    t = find_ts(f, "k6_http_reqs_total", "status", "200");
+    T_CHECK(t && near(ts_value(t), ta->sum) &&
+                t->samples[0]->timestamp > (int64_t)((start + 3) * 1000),
+            "final push");
+    T_CHECK(!find_ts(f, "k6_http_req_duration_p99_window", NULL, NULL), "final: empty window");
+    printf("# one push of %zu series: %zu bytes snappy\n", w->n_timeseries, r->body_len[2]);
+    store_free(total);
+    store_free(iv);
+    store_free(last);
+    recv_stop(r);
+}
+
+/* Push interval 5 s with 1 s ticks: one push per five ticks, the window covers five seconds. */
+static void test_push_interval(void) {
+    receiver *r = recv_start();
+    setenv("K6_PROMETHEUS_RW_PUSH_INTERVAL", "5s", 1);
+    setenv("K6_PROMETHEUS_RW_TREND_STATS", "count", 1);
+    char err[300] = "";
+    output *o = make(r->port, err, sizeof err);
+    double start = 1700000100.0;
+    output_run ri = run_info(start);
+    o->start(o, &ri, err, sizeof err);
+    store *total = store_new(), *iv = store_new();
+    for (int s = 1; s <= 7; s++) {
+        store_clear(iv);
+        fill(iv, 10, 1);
+        store_merge(total, iv);
+        o->interval(o, start + s + 0.003 * (s % 2 ? 1 : -1), 1.0, iv, total);
+    }
+    o->stop(o, total);
+    o->destroy(o);
+    T_CHECK(recv_count(r) == 2, "one push at 5 s and the final one, got %d", recv_count(r));
+    if (recv_count(r) == 2) {
+        const Prometheus__TimeSeries *t =
+            find_ts(r->req[0], "k6_http_req_duration_count_window", "status", "200");
+        T_CHECK(t && near(ts_value(t), 5 * 7), "window of 5 s: %g", ts_value(t));
+        t = find_ts(r->req[1], "k6_http_req_duration_count_window", "status", "200");
+        T_CHECK(t && near(ts_value(t), 2 * 7), "final window of 2 s: %g", ts_value(t));
+        t = find_ts(r->req[1], "k6_http_req_duration_count", "status", "200");
+        T_CHECK(t && near(ts_value(t), 7 * 7), "cumulative: %g", ts_value(t));
+    }
+    store_free(total);
+    store_free(iv);
+    recv_stop(r);
+}
+
+/* 500s are retried with backoff; batches arrive in order. */
+static void test_retry(void) {
+    receiver *r = recv_start();
+    r->statuses[0] = 500;
+    r->statuses[1] = 503;
+    r->statuses[2] = 429;
+    setenv("K6_PROMETHEUS_RW_PUSH_INTERVAL", "1s", 1);
+    setenv("K6_PROMETHEUS_RW_TREND_STATS", "p(99)", 1);
+    char err[300] = "";
+    output *o = make(r->port, err, sizeof err);
+    double start = 1700000200.0;
+    output_run ri = run_info(start);
+    o->start(o, &ri, err, sizeof err);
+    store *total = store_new(), *iv = store_new();
+    capture_stderr("/tmp/lt-test-prw-retry.err");
+    for (int s = 1; s <= 2; s++) {
+        store_clear(iv);
+        fill(iv, 10, 1);
+        store_merge(total, iv);
+        o->interval(o, start + s, 1.0, iv, total);
+    }
+    o->stop(o, total);
+    char *e = release_stderr("/tmp/lt-test-prw-retry.err");
+    o->destroy(o);
+    int n = recv_count(r);
+    T_CHECK(n == 6, "3 failures then 3 batches, got %d", n);
+    T_CHECK(strstr(e, "lt: prometheus-rw: cannot push") && strstr(e, "HTTP 500"), "warned: %s", e);
+    T_CHECK(!strstr(e, "not delivered"), "all delivered: %s", e);
+    int64_t prev = 0;
+    bool ordered = true;
+    for (int i = 3; i < n; i++) {
+        const Prometheus__TimeSeries *t = find_ts(r->req[i], "k6_http_reqs_total", NULL, NULL);
+        ordered &= t && t->samples[0]->timestamp > prev;
+        prev = t ? t->samples[0]->timestamp : prev;
+    }
+    T_CHECK(ordered, "in order");
+    free(e);
+    store_free(total);
+    store_free(iv);
+    recv_stop(r);
+}
+
+/* Nothing listens: the run is not slowed, stop() returns within its bound, with a warning. */
+static void test_dead(void) {
+    int port;
+    int fd = listen_any(&port);
+    close(fd);
+    setenv("K6_PROMETHEUS_RW_PUSH_INTERVAL", "1s", 1);
+    setenv("LT_PROMETHEUS_RW_STOP_TIMEOUT", "1s", 1);
+    char err[300] = "";
+    output *o = make(port, err, sizeof err);
+    double start = 1700000300.0;
+    output_run ri = run_info(start);
+    o->start(o, &ri, err, sizeof err);
+    store *total = store_new(), *iv = store_new();
+    capture_stderr("/tmp/lt-test-prw-dead.err");
+    double worst = 0;
+    for (int s = 1; s <= 3; s++) {
+        store_clear(iv);
+        fill(iv, 10, 1);
+        store_merge(total, iv);
+        double t0 = now();
+        o->interval(o, start + s, 1.0, iv, total);
+        double el = now() - t0;
+        worst = el > worst ? el : worst;
+        usleep(100000);
+    }
+    double t0 = now();
+    o->stop(o, total);
+    double el = now() - t0;
+    char *e = release_stderr("/tmp/lt-test-prw-dead.err");
+    o->destroy(o);
+    T_CHECK(worst < 0.02, "interval() took %.3f s", worst);
+    T_CHECK(el >= 0.9 && el < 1.5, "stop() waited %.3f s (bound 1 s)", el);
+    T_CHECK(strstr(e, "lt: prometheus-rw: 4 of 4 batches") && strstr(e, "not delivered"),
+            "warning: %s", e);
+    T_CHECK(strstr(e, "connection failed") || strstr(e, "refused"), "reason: %s", e);
+    free(e);
+    store_free(total);
+    store_free(iv);
+}
+
+/* A receiver that reads and never answers; a queue that overflows. */
+static void test_hang_and_overflow(void) {
+    receiver *r = recv_start();
+    r->hang = true;
+    setenv("K6_PROMETHEUS_RW_PUSH_INTERVAL", "1ms", 1);
+    setenv("LT_PROMETHEUS_RW_STOP_TIMEOUT", "500ms", 1);
+    char err[300] = "";
+    output *o = make(r->port, err, sizeof err);
+    double start = 1700000400.0;
+    output_run ri = run_info(start);
+    o->start(o, &ri, err, sizeof err);
+    store *total = store_new(), *iv = store_new();
+    capture_stderr("/tmp/lt-test-prw-hang.err");
+    double worst = 0;
+    for (int s = 1; s <= 100; s++) {
+        store_clear(iv);
+        fill(iv, 10, 1);
+        store_merge(total, iv);
+        double t0 = now();
+        o->interval(o, start + s, 1.0, iv, total);
+        double el = now() - t0;
+        worst = el > worst ? el : worst;
+    }
+    double t0 = now();
+    o->stop(o, total);
+    double el = now() - t0;
+    char *e = release_stderr("/tmp/lt-test-prw-hang.err");
+    o->destroy(o);
+    T_CHECK(worst < 0.02, "interval() took %.3f s", worst);
+    T_CHECK(el < 1.0, "stop() took %.3f s (bound 0.5 s)", el);
+    T_CHECK(recv_count(r) == 1, "one request in flight, %d", recv_count(r));
+    /* 101 batches: 1 in flight (lost), 64 queued (lost when the final one pushes out the oldest: 36
+     * dropped) */
+    T_CHECK(strstr(e, "101 of 101 batches"), "%s", e);
+    T_CHECK(strstr(e, "dropped while the queue was full"), "%s", e);
+    const char *first = strstr(e, "dropping the oldest");
+    T_CHECK(first && !strstr(first + 1, "dropping the oldest"), "warned once: %s", e);
+    free(e);
+    store_free(total);
+    store_free(iv);
+    recv_stop(r);
+}
+
+/* 400: the receiver rejects the data; dropped with a warning, not retried. */
+static void test_reject(void) {
+    receiver *r = recv_start();
+    r->statuses[0] = 400;
+    setenv("K6_PROMETHEUS_RW_PUSH_INTERVAL", "1s", 1);
+    setenv("LT_PROMETHEUS_RW_STOP_TIMEOUT", "2s", 1);
+    char err[300] = "";
+    output *o = make(r->port, err, sizeof err);
+    double start = 1700000500.0;
+    output_run ri = run_info(start);
+    o->start(o, &ri, err, sizeof err);
+    store *total = store_new(), *iv = store_new();
+    fill(iv, 10, 1);
+    store_merge(total, iv);
+    capture_stderr("/tmp/lt-test-prw-rej.err");
+    o->interval(o, start + 1, 1.0, iv, total);
+    o->stop(o, total);
+    char *e = release_stderr("/tmp/lt-test-prw-rej.err");
+    o->destroy(o);
+    T_CHECK(recv_count(r) == 2, "no retry of a 400, %d requests", recv_count(r));
+    T_CHECK(strstr(e, "rejected") && strstr(e, "HTTP 400") && strstr(e, "1 of 2 batches"), "%s", e);
+    free(e);
+    store_free(total);
+    store_free(iv);
+    recv_stop(r);
+}
+
+int main(void) {
+    signal(SIGPIPE, SIG_IGN);
+    metrics_init();
+    char err[200];
+    m_custom = metric_register("match_latency_ms", METRIC_TREND, true, err, sizeof err);
+    tag_cache *tc = tag_cache_new();
+    tag_builder b = {0};
+    tags_put(&b, "status", "200");
+    tags_put(&b, "method", "GET");
+    tags_put(&b, "name", "http://h/");
+    tags_put(&b, "my-tag", "x");
+    tags_put(&b, "scenario", "s");
+    tags_put(&b, "empty", "");
+    tags_a = tagset_intern(tc, &b);
+    tags_put(&b, "status", "404");
+    tags_b = tagset_intern(tc, &b);
+    test_names();
+    test_create_errors();
+    test_push();
+    test_push_interval();
+    test_retry();
+    test_dead();
+    test_hang_and_overflow();
+    test_reject();
+    tag_cache_free(tc);
+    return T_DONE();
+}
