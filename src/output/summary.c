@@ -230,7 +230,9 @@ static void print_metric_line(FILE *out, const char *label, const series *s, con
                               const summary_input *in) {
     char buf[64], buf2[64];
     fprintf(out, "    %s", label);
-    int dots = 36 - (int)strlen(label);
+    int width = 0; /* display width: UTF-8 continuation bytes take no column */
+    for (const char *c = label; *c; c++) width += ((unsigned char)*c & 0xC0) != 0x80;
+    int dots = 40 - width;
     for (int i = 0; i < dots; i++) fputc('.', out);
     fprintf(out, ": ");
     double dur = in->duration_s;
@@ -277,9 +279,18 @@ void summary_print_text(FILE *out, const summary_input *in, bool color) {
         fprintf(out, "\n");
     }
     if (nrows) fprintf(out, "\n");
-    for (int id = 0; id < metric_count(); id++) {
+    int order[metric_count() + 1], n = 0;
+    for (int id = 0; id < metric_count(); id++)
+        if (metric_has_samples(in->total, id)) order[n++] = id;
+    for (int i = 1; i < n; i++) /* alphabetical, as k6 prints them */
+        for (int j = i; j > 0 && strcmp(metric_get(order[j])->name, metric_get(order[j - 1])->name) < 0; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    for (int oi = 0; oi < n; oi++) {
+        int id = order[oi];
         const metric_def *d = metric_get(id);
-        if (!metric_has_samples(in->total, id)) continue;
         series s;
         store_select(in->total, id, 0, NULL, NULL, &s);
         bool failed = false, has = false;

@@ -1,6 +1,6 @@
 /* duration.c — k6/Go duration strings. Parsing follows Go's time.ParseDuration (integer
  * nanoseconds, so "1h2m3.5s" is exact and fractions below 1ns are dropped; the same 2^63-1 ns
- * limit, about 292 years), plus a bare number meaning seconds; negatives are errors. Formatting
+ * limit, about 292 years), plus a bare number meaning milliseconds (as k6); negatives are errors. Formatting
  * follows Go's Duration.String. */
 #include "plan/duration.h"
 
@@ -75,8 +75,8 @@ static int parse_ns(const char *src, const char *s, uint64_t *out, char *err, si
         size_t ulen = (size_t)(s - u);
         if (!ulen) {
             if (first && !*s) {
-                /* The whole string is a bare number: seconds (k6 options style). */
-                u = "s", ulen = 1;
+                /* The whole string is a bare number: milliseconds, as k6 reads it. */
+                u = "ms", ulen = 2;
             } else {
                 return fail(err, errlen,
                             "invalid duration \"%.*s%s\": missing unit after a number (use h, m, "

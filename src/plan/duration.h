@@ -1,6 +1,6 @@
-/* duration.h — k6 duration strings: "1h2m3.5s", "500ms", "250us", "1.5m", "0", "-"? no: negatives
- * are errors. Units: h m s ms us µs ns; a bare number in a string is seconds ("30" = 30 s, as Go's
- * time.ParseDuration would reject; k6 accepts it as seconds in options). Never crashes on input. */
+/* duration.h — k6 duration strings: "1h2m3.5s", "500ms", "250us", "1.5m", "0". Units: h m s ms
+ * us µs ns; a bare number in a string is milliseconds ("30" = 30 ms), as k6 reads it. Negative,
+ * empty and malformed strings are errors. Never crashes on any input. */
 #ifndef LT_PLAN_DURATION_H
 #define LT_PLAN_DURATION_H
 #include <stddef.h>

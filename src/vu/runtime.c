@@ -213,7 +213,7 @@ static void finish_iteration(vu *v, bool ok) {
     double now = lt_now();
     v->busy = false;
     atomic_fetch_sub(&rt->shared->vus_active, 1);
-    if (ok) {
+    if (ok && v->sc && v->sc->name) { /* setup and teardown are not iterations, as in k6 */
         uint32_t tid = tagset_intern(rt->tags, &v->base);
         rt_sample(rt, M_ITERATIONS, tid, 1);
         rt_sample(rt, M_ITERATION_DURATION, tid, (now - v->iter_start) * 1000.0);
@@ -231,8 +231,18 @@ void vu_resume(vu *v, int nargs) {
     rt->current = prev_cur;
     if (st == LUA_YIELD) return; /* waiting on the event loop */
     if (st == 0) {
+        bool ok = true;
+        if (rt->capture && lua_gettop(v->co) >= 1 && !lua_isnil(v->co, 1)) {
+            /* setup()'s return value travels to the workers' Lua states as JSON */
+            char err[256];
+            rt->call_result = luajson_encode(v->co, 1, err, sizeof err);
+            if (!rt->call_result) {
+                snprintf(rt->last_error, sizeof rt->last_error, "its return value is not JSON data: %s", err);
+                ok = false;
+            }
+        }
         lua_settop(v->co, 0);
-        finish_iteration(v, true);
+        finish_iteration(v, ok);
         return;
     }
     const char *msg = lua_tostring(v->co, -1);
@@ -320,24 +330,6 @@ static void call_timeout(evutil_socket_t fd, short what, void *arg) {
     event_base_loopbreak(arg);
 }
 
-static char *g_call_result; /* control runtime only (main thread) */
-
-static int capture_fn(lua_State *L) {
-    /* wrapper: calls the function, stores a JSON copy of its first result */
-    int n = lua_gettop(L);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, n, 1);
-    free(g_call_result);
-    g_call_result = NULL;
-    if (!lua_isnil(L, -1)) {
-        char err[256];
-        g_call_result = luajson_encode(L, -1, err, sizeof err);
-        if (!g_call_result) return luaL_error(L, "setup() returned data that is not JSON: %s", err);
-    }
-    return 0;
-}
-
 int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, char **json_out,
                  char *err, size_t errlen) {
     lua_State *L = rt->L;
@@ -347,9 +339,8 @@ int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, 
         snprintf(err, errlen, "function '%s' is not defined in the script", fn);
         return -1;
     }
-    lua_pushcclosure(L, capture_fn, 1);
-    lua_setglobal(L, "__lt_call");
-    scenario_plan none = {.name = NULL, .exec = "__lt_call"};
+    lua_pop(L, 1);
+    scenario_plan none = {.name = NULL, .exec = (char *)fn};
     vu *v = vu_new(rt, &none);
     atomic_fetch_sub(&rt->shared->vus_max, 1); /* control VUs are not load VUs */
     call_state cs = {0};
@@ -359,7 +350,10 @@ int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, 
     rt->last_error[0] = 0;
     int saved_ref = rt->data_ref;
     if (!with_data) rt->data_ref = LUA_NOREF;
-    vu_start_iteration(v, "__lt_call", 0, false, call_done, &cs);
+    free(rt->call_result);
+    rt->call_result = NULL;
+    rt->capture = json_out != NULL;
+    vu_start_iteration(v, fn, 0, false, call_done, &cs);
     while (!cs.finished) {
         if (event_base_loop(rt->base, EVLOOP_ONCE) < 0) break;
         if (!evtimer_pending(to, NULL)) break;
@@ -378,12 +372,10 @@ int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, 
     v->sc = NULL;
     atomic_fetch_add(&rt->shared->vus_max, 1);
     vu_free(v);
-    if (json_out) {
-        *json_out = rc == 0 ? g_call_result : NULL;
-        if (rc != 0) free(g_call_result);
-    } else {
-        free(g_call_result);
-    }
-    g_call_result = NULL;
+    rt->capture = false;
+    if (json_out) *json_out = rc == 0 ? rt->call_result : NULL;
+    else free(rt->call_result);
+    if (rc != 0 && json_out) free(rt->call_result);
+    rt->call_result = NULL;
     return rc;
 }

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 
 typedef struct {
@@ -33,6 +34,15 @@ static double cpu_seconds(void) {
     getrusage(RUSAGE_SELF, &ru);
     return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
            ru.ru_stime.tv_usec * 1e-6;
+}
+
+/* Resident memory now, from /proc: the peak (time -f %M) includes connection setup. */
+static void print_rss(const char *what) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmRSS:", 6) == 0) printf("%s: %s", what, line + 6);
+    if (f) fclose(f);
 }
 
 int main(int argc, char **argv) {
@@ -62,6 +72,7 @@ int main(int argc, char **argv) {
     event_base_dispatch(base);
     double elapsed = lt_now() - t0, cpu = cpu_seconds() - cpu0;
     stopping = true;
+    print_rss("rss with all connections open");
     for (int i = 0; i < n; i++) http_pool_free(clients[i].pool);
     http_worker_stats st;
     http_worker_get_stats(w, &st);
