@@ -6,7 +6,9 @@ BUILD    ?= build
 BIN      ?= bin
 OPT      ?= -O2
 CFLAGS_W := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-CFLAGS   += -std=c11 -D_GNU_SOURCE $(OPT) -g -pthread $(CFLAGS_W) -Isrc -I$(BUILD)/gen
+SAN      ?=
+CFLAGS   += -std=c11 -D_GNU_SOURCE $(OPT) -g -pthread $(CFLAGS_W) $(SAN) -Isrc -I$(BUILD)/gen
+LDFLAGS  += $(SAN)
 
 # Libraries, found with pkg-config; each line maps a pkg-config name to the Debian package.
 PKGS := luajit:libluajit-5.1-dev libevent:libevent-dev libevent_pthreads:libevent-dev \
@@ -46,10 +48,12 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 all: $(BIN)/lt $(BIN)/mesim
 
 $(BIN)/lt: $(LT_OBJ) | $(BIN)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD    $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BIN)/mesim: $(MESIM_OBJ) | $(BIN)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD    $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: src/output/%.proto
 	@mkdir -p $(BUILD)/gen
@@ -60,12 +64,14 @@ $(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c
 
 $(BUILD)/%.o: %.c $(PROTO_C)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # Unit tests: each tests/unit/X.c is a program linked against lt's and mesim's objects (not main).
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(MESIM_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDLIBS)
+	@echo "  TEST  $@"
+	@$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDLIBS)
 
 $(BIN):
 	mkdir -p $(BIN)
@@ -79,8 +85,7 @@ test: all unit
 # Sanitizer build in its own folders, so it never mixes with the optimised objects.
 asan:
 	$(MAKE) BUILD=build-asan BIN=bin-asan OPT="-O1 -fno-omit-frame-pointer" \
-	  CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" all unit
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all unit
 
 test-asan: asan
 	LT_BIN_DIR=bin-asan LT_BUILD_DIR=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \

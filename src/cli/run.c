@@ -157,7 +157,7 @@ typedef struct {
     bool *started;
     bool stopping, hard;
     int exit_code;
-    double t0, t_end, next_collect;
+    double t0, t_end, next_collect, last_collect;
     uint32_t run_tags_id;
 } run_ctx;
 
@@ -179,8 +179,10 @@ static void collect(run_ctx *r, double now) {
     store_add(r->interval, M_VUS_MAX, r->run_tags_id, atomic_load(&r->sh.vus_max));
     store_merge(r->total, r->interval);
     double wall = r->sh.wall_t0 + (now - r->t0);
+    double dt = now - r->last_collect;
+    r->last_collect = now;
     for (int i = 0; i < r->nouts; i++)
-        if (r->outputs[i]->interval) r->outputs[i]->interval(r->outputs[i], wall, 1.0, r->interval, r->total);
+        if (r->outputs[i]->interval) r->outputs[i]->interval(r->outputs[i], wall, dt, r->interval, r->total);
     if (r->prog) progress_update(r->prog, now - r->t0, r->interval, r->total);
 }
 
@@ -519,6 +521,7 @@ int run_command(const cli_args *a) {
     r.t0 = r.sh.run_t0 = lt_now();
     r.sh.wall_t0 = wall_now();
     r.next_collect = r.t0 + 1.0;
+    r.last_collect = r.t0;
     for (int i = 0; i < r.nworkers; i++)
         if (worker_run(r.workers[i]) != 0) {
             fprintf(stderr, "lt: cannot start worker thread %d\n", i);
@@ -535,9 +538,9 @@ int run_command(const cli_args *a) {
     if (r.prog) progress_finish(r.prog);
     threshold_result *res = calloc(r.plan->nthresholds + 1, sizeof *res);
     code = r.exit_code = verdict(&r, res);
+    write_summary(&r, res); /* first: a slow output must not delay or endanger the summary */
     for (int i = 0; i < r.nouts; i++)
         if (r.outputs[i]->stop) r.outputs[i]->stop(r.outputs[i], r.total);
-    write_summary(&r, res);
     free(res);
 out:
     cleanup(&r);

@@ -314,6 +314,8 @@ const char *tagset_value(const tagset *t, const char *key) {
 struct store {
     series *items;
     size_t len, cap;
+    lt_hist **spare; /* histograms of cleared series, reset and kept for reuse */
+    size_t nspare, spare_cap;
     uint32_t *index; /* open addressing: slot -> item index + 1 (0 = empty) */
     size_t index_cap;
 };
@@ -323,13 +325,26 @@ store *store_new(void) { return calloc(1, sizeof(store)); }
 void store_free(store *s) {
     if (!s) return;
     for (size_t i = 0; i < s->len; i++) hist_free(s->items[i].hist);
+    for (size_t i = 0; i < s->nspare; i++) hist_free(s->spare[i]);
+    free(s->spare);
     free(s->items);
     free(s->index);
     free(s);
 }
 
 void store_clear(store *s) {
-    for (size_t i = 0; i < s->len; i++) hist_free(s->items[i].hist);
+    /* Keep the histograms: a store cleared every second refills the same series, and
+     * allocating their buckets again each time costs more than resetting them. */
+    for (size_t i = 0; i < s->len; i++) {
+        lt_hist *h = s->items[i].hist;
+        if (!h) continue;
+        hist_reset(h);
+        if (s->nspare == s->spare_cap) {
+            s->spare_cap = s->spare_cap ? s->spare_cap * 2 : 16;
+            s->spare = xrealloc(s->spare, s->spare_cap * sizeof *s->spare);
+        }
+        s->spare[s->nspare++] = h;
+    }
     s->len = 0;
     if (s->index) memset(s->index, 0, s->index_cap * sizeof *s->index);
 }
@@ -375,7 +390,7 @@ static series *store_slot(store *s, int metric, uint32_t tags, bool create) {
     series *it = &s->items[s->len];
     *it = (series){.metric = metric, .tags = tags, .min = INFINITY, .max = -INFINITY};
     const metric_def *d = metric_get(metric);
-    if (d && d->type == METRIC_TREND) it->hist = hist_new();
+    if (d && d->type == METRIC_TREND) it->hist = s->nspare ? s->spare[--s->nspare] : hist_new();
     size_t j = series_hash(metric, tags) & (s->index_cap - 1);
     while (s->index[j]) j = (j + 1) & (s->index_cap - 1);
     s->index[j] = (uint32_t)++s->len;

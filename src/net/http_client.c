@@ -38,15 +38,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#define READ_BUF_SIZE      (64 * 1024)
-#define HEADER_MAX         (64 * 1024)
-#define DEFAULT_MAX_BODY   ((size_t)64 << 20)
-#define DEFAULT_TIMEOUT_S  60.0
-#define MAX_IDLE_CONNS     4
-#define MAX_TLS_SESSIONS   4
+#define READ_BUF_SIZE       (64 * 1024)
+#define HEADER_MAX          (64 * 1024)
+#define DEFAULT_MAX_BODY    ((size_t)64 << 20)
+#define DEFAULT_TIMEOUT_S   60.0
+#define MAX_IDLE_CONNS      4
+#define MAX_TLS_SESSIONS    4
 #define MAX_CACHED_TIMEOUTS 8
-#define KEEP_BUFFER_MAX    (1 << 20) /* larger buffers are freed before the next request */
-#define USER_AGENT         "lt/0.1"
+#define KEEP_BUFFER_MAX     (1 << 20) /* larger buffers are freed before the next request */
+#define USER_AGENT          "lt/0.1"
 
 typedef enum { GO_ON, STOPPED } step;
 typedef enum { CONN_CONNECTING, CONN_HANDSHAKING, CONN_READY } conn_state;
@@ -65,10 +65,10 @@ typedef struct http_conn {
     struct event wev; /* EV_WRITE, added only while waiting for the socket */
     char *key;
     uint8_t state;
-    uint8_t addr_index;     /* which resolved address this connection tried */
-    bool served;            /* completed a response: a failure before any byte may be staleness */
-    bool read_wants_write;  /* TLS: SSL_read needs the socket writable */
-    bool write_wants_read;  /* TLS: SSL_write needs the socket readable */
+    uint8_t addr_index;    /* which resolved address this connection tried */
+    bool served;           /* completed a response: a failure before any byte may be staleness */
+    bool read_wants_write; /* TLS: SSL_read needs the socket writable */
+    bool write_wants_read; /* TLS: SSL_write needs the socket readable */
 } http_conn;
 
 typedef struct {
@@ -96,7 +96,7 @@ struct http_pool {
     http_worker *w;
     http_conn *idle; /* most recently used first */
     int nidle;
-    http_conn *conn; /* serving the request in flight */
+    http_conn *conn;                             /* serving the request in flight */
     tls_session_slot sessions[MAX_TLS_SESSIONS]; /* most recently stored first */
 
     /* The request in flight. */
@@ -139,25 +139,44 @@ double lt_now(void) {
 
 const char *http_error_name(http_error e) {
     switch (e) {
-    case HTTP_OK: return "";
-    case HTTP_ERR_GENERIC: return "request failed";
-    case HTTP_ERR_DNS: return "dns lookup failed";
-    case HTTP_ERR_CONNECT_REFUSED: return "connection refused";
-    case HTTP_ERR_CONNECT: return "connect failed";
-    case HTTP_ERR_CONN_RESET: return "connection reset by peer";
-    case HTTP_ERR_CLOSED: return "connection closed before response complete";
-    case HTTP_ERR_TIMEOUT: return "request timeout";
-    case HTTP_ERR_TLS: return "tls handshake failed";
-    case HTTP_ERR_TLS_VERIFY: return "tls certificate verification failed";
-    case HTTP_ERR_BAD_STATUS: return "malformed status line";
-    case HTTP_ERR_BAD_HEADER: return "malformed header";
-    case HTTP_ERR_HEADER_TOO_LARGE: return "response header too large";
-    case HTTP_ERR_BAD_LENGTH: return "invalid content-length";
-    case HTTP_ERR_BAD_CHUNK: return "invalid chunked encoding";
-    case HTTP_ERR_BODY_TOO_LARGE: return "response body too large";
-    case HTTP_ERR_PROTOCOL: return "protocol error";
-    case HTTP_ERR_INVALID_URL: return "invalid url";
-    case HTTP_ERR_CANCELLED: return "request cancelled";
+    case HTTP_OK:
+        return "";
+    case HTTP_ERR_GENERIC:
+        return "request failed";
+    case HTTP_ERR_DNS:
+        return "dns lookup failed";
+    case HTTP_ERR_CONNECT_REFUSED:
+        return "connection refused";
+    case HTTP_ERR_CONNECT:
+        return "connect failed";
+    case HTTP_ERR_CONN_RESET:
+        return "connection reset by peer";
+    case HTTP_ERR_CLOSED:
+        return "connection closed before response complete";
+    case HTTP_ERR_TIMEOUT:
+        return "request timeout";
+    case HTTP_ERR_TLS:
+        return "tls handshake failed";
+    case HTTP_ERR_TLS_VERIFY:
+        return "tls certificate verification failed";
+    case HTTP_ERR_BAD_STATUS:
+        return "malformed status line";
+    case HTTP_ERR_BAD_HEADER:
+        return "malformed header";
+    case HTTP_ERR_HEADER_TOO_LARGE:
+        return "response header too large";
+    case HTTP_ERR_BAD_LENGTH:
+        return "invalid content-length";
+    case HTTP_ERR_BAD_CHUNK:
+        return "invalid chunked encoding";
+    case HTTP_ERR_BODY_TOO_LARGE:
+        return "response body too large";
+    case HTTP_ERR_PROTOCOL:
+        return "protocol error";
+    case HTTP_ERR_INVALID_URL:
+        return "invalid url";
+    case HTTP_ERR_CANCELLED:
+        return "request cancelled";
     }
     return "unknown error";
 }
@@ -200,7 +219,9 @@ static double ms_between(double from, double to) {
 }
 
 /* The first nonzero of a, b, c. */
-static double first_set(double a, double b, double c) { return a > 0 ? a : b > 0 ? b : c; }
+static double first_set(double a, double b, double c) {
+    return a > 0 ? a : b > 0 ? b : c;
+}
 
 static http_timings compute_timings(const http_pool *p, double end) {
     http_timings t = {0};
@@ -324,10 +345,10 @@ static void deliver(http_pool *p) {
         .body_len = ok && !p->discard_body ? p->body.len : 0,
         .header_block = p->hdr.data ? p->hdr.data : "",
         .header_len = p->hdr.len,
-        .proto = p->status == 0                ? ""
+        .proto = p->status == 0                                           ? ""
                  : p->parser.http_major == 1 && p->parser.http_minor == 0 ? "HTTP/1.0"
-                 : p->parser.http_major == 1                             ? "HTTP/1.1"
-                                                                         : "HTTP/?",
+                 : p->parser.http_major == 1                              ? "HTTP/1.1"
+                                                                          : "HTTP/?",
         .timings = compute_timings(p, end),
         .bytes_sent = p->sent,
         .bytes_received = p->received,
@@ -341,7 +362,9 @@ static void deliver(http_pool *p) {
     done(arg, &r); /* last: it may start the next request or free the pool */
 }
 
-static void on_deferred(evutil_socket_t fd, short what, void *arg) { deliver(arg); }
+static void on_deferred(evutil_socket_t fd, short what, void *arg) {
+    deliver(arg);
+}
 
 /* Ends the request in flight: keeps or closes its connection, then calls `done` — later, from
  * a zero-timeout event, when we are still inside http_send. Always returns STOPPED. */
@@ -527,28 +550,37 @@ static const http_parser_settings parser_settings = {
 static http_error classify_parse_error(const http_pool *p) {
     if (p->cb_error != HTTP_OK) return p->cb_error;
     switch (HTTP_PARSER_ERRNO(&p->parser)) {
-    case HPE_HEADER_OVERFLOW: return HTTP_ERR_HEADER_TOO_LARGE;
+    case HPE_HEADER_OVERFLOW:
+        return HTTP_ERR_HEADER_TOO_LARGE;
     case HPE_INVALID_CONTENT_LENGTH:
-    case HPE_UNEXPECTED_CONTENT_LENGTH: return HTTP_ERR_BAD_LENGTH;
-    case HPE_INVALID_CHUNK_SIZE: return HTTP_ERR_BAD_CHUNK;
+    case HPE_UNEXPECTED_CONTENT_LENGTH:
+        return HTTP_ERR_BAD_LENGTH;
+    case HPE_INVALID_CHUNK_SIZE:
+        return HTTP_ERR_BAD_CHUNK;
     case HPE_INVALID_VERSION:
-    case HPE_INVALID_STATUS: return HTTP_ERR_BAD_STATUS;
-    case HPE_INVALID_EOF_STATE: return HTTP_ERR_CLOSED;
-    case HPE_INVALID_HEADER_TOKEN: return HTTP_ERR_BAD_HEADER;
-    default: break;
+    case HPE_INVALID_STATUS:
+        return HTTP_ERR_BAD_STATUS;
+    case HPE_INVALID_EOF_STATE:
+        return HTTP_ERR_CLOSED;
+    case HPE_INVALID_HEADER_TOKEN:
+        return HTTP_ERR_BAD_HEADER;
+    default:
+        break;
     }
     switch (p->phase) {
-    case PHASE_STATUS: return HTTP_ERR_BAD_STATUS;
-    case PHASE_HEADERS: return HTTP_ERR_BAD_HEADER;
-    case PHASE_BODY: return (p->parser.flags & F_CHUNKED) ? HTTP_ERR_BAD_CHUNK : HTTP_ERR_PROTOCOL;
+    case PHASE_STATUS:
+        return HTTP_ERR_BAD_STATUS;
+    case PHASE_HEADERS:
+        return HTTP_ERR_BAD_HEADER;
+    case PHASE_BODY:
+        return (p->parser.flags & F_CHUNKED) ? HTTP_ERR_BAD_CHUNK : HTTP_ERR_PROTOCOL;
     }
     return HTTP_ERR_PROTOCOL;
 }
 
 static step fail_parse(http_pool *p) {
     http_error err = classify_parse_error(p);
-    if (p->cb_error != HTTP_OK)
-        return fail(p, err, "%s", http_error_name(err));
+    if (p->cb_error != HTTP_OK) return fail(p, err, "%s", http_error_name(err));
     enum http_errno e = HTTP_PARSER_ERRNO(&p->parser);
     return fail(p, err, "%s: %s", http_error_name(err), http_errno_description(e));
 }
@@ -611,13 +643,16 @@ static step read_response(http_pool *p, http_conn *c) {
             continue;
         }
         switch (n) {
-        case LT_IO_WANT_READ: return GO_ON;
+        case LT_IO_WANT_READ:
+            return GO_ON;
         case LT_IO_WANT_WRITE:
             c->read_wants_write = true;
             event_add(&c->wev, NULL);
             return GO_ON;
-        case LT_IO_EOF: return on_eof(p, c);
-        default: return io_failed(p, c, (int)n);
+        case LT_IO_EOF:
+            return on_eof(p, c);
+        default:
+            return io_failed(p, c, (int)n);
         }
     }
 }
@@ -637,8 +672,11 @@ static step flush_request(http_pool *p, http_conn *c) {
             p->w->stats.write_waits++;
             event_add(&c->wev, NULL);
             return GO_ON;
-        case LT_IO_WANT_READ: c->write_wants_read = true; return GO_ON;
-        default: return io_failed(p, c, (int)n);
+        case LT_IO_WANT_READ:
+            c->write_wants_read = true;
+            return GO_ON;
+        default:
+            return io_failed(p, c, (int)n);
         }
     }
     p->t_sent = lt_now();
@@ -753,9 +791,14 @@ static void on_writable(evutil_socket_t fd, short what, void *arg) {
     http_conn *c = arg;
     http_pool *p = c->pool;
     switch (c->state) {
-    case CONN_CONNECTING: finish_connect(p, c); return;
-    case CONN_HANDSHAKING: drive_handshake(p, c); return;
-    default: break;
+    case CONN_CONNECTING:
+        finish_connect(p, c);
+        return;
+    case CONN_HANDSHAKING:
+        drive_handshake(p, c);
+        return;
+    default:
+        break;
     }
     if (c->read_wants_write) {
         c->read_wants_write = false;
@@ -768,7 +811,10 @@ static void on_readable(evutil_socket_t fd, short what, void *arg) {
     http_conn *c = arg;
     http_pool *p = c->pool;
     if (p->conn != c) {
-        /* Idle: the server closed it, reset it, or sent bytes nobody asked for. */
+        /* Idle: the server closed it, reset it, or sent bytes nobody asked for — unless TLS
+         * consumed a record of its own (a late session ticket), which leaves it usable. */
+        if (c->tr.ssl && c->tr.ops->read(&c->tr, p->w->rbuf, READ_BUF_SIZE) == LT_IO_WANT_READ)
+            return;
         unlink_idle(p, c);
         conn_close(c);
         return;
@@ -803,7 +849,9 @@ static bool value_has_token(const http_header *h, const char *token) {
     return false;
 }
 
-static void append_str(buf_t *b, const char *s) { buf_append(b, s, strlen(s)); }
+static void append_str(buf_t *b, const char *s) {
+    buf_append(b, s, strlen(s));
+}
 
 static void append_uint(buf_t *b, uint64_t v) {
     char tmp[24];
@@ -1055,6 +1103,10 @@ void http_worker_free(http_worker *w) {
     free(w);
 }
 
-void http_worker_get_stats(const http_worker *w, http_worker_stats *out) { *out = w->stats; }
+void http_worker_get_stats(const http_worker *w, http_worker_stats *out) {
+    *out = w->stats;
+}
 
-void http_worker_set_max_body(http_worker *w, size_t max_body) { w->max_body = max_body; }
+void http_worker_set_max_body(http_worker *w, size_t max_body) {
+    w->max_body = max_body;
+}

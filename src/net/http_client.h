@@ -29,24 +29,24 @@
 /* Error codes, as k6 numbers them where k6 has one (res.error_code); names in http_error_name(). */
 typedef enum {
     HTTP_OK = 0,
-    HTTP_ERR_GENERIC = 1000,      /* "request failed" */
-    HTTP_ERR_DNS = 1100,          /* "dns lookup failed" */
-    HTTP_ERR_CONNECT_REFUSED = 1212, /* "connection refused" */
-    HTTP_ERR_CONNECT = 1210,      /* "connect failed" */
-    HTTP_ERR_CONN_RESET = 1220,   /* "connection reset by peer" */
-    HTTP_ERR_CLOSED = 1221,       /* "connection closed before response complete" (EOF) */
-    HTTP_ERR_TIMEOUT = 1050,      /* "request timeout" */
-    HTTP_ERR_TLS = 1300,          /* "tls handshake failed" */
-    HTTP_ERR_TLS_VERIFY = 1310,   /* "tls certificate verification failed" */
-    HTTP_ERR_BAD_STATUS = 1600,   /* "malformed status line" */
-    HTTP_ERR_BAD_HEADER = 1601,   /* "malformed header" */
+    HTTP_ERR_GENERIC = 1000,          /* "request failed" */
+    HTTP_ERR_DNS = 1100,              /* "dns lookup failed" */
+    HTTP_ERR_CONNECT_REFUSED = 1212,  /* "connection refused" */
+    HTTP_ERR_CONNECT = 1210,          /* "connect failed" */
+    HTTP_ERR_CONN_RESET = 1220,       /* "connection reset by peer" */
+    HTTP_ERR_CLOSED = 1221,           /* "connection closed before response complete" (EOF) */
+    HTTP_ERR_TIMEOUT = 1050,          /* "request timeout" */
+    HTTP_ERR_TLS = 1300,              /* "tls handshake failed" */
+    HTTP_ERR_TLS_VERIFY = 1310,       /* "tls certificate verification failed" */
+    HTTP_ERR_BAD_STATUS = 1600,       /* "malformed status line" */
+    HTTP_ERR_BAD_HEADER = 1601,       /* "malformed header" */
     HTTP_ERR_HEADER_TOO_LARGE = 1602, /* "response header too large" (> 64 KiB) */
-    HTTP_ERR_BAD_LENGTH = 1603,   /* "invalid content-length" */
-    HTTP_ERR_BAD_CHUNK = 1604,    /* "invalid chunked encoding" */
-    HTTP_ERR_BODY_TOO_LARGE = 1605, /* "response body too large" (> max_body) */
-    HTTP_ERR_PROTOCOL = 1650,     /* "protocol error" (anything else the parser rejects) */
-    HTTP_ERR_INVALID_URL = 1020,  /* "invalid url" */
-    HTTP_ERR_CANCELLED = 1099,    /* "request cancelled" (run stopping) */
+    HTTP_ERR_BAD_LENGTH = 1603,       /* "invalid content-length" */
+    HTTP_ERR_BAD_CHUNK = 1604,        /* "invalid chunked encoding" */
+    HTTP_ERR_BODY_TOO_LARGE = 1605,   /* "response body too large" (> max_body) */
+    HTTP_ERR_PROTOCOL = 1650,         /* "protocol error" (anything else the parser rejects) */
+    HTTP_ERR_INVALID_URL = 1020,      /* "invalid url" */
+    HTTP_ERR_CANCELLED = 1099,        /* "request cancelled" (run stopping) */
 } http_error;
 const char *http_error_name(http_error e); /* short stable name: "timeout", "connection refused" */
 
@@ -58,14 +58,14 @@ typedef struct {
 } http_header;
 
 typedef struct {
-    const char *method;      /* "GET", "POST", ... */
-    const char *url;         /* absolute http:// or https:// URL */
+    const char *method; /* "GET", "POST", ... */
+    const char *url;    /* absolute http:// or https:// URL */
     const http_header *headers;
     int nheaders;
-    const char *body;        /* may be NULL */
+    const char *body; /* may be NULL */
     size_t body_len;
-    double timeout_s;        /* whole request, including connect; <= 0 means 60 s */
-    bool discard_body;       /* read and count the body, but do not keep it */
+    double timeout_s;  /* whole request, including connect; <= 0 means 60 s */
+    bool discard_body; /* read and count the body, but do not keep it */
 } http_request;
 
 typedef struct {
@@ -73,18 +73,18 @@ typedef struct {
 } http_timings;
 
 typedef struct {
-    int status;                  /* 0 when the request failed before a status line */
-    http_error error;            /* HTTP_OK, or why it failed */
-    const char *error_text;      /* human message, "" when none (e.g. "connect: Connection refused") */
-    const char *body;            /* NULL when discarded or failed */
+    int status;             /* 0 when the request failed before a status line */
+    http_error error;       /* HTTP_OK, or why it failed */
+    const char *error_text; /* human message, "" when none (e.g. "connect: Connection refused") */
+    const char *body;       /* NULL when discarded or failed */
     size_t body_len;
-    const char *header_block;    /* raw response header lines "Name: value\r\n..." (no status line) */
+    const char *header_block; /* raw response header lines "Name: value\r\n..." (no status line) */
     size_t header_len;
-    const char *proto;           /* "HTTP/1.1" */
+    const char *proto; /* "HTTP/1.1" */
     http_timings timings;
     uint64_t bytes_sent, bytes_received;
-    double started;              /* monotonic seconds when the request was issued */
-    double finished;             /* monotonic seconds when it completed */
+    double started;  /* monotonic seconds when the request was issued */
+    double finished; /* monotonic seconds when it completed */
 } http_result;
 
 typedef void (*http_done_fn)(void *arg, const http_result *res);
@@ -92,7 +92,7 @@ typedef void (*http_done_fn)(void *arg, const http_result *res);
 /* Per worker: the event_base, shared read buffer, TLS context. */
 typedef struct http_worker http_worker;
 typedef struct {
-    const char *ca_file;     /* PEM bundle to verify against; NULL = system default paths */
+    const char *ca_file; /* PEM bundle to verify against; NULL = system default paths */
     bool insecure_skip_verify;
 } http_tls_config;
 

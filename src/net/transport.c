@@ -31,7 +31,9 @@ static ssize_t tcp_write(lt_transport *t, const char *buf, size_t len) {
     return LT_IO_ERROR;
 }
 
-static int tcp_handshake(lt_transport *t) { return 0; }
+static int tcp_handshake(lt_transport *t) {
+    return 0;
+}
 
 static void tcp_close(lt_transport *t) {
     if (t->fd >= 0) close(t->fd);
@@ -52,14 +54,19 @@ void lt_transport_init_tcp(lt_transport *t, int fd) {
 static int tls_result(lt_transport *t, int rc) {
     int e = SSL_get_error(t->ssl, rc);
     switch (e) {
-    case SSL_ERROR_WANT_READ: return LT_IO_WANT_READ;
-    case SSL_ERROR_WANT_WRITE: return LT_IO_WANT_WRITE;
-    case SSL_ERROR_ZERO_RETURN: return LT_IO_EOF;
+    case SSL_ERROR_WANT_READ:
+        return LT_IO_WANT_READ;
+    case SSL_ERROR_WANT_WRITE:
+        return LT_IO_WANT_WRITE;
+    case SSL_ERROR_ZERO_RETURN:
+        return LT_IO_EOF;
     case SSL_ERROR_SYSCALL:
         t->sys_errno = errno;
         if (ERR_peek_error() == 0 && errno == 0) return LT_IO_EOF;
         return LT_IO_ERROR;
-    default: t->sys_errno = 0; return LT_IO_ERROR;
+    default:
+        t->sys_errno = 0;
+        return LT_IO_ERROR;
     }
 }
 
@@ -136,12 +143,10 @@ bool lt_transport_tls_failure(lt_transport *t, char *buf, size_t len) {
     /* Without verification OpenSSL still records a verify result; it did not cause the failure. */
     long vr = t->ssl && t->verify ? SSL_get_verify_result(t->ssl) : X509_V_OK;
     unsigned long e = ERR_peek_last_error();
-    bool verify_failed =
-        vr != X509_V_OK ||
-        (ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED);
+    bool verify_failed = vr != X509_V_OK || (ERR_GET_LIB(e) == ERR_LIB_SSL &&
+                                             ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED);
     if (vr != X509_V_OK) {
-        snprintf(buf, len, "tls: certificate verify failed: %s",
-                 X509_verify_cert_error_string(vr));
+        snprintf(buf, len, "tls: certificate verify failed: %s", X509_verify_cert_error_string(vr));
     } else if (e) {
         char reason[200];
         ERR_error_string_n(e, reason, sizeof reason);

@@ -5,7 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
-static bool is_forbidden_char(unsigned char c) { return c <= 0x20 || c == 0x7f; }
+static bool is_forbidden_char(unsigned char c) {
+    return c <= 0x20 || c == 0x7f;
+}
 
 static bool has_forbidden_chars(const char *s) {
     for (; *s; s++)

@@ -15,14 +15,14 @@
 #define LT_URL_HOST_MAX 256
 
 typedef struct {
-    bool tls;                    /* https */
-    bool default_port;           /* port came from the scheme, so Host omits it */
-    bool ipv6_literal;           /* host was written in [brackets] */
+    bool tls;          /* https */
+    bool default_port; /* port came from the scheme, so Host omits it */
+    bool ipv6_literal; /* host was written in [brackets] */
     uint16_t port;
-    char host[LT_URL_HOST_MAX];  /* without brackets, NUL-terminated */
-    const char *target;          /* "/path?query" in the caller's string; may be "" or "?q" */
+    char host[LT_URL_HOST_MAX]; /* without brackets, NUL-terminated */
+    const char *target;         /* "/path?query" in the caller's string; may be "" or "?q" */
     size_t target_len;
-    const char *userinfo;        /* "user:pass" in the caller's string, or NULL */
+    const char *userinfo; /* "user:pass" in the caller's string, or NULL */
     size_t userinfo_len;
 } lt_url;
 

@@ -500,7 +500,8 @@ typedef struct {
 } req_ctx;
 
 static void on_error(enum evhttp_request_error e, void *arg) {
-    ((req_ctx *)arg)->errkind = (int)e;
+    req_ctx *c = arg;
+    c->errkind = (int)e;
 }
 
 static void on_done(struct evhttp_request *req, void *arg) {
@@ -518,18 +519,16 @@ static void on_done(struct evhttp_request *req, void *arg) {
 
 static void on_tick(evutil_socket_t fd, short what, void *arg) {}
 
+/* libevent 2.1 reports no reason for a failed connect (refused, unreachable, name unknown): only
+ * a timeout is told apart. */
 static const char *errkind_str(int e) {
     switch (e) {
     case EVREQ_HTTP_TIMEOUT:
-        return "timed out";
-    case EVREQ_HTTP_EOF:
-        return "connection closed";
+        return "no answer within 10 s";
     case EVREQ_HTTP_INVALID_HEADER:
-        return "invalid response";
-    case EVREQ_HTTP_BUFFER_ERROR:
-        return "connection failed";
+        return "invalid HTTP response";
     default:
-        return "connection failed";
+        return "cannot connect, or the connection closed without an answer";
     }
 }
 

@@ -78,9 +78,8 @@ int main(int argc, char **argv) {
     http_worker_get_stats(w, &st);
     printf("%llu requests in %.2fs, %.0f req/s, %llu errors, %.1f MB read, cpu %.2fs "
            "(%.2f us/req), %llu connects\n",
-           (unsigned long long)completed, elapsed, completed / elapsed,
-           (unsigned long long)failed, bytes / 1e6, cpu, cpu / (double)completed * 1e6,
-           (unsigned long long)st.connects);
+           (unsigned long long)completed, elapsed, completed / elapsed, (unsigned long long)failed,
+           bytes / 1e6, cpu, cpu / (double)completed * 1e6, (unsigned long long)st.connects);
     http_worker_free(w);
     free(clients);
     event_base_free(base);

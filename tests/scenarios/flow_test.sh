@@ -49,10 +49,16 @@ expect_num "balanced: orders 3,001-9,000 still match (>= 45%)" "$(matched b2)" g
 expect_num "balanced: ... (<= 65%)" "$(matched b2)" le 3900
 
 # ---- --seed reproduces the request sequence (one VU, so no scheduling freedom)
-snap() { $PROM sum me_matches_total -- "$A/metrics"; $PROM sum me_orderbook_depth side=BUY -- "$A/metrics"
-         $PROM sum me_orders_total symbol=TEST-ASSET-C side=BUY -- "$A/metrics"; }
-seeded_run() { reset; run_lt "$TMP/r.log" 60 run "$P" -e "ME_SHARD_A_URL=$A" -e ITERATIONS=300 -e VUS=1 \
-    --quiet --seed "$1" >/dev/null; snap | tr '\n' ' '; }
+# (mesim's counters are cumulative across resets, so compare what each run added)
+snap() { echo "$($PROM sum me_matches_total -- "$A/metrics") $($PROM sum me_orders_total symbol=TEST-ASSET-C side=BUY -- "$A/metrics")"; }
+seeded_run() {
+    reset
+    local f0 c0 f1 c1
+    read -r f0 c0 < <(snap)
+    run_lt "$TMP/r.log" 60 run "$P" -e "ME_SHARD_A_URL=$A" -e ITERATIONS=300 -e VUS=1 --quiet --seed "$1" >/dev/null
+    read -r f1 c1 < <(snap)
+    echo "fills $((f1 - f0)) C-orders $((c1 - c0)) bids $($PROM sum me_orderbook_depth side=BUY -- "$A/metrics")"
+}
 r1=$(seeded_run 7); r2=$(seeded_run 7); r3=$(seeded_run 8)
 expect_eq "--seed 7 twice: same fills, depth, per-symbol orders" "$r1" "$r2"
 check "--seed 8 differs from --seed 7 ($r1 / $r3)" test "$r1" != "$r3"

@@ -58,7 +58,9 @@ static void server_event(struct bufferevent *bev, short what, void *arg) {
     }
 }
 
-static void reply(server_conn *sc, const char *s) { bufferevent_write(sc->bev, s, strlen(s)); }
+static void reply(server_conn *sc, const char *s) {
+    bufferevent_write(sc->bev, s, strlen(s));
+}
 
 static void reply_then_close(server_conn *sc, const char *s) {
     reply(sc, s);
@@ -179,9 +181,9 @@ static void server_accept(struct evconnlistener *l, evutil_socket_t fd, struct s
 static void server_start(server *s) {
     memset(s, 0, sizeof *s);
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    s->listener = evconnlistener_new_bind(base, server_accept, s,
-                                          LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128,
-                                          (struct sockaddr *)&sin, sizeof sin);
+    s->listener =
+        evconnlistener_new_bind(base, server_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
+                                128, (struct sockaddr *)&sin, sizeof sin);
     struct sockaddr_in bound;
     socklen_t blen = sizeof bound;
     getsockname(evconnlistener_get_fd(s->listener), (struct sockaddr *)&bound, &blen);
@@ -246,7 +248,9 @@ static void on_done(void *arg, const http_result *r) {
     event_base_loopbreak(base);
 }
 
-static void on_watchdog(evutil_socket_t fd, short what, void *arg) { event_base_loopbreak(base); }
+static void on_watchdog(evutil_socket_t fd, short what, void *arg) {
+    event_base_loopbreak(base);
+}
 
 /* Runs the loop until `o` is done (or 10 s pass). */
 static void wait_for(outcome *o) {
@@ -300,13 +304,14 @@ static void fetch(http_pool *p, const char *method, const char *u, const char *b
     wait_for(o);
 }
 
-static void get(http_pool *p, const char *u, outcome *o) { fetch(p, "GET", u, NULL, 0, o); }
+static void get(http_pool *p, const char *u, outcome *o) {
+    fetch(p, "GET", u, NULL, 0, o);
+}
 
 static void expect_error(http_pool *p, const char *u, http_error want, const char *what) {
     outcome o = {0};
     get(p, u, &o);
-    T_CHECK(o.r.error == want, "%s: error %d (%s), want %d", what, o.r.error, o.r.error_text,
-            want);
+    T_CHECK(o.r.error == want, "%s: error %d (%s), want %d", what, o.r.error, o.r.error_text, want);
     T_CHECK(o.r.error_text[0] != '\0', "%s: empty error text", what);
     check_timings(&o, what);
     outcome_free(&o);
@@ -333,8 +338,9 @@ static void test_url_parser(void) {
     T_CHECK(lt_url_parse("http://u:p@h:81?x", &u, &why) == 0 && u.userinfo_len == 3 &&
                 u.port == 81 && lt_url_target_needs_slash(&u),
             "userinfo and query without path");
-    const char *bad[] = {"ftp://h/", "http://", "http://:80/", "http://h:0/", "http://h:65536/",
-                         "http://h:8x/", "no url", "http://h/a b", "http://[::1/"};
+    const char *bad[] = {"ftp://h/",    "http://",         "http://:80/",
+                         "http://h:0/", "http://h:65536/", "http://h:8x/",
+                         "no url",      "http://h/a b",    "http://[::1/"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         T_CHECK(lt_url_parse(bad[i], &u, &why) < 0, "accepted %s", bad[i]);
 }
@@ -375,8 +381,8 @@ static void test_post(http_pool *p, server *s) {
 
     /* Caller headers are sent as given and replace the defaults. */
     http_header hs[] = {{"User-Agent", 10, "custom/1", 8}, {"X-A", 3, "b", 1}};
-    http_request req = {.method = "GET", .url = url(s->port, "/hello"), .headers = hs,
-                        .nheaders = 2};
+    http_request req = {
+        .method = "GET", .url = url(s->port, "/hello"), .headers = hs, .nheaders = 2};
     outcome_free(&o);
     send_req(p, &req, &o);
     wait_for(&o);
@@ -558,7 +564,9 @@ static void test_timeout(http_pool *p, server *s) {
     outcome_free(&o);
 }
 
-static void on_cancel_timer(evutil_socket_t fd, short what, void *arg) { http_pool_cancel(arg); }
+static void on_cancel_timer(evutil_socket_t fd, short what, void *arg) {
+    http_pool_cancel(arg);
+}
 
 static void test_cancel(http_worker *w, server *s) {
     http_pool *p = http_pool_new(w);
@@ -590,8 +598,8 @@ static void test_cancel(http_worker *w, server *s) {
     T_CHECK(http_send(p, &bad, on_done, &o) == -1, "second request in flight refused");
     http_pool_free(p);
     run_for(0.02);
-    T_CHECK(o.calls == 1 && o.r.error == HTTP_ERR_CANCELLED, "free before deferred: %d/%d",
-            o.calls, o.r.error);
+    T_CHECK(o.calls == 1 && o.r.error == HTTP_ERR_CANCELLED, "free before deferred: %d/%d", o.calls,
+            o.r.error);
     outcome_free(&o);
 }
 

@@ -1,0 +1,2 @@
+options = { vus = 1 
+function default() end
