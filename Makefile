@@ -44,6 +44,7 @@ MESIM_LIB := $(filter-out $(BUILD)/src/mesim/main.o,$(MESIM_OBJ))
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
+.SECONDARY:
 .PHONY: all test asan test-asan demo bench bench-smoke fuzz fuzz-smoke format clean unit
 all: $(BIN)/lt $(BIN)/mesim
 

@@ -170,13 +170,15 @@ static void stop_all(run_ctx *r, bool hard, int code) {
     for (int i = 0; i < r->nworkers; i++) worker_stop(r->workers[i], hard);
 }
 
-static void collect(run_ctx *r, double now) {
+static void collect(run_ctx *r, double now, bool final) {
     store_clear(r->interval);
     for (int i = 0; i < r->nworkers; i++) metrics_shard_collect(worker_shard(r->workers[i]), r->interval);
     metrics_shard_flush(r->ctl->shard);
     metrics_shard_collect(r->ctl->shard, r->interval);
-    store_add(r->interval, M_VUS, r->run_tags_id, atomic_load(&r->sh.vus_active));
-    store_add(r->interval, M_VUS_MAX, r->run_tags_id, atomic_load(&r->sh.vus_max));
+    if (!final) { /* after the run every VU is gone: a last 0 would say nothing */
+        store_add(r->interval, M_VUS, r->run_tags_id, atomic_load(&r->sh.vus_active));
+        store_add(r->interval, M_VUS_MAX, r->run_tags_id, atomic_load(&r->sh.vus_max));
+    }
     store_merge(r->total, r->interval);
     double wall = r->sh.wall_t0 + (now - r->t0);
     double dt = now - r->last_collect;
@@ -298,7 +300,7 @@ static void main_loop(run_ctx *r) {
         next_tl = timeline_run(r, next_tl, lt_now(), &next_event);
         now = lt_now();
         if (now >= r->next_collect) {
-            collect(r, now);
+            collect(r, now, false);
             check_abort_thresholds(r, now);
             r->next_collect += 1.0;
             if (r->next_collect < now) r->next_collect = now + 1.0;
@@ -534,7 +536,7 @@ int run_command(const cli_args *a) {
         if (runtime_call(r.ctl, "teardown", true, r.plan->teardown_timeout, NULL, err, sizeof err) != 0)
             fprintf(stderr, "lt: teardown: %s (the summary is still written)\n", err);
     }
-    collect(&r, lt_now());
+    collect(&r, lt_now(), true);
     if (r.prog) progress_finish(r.prog);
     threshold_result *res = calloc(r.plan->nthresholds + 1, sizeof *res);
     code = r.exit_code = verdict(&r, res);

@@ -228,7 +228,12 @@ struct tag_cache {
     text scratch;
 };
 
-tag_cache *tag_cache_new(void) { return calloc(1, sizeof(tag_cache)); }
+tag_cache *tag_cache_new(void) {
+    tag_cache *c = calloc(1, sizeof(tag_cache));
+    c->scratch.cap = 256; /* never NULL, so the empty tag set hashes and copies like any other */
+    c->scratch.buf = malloc(c->scratch.cap);
+    return c;
+}
 
 void tag_cache_free(tag_cache *c) {
     if (!c) return;

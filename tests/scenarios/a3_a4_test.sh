@@ -84,7 +84,7 @@ expect_eq "A4: teardown resumed the broker" 0 "${lastpaused:-x}"
 expect_eq "A4: the backlog drained after resume" 0 "$($PROM sum me_events_pending -- "$A/metrics")"
 python3 "$ROOT/scenarios/summary_tool.py" a4 "$J" --noise-ms 50 >"$TMP/verdict.txt" 2>&1
 expect_eq "A4 verdict step exits 0 (within 10% or < 50 ms on loopback)" 0 "$?"
-expect_match "A4 verdict prints the ratio" "http_req_duration: p99 before [0-9.]+ ms, during the outage [0-9.]+ ms, ratio [0-9.]+ .*PASS" "$TMP/verdict.txt"
+expect_match "A4 verdict prints the ratio" "match_latency_ms: p99 before [0-9.]+ ms, during the outage [0-9.]+ ms, ratio [0-9.]+ .*PASS" "$TMP/verdict.txt"
 
 # ---- A4 with commands instead of the admin endpoint (PAUSE_CMD / RESUME_CMD via lt.exec)
 rc=$(run_lt "$TMP/a4cmd.log" 60 run "$ROOT/lua/a4_kafka_degradation.lua" -e "ME_SHARD_A_URL=$A" \

@@ -11,17 +11,16 @@ shard_ports_of() { sed -n 's/.*shards a \([0-9]*\), b \([0-9]*\), c \([0-9]*\).*
 DEMO_TIME_SCALE=0.05 LT="$LT" MESIM="$MESIM" timeout -k 5 120 "$DEMO" >"$TMP/demo.out" 2>&1
 expect_eq "demo exits 0" 0 "$?"
 expect_match "demo prints lt's summary" "http_req_duration" "$TMP/demo.out"
-expect_match "demo prints shares from lt's series" "Requests per shard and symbol" "$TMP/demo.out"
-expect_match "demo prints shares from mesim" "BUY orders per shard and symbol \(mesim" "$TMP/demo.out"
-# the mesim block: "  TEST-ASSET-A    1008   80.1%"
-mesim_block() { sed -n '/(mesim me_orders_total/,/^(expected/p' "$TMP/demo.out"; }
-pa=$(mesim_block | awk '$1 == "TEST-ASSET-A" { sub("%", "", $3); print $3 }')
-sa=$(mesim_block | awk '$1 == "shard" && $2 == "a" { sub("%", "", $4); print $4 }')
+expect_match "demo prints the shares table" "lt reqs +share +mesim BUYs +share +expected" "$TMP/demo.out"
+# rows: "TEST-ASSET-A   1008   80.1%   1008   80.1%   80.0%" (lt count, share, mesim count, share, expected)
+row() { awk -v k="$1" -v k2="${2:-}" '($1 == k && k2 == "") || ($1 == k && $2 == k2)' "$TMP/demo.out" | tail -n 1; }
+pa=$(row TEST-ASSET-A | awk '{ sub("%", "", $5); print $5 }')
+sa=$(row shard a | awk '{ sub("%", "", $6); print $6 }')
+lb=$(row TEST-ASSET-A | awk '{ sub("%", "", $3); print $3 }')
 expect_num "B4: TEST-ASSET-A gets >= 77% of the orders (mesim)" "${pa:-0}" ge 77
 expect_num "B4: TEST-ASSET-A gets <= 83% (mesim)" "${pa:-100}" le 83
 expect_num "B4: shard a gets >= 82.5% (80% + 3/11 of 20% = 85.5%)" "${sa:-0}" ge 82.5
 expect_num "B4: shard a gets <= 88.5%" "${sa:-100}" le 88.5
-lb=$(sed -n '/Requests per shard and symbol/,/^$/p' "$TMP/demo.out" | awk '$1 == "TEST-ASSET-A" { sub("%", "", $3); print $3 }')
 expect_num "B4: lt's own series agree (TEST-ASSET-A within 1% of mesim)" \
     "$(awk -v a="${lb:-0}" -v b="${pa:-0}" 'BEGIN { d = a - b; print d < 0 ? -d : d }')" le 1
 check "demo wrote the JSON summary" test -s "$ROOT/results/demo/b4_hot_symbol.json"

@@ -24,7 +24,7 @@ done
 expect_eq "asr1 passed --time-scale through" 0.01 "$(json_get "$TMP/r1/a2_normal_load.json" 'd["time_scale"]' 2>&1)"
 expect_match "asr1 prints the table" "a2_normal_load +passed" "$TMP/asr1.log"
 expect_match "asr1 prints A3's latency per depth" "deep +count" "$TMP/asr1.log"
-expect_match "asr1 prints A4's ratio and verdict" "A4 http_req_duration: p99 before .* ratio .* -> PASS" "$TMP/asr1.log"
+expect_match "asr1 prints A4's ratio and verdict" "A4 match_latency_ms: p99 before .* ratio .* -> PASS" "$TMP/asr1.log"
 check "asr1 keeps the verdict" test -s "$TMP/r1/a4_verdict.txt"
 expect_match "asr1 ends with PASS" "^ASR 1: PASS" "$TMP/asr1.log"
 
