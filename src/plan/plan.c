@@ -424,6 +424,9 @@ static cJSON *shortcut_scenario(const cJSON *o, const plan_overrides *ov) {
     return all;
 }
 
+/* Per-second rates times the time unit give back what the user wrote, up to float noise. */
+static double as_written(double v) { return round(v * 1e9) / 1e9; }
+
 static cJSON *scenario_resolved(const scenario_plan *s, double scale) {
     cJSON *j = cJSON_CreateObject();
     char b[64];
@@ -438,10 +441,10 @@ static cJSON *scenario_resolved(const scenario_plan *s, double scale) {
     case EX_RAMPING_ARRIVAL_RATE:
         cJSON_AddStringToObject(j, "timeUnit", duration_format(s->time_unit, b, sizeof b));
         if (s->kind == EX_CONSTANT_ARRIVAL_RATE) {
-            cJSON_AddNumberToObject(j, "rate", s->rate * s->time_unit);
+            cJSON_AddNumberToObject(j, "rate", as_written(s->rate * s->time_unit));
             DUR("duration", s->duration);
         } else {
-            cJSON_AddNumberToObject(j, "startRate", s->start_rate * s->time_unit);
+            cJSON_AddNumberToObject(j, "startRate", as_written(s->start_rate * s->time_unit));
         }
         cJSON_AddNumberToObject(j, "preAllocatedVUs", s->pre_allocated_vus);
         cJSON_AddNumberToObject(j, "maxVUs", s->max_vus);
@@ -467,7 +470,7 @@ static cJSON *scenario_resolved(const scenario_plan *s, double scale) {
             cJSON *e = cJSON_CreateObject();
             cJSON_AddStringToObject(e, "duration", duration_format(s->stages[i].duration / scale, b, sizeof b));
             double unit = s->kind == EX_RAMPING_ARRIVAL_RATE ? s->time_unit : 1;
-            cJSON_AddNumberToObject(e, "target", s->stages[i].target * unit);
+            cJSON_AddNumberToObject(e, "target", as_written(s->stages[i].target * unit));
             cJSON_AddItemToArray(st, e);
         }
     }

@@ -29,5 +29,6 @@ function default()
     end
     if res.headers and res.headers["X-Trailer"] then r.trailer = res.headers["X-Trailer"] end
     lt.log("RESULT " .. lt.json.encode(r))
+    if E.SLEEP then lt.sleep(tonumber(E.SLEEP)) end
   end
 end
