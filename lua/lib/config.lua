@@ -35,6 +35,9 @@ M.LATENCY_THRESHOLD_MS = 200 -- ASR 1: p99 < 200 ms
 -- "spec" (default): the spec's flow, BUYs only against seeded SELLs (the asks run out, see
 -- scenarios/README.md). "balanced": aggressive and passive orders on both sides, depth stationary.
 M.ORDER_FLOW = getenv("ORDER_FLOW") or "spec"
+if M.ORDER_FLOW ~= "spec" and M.ORDER_FLOW ~= "balanced" then
+  error("ORDER_FLOW must be 'spec' or 'balanced', not '" .. M.ORDER_FLOW .. "'", 0)
+end
 
 M.JSON_HEADERS = { ["Content-Type"] = "application/json" }
 

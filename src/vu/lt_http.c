@@ -13,11 +13,15 @@
 
 static bool expected_status(int status) { return status >= 200 && status < 400; }
 
+/* A request that failed (even after its status line arrived) reports status 0, as documented:
+ * a half-read response must not pass a `status == 200` check. */
+static int response_status(const http_result *res) { return res->error == HTTP_OK ? res->status : 0; }
+
 static void record_response(vu *v, const http_result *res) {
     runtime *rt = v->rt;
     tag_builder b = v->req_tags;
     char status[16], code[16];
-    snprintf(status, sizeof status, "%d", res->status);
+    snprintf(status, sizeof status, "%d", response_status(res));
     tags_put(&b, "status", status);
     bool ok = res->error == HTTP_OK && expected_status(res->status);
     tags_put(&b, "expected_response", ok ? "true" : "false");
@@ -120,7 +124,7 @@ static int response_index(lua_State *L) {
 
 void lt_push_response(lua_State *L, const http_result *res, bool keep_body) {
     lua_createtable(L, 0, 10);
-    lua_pushinteger(L, res->status);
+    lua_pushinteger(L, response_status(res));
     lua_setfield(L, -2, "status");
     if (keep_body && res->body) {
         lua_pushlstring(L, res->body, res->body_len);

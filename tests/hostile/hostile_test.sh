@@ -32,7 +32,7 @@ probe() {
     local name=$1 urls=$2; shift 2
     local t0 t1
     t0=$(date +%s.%N)
-    timeout 90 python3 -c "$RUN_RSS" "$TMP/$name" "$LT" -s "$S/probe.lua" -e URL="$urls" -q \
+    timeout 100 python3 -c "$RUN_RSS" "$TMP/$name" "$LT" -s "$S/probe.lua" -e URL="$urls" -q \
         --summary-export "$TMP/$name.json" "$@"
     echo $? >"$TMP/$name.rc"
     t1=$(date +%s.%N)

@@ -30,7 +30,7 @@ LOCK = threading.Lock()
 STATS = {}  # target -> {"reqs": n, "conns": set()}
 ACCEPTS = [0]
 CONN_IDS = [0]
-HANG_LIMIT = 30.0
+HANG_LIMIT = 90.0
 
 
 def record(target, conn_id):

@@ -20,6 +20,9 @@ cfg = require "lib.config"
 eq("http://gw:1", cfg.GATEWAY_URL, "GATEWAY_URL from lt.env")
 eq("http://me:2", cfg.ME_SHARD_A_URL, "ME_SHARD_A_URL from lt.env")
 eq("balanced", cfg.ORDER_FLOW, "ORDER_FLOW from lt.env")
+H.install(1, { ORDER_FLOW = "bogus" })
+local okc, errc = pcall(require, "lib.config")
+ok(not okc and tostring(errc):find("ORDER_FLOW must be", 1, true), "an unknown ORDER_FLOW fails at load", errc)
 
 -- price and quantity ranges ------------------------------------------------------------------
 H.install(7)

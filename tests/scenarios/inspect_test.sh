@@ -44,4 +44,7 @@ mkdir -p "$TMP/bad" && ln -s "$S/lib" "$TMP/bad/lib"
 sed 's/rate = 17, timeUnit/rate = -17, timeUnit/' "$S/a2_normal_load.lua" >"$TMP/bad/a2.lua"
 "$LT" inspect "$TMP/bad/a2.lua" >"$TMP/bad.out" 2>&1; rc=$?
 expect_eq "negative rate: lt inspect exits 104" 104 "$rc"
+"$LT" inspect "$S/a2_normal_load.lua" -e ORDER_FLOW=bogus >"$TMP/flow.out" 2>&1; rc=$?
+expect_eq "unknown ORDER_FLOW: script error (107) before any traffic" 107 "$rc"
+expect_match "... naming the variable" "ORDER_FLOW must be 'spec' or 'balanced'" "$TMP/flow.out"
 finish

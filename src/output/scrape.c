@@ -1,0 +1,1002 @@
+/* scrape.c — see scrape.h.
+ *
+ * Threads: the scraper thread owns the event_base, the evdns base, the connections and the
+ * requests; it parses each answer into a `snapshot` and publishes it under `mu` (replacing an
+ * unread one). The main thread takes the snapshots in scraper_collect() and does everything that
+ * touches lt's registry (metric_register, tagset_intern with the scraper's own tag_cache, the
+ * store), so nothing on the load path ever waits for the network. The main thread wakes the
+ * scraper thread only through an eventfd (no evthread locking needed).
+ */
+#include "output/scrape.h"
+#include "net/http_client.h"
+#include "net/url.h"
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <fnmatch.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WARN "lt: scrape "
+
+/* ======================= the parser ======================= */
+
+/* A family name -> TYPE map for one parse. */
+typedef enum { FT_UNTYPED, FT_COUNTER, FT_GAUGE, FT_HISTOGRAM, FT_SUMMARY } family_type;
+
+typedef struct {
+    char *name;
+    family_type type;
+} fam_slot;
+
+typedef struct {
+    fam_slot *slots;
+    size_t cap, used;
+} fam_map;
+
+static uint64_t hash_bytes(const char *s, size_t n) {
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static fam_slot *fam_find(fam_map *m, const char *name, size_t n) {
+    if (!m->cap) return NULL;
+    for (size_t i = hash_bytes(name, n) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        if (!m->slots[i].name) return NULL;
+        if (strlen(m->slots[i].name) == n && memcmp(m->slots[i].name, name, n) == 0)
+            return &m->slots[i];
+    }
+}
+
+static void fam_put(fam_map *m, const char *name, size_t n, family_type t) {
+    fam_slot *f = fam_find(m, name, n);
+    if (f) {
+        f->type = t;
+        return;
+    }
+    if ((m->used + 1) * 2 > m->cap) {
+        size_t ncap = m->cap ? m->cap * 2 : 64;
+        fam_slot *ns = calloc(ncap, sizeof *ns);
+        if (!ns) return;
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->slots[i].name) continue;
+            size_t j = hash_bytes(m->slots[i].name, strlen(m->slots[i].name)) & (ncap - 1);
+            while (ns[j].name) j = (j + 1) & (ncap - 1);
+            ns[j] = m->slots[i];
+        }
+        free(m->slots);
+        m->slots = ns;
+        m->cap = ncap;
+    }
+    char *k = strndup(name, n);
+    if (!k) return;
+    size_t j = hash_bytes(name, n) & (m->cap - 1);
+    while (m->slots[j].name) j = (j + 1) & (m->cap - 1);
+    m->slots[j] = (fam_slot){k, t};
+    m->used++;
+}
+
+static void fam_free(fam_map *m) {
+    for (size_t i = 0; i < m->cap; i++) free(m->slots[i].name);
+    free(m->slots);
+}
+
+static bool name_start(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
+}
+static bool name_char(char c) { return name_start(c) || (c >= '0' && c <= '9'); }
+static bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+static bool ends_with(const char *s, size_t n, const char *suf) {
+    size_t k = strlen(suf);
+    return n >= k && memcmp(s + n - k, suf, k) == 0;
+}
+
+bool scrape_selected(const char *const *patterns, int npatterns, const char *name, bool bucket) {
+    if (npatterns <= 0) return !bucket;
+    for (int i = 0; i < npatterns; i++) {
+        if (bucket && !strstr(patterns[i], "_bucket")) continue;
+        if (fnmatch(patterns[i], name, 0) == 0) return true;
+    }
+    return false;
+}
+
+/* `# TYPE name type` (after the '#'); anything else after '#' is a comment. Returns false at
+ * `# EOF`. */
+static bool parse_comment(const char *p, const char *end, fam_map *fams) {
+    while (p < end && is_blank(*p)) p++;
+    const char *w = p;
+    while (p < end && !is_blank(*p)) p++;
+    size_t wl = (size_t)(p - w);
+    if (wl == 3 && memcmp(w, "EOF", 3) == 0) return false;
+    if (wl != 4 || memcmp(w, "TYPE", 4) != 0) return true;
+    while (p < end && is_blank(*p)) p++;
+    const char *name = p;
+    while (p < end && name_char(*p)) p++;
+    size_t nl = (size_t)(p - name);
+    if (!nl) return true;
+    while (p < end && is_blank(*p)) p++;
+    const char *t = p;
+    while (p < end && !is_blank(*p)) p++;
+    size_t tl = (size_t)(p - t);
+    family_type ft = FT_UNTYPED;
+#define TIS(s) (tl == strlen(s) && memcmp(t, s, tl) == 0)
+    if (TIS("counter")) ft = FT_COUNTER;
+    else if (TIS("gauge")) ft = FT_GAUGE;
+    else if (TIS("histogram") || TIS("gaugehistogram")) ft = FT_HISTOGRAM;
+    else if (TIS("summary")) ft = FT_SUMMARY;
+#undef TIS
+    fam_put(fams, name, nl, ft);
+    return true;
+}
+
+/* Scratch for one line: the strings of a sample, NUL-terminated. Line length bounds its size. */
+typedef struct {
+    char *buf;
+    size_t cap, len;
+} scratch;
+
+static char *scratch_reserve(scratch *s, size_t need) {
+    if (need > s->cap) {
+        size_t ncap = need < 256 ? 256 : need;
+        char *nb = realloc(s->buf, ncap);
+        if (!nb) return NULL;
+        s->buf = nb;
+        s->cap = ncap;
+    }
+    return s->buf;
+}
+
+/* One sample line [p, end). Returns false when malformed. Strings go into sc (at most
+ * 2 * line length + 64 bytes: reserved up front, so the pointers stay valid). */
+static bool parse_sample(const char *p, const char *end, scratch *sc, scrape_sample *out,
+                         bool *too_many) {
+    size_t linelen = (size_t)(end - p);
+    if (!scratch_reserve(sc, 2 * linelen + 64)) return false;
+    char *w = sc->buf;
+    *too_many = false;
+    if (p >= end || !name_start(*p)) return false;
+    out->name = w;
+    while (p < end && name_char(*p)) *w++ = *p++;
+    *w++ = 0;
+    out->nlabels = 0;
+    while (p < end && is_blank(*p)) p++;
+    if (p < end && *p == '{') {
+        p++;
+        for (;;) {
+            while (p < end && is_blank(*p)) p++;
+            if (p >= end) return false;
+            if (*p == '}') {
+                p++;
+                break;
+            }
+            if (!name_start(*p) || *p == ':') return false;
+            char *key = w;
+            while (p < end && name_char(*p) && *p != ':') *w++ = *p++;
+            *w++ = 0;
+            while (p < end && is_blank(*p)) p++;
+            if (p >= end || *p != '=') return false;
+            p++;
+            while (p < end && is_blank(*p)) p++;
+            if (p >= end || *p != '"') return false;
+            p++;
+            char *val = w;
+            for (;;) {
+                if (p >= end) return false; /* unterminated */
+                char c = *p++;
+                if (c == '"') break;
+                if (c == '\\') {
+                    if (p >= end) return false;
+                    char e = *p++;
+                    *w++ = e == 'n' ? '\n' : e; /* \\ \" \n; others kept as the character */
+                } else {
+                    *w++ = c;
+                }
+            }
+            *w++ = 0;
+            if (out->nlabels == SCRAPE_MAX_LABELS) {
+                *too_many = true;
+            } else {
+                int i = 0; /* a repeated label name: the last one wins */
+                while (i < out->nlabels && strcmp(out->keys[i], key) != 0) i++;
+                out->keys[i] = key;
+                out->vals[i] = val;
+                if (i == out->nlabels) out->nlabels++;
+            }
+            while (p < end && is_blank(*p)) p++;
+            if (p < end && *p == ',') {
+                p++;
+                continue;
+            }
+            if (p < end && *p == '}') {
+                p++;
+                break;
+            }
+            return false;
+        }
+    }
+    while (p < end && is_blank(*p)) p++;
+    const char *v = p;
+    while (p < end && !is_blank(*p)) p++;
+    size_t vl = (size_t)(p - v);
+    if (vl == 0 || vl > 64) return false;
+    char num[72];
+    memcpy(num, v, vl);
+    num[vl] = 0;
+    char *e;
+    errno = 0;
+    double d = strtod(num, &e);
+    if (*e || e == num) return false;
+    out->value = d;
+    /* the rest (a timestamp, an OpenMetrics exemplar) is ignored */
+    return true;
+}
+
+void scrape_parse(const char *text, size_t len, const char *const *patterns, int npatterns,
+                  scrape_sample_fn fn, void *arg, scrape_stats *stats) {
+    scrape_stats st = {0};
+    fam_map fams = {0};
+    scratch sc = {0};
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        const char *next = nl ? nl + 1 : end;
+        if (le > p && le[-1] == '\r') le--;
+        while (p < le && is_blank(*p)) p++;
+        if (p == le) {
+            p = next;
+            continue;
+        }
+        if (*p == '#') {
+            if (!parse_comment(p + 1, le, &fams)) break;
+            p = next;
+            continue;
+        }
+        st.samples++;
+        scrape_sample smp;
+        bool too_many;
+        if (!parse_sample(p, le, &sc, &smp, &too_many) || too_many) {
+            st.bad++;
+            p = next;
+            continue;
+        }
+        /* the family and what kind of series this is */
+        size_t n = strlen(smp.name);
+        fam_slot *f = fam_find(&fams, smp.name, n);
+        family_type ft = f ? f->type : FT_UNTYPED;
+        bool counter = ft == FT_COUNTER, bucket = false, skip = false;
+        if (!f) {
+            static const char *const sufs[] = {"_bucket", "_count", "_sum", "_total", "_created"};
+            for (size_t i = 0; i < sizeof sufs / sizeof *sufs; i++) {
+                if (!ends_with(smp.name, n, sufs[i])) continue;
+                fam_slot *b = fam_find(&fams, smp.name, n - strlen(sufs[i]));
+                if (!b) continue;
+                bool hs = b->type == FT_HISTOGRAM || b->type == FT_SUMMARY;
+                if (i == 4 && (hs || b->type == FT_COUNTER)) skip = true;
+                else if (i == 0 && b->type == FT_HISTOGRAM) bucket = counter = true;
+                else if ((i == 1 || i == 2) && hs) counter = true;
+                else if (i == 3 && b->type == FT_COUNTER) counter = true;
+                break;
+            }
+        }
+        if (ends_with(smp.name, n, "_total")) counter = true;
+        if (!bucket && ends_with(smp.name, n, "_bucket") && ft == FT_UNTYPED)
+            for (int i = 0; i < smp.nlabels; i++)
+                if (strcmp(smp.keys[i], "le") == 0) bucket = counter = true;
+        if (skip || !scrape_selected(patterns, npatterns, smp.name, bucket)) {
+            p = next;
+            continue;
+        }
+        smp.counter = counter;
+        st.kept++;
+        if (fn) fn(&smp, arg);
+        p = next;
+    }
+    free(sc.buf);
+    fam_free(&fams);
+    if (stats) *stats = st;
+}
+
+/* ======================= snapshots ======================= */
+
+/* One scrape of one target: records "name\0k1\0v1\0...\0" in an arena. */
+typedef struct {
+    size_t off;
+    int nlabels;
+    double value;
+    bool counter;
+} snap_entry;
+
+typedef struct {
+    char *arena;
+    size_t alen, acap;
+    snap_entry *e;
+    size_t n, cap;
+    double t; /* monotonic, when the answer arrived */
+    bool truncated;
+} snapshot;
+
+static void snapshot_free(snapshot *s) {
+    if (!s) return;
+    free(s->arena);
+    free(s->e);
+    free(s);
+}
+
+static bool arena_put(snapshot *s, const char *str) {
+    size_t n = strlen(str) + 1;
+    if (s->alen + n > s->acap) {
+        size_t ncap = (s->alen + n) * 2;
+        char *na = realloc(s->arena, ncap);
+        if (!na) return false;
+        s->arena = na;
+        s->acap = ncap;
+    }
+    memcpy(s->arena + s->alen, str, n);
+    s->alen += n;
+    return true;
+}
+
+static void snapshot_add(const scrape_sample *smp, void *arg) {
+    snapshot *s = arg;
+    if (s->n == SCRAPE_MAX_SERIES) {
+        s->truncated = true;
+        return;
+    }
+    if (s->n == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 256;
+        snap_entry *ne = realloc(s->e, ncap * sizeof *ne);
+        if (!ne) return;
+        s->e = ne;
+        s->cap = ncap;
+    }
+    size_t off = s->alen;
+    bool ok = arena_put(s, smp->name);
+    for (int i = 0; ok && i < smp->nlabels; i++)
+        ok = arena_put(s, smp->keys[i]) && arena_put(s, smp->vals[i]);
+    if (!ok) {
+        s->alen = off;
+        return;
+    }
+    s->e[s->n++] = (snap_entry){off, smp->nlabels, smp->value, smp->counter};
+}
+
+/* ======================= main-thread state ======================= */
+
+/* name -> metric id (gauge and its _per_s); -1 when it could not be registered. */
+typedef struct {
+    char *name;
+    int id, per_s;
+} name_slot;
+
+/* (metric id, tag set id) -> the previous value of a counter, for its rate. */
+typedef struct {
+    uint64_t key; /* 0 = empty */
+    double prev, t;
+    bool have;
+} series_slot;
+
+typedef struct {
+    char *url;
+    char hostport[LT_URL_HOST_MAX + 16];
+    char hosthdr[LT_URL_HOST_MAX + 16];
+    char host[LT_URL_HOST_MAX];
+    uint16_t port;
+    char *path;
+    /* scraper thread */
+    struct scraper *s;
+    struct evhttp_connection *conn;
+    struct evhttp_request *req;
+    struct event *deadline;
+    int errkind;
+    bool cancelling, final_pending;
+    /* under s->mu */
+    snapshot *latest;
+    uint64_t attempts, failures, truncated;
+    bool warned, warned_trunc;
+    char last_error[200];
+} target;
+
+struct scraper {
+    target *t;
+    int nt;
+    char **patterns;
+    int npatterns;
+    /* thread */
+    pthread_t thread;
+    bool started, joined, leaked;
+    int wake_fd;
+    struct event_base *base;
+    struct evdns_base *dns;
+    struct event *tick, *wake, *first;
+    bool final_started;
+    pthread_mutex_t mu;
+    bool stop_req, abort_req;
+    /* main thread */
+    tag_cache *tags;
+    name_slot *names;
+    size_t names_cap, names_used;
+    series_slot *series;
+    size_t series_cap, series_used;
+    bool warned_names, warned_series;
+};
+
+static void set_err(char *err, size_t errlen, const char *fmt, const char *a, const char *b) {
+    if (err && errlen) snprintf(err, errlen, fmt, a, b);
+}
+
+scraper *scraper_new(const char *const *urls, int nurls, const char *const *patterns,
+                     int npatterns, char *err, size_t errlen) {
+    if (nurls <= 0) {
+        set_err(err, errlen, "%s%s", "no URL to scrape", "");
+        return NULL;
+    }
+    for (int i = 0; i < npatterns; i++)
+        if (!patterns[i] || !*patterns[i]) {
+            set_err(err, errlen, "%s%s", "an empty metric pattern", "");
+            return NULL;
+        }
+    scraper *s = calloc(1, sizeof *s);
+    s->t = calloc((size_t)nurls, sizeof *s->t);
+    s->patterns = calloc((size_t)npatterns + 1, sizeof(char *));
+    s->wake_fd = -1;
+    pthread_mutex_init(&s->mu, NULL);
+    for (int i = 0; i < npatterns; i++) s->patterns[s->npatterns++] = strdup(patterns[i]);
+    for (int i = 0; i < nurls; i++) {
+        target *t = &s->t[s->nt++];
+        t->s = s;
+        t->url = strdup(urls[i] ? urls[i] : "");
+        lt_url u;
+        const char *why = "";
+        if (lt_url_parse(t->url, &u, &why) != 0) {
+            set_err(err, errlen, "'%s': %s", t->url, why);
+            scraper_free(s);
+            return NULL;
+        }
+        if (u.tls) {
+            set_err(err, errlen, "'%s': %s", t->url, "https is not supported for scraping (yet)");
+            scraper_free(s);
+            return NULL;
+        }
+        snprintf(t->host, sizeof t->host, "%s", u.host);
+        t->port = u.port;
+        const char *lb = u.ipv6_literal ? "[" : "", *rb = u.ipv6_literal ? "]" : "";
+        snprintf(t->hostport, sizeof t->hostport, "%s%s%s:%u", lb, u.host, rb, u.port);
+        if (u.default_port) snprintf(t->hosthdr, sizeof t->hosthdr, "%s%s%s", lb, u.host, rb);
+        else snprintf(t->hosthdr, sizeof t->hosthdr, "%s", t->hostport);
+        if (u.target_len == 0) {
+            t->path = strdup("/metrics");
+        } else {
+            bool slash = lt_url_target_needs_slash(&u);
+            t->path = malloc(u.target_len + 2);
+            snprintf(t->path, u.target_len + 2, "%s%.*s", slash ? "/" : "", (int)u.target_len,
+                     u.target);
+        }
+    }
+    s->tags = tag_cache_new();
+    return s;
+}
+
+/* ======================= the scraper thread ======================= */
+
+static double mono(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char *errkind_str(int e) {
+    switch (e) {
+    case EVREQ_HTTP_TIMEOUT:
+        return "timed out";
+    case EVREQ_HTTP_EOF:
+        return "the connection closed before a complete answer";
+    case EVREQ_HTTP_INVALID_HEADER:
+        return "invalid HTTP response";
+    case EVREQ_HTTP_DATA_TOO_LONG:
+        return "answer larger than 8 MB";
+    default:
+        return "cannot connect, or the connection closed without an answer";
+    }
+}
+
+static void maybe_finish(scraper *s);
+
+/* A scrape ended without data. */
+static void failed(target *t, const char *why) {
+    scraper *s = t->s;
+    pthread_mutex_lock(&s->mu);
+    t->failures++;
+    snprintf(t->last_error, sizeof t->last_error, "%s", why);
+    bool warn = !t->warned;
+    t->warned = true;
+    pthread_mutex_unlock(&s->mu);
+    if (warn)
+        fprintf(stderr,
+                WARN "%s: %s (the run goes on; further failures are counted and reported at the "
+                     "end)\n",
+                t->url, why);
+}
+
+static void request_ended(target *t) {
+    if (t->deadline) evtimer_del(t->deadline);
+    t->req = NULL;
+    if (t->final_pending) {
+        t->final_pending = false;
+        maybe_finish(t->s);
+    }
+}
+
+static void on_req_error(enum evhttp_request_error e, void *arg) {
+    target *t = arg;
+    if (!t->cancelling) t->errkind = (int)e;
+}
+
+static void publish(target *t, snapshot *snap) {
+    scraper *s = t->s;
+    pthread_mutex_lock(&s->mu);
+    snapshot_free(t->latest);
+    t->latest = snap;
+    bool warn = snap->truncated && !t->warned_trunc;
+    if (snap->truncated) {
+        t->warned_trunc = true;
+        t->truncated++;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (warn)
+        fprintf(stderr,
+                WARN "%s: more than %d series selected; keeping the first %d (narrow them with "
+                     "--scrape-filter)\n",
+                t->url, SCRAPE_MAX_SERIES, SCRAPE_MAX_SERIES);
+}
+
+static void on_req_done(struct evhttp_request *req, void *arg) {
+    target *t = arg;
+    if (t->cancelling) return;
+    int code = req ? evhttp_request_get_response_code(req) : 0;
+    if (code == 0) {
+        failed(t, errkind_str(t->errkind));
+    } else if (code != 200) {
+        char why[64];
+        snprintf(why, sizeof why, "HTTP %d", code);
+        failed(t, why);
+    } else {
+        struct evbuffer *in = evhttp_request_get_input_buffer(req);
+        size_t len = evbuffer_get_length(in);
+        const char *data = len ? (const char *)evbuffer_pullup(in, -1) : "";
+        snapshot *snap = calloc(1, sizeof *snap);
+        if (!snap || (len && !data)) {
+            free(snap);
+            failed(t, "out of memory");
+        } else {
+            scrape_parse(data, len, (const char *const *)t->s->patterns, t->s->npatterns,
+                         snapshot_add, snap, NULL);
+            snap->t = mono();
+            publish(t, snap);
+        }
+    }
+    request_ended(t);
+}
+
+/* The 2 s deadline of a request (evhttp's own timeout only bounds inactivity). */
+static void on_deadline(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    target *t = arg;
+    if (!t->req) return;
+    t->cancelling = true;
+    evhttp_cancel_request(t->req); /* resets the connection; the callbacks see `cancelling` */
+    t->cancelling = false;
+    failed(t, "no complete answer within 2 s");
+    request_ended(t);
+}
+
+static void cancel_quietly(target *t) {
+    if (!t->req) return;
+    t->cancelling = true;
+    evhttp_cancel_request(t->req);
+    t->cancelling = false;
+    if (t->deadline) evtimer_del(t->deadline);
+    t->req = NULL;
+}
+
+static bool start_request(target *t) {
+    scraper *s = t->s;
+    if (t->req) return true; /* the previous one is still running: skip this second */
+    pthread_mutex_lock(&s->mu);
+    t->attempts++;
+    pthread_mutex_unlock(&s->mu);
+    if (!t->conn) {
+        t->conn = evhttp_connection_base_new(s->base, s->dns, t->host, t->port);
+        if (!t->conn) {
+            failed(t, "cannot create a connection");
+            return false;
+        }
+        evhttp_connection_set_timeout(t->conn, SCRAPE_TIMEOUT_S);
+        evhttp_connection_set_retries(t->conn, 0);
+        evhttp_connection_set_max_body_size(t->conn, SCRAPE_MAX_BODY);
+        evhttp_connection_set_max_headers_size(t->conn, 64 * 1024);
+    }
+    struct evhttp_request *req = evhttp_request_new(on_req_done, t);
+    if (!req) {
+        failed(t, "out of memory");
+        return false;
+    }
+    evhttp_request_set_error_cb(req, on_req_error);
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    evhttp_add_header(h, "Host", t->hosthdr);
+    evhttp_add_header(h, "User-Agent", "lt-scrape");
+    evhttp_add_header(h, "Accept", "text/plain;version=0.0.4;q=1,*/*;q=0.1");
+    evhttp_add_header(h, "Accept-Encoding", "identity");
+    t->errkind = -1;
+    t->req = req;
+    if (evhttp_make_request(t->conn, req, EVHTTP_REQ_GET, t->path) != 0) {
+        t->req = NULL; /* freed by libevent */
+        failed(t, "cannot send the request");
+        return false;
+    }
+    struct timeval tv = {SCRAPE_TIMEOUT_S, 0};
+    evtimer_add(t->deadline, &tv);
+    return true;
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    scraper *s = arg;
+    if (s->final_started) return;
+    for (int i = 0; i < s->nt; i++) start_request(&s->t[i]);
+}
+
+static void on_first(evutil_socket_t fd, short what, void *arg) {
+    scraper *s = arg;
+    struct timeval one = {1, 0};
+    event_add(s->tick, &one);
+    on_tick(fd, what, arg);
+}
+
+static void maybe_finish(scraper *s) {
+    if (!s->final_started) return;
+    for (int i = 0; i < s->nt; i++)
+        if (s->t[i].final_pending) return;
+    event_base_loopexit(s->base, NULL);
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg) {
+    (void)what;
+    scraper *s = arg;
+    uint64_t v;
+    ssize_t r = read(fd, &v, sizeof v);
+    (void)r;
+    pthread_mutex_lock(&s->mu);
+    bool stop = s->stop_req, abort_now = s->abort_req;
+    pthread_mutex_unlock(&s->mu);
+    if (abort_now) {
+        event_base_loopbreak(s->base);
+        return;
+    }
+    if (!stop || s->final_started) return;
+    /* the final scrape: fresh requests, so the values are those after the load ended */
+    s->final_started = true;
+    event_del(s->tick);
+    event_del(s->first);
+    for (int i = 0; i < s->nt; i++) {
+        target *t = &s->t[i];
+        cancel_quietly(t);
+        t->final_pending = start_request(t);
+    }
+    maybe_finish(s);
+}
+
+static void *scraper_main(void *arg) {
+    scraper *s = arg;
+    sigset_t set;
+    sigfillset(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL); /* signals are the main thread's */
+    event_base_dispatch(s->base);
+    for (int i = 0; i < s->nt; i++) {
+        target *t = &s->t[i];
+        cancel_quietly(t);
+        if (t->conn) evhttp_connection_free(t->conn);
+        t->conn = NULL;
+    }
+    return NULL;
+}
+
+int scraper_start(scraper *s, char *err, size_t errlen) {
+    s->base = event_base_new();
+    if (!s->base) goto fail;
+    /* asynchronous names (and /etc/hosts); without a resolver configuration, blocking lookups */
+    s->dns = evdns_base_new(s->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
+    if (s->dns) {
+        char tmo[16];
+        snprintf(tmo, sizeof tmo, "%d", SCRAPE_TIMEOUT_S);
+        evdns_base_set_option(s->dns, "timeout:", tmo);
+        evdns_base_set_option(s->dns, "attempts:", "1");
+    }
+    s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (s->wake_fd < 0) goto fail;
+    s->tick = event_new(s->base, -1, EV_PERSIST, on_tick, s);
+    s->first = evtimer_new(s->base, on_first, s);
+    s->wake = event_new(s->base, s->wake_fd, EV_READ | EV_PERSIST, on_wake, s);
+    if (!s->tick || !s->first || !s->wake) goto fail;
+    for (int i = 0; i < s->nt; i++) {
+        s->t[i].deadline = evtimer_new(s->base, on_deadline, &s->t[i]);
+        if (!s->t[i].deadline) goto fail;
+    }
+    event_add(s->wake, NULL);
+    struct timeval half = {0, 500000};
+    event_add(s->first, &half);
+    int rc = pthread_create(&s->thread, NULL, scraper_main, s);
+    if (rc != 0) {
+        snprintf(err, errlen, "scrape: cannot start the scraper thread: %s", strerror(rc));
+        return -1;
+    }
+    s->started = true;
+    return 0;
+fail:
+    snprintf(err, errlen, "scrape: cannot set up the event loop");
+    return -1;
+}
+
+static void wake(scraper *s) {
+    uint64_t one = 1;
+    ssize_t r = write(s->wake_fd, &one, sizeof one);
+    (void)r;
+}
+
+static bool join_within(scraper *s, double seconds) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double whole;
+    double frac = modf(seconds, &whole);
+    ts.tv_sec += (time_t)whole;
+    ts.tv_nsec += (long)(frac * 1e9);
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return pthread_timedjoin_np(s->thread, NULL, &ts) == 0;
+}
+
+void scraper_stop(scraper *s) {
+    if (!s || !s->started || s->joined || s->leaked) return;
+    pthread_mutex_lock(&s->mu);
+    s->stop_req = true;
+    pthread_mutex_unlock(&s->mu);
+    wake(s);
+    /* the final requests have a 2 s deadline each, in parallel */
+    bool ok = join_within(s, SCRAPE_TIMEOUT_S + 1.0);
+    if (!ok) {
+        pthread_mutex_lock(&s->mu);
+        s->abort_req = true;
+        pthread_mutex_unlock(&s->mu);
+        wake(s);
+        ok = join_within(s, 1.0);
+    }
+    if (!ok) {
+        pthread_detach(s->thread);
+        s->leaked = true; /* its memory stays: the thread may still use it */
+        fprintf(stderr, WARN "the scraper thread did not stop in time\n");
+    } else {
+        s->joined = true;
+    }
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < s->nt; i++) {
+        target *t = &s->t[i];
+        if (t->failures)
+            fprintf(stderr, WARN "%s: %llu of %llu scrapes failed (last: %s)\n", t->url,
+                    (unsigned long long)t->failures, (unsigned long long)t->attempts,
+                    t->last_error);
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* ======================= collection (main thread) ======================= */
+
+static name_slot *name_lookup(scraper *s, const char *name) {
+    if (s->names_cap) {
+        for (size_t i = hash_bytes(name, strlen(name)) & (s->names_cap - 1);;
+             i = (i + 1) & (s->names_cap - 1)) {
+            if (!s->names[i].name) break;
+            if (strcmp(s->names[i].name, name) == 0) return &s->names[i];
+        }
+    }
+    if ((s->names_used + 1) * 2 > s->names_cap) {
+        size_t ncap = s->names_cap ? s->names_cap * 2 : 64;
+        name_slot *ns = calloc(ncap, sizeof *ns);
+        if (!ns) return NULL;
+        for (size_t i = 0; i < s->names_cap; i++) {
+            if (!s->names[i].name) continue;
+            size_t j = hash_bytes(s->names[i].name, strlen(s->names[i].name)) & (ncap - 1);
+            while (ns[j].name) j = (j + 1) & (ncap - 1);
+            ns[j] = s->names[i];
+        }
+        free(s->names);
+        s->names = ns;
+        s->names_cap = ncap;
+    }
+    size_t j = hash_bytes(name, strlen(name)) & (s->names_cap - 1);
+    while (s->names[j].name) j = (j + 1) & (s->names_cap - 1);
+    name_slot *n = &s->names[j];
+    n->name = strdup(name);
+    n->id = n->per_s = -1;
+    s->names_used++;
+    if (s->names_used > SCRAPE_MAX_NAMES) {
+        if (!s->warned_names)
+            fprintf(stderr,
+                    WARN "more than %d metric names; the others are dropped (narrow them with "
+                         "--scrape-filter)\n",
+                    SCRAPE_MAX_NAMES);
+        s->warned_names = true;
+        return n;
+    }
+    /* Prometheus allows ':' in names, lt does not */
+    char clean[140], per_s[160], err[256];
+    snprintf(clean, sizeof clean, "%s", name);
+    for (char *c = clean; *c; c++)
+        if (*c == ':') *c = '_';
+    if (strlen(name) > 122) {
+        fprintf(stderr, WARN "metric name '%.60s...' is too long for lt; dropped\n", name);
+        return n;
+    }
+    n->id = metric_register(clean, METRIC_GAUGE, false, err, sizeof err);
+    if (n->id < 0) {
+        fprintf(stderr, WARN "cannot keep '%s': %s\n", name, err);
+        return n;
+    }
+    snprintf(per_s, sizeof per_s, "%s_per_s", clean);
+    n->per_s = metric_register(per_s, METRIC_GAUGE, false, err, sizeof err);
+    if (n->per_s < 0) fprintf(stderr, WARN "cannot keep '%s': %s\n", per_s, err);
+    return n;
+}
+
+static uint64_t mix64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return x;
+}
+
+/* The slot of a series; NULL when the cap on distinct series is reached. */
+static series_slot *series_lookup(scraper *s, int metric, uint32_t tags) {
+    uint64_t key = ((uint64_t)(uint32_t)metric << 32 | tags) + 1;
+    if (s->series_cap) {
+        for (size_t i = mix64(key) & (s->series_cap - 1);; i = (i + 1) & (s->series_cap - 1)) {
+            if (!s->series[i].key) break;
+            if (s->series[i].key == key) return &s->series[i];
+        }
+    }
+    if (s->series_used >= SCRAPE_MAX_TOTAL_SERIES) {
+        if (!s->warned_series)
+            fprintf(stderr, WARN "more than %d distinct series; new ones are dropped\n",
+                    SCRAPE_MAX_TOTAL_SERIES);
+        s->warned_series = true;
+        return NULL;
+    }
+    if ((s->series_used + 1) * 2 > s->series_cap) {
+        size_t ncap = s->series_cap ? s->series_cap * 2 : 256;
+        series_slot *ns = calloc(ncap, sizeof *ns);
+        if (!ns) return NULL;
+        for (size_t i = 0; i < s->series_cap; i++) {
+            if (!s->series[i].key) continue;
+            size_t j = mix64(s->series[i].key) & (ncap - 1);
+            while (ns[j].key) j = (j + 1) & (ncap - 1);
+            ns[j] = s->series[i];
+        }
+        free(s->series);
+        s->series = ns;
+        s->series_cap = ncap;
+    }
+    size_t j = mix64(key) & (s->series_cap - 1);
+    while (s->series[j].key) j = (j + 1) & (s->series_cap - 1);
+    s->series[j] = (series_slot){.key = key};
+    s->series_used++;
+    return &s->series[j];
+}
+
+static void collect_snapshot(scraper *s, const target *t, const snapshot *snap, store *interval) {
+    for (size_t i = 0; i < snap->n; i++) {
+        const snap_entry *e = &snap->e[i];
+        const char *p = snap->arena + e->off;
+        const char *name = p;
+        p += strlen(p) + 1;
+        name_slot *ns = name_lookup(s, name);
+        if (!ns || ns->id < 0) continue;
+        tag_builder b = {0};
+        for (int k = 0; k < e->nlabels; k++) {
+            const char *key = p;
+            p += strlen(p) + 1;
+            const char *val = p;
+            p += strlen(p) + 1;
+            if (b.n < TAGSET_MAX - 1)
+                tags_put(&b, strcmp(key, "target") == 0 ? "exported_target" : key, val);
+        }
+        tags_put(&b, "target", t->hostport);
+        uint32_t tags = tagset_intern(s->tags, &b);
+        series_slot *st = series_lookup(s, ns->id, tags);
+        if (!st) continue;
+        if (!isfinite(e->value)) continue;
+        store_add(interval, ns->id, tags, e->value);
+        if (!e->counter) continue;
+        if (st->have && ns->per_s >= 0) {
+            double dt = snap->t - st->t;
+            if (dt > 1e-3) {
+                double inc = e->value >= st->prev ? e->value - st->prev : e->value;
+                store_add(interval, ns->per_s, tags, inc / dt);
+            }
+        }
+        st->prev = e->value;
+        st->t = snap->t;
+        st->have = true;
+    }
+}
+
+void scraper_collect(scraper *s, store *interval) {
+    if (!s) return;
+    for (int i = 0; i < s->nt; i++) {
+        target *t = &s->t[i];
+        pthread_mutex_lock(&s->mu);
+        snapshot *snap = t->latest;
+        t->latest = NULL;
+        pthread_mutex_unlock(&s->mu);
+        if (!snap) continue;
+        collect_snapshot(s, t, snap, interval);
+        snapshot_free(snap);
+    }
+}
+
+void scraper_feed(scraper *s, int target_index, const char *text, size_t len, double t) {
+    if (!s || target_index < 0 || target_index >= s->nt) return;
+    snapshot *snap = calloc(1, sizeof *snap);
+    if (!snap) return;
+    scrape_parse(text, len, (const char *const *)s->patterns, s->npatterns, snapshot_add, snap,
+                 NULL);
+    snap->t = t;
+    publish(&s->t[target_index], snap);
+}
+
+void scraper_free(scraper *s) {
+    if (!s) return;
+    if (s->started && !s->joined && !s->leaked) scraper_stop(s);
+    if (s->leaked) return;
+    for (int i = 0; i < s->nt; i++) {
+        target *t = &s->t[i];
+        if (t->deadline) event_free(t->deadline);
+        snapshot_free(t->latest);
+        free(t->url);
+        free(t->path);
+    }
+    if (s->tick) event_free(s->tick);
+    if (s->first) event_free(s->first);
+    if (s->wake) event_free(s->wake);
+    if (s->dns) evdns_base_free(s->dns, 0);
+    if (s->base) event_base_free(s->base);
+    if (s->wake_fd >= 0) close(s->wake_fd);
+    for (size_t i = 0; i < s->names_cap; i++) free(s->names[i].name);
+    free(s->names);
+    free(s->series);
+    for (int i = 0; i < s->npatterns; i++) free(s->patterns[i]);
+    free(s->patterns);
+    if (s->tags) tag_cache_free(s->tags);
+    pthread_mutex_destroy(&s->mu);
+    free(s->t);
+    free(s);
+}

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# Signals and limits: Ctrl-C (SIGINT/SIGTERM) stops starting iterations, lets running ones finish
+# within gracefulStop, runs teardown, writes the summary and outputs, exits 105; a second Ctrl-C
+# exits at once with a valid summary marked partial; SIGPIPE never kills lt; summaries are written
+# atomically; the descriptor limit is raised (or the shortfall named); setup()/teardown() errors.
+source "$(dirname "$0")/../lib.sh"
+S=$ROOT/tests/signals/scripts
+
+HP=$(free_port)
+python3 "$ROOT/tests/hostile/server.py" --port "$HP" >"$TMP/hostile.log" 2>&1 &
+_PIDS+=($!)
+wait_port "$HP" || { fail "hostile server starts" "$(cat "$TMP/hostile.log")"; finish; }
+H=http://127.0.0.1:$HP
+reqs() { python3 -c 'import json,sys,urllib.request; d=json.load(urllib.request.urlopen(sys.argv[1]+"/stats")); print(d.get(sys.argv[2],{}).get("reqs",0))' "$H" "$1"; }
+
+LT_PID=
+# start_lt NAME ARGS...: lt in the background; stderr in $TMP/NAME.err, summary $TMP/NAME.json
+start_lt() {
+    local name=$1; shift
+    "$LT" -s "$S/run.lua" -q --summary-export "$TMP/$name.json" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+    LT_PID=$!
+    _PIDS+=($LT_PID)
+}
+# await COND_CMD SECONDS: polls a condition (no fixed sleeps)
+await() {
+    local end=$((SECONDS + $2))
+    while [ $SECONDS -le $end ]; do
+        eval "$1" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+# await_exit PID SECONDS: sets EXIT_RC (or "hung", after which lt is killed) and EXIT_SECS
+await_exit() {
+    local pid=$1 t0 end
+    t0=$(date +%s.%N)
+    end=$(awk -v a="$t0" -v s="$2" 'BEGIN { printf "%.3f", a + s }')
+    while kill -0 "$pid" 2>/dev/null; do
+        if awk -v n="$(date +%s.%N)" -v e="$end" 'BEGIN { exit !(n > e) }'; then
+            kill -9 "$pid" 2>/dev/null
+            wait "$pid" 2>/dev/null
+            EXIT_RC=hung
+            EXIT_SECS=$2
+            return
+        fi
+        sleep 0.02
+    done
+    wait "$pid"
+    EXIT_RC=$?
+    EXIT_SECS=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+}
+valid_json() { python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$1"; }
+# every line of an NDJSON file parses, and the last one is the "end" record
+ndjson_complete() {
+    python3 -c 'import json,sys
+lines = open(sys.argv[1]).read().splitlines()
+recs = [json.loads(l) for l in lines]
+sys.exit(0 if recs and recs[-1].get("type") == "end" else 1)' "$1"
+}
+count() { grep -c -- "$2" "$TMP/$1.err"; }
+
+# --- SIGINT: running iterations finish, teardown runs, summary and outputs written, exit 105 ---
+start_lt int -e URL="$H/slow-ok?t=int" -o json="$TMP/int.ndjson"
+await "grep -qs 'ITER DONE' '$TMP/int.err'" 10 || fail "int: load started"
+kill -INT "$LT_PID"
+await_exit "$LT_PID" 5
+expect_eq "int: exit code 105" 105 "$EXIT_RC"
+expect_num "int: ends once the 0.5 s iterations in flight finish (s)" "$EXIT_SECS" lt 2
+expect_eq "int: every started iteration finished" "$(count int 'ITER START')" "$(count int 'ITER DONE')"
+expect_eq "int: requests the server saw = iterations finished" "$(count int 'ITER DONE')" "$(reqs "/slow-ok?t=int")"
+expect_match "int: teardown ran" "TEARDOWN RAN" "$TMP/int.err"
+check "int: summary is valid JSON" valid_json "$TMP/int.json"
+expect_eq "int: summary exit_code 105" 105 "$(json_get "$TMP/int.json" "d['exit_code']")"
+expect_eq "int: summary not partial" False "$(json_get "$TMP/int.json" "d['partial']")"
+check "int: json output complete (ends with the end record)" ndjson_complete "$TMP/int.ndjson"
+check "int: no temporary files left" bash -c "! ls '$TMP' | grep -q '\.tmp'"
+
+# --- SIGTERM: the same ---
+start_lt term -e URL="$H/slow-ok?t=term"
+await "grep -qs 'ITER DONE' '$TMP/term.err'" 10 || fail "term: load started"
+kill -TERM "$LT_PID"
+await_exit "$LT_PID" 5
+expect_eq "term: exit code 105" 105 "$EXIT_RC"
+expect_match "term: teardown ran" "TEARDOWN RAN" "$TMP/term.err"
+check "term: summary is valid JSON" valid_json "$TMP/term.json"
+
+# --- gracefulStop bounds the wait for iterations that do not finish ---
+start_lt grace -e URL="$H/hang?t=grace" -e GRACE=1s
+await "[ \$(reqs '/hang?t=grace') -ge 2 ]" 10 || fail "grace: both VUs in flight"
+kill -INT "$LT_PID"
+await_exit "$LT_PID" 10
+expect_eq "grace: exit code 105" 105 "$EXIT_RC"
+expect_num "grace: waits the 1 s gracefulStop (>=)" "$EXIT_SECS" ge 0.9
+expect_num "grace: and not much more (s)" "$EXIT_SECS" lt 2.5
+expect_match "grace: teardown ran" "TEARDOWN RAN" "$TMP/grace.err"
+check "grace: summary is valid JSON" valid_json "$TMP/grace.json"
+
+# --- a second Ctrl-C exits at once, with a valid summary marked partial ---
+start_lt double -e URL="$H/hang?t=double" -e GRACE=30s -o json="$TMP/double.ndjson"
+await "[ \$(reqs '/hang?t=double') -ge 2 ]" 10 || fail "double: both VUs in flight"
+kill -INT "$LT_PID"
+await "grep -qs 'stopping' '$TMP/double.err'" 5 || fail "double: first Ctrl-C acknowledged"
+kill -INT "$LT_PID"
+await_exit "$LT_PID" 10
+expect_eq "double: exit code 105" 105 "$EXIT_RC"
+expect_num "double: exits at once (s)" "$EXIT_SECS" lt 1
+check "double: summary is valid JSON" valid_json "$TMP/double.json"
+expect_eq "double: summary marked partial" True "$(json_get "$TMP/double.json" "d['partial']")"
+check "double: json output is whole lines of JSON" ndjson_complete "$TMP/double.ndjson"
+
+# --- a second Ctrl-C while teardown hangs still exits at once ---
+start_lt td_hang -e URL="$H/slow-ok?t=td_hang" -e TEARDOWN_URL="$H/hang?t=td_hang_teardown"
+await "grep -qs 'ITER DONE' '$TMP/td_hang.err'" 10 || fail "td_hang: load started"
+kill -INT "$LT_PID"
+if await "[ \$(reqs '/hang?t=td_hang_teardown') -ge 1 ]" 10; then
+    kill -INT "$LT_PID"
+    await_exit "$LT_PID" 10
+    expect_eq "td_hang: second Ctrl-C during a hung teardown: exit code 105" 105 "$EXIT_RC"
+    expect_num "td_hang: second Ctrl-C during a hung teardown exits at once (s)" "$EXIT_SECS" lt 1.5
+    check "td_hang: summary is valid JSON" valid_json "$TMP/td_hang.json"
+else
+    fail "td_hang: teardown started"
+    kill -9 "$LT_PID" 2>/dev/null
+fi
+
+# --- Ctrl-C while setup() hangs: lt stops (105) instead of waiting out setupTimeout ---
+start_lt setup_hang -e URL="$H/ok?t=setup_hang" -e SETUP_URL="$H/hang?t=setup_hang_setup"
+await "[ \$(reqs '/hang?t=setup_hang_setup') -ge 1 ]" 10 || fail "setup_hang: setup started"
+kill -INT "$LT_PID"
+await_exit "$LT_PID" 3
+if [ "$EXIT_RC" == hung ]; then
+    fail "setup_hang: Ctrl-C during a hung setup() ends the run within 3 s" "lt kept waiting for setup() (killed)"
+else
+    expect_eq "setup_hang: Ctrl-C during a hung setup(): exit code 105" 105 "$EXIT_RC"
+fi
+expect_eq "setup_hang: no load was started" 0 "$(reqs "/ok?t=setup_hang")"
+
+# --- SIGPIPE never kills lt ---
+start_lt pipe -e URL="$H/slow-ok?t=pipe" -e DUR=1.5s
+await "grep -qs 'ITER DONE' '$TMP/pipe.err'" 10 || fail "pipe: load started"
+kill -PIPE "$LT_PID"
+await_exit "$LT_PID" 10
+expect_eq "pipe: SIGPIPE does not kill lt (exit 0)" 0 "$EXIT_RC"
+# the summary to a stdout whose reader went away
+"$LT" -s "$S/run.lua" -q -e URL="$H/ok?t=pipe2" -e DUR=0.3s -e VUS=1 --summary-export - 2>"$TMP/pipe2.err" | head -c 1 >/dev/null
+expect_eq "pipe: summary to a closed stdout does not kill lt" 0 "${PIPESTATUS[0]}"
+
+# --- atomic writes: a run killed mid-way leaves earlier files whole ---
+echo '{"schema": "lt-summary/1", "old": true}' >"$TMP/atomic.json"
+printf '{"type":"run","old":true}\n{"type":"end","old":true}\n' >"$TMP/atomic.ndjson"
+cp "$TMP/atomic.ndjson" "$TMP/atomic.ndjson.orig"
+start_lt atomic -e URL="$H/slow-ok?t=atomic" -o json="$TMP/atomic.ndjson"
+await "grep -qs 'ITER DONE' '$TMP/atomic.err'" 10 || fail "atomic: load started"
+expect_eq "atomic: the summary file is untouched during the run" true "$(json_get "$TMP/atomic.json" "str(d.get('old')).lower()")"
+kill -9 "$LT_PID"
+wait "$LT_PID" 2>/dev/null
+check "atomic: a killed run leaves the earlier summary whole" valid_json "$TMP/atomic.json"
+check "atomic: a killed run leaves no half-written json output (previous file whole)" \
+    cmp "$TMP/atomic.ndjson" "$TMP/atomic.ndjson.orig"
+
+# --- descriptors: the soft limit is raised to the hard limit ---
+hard=$(ulimit -Hn)
+if [ "$hard" != unlimited ] && [ "$hard" -gt 300 ]; then
+    (ulimit -Sn 256; "$LT" -s "$S/run.lua" -q -e SHOW_ULIMIT=1 -e URL="$H/ok?t=fd" -e DUR=0.2s -e VUS=1 \
+        >/dev/null 2>"$TMP/fd.err")
+    expect_match "fd: soft limit 256 raised to the hard limit $hard" "ULIMIT $hard\$" "$TMP/fd.err"
+fi
+# ... and when even the hard limit is short, lt says so before the run, with the number needed
+(ulimit -n 128; timeout 30 "$LT" -s "$S/run.lua" -q -e URL="$H/ok?t=fd_short" -e DUR=0.5s -e VUS=500 \
+    >/dev/null 2>"$TMP/fd_short.err"; echo $? >"$TMP/fd_short.rc")
+expect_match "fd: shortfall named with the number needed" "(5[0-9][0-9]|[6-9][0-9][0-9]) file descriptors" "$TMP/fd_short.err"
+rc=$(cat "$TMP/fd_short.rc")
+check "fd: lt does not crash when descriptors run out (exit $rc)" test "$rc" -lt 128
+
+# --- setup() error: exit 107 before any load, with the message and line ---
+timeout 20 "$LT" -s "$S/run.lua" -q -e URL="$H/ok?t=setup_err" -e SETUP_ERROR=1 -e DUR=1s \
+    --summary-export "$TMP/setup_err.json" >/dev/null 2>"$TMP/setup_err.err"
+expect_eq "setup error: exit code 107" 107 "$?"
+expect_match "setup error: message and line" "run.lua:17:.*(index|nil)" "$TMP/setup_err.err"
+expect_eq "setup error: no load sent" 0 "$(reqs "/ok?t=setup_err")"
+
+# --- teardown() error: reported, the summary is still written ---
+timeout 20 "$LT" -s "$S/run.lua" -q -e URL="$H/ok?t=td_err" -e TEARDOWN_ERROR=1 -e DUR=0.3s -e VUS=1 \
+    --summary-export "$TMP/td_err.json" >/dev/null 2>"$TMP/td_err.err"
+expect_match "teardown error: message and line reported" "teardown.*run.lua:32:.*teardown broke on purpose" "$TMP/td_err.err"
+check "teardown error: summary still written" valid_json "$TMP/td_err.json"
+finish
