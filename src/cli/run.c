@@ -5,6 +5,7 @@
 #include "metrics/evaluate.h"
 #include "output/output.h"
 #include "output/progress.h"
+#include "output/scrape.h"
 #include "output/summary.h"
 #include "vu/luajson.h"
 #include "vu/runtime.h"
@@ -152,6 +153,7 @@ typedef struct {
     output **outputs;
     int nouts;
     progress *prog;
+    struct scraper *scraper; /* --scrape / options.scrape: see the "target scraping" section */
     store *total, *interval;
     int *participants;
     bool *started;
@@ -175,6 +177,7 @@ static void collect(run_ctx *r, double now, bool final) {
     for (int i = 0; i < r->nworkers; i++) metrics_shard_collect(worker_shard(r->workers[i]), r->interval);
     metrics_shard_flush(r->ctl->shard);
     metrics_shard_collect(r->ctl->shard, r->interval);
+    if (r->scraper) scraper_collect(r->scraper, r->interval);
     if (!final) { /* after the run every VU is gone: a last 0 would say nothing */
         store_add(r->interval, M_VUS, r->run_tags_id, atomic_load(&r->sh.vus_active));
         store_add(r->interval, M_VUS_MAX, r->run_tags_id, atomic_load(&r->sh.vus_max));
@@ -310,6 +313,69 @@ static void main_loop(run_ctx *r) {
     }
 }
 
+/* ---------------- target scraping (output/scrape.h) ----------------
+ * URLs and metric patterns come from options.scrape (a URL, a list of URLs, or
+ * { urls = {...}, metrics = {...} }), read from plan->resolved; --scrape and --scrape-filter
+ * replace the script's lists, as k6's flags replace options. The accessors live in args.c. */
+int args_scrape_urls(const char *const **out);
+int args_scrape_filters(const char *const **out);
+
+/* Appends the strings of `v` (a string or an array of strings) to list. */
+static int scrape_strings(const cJSON *v, const char *what, const char **list, int *n, char *err,
+                          size_t errlen) {
+    if (cJSON_IsString(v)) {
+        if (*n == MAX_LIST) return snprintf(err, errlen, "scrape.%s: too many", what), -1;
+        list[(*n)++] = v->valuestring;
+        return 0;
+    }
+    if (!cJSON_IsArray(v) && !(cJSON_IsObject(v) && !v->child)) /* {} is an empty Lua table */
+        return snprintf(err, errlen, "scrape.%s: must be a string or a list of strings", what), -1;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, v) {
+        if (!cJSON_IsString(it))
+            return snprintf(err, errlen, "scrape.%s: must be a list of strings", what), -1;
+        if (*n == MAX_LIST) return snprintf(err, errlen, "scrape.%s: too many", what), -1;
+        list[(*n)++] = it->valuestring;
+    }
+    return 0;
+}
+
+static int setup_scraper(run_ctx *r, char *err, size_t errlen) {
+    const char *urls[MAX_LIST], *pats[MAX_LIST];
+    int nurls = 0, npats = 0;
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(r->plan->resolved, "scrape");
+    if (sc && cJSON_IsObject(sc) && sc->child) {
+        const cJSON *it;
+        cJSON_ArrayForEach(it, sc) {
+            if (strcmp(it->string, "urls") == 0 || strcmp(it->string, "url") == 0) {
+                if (scrape_strings(it, "urls", urls, &nurls, err, errlen)) return -1;
+            } else if (strcmp(it->string, "metrics") == 0) {
+                if (scrape_strings(it, "metrics", pats, &npats, err, errlen)) return -1;
+            } else {
+                return snprintf(err, errlen, "scrape.%s: unknown key (urls, metrics)", it->string), -1;
+            }
+        }
+    } else if (sc && scrape_strings(sc, "urls", urls, &nurls, err, errlen)) {
+        return -1;
+    }
+    const char *const *cli;
+    int n = args_scrape_urls(&cli);
+    if (n) {
+        nurls = n;
+        memcpy(urls, cli, (size_t)n * sizeof *cli);
+    }
+    n = args_scrape_filters(&cli);
+    if (n) {
+        npats = n;
+        memcpy(pats, cli, (size_t)n * sizeof *cli);
+    }
+    if (!nurls) return 0;
+    char e[512];
+    r->scraper = scraper_new(urls, nurls, pats, npats, e, sizeof e);
+    if (!r->scraper) return snprintf(err, errlen, "scrape: %s", e), -1;
+    return 0;
+}
+
 /* ---------------- phases ---------------- */
 
 static int load_plan(run_ctx *r, char *err, size_t errlen) {
@@ -425,6 +491,7 @@ static void cleanup(run_ctx *r) {
         if (r->outputs[i]->destroy) r->outputs[i]->destroy(r->outputs[i]);
     free(r->outputs);
     if (r->prog) progress_free(r->prog);
+    scraper_free(r->scraper);
     runtime_free(r->ctl);
     store_free(r->total);
     store_free(r->interval);
@@ -493,6 +560,11 @@ int run_command(const cli_args *a) {
         r.run_tags_id = tagset_intern(r.ctl->tags, &b);
     }
     ensure_fd_limit(r.plan);
+    if (setup_scraper(&r, err, sizeof err) != 0) {
+        fprintf(stderr, "lt: invalid options: %s\n", err);
+        code = EXIT_CONFIG;
+        goto out;
+    }
     if (start_outputs(&r, err, sizeof err) != 0) {
         fprintf(stderr, "lt: %s\n", err);
         code = EXIT_CONFIG;
@@ -520,6 +592,11 @@ int run_command(const cli_args *a) {
         goto out;
     }
     if (!a->quiet) r.prog = progress_new(r.plan, &r.sh, isatty(2));
+    if (r.scraper && scraper_start(r.scraper, err, sizeof err) != 0) { /* ticks with collect() */
+        fprintf(stderr, "lt: %s (the run goes on without scraping)\n", err);
+        scraper_free(r.scraper);
+        r.scraper = NULL;
+    }
     r.t0 = r.sh.run_t0 = lt_now();
     r.sh.wall_t0 = wall_now();
     r.next_collect = r.t0 + 1.0;
@@ -536,6 +613,7 @@ int run_command(const cli_args *a) {
         if (runtime_call(r.ctl, "teardown", true, r.plan->teardown_timeout, NULL, err, sizeof err) != 0)
             fprintf(stderr, "lt: teardown: %s (the summary is still written)\n", err);
     }
+    scraper_stop(r.scraper); /* a last scrape, so the final collection has the end values */
     collect(&r, lt_now(), true);
     if (r.prog) progress_finish(r.prog);
     threshold_result *res = calloc(r.plan->nthresholds + 1, sizeof *res);

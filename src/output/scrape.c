@@ -408,7 +408,8 @@ typedef struct {
     int errkind;
     bool cancelling, final_pending;
     /* under s->mu */
-    snapshot *latest;
+    snapshot *latest, *baseline; /* baseline: the first scrape, kept until collected */
+    bool published_once_collected; /* the main thread took a snapshot of it */
     uint64_t attempts, failures, truncated;
     bool warned, warned_trunc;
     char last_error[200];
@@ -425,7 +426,7 @@ struct scraper {
     int wake_fd;
     struct event_base *base;
     struct evdns_base *dns;
-    struct event *tick, *wake, *first;
+    struct event *tick, *wake, *first, *baseline_ev;
     bool final_started;
     pthread_mutex_t mu;
     bool stop_req, abort_req;
@@ -552,7 +553,11 @@ static void on_req_error(enum evhttp_request_error e, void *arg) {
 static void publish(target *t, snapshot *snap) {
     scraper *s = t->s;
     pthread_mutex_lock(&s->mu);
-    snapshot_free(t->latest);
+    if (t->latest && !t->published_once_collected && !t->baseline) {
+        t->baseline = t->latest; /* the first scrape: the start of every rate */
+    } else {
+        snapshot_free(t->latest);
+    }
     t->latest = snap;
     bool warn = snap->truncated && !t->warned_trunc;
     if (snap->truncated) {
@@ -697,6 +702,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg) {
     s->final_started = true;
     event_del(s->tick);
     event_del(s->first);
+    event_del(s->baseline_ev);
     for (int i = 0; i < s->nt; i++) {
         target *t = &s->t[i];
         cancel_quietly(t);
@@ -735,15 +741,17 @@ int scraper_start(scraper *s, char *err, size_t errlen) {
     if (s->wake_fd < 0) goto fail;
     s->tick = event_new(s->base, -1, EV_PERSIST, on_tick, s);
     s->first = evtimer_new(s->base, on_first, s);
+    s->baseline_ev = evtimer_new(s->base, on_tick, s);
     s->wake = event_new(s->base, s->wake_fd, EV_READ | EV_PERSIST, on_wake, s);
-    if (!s->tick || !s->first || !s->wake) goto fail;
+    if (!s->tick || !s->first || !s->baseline_ev || !s->wake) goto fail;
     for (int i = 0; i < s->nt; i++) {
         s->t[i].deadline = evtimer_new(s->base, on_deadline, &s->t[i]);
         if (!s->t[i].deadline) goto fail;
     }
     event_add(s->wake, NULL);
-    struct timeval half = {0, 500000};
+    struct timeval now = {0, 0}, half = {0, 500000};
     event_add(s->first, &half);
+    event_add(s->baseline_ev, &now);
     int rc = pthread_create(&s->thread, NULL, scraper_main, s);
     if (rc != 0) {
         snprintf(err, errlen, "scrape: cannot start the scraper thread: %s", strerror(rc));
@@ -934,9 +942,9 @@ static void collect_snapshot(scraper *s, const target *t, const snapshot *snap, 
         series_slot *st = series_lookup(s, ns->id, tags);
         if (!st) continue;
         if (!isfinite(e->value)) continue;
-        store_add(interval, ns->id, tags, e->value);
+        if (interval) store_add(interval, ns->id, tags, e->value);
         if (!e->counter) continue;
-        if (st->have && ns->per_s >= 0) {
+        if (interval && st->have && ns->per_s >= 0) {
             double dt = snap->t - st->t;
             if (dt > 1e-3) {
                 double inc = e->value >= st->prev ? e->value - st->prev : e->value;
@@ -954,9 +962,12 @@ void scraper_collect(scraper *s, store *interval) {
     for (int i = 0; i < s->nt; i++) {
         target *t = &s->t[i];
         pthread_mutex_lock(&s->mu);
-        snapshot *snap = t->latest;
-        t->latest = NULL;
+        snapshot *snap = t->latest, *base = t->baseline;
+        t->latest = t->baseline = NULL;
+        if (snap) t->published_once_collected = true;
         pthread_mutex_unlock(&s->mu);
+        if (base) collect_snapshot(s, t, base, NULL); /* only the previous values */
+        snapshot_free(base);
         if (!snap) continue;
         collect_snapshot(s, t, snap, interval);
         snapshot_free(snap);
@@ -981,11 +992,13 @@ void scraper_free(scraper *s) {
         target *t = &s->t[i];
         if (t->deadline) event_free(t->deadline);
         snapshot_free(t->latest);
+        snapshot_free(t->baseline);
         free(t->url);
         free(t->path);
     }
     if (s->tick) event_free(s->tick);
     if (s->first) event_free(s->first);
+    if (s->baseline_ev) event_free(s->baseline_ev);
     if (s->wake) event_free(s->wake);
     if (s->dns) evdns_base_free(s->dns, 0);
     if (s->base) event_base_free(s->base);

@@ -71,8 +71,7 @@ static uint32_t sample_tags(lua_State *L, runtime *rt, int tags_idx, const char 
 
 static double vu_random(lua_State *L) {
     runtime *rt = lt_runtime(L);
-    static __thread uint64_t fallback[4] = {0x9e3779b97f4a7c15ULL, 0xbf58476d1ce4e5b9ULL, 0x94d049bb133111ebULL, 1};
-    uint64_t *s = rt->current ? rt->current->rng : fallback;
+    uint64_t *s = rt->current ? rt->current->rng : rt->rng;
     /* xoshiro256** */
     uint64_t r = s[1] * 5;
     r = ((r << 7) | (r >> 57)) * 9;

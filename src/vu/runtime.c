@@ -38,12 +38,21 @@ static int traceback(lua_State *L) {
     return 1;
 }
 
+static uint64_t splitmix64(uint64_t *x) {
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
 runtime *runtime_new(run_shared *sh, int index, char *err, size_t errlen, bool *is_script_error) {
     *is_script_error = false;
     runtime *rt = calloc(1, sizeof *rt);
     rt->index = index;
     rt->shared = sh;
     rt->data_ref = LUA_NOREF;
+    uint64_t x = sh->seed ^ (0x51ED270B27AC3F1DULL * (uint64_t)(index + 2));
+    for (int i = 0; i < 4; i++) rt->rng[i] = splitmix64(&x);
     struct event_config *cfg = event_config_new();
     /* timerfd-backed timers: the arrival-rate schedule needs sub-millisecond precision */
     event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
@@ -127,13 +136,6 @@ void runtime_run_tags(const run_shared *sh, double elapsed, tag_builder *b) {
 }
 
 /* ---------------- VUs ---------------- */
-
-static uint64_t splitmix64(uint64_t *x) {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
 
 static void new_coroutine(vu *v) {
     lua_State *L = v->rt->L;
