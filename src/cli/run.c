@@ -26,6 +26,7 @@ extern char **environ;
 
 static volatile sig_atomic_t g_signals;
 static int g_wake_fd = -1;
+static int g_signal_fd = -1; /* readable after a signal: wakes setup/teardown/timeline calls */
 
 static void on_signal(int sig) {
     (void)sig;
@@ -33,6 +34,11 @@ static void on_signal(int sig) {
     if (g_wake_fd >= 0) {
         uint64_t one = 1;
         ssize_t r = write(g_wake_fd, &one, sizeof one);
+        (void)r;
+    }
+    if (g_signal_fd >= 0) {
+        uint64_t one = 1;
+        ssize_t r = write(g_signal_fd, &one, sizeof one);
         (void)r;
     }
 }
@@ -522,6 +528,8 @@ int run_command(const cli_args *a) {
     r.total = store_new();
     r.interval = store_new();
     g_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    g_signal_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    runtime_set_interrupt(g_signal_fd, &g_signals);
     install_signals();
 
     int code = EXIT_OK;
@@ -612,6 +620,7 @@ int run_command(const cli_args *a) {
     if (!r.hard && runtime_has_function(r.ctl, "teardown")) {
         if (runtime_call(r.ctl, "teardown", true, r.plan->teardown_timeout, NULL, err, sizeof err) != 0)
             fprintf(stderr, "lt: teardown: %s (the summary is still written)\n", err);
+        if (g_signals >= 2) r.hard = true; /* a second Ctrl-C during teardown: partial */
     }
     scraper_stop(r.scraper); /* a last scrape, so the final collection has the end values */
     collect(&r, lt_now(), true);
@@ -626,5 +635,8 @@ out:
     cleanup(&r);
     close(g_wake_fd);
     g_wake_fd = -1;
+    runtime_set_interrupt(-1, NULL);
+    close(g_signal_fd);
+    g_signal_fd = -1;
     return code;
 }

@@ -553,6 +553,9 @@ static http_error classify_parse_error(const http_pool *p) {
     case HPE_HEADER_OVERFLOW:
         return HTTP_ERR_HEADER_TOO_LARGE;
     case HPE_INVALID_CONTENT_LENGTH:
+        /* http_parser also reports a chunk size that overflows 64 bits this way */
+        if (p->phase == PHASE_BODY && (p->parser.flags & F_CHUNKED)) return HTTP_ERR_BAD_CHUNK;
+        return HTTP_ERR_BAD_LENGTH;
     case HPE_UNEXPECTED_CONTENT_LENGTH:
         return HTTP_ERR_BAD_LENGTH;
     case HPE_INVALID_CHUNK_SIZE:

@@ -71,16 +71,18 @@ static int tls_result(lt_transport *t, int rc) {
 }
 
 static ssize_t tls_read(lt_transport *t, char *buf, size_t len) {
+    ERR_clear_error();
+    errno = 0; /* before the call: SSL_ERROR_SYSCALL reports through errno */
     int n = SSL_read(t->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
     if (n > 0) return n;
-    errno = 0;
     return tls_result(t, n);
 }
 
 static ssize_t tls_write(lt_transport *t, const char *buf, size_t len) {
+    ERR_clear_error();
+    errno = 0; /* before the call: SSL_ERROR_SYSCALL reports through errno */
     int n = SSL_write(t->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
     if (n > 0) return n;
-    errno = 0;
     return tls_result(t, n);
 }
 

@@ -32,6 +32,7 @@
 
 typedef struct {
     char *path;
+    char *tmp_path; /* written here, renamed to path at stop: never half a file at path */
     bool use_gz, use_stdout;
     FILE *f;
     gzFile gz;
@@ -126,10 +127,15 @@ static void add_values(cJSON *o, const metric_def *d, const series *s, double dt
 
 static int nd_start(output *o, const output_run *run, char *err, size_t errlen) {
     nd *n = o->self;
+    if (!n->use_stdout) {
+        size_t len = strlen(n->path) + 32;
+        n->tmp_path = malloc(len);
+        snprintf(n->tmp_path, len, "%s.tmp.%d", n->path, (int)getpid());
+    }
     if (n->use_stdout) {
         n->f = stdout;
     } else if (n->use_gz) {
-        n->fd = open(n->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        n->fd = open(n->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         int fd2 = n->fd >= 0 ? dup(n->fd) : -1;
         if (fd2 >= 0) n->gz = gzdopen(fd2, "wb");
         if (!n->gz) {
@@ -138,7 +144,7 @@ static int nd_start(output *o, const output_run *run, char *err, size_t errlen) 
             return -1;
         }
     } else {
-        n->f = fopen(n->path, "we");
+        n->f = fopen(n->tmp_path, "we");
         if (!n->f) {
             snprintf(err, errlen, "json output: cannot open %s: %s", n->path, strerror(errno));
             return -1;
@@ -234,6 +240,10 @@ static void nd_stop(output *o, const store *total) {
         }
         n->f = NULL;
     }
+    if (n->tmp_path && rename(n->tmp_path, n->path) != 0)
+        fprintf(stderr, "lt: json: cannot write %s: %s\n", n->path, strerror(errno));
+    free(n->tmp_path);
+    n->tmp_path = NULL;
 }
 
 static void nd_destroy(output *o) {
@@ -249,6 +259,8 @@ static void nd_destroy(output *o) {
         }
         free(n->skeys);
         free(n->svals);
+        if (n->tmp_path) unlink(n->tmp_path); /* stopped before the end: keep what was at path */
+        free(n->tmp_path);
         free(n->path);
         free(n);
     }

@@ -1,16 +1,19 @@
-/* progress.c — the live progress lines. */
+/* progress.c — the live progress lines (see progress.h). */
 #include "output/progress.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 struct progress {
     const plan *p;
     const run_shared *sh;
     bool tty;
     int lines_drawn;
-    double last_plain;
+    double last_plain;   /* elapsed at the last plain line */
+    double last_elapsed; /* elapsed at the previous update (for the achieved rate) */
     long *last_iters;
 };
 
@@ -36,7 +39,8 @@ static double target_rate(const scenario_plan *s, double t) {
     return from;
 }
 
-static void interval_stats(const store *st, const char *scenario, double *p99, double *failed, double *reqs) {
+static void interval_stats(const store *st, const char *scenario, double *p99, double *failed,
+                           double *reqs) {
     const char *k[1] = {"scenario"}, *v[1] = {scenario};
     series s;
     store_select(st, M_HTTP_REQ_DURATION, 1, k, v, &s);
@@ -48,39 +52,73 @@ static void interval_stats(const store *st, const char *scenario, double *p99, d
     series_release(&s);
 }
 
+/* Terminal width, so that no line wraps (a wrapped line would break the cursor-up redraw);
+ * 0 when unknown (no truncation). */
+static int term_columns(void) {
+    struct winsize ws;
+    if (ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+    const char *c = getenv("COLUMNS");
+    return c ? atoi(c) : 0;
+}
+
+/* One scenario's line (without the "\033[2K"/"lt: " prefix and the newline). */
+static void format_line(progress *pr, int i, double elapsed, double dt, const store *interval,
+                        char *out, size_t len) {
+    const scenario_plan *s = &pr->p->scenarios[i];
+    const scenario_shared *ss = &pr->sh->scenarios[i];
+    double t = elapsed - s->start_time, d = scenario_duration(s);
+    long iters = atomic_load(&ss->iterations_done);
+    double achieved = dt > 0 ? (double)(iters - pr->last_iters[i]) / dt : 0;
+    pr->last_iters[i] = iters;
+    if (t < 0) {
+        snprintf(out, len, "%-14.14s waiting, starts in %.0fs", s->name, ceil(-t));
+        return;
+    }
+    bool done = t >= d && atomic_load(&ss->active_vus) == 0;
+    double frac = d > 0 ? fmin(1, t / d) : 1;
+    char bar[24];
+    int filled = (int)(frac * 20);
+    for (int k = 0; k < 20; k++) bar[k] = k < filled ? '=' : (k == filled ? '>' : ' ');
+    bar[20] = 0;
+    double p99, failed, reqs;
+    interval_stats(interval, s->name, &p99, &failed, &reqs);
+    double tr = target_rate(s, fmin(t, d));
+    char rate[64], lat[32];
+    if (done) achieved = d > 0 ? (double)iters / d : 0; /* over the whole scenario */
+    if (tr >= 0) snprintf(rate, sizeof rate, "%7.1f/s of %.1f/s", achieved, tr);
+    else snprintf(rate, sizeof rate, "%7.1f it/s", achieved);
+    if (isnan(p99)) snprintf(lat, sizeof lat, "p99 -");
+    else snprintf(lat, sizeof lat, "p99 %.2fms", p99);
+    snprintf(out, len, "%-14.14s [%s] %5.0fs/%.0fs %s%s vus %d/%d dropped %ld %s failed %.0f/%.0f",
+             s->name, bar, fmin(t, d), d, done ? "done " : "", rate, atomic_load(&ss->active_vus),
+             atomic_load(&ss->alloc_vus), atomic_load(&ss->dropped), lat, failed, reqs);
+}
+
 void progress_update(progress *pr, double elapsed, const store *interval, const store *total) {
+    (void)total;
     const plan *p = pr->p;
     if (!pr->tty) {
         if (elapsed - pr->last_plain < 10) return;
         pr->last_plain = elapsed;
     }
-    if (pr->tty && pr->lines_drawn) fprintf(stderr, "\033[%dA", pr->lines_drawn);
-    pr->lines_drawn = 0;
+    double dt = elapsed - pr->last_elapsed;
+    pr->last_elapsed = elapsed;
+    int cols = pr->tty ? term_columns() : 0;
+    /* one write for the whole frame, so the lines never interleave with another thread's */
+    size_t cap = (size_t)(p->nscenarios + 1) * 320, n = 0;
+    char *frame = malloc(cap);
+    if (!frame) return;
+    if (pr->tty && pr->lines_drawn) n += (size_t)snprintf(frame, cap, "\033[%dA", pr->lines_drawn);
     for (int i = 0; i < p->nscenarios; i++) {
-        const scenario_plan *s = &p->scenarios[i];
-        const scenario_shared *ss = &pr->sh->scenarios[i];
-        double t = elapsed - s->start_time, d = scenario_duration(s);
-        if (t < 0) t = 0;
-        double frac = d > 0 ? fmin(1, t / d) : 1;
-        char bar[24];
-        int filled = (int)(frac * 20);
-        for (int k = 0; k < 20; k++) bar[k] = k < filled ? '=' : (k == filled ? '>' : ' ');
-        bar[20] = 0;
-        long iters = atomic_load(&ss->iterations_done);
-        double achieved = (double)(iters - pr->last_iters[i]) / (pr->tty ? 1.0 : 10.0);
-        pr->last_iters[i] = iters;
-        double p99, failed, reqs;
-        interval_stats(interval, s->name, &p99, &failed, &reqs);
-        double tr = target_rate(s, t);
-        char rate[64];
-        if (tr >= 0) snprintf(rate, sizeof rate, "%7.1f/s of %.1f/s", achieved, tr);
-        else snprintf(rate, sizeof rate, "%7.1f it/s", achieved);
-        fprintf(stderr, "%s%-14.14s [%s] %5.0fs/%.0fs %s vus %d/%d dropped %ld p99 %.2fms failed %.0f/%.0f\n",
-                pr->tty ? "\033[2K" : "lt: ", s->name, bar, t, d, rate, atomic_load(&ss->active_vus),
-                atomic_load(&ss->alloc_vus), atomic_load(&ss->dropped), isnan(p99) ? 0 : p99, failed, reqs);
-        pr->lines_drawn++;
+        char line[300];
+        format_line(pr, i, elapsed, dt, interval, line, sizeof line);
+        if (cols > 1 && (int)strlen(line) > cols - 1) line[cols - 1] = 0;
+        n += (size_t)snprintf(frame + n, cap - n, "%s%s\n", pr->tty ? "\033[2K" : "lt: ", line);
     }
-    (void)total;
+    fwrite(frame, 1, n, stderr);
+    fflush(stderr);
+    free(frame);
+    pr->lines_drawn = p->nscenarios;
 }
 
 void progress_finish(progress *pr) { (void)pr; }

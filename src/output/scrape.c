@@ -613,8 +613,12 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg) {
     request_ended(t);
 }
 
+/* Cancels a request the final scrape replaces: neither a success nor a failure. */
 static void cancel_quietly(target *t) {
     if (!t->req) return;
+    pthread_mutex_lock(&t->s->mu);
+    t->attempts--;
+    pthread_mutex_unlock(&t->s->mu);
     t->cancelling = true;
     evhttp_cancel_request(t->req);
     t->cancelling = false;
@@ -845,7 +849,8 @@ static name_slot *name_lookup(scraper *s, const char *name) {
     while (s->names[j].name) j = (j + 1) & (s->names_cap - 1);
     name_slot *n = &s->names[j];
     n->name = strdup(name);
-    n->id = n->per_s = -1;
+    n->id = -1;
+    n->per_s = -2; /* registered when a counter needs it */
     s->names_used++;
     if (s->names_used > SCRAPE_MAX_NAMES) {
         if (!s->warned_names)
@@ -857,7 +862,7 @@ static name_slot *name_lookup(scraper *s, const char *name) {
         return n;
     }
     /* Prometheus allows ':' in names, lt does not */
-    char clean[140], per_s[160], err[256];
+    char clean[140], err[256];
     snprintf(clean, sizeof clean, "%s", name);
     for (char *c = clean; *c; c++)
         if (*c == ':') *c = '_';
@@ -870,10 +875,19 @@ static name_slot *name_lookup(scraper *s, const char *name) {
         fprintf(stderr, WARN "cannot keep '%s': %s\n", name, err);
         return n;
     }
+    return n;
+}
+
+static int per_s_id(name_slot *n) {
+    if (n->per_s != -2) return n->per_s;
+    char clean[140], per_s[160], err[256];
+    snprintf(clean, sizeof clean, "%s", n->name);
+    for (char *c = clean; *c; c++)
+        if (*c == ':') *c = '_';
     snprintf(per_s, sizeof per_s, "%s_per_s", clean);
     n->per_s = metric_register(per_s, METRIC_GAUGE, false, err, sizeof err);
     if (n->per_s < 0) fprintf(stderr, WARN "cannot keep '%s': %s\n", per_s, err);
-    return n;
+    return n->per_s;
 }
 
 static uint64_t mix64(uint64_t x) {
@@ -944,7 +958,7 @@ static void collect_snapshot(scraper *s, const target *t, const snapshot *snap, 
         if (!isfinite(e->value)) continue;
         if (interval) store_add(interval, ns->id, tags, e->value);
         if (!e->counter) continue;
-        if (interval && st->have && ns->per_s >= 0) {
+        if (interval && st->have && per_s_id(ns) >= 0) {
             double dt = snap->t - st->t;
             if (dt > 1e-3) {
                 double inc = e->value >= st->prev ? e->value - st->prev : e->value;

@@ -3,9 +3,12 @@
  * selected series as gauges in lt's own time series and summary.
  *
  * Promises:
- * - Off the load path: a thread of its own with its own event_base polls every URL once a
- *   second (first poll 0.5 s after scraper_start, so with collections once a second from the
- *   same moment, every collection sees exactly one fresh scrape). Each request has a 2 s deadline
+ * - Off the load path: a thread of its own with its own event_base polls every URL at
+ *   scraper_start (the baseline of every rate), then 0.5 s after it and every second from there:
+ *   with collections once a second from the same moment, every collection sees exactly one fresh
+ *   scrape, and a counter's per-second rates times the collection intervals add up to its
+ *   increase over the run (the spans of the rates telescope from the baseline to the final
+ *   scrape). Each request has a 2 s deadline
  *   and an 8 MB body cap; an endpoint that fails, stalls or sends garbage costs one warning on
  *   stderr (`lt: scrape URL: ...`) and a count in the warning printed by scraper_stop(); the test
  *   never fails because of it.

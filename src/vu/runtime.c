@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char RUNTIME_KEY = 'r';
 
@@ -332,6 +333,23 @@ static void call_timeout(evutil_socket_t fd, short what, void *arg) {
     event_base_loopbreak(arg);
 }
 
+/* Set by the main thread: an fd that becomes readable on Ctrl-C, and a counter of signals. A
+ * control call (setup, teardown, timeline) ends early when a signal arrives while it runs. */
+static int g_interrupt_fd = -1;
+static volatile sig_atomic_t *g_interrupt_count;
+
+void runtime_set_interrupt(int fd, volatile sig_atomic_t *count) {
+    g_interrupt_fd = fd;
+    g_interrupt_count = count;
+}
+
+static void call_interrupt(evutil_socket_t fd, short what, void *arg) {
+    uint64_t v;
+    ssize_t n = read(fd, &v, sizeof v);
+    (void)n;
+    event_base_loopbreak(arg);
+}
+
 int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, char **json_out,
                  char *err, size_t errlen) {
     lua_State *L = rt->L;
@@ -355,16 +373,29 @@ int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, 
     free(rt->call_result);
     rt->call_result = NULL;
     rt->capture = json_out != NULL;
+    struct event *intr = NULL;
+    int signals_at_start = g_interrupt_count ? *g_interrupt_count : 0;
+    bool interrupted = false;
+    if (g_interrupt_fd >= 0) {
+        intr = event_new(rt->base, g_interrupt_fd, EV_READ | EV_PERSIST, call_interrupt, rt->base);
+        event_add(intr, NULL);
+    }
     vu_start_iteration(v, fn, 0, false, call_done, &cs);
     while (!cs.finished) {
+        if (g_interrupt_count && *g_interrupt_count != signals_at_start) {
+            interrupted = true;
+            break;
+        }
         if (event_base_loop(rt->base, EVLOOP_ONCE) < 0) break;
         if (!evtimer_pending(to, NULL)) break;
     }
+    if (intr) event_free(intr);
     rt->data_ref = saved_ref;
     int rc = 0;
     if (!cs.finished) {
         vu_interrupt(v);
-        snprintf(err, errlen, "%s() did not finish within %.0f s", fn, timeout_s);
+        if (interrupted) snprintf(err, errlen, "%s() interrupted (Ctrl-C)", fn);
+        else snprintf(err, errlen, "%s() did not finish within %.0f s", fn, timeout_s);
         rc = -1;
     } else if (!cs.ok) {
         snprintf(err, errlen, "%s() failed: %s", fn, rt->last_error[0] ? rt->last_error : "unknown error");

@@ -17,6 +17,7 @@
 #include "plan/plan.h"
 #include <event2/event.h>
 #include <lua.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -123,6 +124,8 @@ void vu_interrupt(vu *v);
  * coroutine driven by rt's event loop until it returns or `timeout_s` passes; returns 0 or -1 with
  * the error (file:line) in err. Used for setup, teardown, timeline and scenario setups. The result
  * of setup() is JSON-encoded into *json_out when json_out is not NULL. */
+/* Control calls end early (as failed) when *count changes while they run; fd wakes the loop. */
+void runtime_set_interrupt(int fd, volatile sig_atomic_t *count);
 int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, char **json_out,
                  char *err, size_t errlen);
 bool runtime_has_function(runtime *rt, const char *fn);
