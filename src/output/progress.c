@@ -85,10 +85,14 @@ static void format_line(progress *pr, int i, double elapsed, double dt, const st
     double tr = target_rate(s, fmin(t, d));
     char rate[64], lat[32];
     if (done) achieved = d > 0 ? (double)iters / d : 0; /* over the whole scenario */
-    if (tr >= 0) snprintf(rate, sizeof rate, "%7.1f/s of %.1f/s", achieved, tr);
-    else snprintf(rate, sizeof rate, "%7.1f it/s", achieved);
-    if (isnan(p99)) snprintf(lat, sizeof lat, "p99 -");
-    else snprintf(lat, sizeof lat, "p99 %.2fms", p99);
+    if (tr >= 0)
+        snprintf(rate, sizeof rate, "%7.1f/s of %.1f/s", achieved, tr);
+    else
+        snprintf(rate, sizeof rate, "%7.1f it/s", achieved);
+    if (isnan(p99))
+        snprintf(lat, sizeof lat, "p99 -");
+    else
+        snprintf(lat, sizeof lat, "p99 %.2fms", p99);
     snprintf(out, len, "%-14.14s [%s] %5.0fs/%.0fs %s%s vus %d/%d dropped %ld %s failed %.0f/%.0f",
              s->name, bar, fmin(t, d), d, done ? "done " : "", rate, atomic_load(&ss->active_vus),
              atomic_load(&ss->alloc_vus), atomic_load(&ss->dropped), lat, failed, reqs);
@@ -121,7 +125,9 @@ void progress_update(progress *pr, double elapsed, const store *interval, const 
     pr->lines_drawn = p->nscenarios;
 }
 
-void progress_finish(progress *pr) { (void)pr; }
+void progress_finish(progress *pr) {
+    (void)pr;
+}
 
 void progress_free(progress *pr) {
     free(pr->last_iters);

@@ -1,7 +1,9 @@
-/* progress.h — live progress on stderr: on a terminal, one line per scenario redrawn each
- * collection tick (elapsed/total as a bar, target and achieved rate, active and maximum VUs,
- * dropped iterations, last second's p99, failed requests); elsewhere a plain line every 10 s.
- * Never writes to stdout. */
+/* progress.h — live progress on stderr: on a terminal, one line per scenario redrawn in place each
+ * collection tick (elapsed/total as a bar, target and achieved rate, active and allocated VUs,
+ * dropped iterations, last second's p99, failed requests; "waiting, starts in Ns" before its
+ * startTime, "done" with the average rate after it), each line cut to the terminal's width so
+ * none wraps (a wrapped line would break the cursor-up redraw), one write per frame; elsewhere a
+ * plain "lt: ..." line every 10 s at most. Never writes to stdout. Main thread only. */
 #ifndef LT_OUTPUT_PROGRESS_H
 #define LT_OUTPUT_PROGRESS_H
 #include "metrics/metrics.h"

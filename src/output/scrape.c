@@ -100,8 +100,12 @@ static void fam_free(fam_map *m) {
 static bool name_start(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
 }
-static bool name_char(char c) { return name_start(c) || (c >= '0' && c <= '9'); }
-static bool is_blank(char c) { return c == ' ' || c == '\t'; }
+static bool name_char(char c) {
+    return name_start(c) || (c >= '0' && c <= '9');
+}
+static bool is_blank(char c) {
+    return c == ' ' || c == '\t';
+}
 
 static bool ends_with(const char *s, size_t n, const char *suf) {
     size_t k = strlen(suf);
@@ -137,10 +141,14 @@ static bool parse_comment(const char *p, const char *end, fam_map *fams) {
     size_t tl = (size_t)(p - t);
     family_type ft = FT_UNTYPED;
 #define TIS(s) (tl == strlen(s) && memcmp(t, s, tl) == 0)
-    if (TIS("counter")) ft = FT_COUNTER;
-    else if (TIS("gauge")) ft = FT_GAUGE;
-    else if (TIS("histogram") || TIS("gaugehistogram")) ft = FT_HISTOGRAM;
-    else if (TIS("summary")) ft = FT_SUMMARY;
+    if (TIS("counter"))
+        ft = FT_COUNTER;
+    else if (TIS("gauge"))
+        ft = FT_GAUGE;
+    else if (TIS("histogram") || TIS("gaugehistogram"))
+        ft = FT_HISTOGRAM;
+    else if (TIS("summary"))
+        ft = FT_SUMMARY;
 #undef TIS
     fam_put(fams, name, nl, ft);
     return true;
@@ -289,10 +297,14 @@ void scrape_parse(const char *text, size_t len, const char *const *patterns, int
                 fam_slot *b = fam_find(&fams, smp.name, n - strlen(sufs[i]));
                 if (!b) continue;
                 bool hs = b->type == FT_HISTOGRAM || b->type == FT_SUMMARY;
-                if (i == 4 && (hs || b->type == FT_COUNTER)) skip = true;
-                else if (i == 0 && b->type == FT_HISTOGRAM) bucket = counter = true;
-                else if ((i == 1 || i == 2) && hs) counter = true;
-                else if (i == 3 && b->type == FT_COUNTER) counter = true;
+                if (i == 4 && (hs || b->type == FT_COUNTER))
+                    skip = true;
+                else if (i == 0 && b->type == FT_HISTOGRAM)
+                    bucket = counter = true;
+                else if ((i == 1 || i == 2) && hs)
+                    counter = true;
+                else if (i == 3 && b->type == FT_COUNTER)
+                    counter = true;
                 break;
             }
         }
@@ -408,7 +420,7 @@ typedef struct {
     int errkind;
     bool cancelling, final_pending;
     /* under s->mu */
-    snapshot *latest, *baseline; /* baseline: the first scrape, kept until collected */
+    snapshot *latest, *baseline;   /* baseline: the first scrape, kept until collected */
     bool published_once_collected; /* the main thread took a snapshot of it */
     uint64_t attempts, failures, truncated;
     bool warned, warned_trunc;
@@ -443,8 +455,8 @@ static void set_err(char *err, size_t errlen, const char *fmt, const char *a, co
     if (err && errlen) snprintf(err, errlen, fmt, a, b);
 }
 
-scraper *scraper_new(const char *const *urls, int nurls, const char *const *patterns,
-                     int npatterns, char *err, size_t errlen) {
+scraper *scraper_new(const char *const *urls, int nurls, const char *const *patterns, int npatterns,
+                     char *err, size_t errlen) {
     if (nurls <= 0) {
         set_err(err, errlen, "%s%s", "no URL to scrape", "");
         return NULL;
@@ -480,8 +492,10 @@ scraper *scraper_new(const char *const *urls, int nurls, const char *const *patt
         t->port = u.port;
         const char *lb = u.ipv6_literal ? "[" : "", *rb = u.ipv6_literal ? "]" : "";
         snprintf(t->hostport, sizeof t->hostport, "%s%s%s:%u", lb, u.host, rb, u.port);
-        if (u.default_port) snprintf(t->hosthdr, sizeof t->hosthdr, "%s%s%s", lb, u.host, rb);
-        else snprintf(t->hosthdr, sizeof t->hosthdr, "%s", t->hostport);
+        if (u.default_port)
+            snprintf(t->hosthdr, sizeof t->hosthdr, "%s%s%s", lb, u.host, rb);
+        else
+            snprintf(t->hosthdr, sizeof t->hosthdr, "%s", t->hostport);
         if (u.target_len == 0) {
             t->path = strdup("/metrics");
         } else {

@@ -42,8 +42,8 @@
 typedef struct scraper scraper;
 /* urls: endpoints (http://host[:port][/path]; an empty path means /metrics); patterns:
  * metric-name patterns to keep (shell-style globs such as "me_*"; none = keep all). */
-scraper *scraper_new(const char *const *urls, int nurls, const char *const *patterns,
-                     int npatterns, char *err, size_t errlen);
+scraper *scraper_new(const char *const *urls, int nurls, const char *const *patterns, int npatterns,
+                     char *err, size_t errlen);
 /* Its own thread + event_base, evhttp client, polls each URL every second. */
 int scraper_start(scraper *s, char *err, size_t errlen);
 /* Main thread, once a collection tick (also allowed after scraper_stop, to collect the final

@@ -98,6 +98,7 @@ struct runtime {
     double last_error_log;
     long errors_suppressed;
     char last_error[1024]; /* the last iteration error, file:line and traceback */
+    int response_ctor_ref; /* lt_http.c: builds response tables */
     uint64_t rng[4];       /* lt.random() outside a VU (the script's top level) */
     bool capture;          /* runtime_call: keep the function's first result as JSON */
     char *call_result;

@@ -30,7 +30,7 @@ expect_num "rate: corrected p99 >= uncorrected p99" "$(python3 -c "print($cp99 -
 
 # --- a failing threshold exits 99, and the summary says which ---
 run_lt rate_fail 99 -s "$S/rate.lua" -e URL="$URL" -e RATE=200 -e DUR=1s -e "THRESHOLD=p(99)<0.001" -q
-expect_eq "threshold fail: ok=false in JSON" "False" "$(j rate_fail "d['thresholds'][0]['ok']")"
+expect_eq "threshold fail: ok=false in JSON" "False" "$(j rate_fail "[t['ok'] for t in d['thresholds'] if t['metric']=='http_req_duration'][0]")"
 expect_eq "threshold fail: metric marked" "False" "$(j rate_fail "d['metrics']['http_req_duration']['thresholds']['p(99)<0.001']['ok']")"
 expect_match "threshold fail: text summary marks it" "✗ http_req_duration: 'p\(99\)<0.001'" "$TMP/rate_fail.err"
 run_lt rate_nothr 0 -s "$S/rate.lua" -e URL="$URL" -e RATE=200 -e DUR=1s -e "THRESHOLD=p(99)<0.001" -q --no-thresholds

@@ -1,0 +1,147 @@
+/* request.c — the request of lt's HTTP client: serializing it (request line, default headers,
+ * the caller's headers and body) into the pool's buffer, and writing that buffer to the
+ * connection. Shared structs are in http_internal.h.
+ */
+#include "net/http_internal.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#define USER_AGENT "lt/0.1"
+
+/* ---- building the request ---- */
+
+static bool name_is(const http_header *h, const char *name) {
+    size_t n = strlen(name);
+    return h->name_len == n && strncasecmp(h->name, name, n) == 0;
+}
+
+static bool value_has_token(const http_header *h, const char *token) {
+    size_t n = strlen(token);
+    for (size_t i = 0; i + n <= h->value_len; i++)
+        if (strncasecmp(h->value + i, token, n) == 0) return true;
+    return false;
+}
+
+static void append_str(buf_t *b, const char *s) {
+    buf_append(b, s, strlen(s));
+}
+
+static void append_uint(buf_t *b, uint64_t v) {
+    char tmp[24];
+    int i = (int)sizeof tmp;
+    do tmp[--i] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    buf_append(b, tmp + i, sizeof tmp - (size_t)i);
+}
+
+static void append_base64(buf_t *b, const char *s, size_t n) {
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)(unsigned char)s[i] << 16;
+        if (i + 1 < n) v |= (uint32_t)(unsigned char)s[i + 1] << 8;
+        if (i + 2 < n) v |= (unsigned char)s[i + 2];
+        char out[4] = {tbl[v >> 18], tbl[(v >> 12) & 63], i + 1 < n ? tbl[(v >> 6) & 63] : '=',
+                       i + 2 < n ? tbl[v & 63] : '='};
+        buf_append(b, out, 4);
+    }
+}
+
+static bool method_sends_length(const char *m) {
+    return strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0;
+}
+
+/* Serializes the whole request (header block and body) into p->out; returns -1 on OOM. */
+int build_request(http_pool *p, const http_request *req, const char *method) {
+    bool has_host = false, has_ua = false, has_length = false, has_conn = false, has_auth = false;
+    size_t headers_size = 0;
+    for (int i = 0; i < req->nheaders; i++) {
+        const http_header *h = &req->headers[i];
+        has_host |= name_is(h, "Host");
+        has_ua |= name_is(h, "User-Agent");
+        has_length |= name_is(h, "Content-Length");
+        has_auth |= name_is(h, "Authorization");
+        if (name_is(h, "Connection")) {
+            has_conn = true;
+            p->close_requested |= value_has_token(h, "close");
+        }
+        headers_size += h->name_len + h->value_len + 4;
+    }
+    buf_t *b = &p->out;
+    b->len = 0;
+    /* One reservation covers everything appended below (fixed parts < 256 bytes), so the
+     * appends cannot fail and the buffer never moves while it is built. */
+    size_t need = 256 + strlen(method) + p->url.target_len + strlen(p->url.host) +
+                  2 * p->url.userinfo_len + headers_size + req->body_len;
+    if (buf_reserve(b, need) < 0) return -1;
+    append_str(b, method);
+    append_str(b, lt_url_target_needs_slash(&p->url) ? " /" : " ");
+    buf_append(b, p->url.target, p->url.target_len);
+    append_str(b, " HTTP/1.1\r\n");
+    if (!has_host) {
+        append_str(b, p->url.ipv6_literal ? "Host: [" : "Host: ");
+        append_str(b, p->url.host);
+        if (p->url.ipv6_literal) append_str(b, "]");
+        if (!p->url.default_port) {
+            append_str(b, ":");
+            append_uint(b, p->url.port);
+        }
+        append_str(b, "\r\n");
+    }
+    if (!has_ua) append_str(b, "User-Agent: " USER_AGENT "\r\n");
+    if (!has_conn) append_str(b, "Connection: keep-alive\r\n");
+    if (p->url.userinfo && !has_auth) {
+        append_str(b, "Authorization: Basic ");
+        append_base64(b, p->url.userinfo, p->url.userinfo_len);
+        append_str(b, "\r\n");
+    }
+    if (!has_length && (req->body || method_sends_length(method))) {
+        append_str(b, "Content-Length: ");
+        append_uint(b, req->body ? req->body_len : 0);
+        append_str(b, "\r\n");
+    }
+    for (int i = 0; i < req->nheaders; i++) {
+        const http_header *h = &req->headers[i];
+        buf_append(b, h->name, h->name_len);
+        append_str(b, ": ");
+        buf_append(b, h->value, h->value_len);
+        append_str(b, "\r\n");
+    }
+    append_str(b, "\r\n");
+    /* The body is copied: http_send promises the caller's memory is free once it returns, and
+     * a stale kept-alive connection may need the whole request again. */
+    if (req->body && req->body_len) buf_append(b, req->body, req->body_len);
+    return 0;
+}
+
+/* ---- sending ---- */
+
+step flush_request(http_pool *p, http_conn *c) {
+    while (p->out_off < p->out.len) {
+        ssize_t n = c->tr.ops->write(&c->tr, p->out.data + p->out_off, p->out.len - p->out_off);
+        if (n > 0) {
+            p->out_off += (size_t)n;
+            p->sent += (uint64_t)n;
+            continue;
+        }
+        switch (n) {
+        case LT_IO_WANT_WRITE:
+            p->w->stats.write_waits++;
+            event_add(&c->wev, NULL);
+            return GO_ON;
+        case LT_IO_WANT_READ:
+            c->write_wants_read = true;
+            return GO_ON;
+        default:
+            return io_failed(p, c, (int)n);
+        }
+    }
+    p->t_sent = lt_now();
+    return GO_ON;
+}
+
+step start_sending(http_pool *p) {
+    p->t_send_start = lt_now();
+    return flush_request(p, p->conn);
+}

@@ -1,0 +1,107 @@
+/* prom_rw_internal.h — what the files of the prometheus-rw output share; not part of its
+ * interface (that is output/prom_rw.h; only src/output/prom_rw*.c include this header).
+ *
+ *   prom_rw.c         the output interface (start, interval, stop, destroy), configuration
+ *   prom_rw_encode.c  series names, labels, trend stats; WriteRequest, protobuf, snappy
+ *   prom_rw_send.c    the queue of batches; the sender thread (evhttp POSTs, retries, backoff)
+ *
+ * The main thread and the sender share a prw: the fields under "shared with the sender" are
+ * guarded by mu.
+ */
+#ifndef LT_OUTPUT_PROM_RW_INTERNAL_H
+#define LT_OUTPUT_PROM_RW_INTERNAL_H
+#include "output/prom_rw.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define QCAP      64
+#define MAX_STATS 32
+#define WARN      "lt: prometheus-rw: "
+
+typedef enum { ST_AVG, ST_MIN, ST_MAX, ST_MED, ST_COUNT, ST_SUM, ST_PCT } stat_kind;
+typedef struct {
+    stat_kind kind;
+    double p;
+    char suffix[24];
+} trend_stat;
+
+typedef struct {
+    uint8_t *data; /* snappy-compressed WriteRequest */
+    size_t len, raw_len, nsamples;
+} batch;
+
+typedef struct {
+    /* configuration */
+    char *url, *host, *path, *hosthdr, *auth;
+    int port;
+    double push_interval, stop_timeout;
+    trend_stat stats[MAX_STATS];
+    int nstats;
+    int nheaders;
+    char **hkeys, **hvals;
+    int nstatic;
+    char **skeys, **svals; /* sanitised label names */
+    /* main thread */
+    store *window;
+    double last_push;
+    int64_t last_ts;
+    bool running;
+    /* shared with the sender, under mu */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;   /* to the sender: a batch, stopping or abort */
+    pthread_cond_t idle; /* to stop(): queue drained */
+    batch *q[QCAP];
+    int qhead, qlen;
+    bool busy; /* the sender holds a batch */
+    bool stopping;
+    atomic_bool abort;
+    uint64_t sent_batches, sent_samples, sent_bytes, sent_raw_bytes;
+    uint64_t dropped_batches, dropped_samples;   /* queue full */
+    uint64_t rejected_batches, rejected_samples; /* 4xx */
+    uint64_t lost_batches, lost_samples;         /* still pending when stop() gave up */
+    uint64_t total_batches, total_samples;
+    double latency_sum, latency_max;
+    bool warned_drop, warned_net, warned_reject;
+    char last_error[256];
+    pthread_t thread;
+} prw;
+
+/* ---- clocks, for both threads ---- */
+
+static inline double mono_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static inline struct timespec realtime_in(int ms) {
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
+/* ---- prom_rw_encode.c ---- */
+
+/* Fills p->stats from K6_PROMETHEUS_RW_TREND_STATS's comma-separated list; -1 with a message. */
+int prw_parse_stats(prw *p, const char *list, char *err, size_t errlen);
+/* One WriteRequest: cumulative values from `total`, windowed ones from `window`. */
+batch *prw_build_batch(const prw *p, const store *total, const store *window, int64_t ts_ms);
+void prw_batch_free(batch *b);
+
+/* ---- prom_rw_send.c ---- */
+
+/* Queues b for the sender (taking it); when the queue is full the oldest batch is dropped. */
+void prw_enqueue(prw *p, batch *b);
+/* The sender thread's body: arg is the prw. */
+void *prw_sender_main(void *arg);
+#endif
