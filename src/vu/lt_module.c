@@ -174,12 +174,9 @@ static int l_sleep(lua_State *L) {
 /* ---------------- lt.json ---------------- */
 
 static int l_json_encode(lua_State *L) {
-    char err[256];
+    char err[256] = "";
     luaL_checkany(L, 1);
-    char *s = luajson_encode(L, 1, err, sizeof err);
-    if (!s) return luaL_error(L, "lt.json.encode: %s", err);
-    lua_pushstring(L, s);
-    free(s);
+    if (luajson_encode_push(L, 1, err, sizeof err) != 0) return luaL_error(L, "lt.json.encode: %s", err);
     return 1;
 }
 

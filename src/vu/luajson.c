@@ -2,6 +2,7 @@
 #include "vu/luajson.h"
 #include <lauxlib.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,5 +166,151 @@ int luajson_decode(lua_State *L, const char *s, size_t len, char *err, size_t er
     }
     luajson_push(L, j);
     cJSON_Delete(j);
+    return 0;
+}
+
+/* ---------------- direct encoder (lt.json.encode's hot path) ----------------
+ * Writes JSON straight into a luaL_Buffer: no cJSON tree, integers without printf. Same rules as
+ * luajson_to_cjson; on an error it returns -1 with the path in err (built only then). */
+
+static void put_string(luaL_Buffer *b, const char *s, size_t len) {
+    static const char hex[] = "0123456789abcdef";
+    luaL_addchar(b, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        luaL_addlstring(b, s + run, i - run);
+        run = i + 1;
+        luaL_addchar(b, '\\');
+        switch (c) {
+        case '"': luaL_addchar(b, '"'); break;
+        case '\\': luaL_addchar(b, '\\'); break;
+        case '\n': luaL_addchar(b, 'n'); break;
+        case '\r': luaL_addchar(b, 'r'); break;
+        case '\t': luaL_addchar(b, 't'); break;
+        default: {
+            char u[5] = {'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            luaL_addlstring(b, u, 5);
+        }
+        }
+    }
+    luaL_addlstring(b, s + run, len - run);
+    luaL_addchar(b, '"');
+}
+
+static int put_number(luaL_Buffer *b, double d) {
+    char buf[32];
+    if (!isfinite(d)) return -1;
+    if (d == floor(d) && fabs(d) < 9007199254740992.0) {
+        long long v = (long long)d;
+        char *p = buf + sizeof buf;
+        unsigned long long u = v < 0 ? -(unsigned long long)v : (unsigned long long)v;
+        do *--p = (char)('0' + u % 10); while (u /= 10);
+        if (v < 0) *--p = '-';
+        luaL_addlstring(b, p, (size_t)(buf + sizeof buf - p));
+        return 0;
+    }
+    int n = snprintf(buf, sizeof buf, "%.15g", d); /* the short form when it reads back exactly */
+    if (strtod(buf, NULL) != d) n = snprintf(buf, sizeof buf, "%.17g", d);
+    luaL_addlstring(b, buf, (size_t)n);
+    return 0;
+}
+
+/* The value at idx (absolute) onto b. The Lua stack is used for iteration only. */
+static int put_value(lua_State *L, int idx, luaL_Buffer *b, int depth, const char **why) {
+    if (depth > MAX_DEPTH) return *why = "nested too deeply (a cycle?)", -1;
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL: luaL_addlstring(b, "null", 4); return 0;
+    case LUA_TBOOLEAN:
+        if (lua_toboolean(L, idx)) luaL_addlstring(b, "true", 4);
+        else luaL_addlstring(b, "false", 5);
+        return 0;
+    case LUA_TNUMBER:
+        if (put_number(b, lua_tonumber(L, idx)) != 0) return *why = "a number that JSON cannot hold", -1;
+        return 0;
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        put_string(b, s, len);
+        return 0;
+    }
+    case LUA_TLIGHTUSERDATA:
+        if (lua_touserdata(L, idx) == NULL) {
+            luaL_addlstring(b, "null", 4);
+            return 0;
+        }
+        return *why = "a userdata", -1;
+    case LUA_TTABLE: break;
+    default: return *why = "a function or userdata", -1;
+    }
+    int n = array_length(L, idx);
+    if (n > 0) {
+        luaL_addchar(b, '[');
+        for (int i = 1; i <= n; i++) {
+            if (i > 1) luaL_addchar(b, ',');
+            lua_rawgeti(L, idx, i);
+            int rc = put_value(L, lua_gettop(L), b, depth + 1, why);
+            lua_pop(L, 1);
+            if (rc) return -1;
+        }
+        luaL_addchar(b, ']');
+        return 0;
+    }
+    luaL_addchar(b, '{');
+    bool first = true;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        int kt = lua_type(L, -2);
+        if (kt != LUA_TSTRING && kt != LUA_TNUMBER) {
+            lua_pop(L, 2);
+            return *why = "a table key that is not a string or a number", -1;
+        }
+        if (!first) luaL_addchar(b, ',');
+        first = false;
+        if (kt == LUA_TSTRING) {
+            size_t len;
+            const char *k = lua_tolstring(L, -2, &len);
+            put_string(b, k, len);
+        } else {
+            char kb[64];
+            int kl = snprintf(kb, sizeof kb, "%.15g", lua_tonumber(L, -2));
+            put_string(b, kb, (size_t)kl);
+        }
+        luaL_addchar(b, ':');
+        if (put_value(L, lua_gettop(L), b, depth + 1, why)) {
+            lua_pop(L, 2);
+            return -1;
+        }
+        lua_pop(L, 1);
+    }
+    luaL_addchar(b, '}');
+    return 0;
+}
+
+int luajson_encode_push(lua_State *L, int idx, char *err, size_t errlen) {
+    if (idx < 0) idx = lua_gettop(L) + idx + 1;
+    /* luaL_Buffer keeps partial results on the stack: work on a copy of the value above it */
+    luaL_checkstack(L, MAX_DEPTH * 3 + 16, "json nesting");
+    lua_pushvalue(L, idx);
+    int v = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    const char *why = NULL;
+    if (put_value(L, v, &b, 0, &why) != 0) {
+        luaL_pushresult(&b);
+        lua_pop(L, 2);
+        /* the slow path knows how to name where the bad value is */
+        char *s = luajson_encode(L, idx, err, errlen);
+        if (s) { /* should not happen: both follow the same rules */
+            lua_pushstring(L, s);
+            free(s);
+            return 0;
+        }
+        if (!err[0]) snprintf(err, errlen, "%s", why ? why : "cannot encode");
+        return -1;
+    }
+    luaL_pushresult(&b);
+    lua_remove(L, v);
     return 0;
 }

@@ -163,4 +163,8 @@ expect_eq "https without the CA: every request fails verification" "True" \
 run_lt tls_insecure 0 -s "$S/tls.lua" -e URL="https://localhost:$NGINX_TLS_PORT/" --insecure-skip-tls-verify -q
 expect_eq "https with --insecure-skip-tls-verify: all pass" "0" "$(j tls_insecure "d['metrics']['http_req_failed']['values']['passes']")"
 
+# --- lt.json: encode/decode round trip, errors name the path (assertions inside the script) ---
+run_lt json 0 -s "$S/json.lua" --threads 1 -q
+expect_match "json: the encoder names a bad value's path" "x.y: a function cannot be written as JSON" "$TMP/json.err"
+
 finish
