@@ -30,6 +30,8 @@ struct sched {
     int busy;
     long next_i;
     arrival_cursor cursor;
+    bool waiting_for_vu; /* arrival rate: all VUs busy, the timer sleeps until one is free */
+    double busy_until;   /* starts due before this (s from t0) found no VU: drop them */
     long local_target;        /* closed model: VUs that should be running */
     long per_vu_iterations;
     uint32_t scenario_tags;
@@ -168,23 +170,39 @@ static void arrival_tick(evutil_socket_t fd, short what, void *arg) {
     sched *s = arg;
     if (s->state != S_RUNNING) return;
     double rel = lt_now() - s->t0;
+    bool dropped = false;
     for (;;) {
         double due = arrival_due(s->sp, s->next_i, &s->cursor);
         if (due < 0) {
             enter_ending(s);
             return;
         }
-        if (due > rel) {
-            arm(s->timer, due - rel);
-            return;
-        }
+        if (due > rel) break;
         s->next_i += s->nw;
+        /* As k6: a start that found every VU busy at its due time is dropped, even if a VU came
+         * back since (catching up after waiting_for_vu). */
         vu *v = NULL;
-        if (s->nidle > 0) v = s->idle[--s->nidle];
-        else if (s->nvus < s->max_local) v = add_vu(s);
-        if (v) start_on(s, v, s->t0 + due, true);
-        else record_dropped(s);
+        if (due >= s->busy_until) {
+            if (s->nidle > 0) v = s->idle[--s->nidle];
+            else if (s->nvus < s->max_local) v = add_vu(s);
+        }
+        if (v) {
+            start_on(s, v, s->t0 + due, true);
+        } else {
+            record_dropped(s);
+            dropped = true;
+        }
     }
+    s->busy_until = -1;
+    if (dropped && s->nidle == 0 && s->nvus >= s->max_local) {
+        /* Every VU is busy: rather than waking for each due start only to drop it, sleep until
+         * a VU comes back (iteration_done calls in) or the schedule ends; the starts that fall
+         * due meanwhile are dropped then, in one go. */
+        s->waiting_for_vu = true;
+        arm(s->timer, scenario_duration(s->sp) - rel);
+        return;
+    }
+    arm(s->timer, arrival_due(s->sp, s->next_i, &s->cursor) - rel);
 }
 
 /* ---------------- closed model ---------------- */
@@ -223,6 +241,12 @@ static void iteration_done(vu *v, bool ok, void *arg) {
         return;
     }
     s->idle[s->nidle++] = v;
+    if (s->waiting_for_vu && s->state == S_RUNNING) {
+        s->waiting_for_vu = false;
+        s->busy_until = lt_now() - s->t0;
+        evtimer_del(s->timer);
+        arrival_tick(-1, 0, s);
+    }
     closed_all_idle_check(s);
     check_finished(s);
 }
@@ -331,6 +355,7 @@ void sched_start(sched *s, double t0) {
             s->idle[s->nidle++] = v;
         }
         s->next_i = s->w;
+        s->busy_until = -1;
         arm(s->timer, t0 - now);
         break;
     }

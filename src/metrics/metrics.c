@@ -223,9 +223,19 @@ static intern_map g_tag_map;
 static tagset **g_tagsets;
 static uint32_t g_ntagsets, g_tagsets_cap;
 
+/* A front cache answers a tag set seen before from a 64-bit hash of its text in builder order,
+ * skipping the sort and the canonical text (most samples repeat the previous tag sets). */
+#define FRONT_SIZE 512
+typedef struct {
+    uint64_t hash;
+    uint32_t id;
+    bool used;
+} front_slot;
+
 struct tag_cache {
     intern_map map;
     text scratch;
+    front_slot front[FRONT_SIZE];
 };
 
 tag_cache *tag_cache_new(void) {
@@ -275,7 +285,22 @@ static uint32_t intern_global(const char *key, size_t len, uint64_t h, int n) {
     return id;
 }
 
+static uint64_t builder_hash(const tag_builder *b) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (int i = 0; i < b->n; i++) {
+        if (!b->vals[i]) continue;
+        for (const char *p = b->keys[i]; *p; p++) h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+        h = (h ^ 0xff) * 0x100000001b3ULL;
+        for (const char *p = b->vals[i]; *p; p++) h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+        h = (h ^ 0xfe) * 0x100000001b3ULL;
+    }
+    return h;
+}
+
 uint32_t tagset_intern(tag_cache *c, const tag_builder *b) {
+    uint64_t fh = builder_hash(b);
+    front_slot *fs = &c->front[fh & (FRONT_SIZE - 1)];
+    if (fs->used && fs->hash == fh) return fs->id;
     int idx[TAGSET_MAX];
     int n = sort_order(b, idx);
     c->scratch.len = 0;
@@ -286,11 +311,16 @@ uint32_t tagset_intern(tag_cache *c, const tag_builder *b) {
     size_t len = c->scratch.len;
     uint64_t h = hash_bytes(0xcbf29ce484222325ULL, c->scratch.buf ? c->scratch.buf : "", len);
     intern_slot *s = imap_find(&c->map, c->scratch.buf, len, h);
-    if (s) return s->id;
-    uint32_t id = intern_global(c->scratch.buf, len, h, n);
-    char *copy = malloc(len ? len : 1);
-    memcpy(copy, c->scratch.buf, len);
-    imap_put(&c->map, copy, len, h, id);
+    uint32_t id;
+    if (s) {
+        id = s->id;
+    } else {
+        id = intern_global(c->scratch.buf, len, h, n);
+        char *copy = malloc(len ? len : 1);
+        memcpy(copy, c->scratch.buf, len);
+        imap_put(&c->map, copy, len, h, id);
+    }
+    *fs = (front_slot){fh, id, true};
     return id;
 }
 
