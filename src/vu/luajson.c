@@ -173,33 +173,61 @@ int luajson_decode(lua_State *L, const char *s, size_t len, char *err, size_t er
  * Writes JSON straight into a luaL_Buffer: no cJSON tree, integers without printf. Same rules as
  * luajson_to_cjson; on an error it returns -1 with the path in err (built only then). */
 
-static void put_string(luaL_Buffer *b, const char *s, size_t len) {
+/* A growable C buffer: luaL_Buffer would push partial strings onto the Lua stack that the
+ * table traversal (lua_next) is using. One per thread, reused, so encoding does not allocate. */
+typedef struct {
+    char *p;
+    size_t len, cap;
+} jbuf;
+
+static void jb_reserve(jbuf *b, size_t n) {
+    if (b->len + n <= b->cap) return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + n) cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) abort();
+    b->p = p;
+    b->cap = cap;
+}
+
+static void jb_add(jbuf *b, const char *s, size_t n) {
+    jb_reserve(b, n);
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+static void jb_char(jbuf *b, char c) {
+    jb_reserve(b, 1);
+    b->p[b->len++] = c;
+}
+
+static void put_string(jbuf *b, const char *s, size_t len) {
     static const char hex[] = "0123456789abcdef";
-    luaL_addchar(b, '"');
+    jb_char(b, '"');
     size_t run = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\') continue;
-        luaL_addlstring(b, s + run, i - run);
+        jb_add(b, s + run, i - run);
         run = i + 1;
-        luaL_addchar(b, '\\');
+        jb_char(b, '\\');
         switch (c) {
-        case '"': luaL_addchar(b, '"'); break;
-        case '\\': luaL_addchar(b, '\\'); break;
-        case '\n': luaL_addchar(b, 'n'); break;
-        case '\r': luaL_addchar(b, 'r'); break;
-        case '\t': luaL_addchar(b, 't'); break;
+        case '"': jb_char(b, '"'); break;
+        case '\\': jb_char(b, '\\'); break;
+        case '\n': jb_char(b, 'n'); break;
+        case '\r': jb_char(b, 'r'); break;
+        case '\t': jb_char(b, 't'); break;
         default: {
             char u[5] = {'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            luaL_addlstring(b, u, 5);
+            jb_add(b, u, 5);
         }
         }
     }
-    luaL_addlstring(b, s + run, len - run);
-    luaL_addchar(b, '"');
+    jb_add(b, s + run, len - run);
+    jb_char(b, '"');
 }
 
-static int put_number(luaL_Buffer *b, double d) {
+static int put_number(jbuf *b, double d) {
     char buf[32];
     if (!isfinite(d)) return -1;
     if (d == floor(d) && fabs(d) < 9007199254740992.0) {
@@ -208,23 +236,23 @@ static int put_number(luaL_Buffer *b, double d) {
         unsigned long long u = v < 0 ? -(unsigned long long)v : (unsigned long long)v;
         do *--p = (char)('0' + u % 10); while (u /= 10);
         if (v < 0) *--p = '-';
-        luaL_addlstring(b, p, (size_t)(buf + sizeof buf - p));
+        jb_add(b, p, (size_t)(buf + sizeof buf - p));
         return 0;
     }
     int n = snprintf(buf, sizeof buf, "%.15g", d); /* the short form when it reads back exactly */
     if (strtod(buf, NULL) != d) n = snprintf(buf, sizeof buf, "%.17g", d);
-    luaL_addlstring(b, buf, (size_t)n);
+    jb_add(b, buf, (size_t)n);
     return 0;
 }
 
 /* The value at idx (absolute) onto b. The Lua stack is used for iteration only. */
-static int put_value(lua_State *L, int idx, luaL_Buffer *b, int depth, const char **why) {
+static int put_value(lua_State *L, int idx, jbuf *b, int depth, const char **why) {
     if (depth > MAX_DEPTH) return *why = "nested too deeply (a cycle?)", -1;
     switch (lua_type(L, idx)) {
-    case LUA_TNIL: luaL_addlstring(b, "null", 4); return 0;
+    case LUA_TNIL: jb_add(b, "null", 4); return 0;
     case LUA_TBOOLEAN:
-        if (lua_toboolean(L, idx)) luaL_addlstring(b, "true", 4);
-        else luaL_addlstring(b, "false", 5);
+        if (lua_toboolean(L, idx)) jb_add(b, "true", 4);
+        else jb_add(b, "false", 5);
         return 0;
     case LUA_TNUMBER:
         if (put_number(b, lua_tonumber(L, idx)) != 0) return *why = "a number that JSON cannot hold", -1;
@@ -237,7 +265,7 @@ static int put_value(lua_State *L, int idx, luaL_Buffer *b, int depth, const cha
     }
     case LUA_TLIGHTUSERDATA:
         if (lua_touserdata(L, idx) == NULL) {
-            luaL_addlstring(b, "null", 4);
+            jb_add(b, "null", 4);
             return 0;
         }
         return *why = "a userdata", -1;
@@ -246,18 +274,18 @@ static int put_value(lua_State *L, int idx, luaL_Buffer *b, int depth, const cha
     }
     int n = array_length(L, idx);
     if (n > 0) {
-        luaL_addchar(b, '[');
+        jb_char(b, '[');
         for (int i = 1; i <= n; i++) {
-            if (i > 1) luaL_addchar(b, ',');
+            if (i > 1) jb_char(b, ',');
             lua_rawgeti(L, idx, i);
             int rc = put_value(L, lua_gettop(L), b, depth + 1, why);
             lua_pop(L, 1);
             if (rc) return -1;
         }
-        luaL_addchar(b, ']');
+        jb_char(b, ']');
         return 0;
     }
-    luaL_addchar(b, '{');
+    jb_char(b, '{');
     bool first = true;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
@@ -266,7 +294,7 @@ static int put_value(lua_State *L, int idx, luaL_Buffer *b, int depth, const cha
             lua_pop(L, 2);
             return *why = "a table key that is not a string or a number", -1;
         }
-        if (!first) luaL_addchar(b, ',');
+        if (!first) jb_char(b, ',');
         first = false;
         if (kt == LUA_TSTRING) {
             size_t len;
@@ -277,29 +305,24 @@ static int put_value(lua_State *L, int idx, luaL_Buffer *b, int depth, const cha
             int kl = snprintf(kb, sizeof kb, "%.15g", lua_tonumber(L, -2));
             put_string(b, kb, (size_t)kl);
         }
-        luaL_addchar(b, ':');
+        jb_char(b, ':');
         if (put_value(L, lua_gettop(L), b, depth + 1, why)) {
             lua_pop(L, 2);
             return -1;
         }
         lua_pop(L, 1);
     }
-    luaL_addchar(b, '}');
+    jb_char(b, '}');
     return 0;
 }
 
 int luajson_encode_push(lua_State *L, int idx, char *err, size_t errlen) {
+    static __thread jbuf buf;
     if (idx < 0) idx = lua_gettop(L) + idx + 1;
-    /* luaL_Buffer keeps partial results on the stack: work on a copy of the value above it */
     luaL_checkstack(L, MAX_DEPTH * 3 + 16, "json nesting");
-    lua_pushvalue(L, idx);
-    int v = lua_gettop(L);
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
+    buf.len = 0;
     const char *why = NULL;
-    if (put_value(L, v, &b, 0, &why) != 0) {
-        luaL_pushresult(&b);
-        lua_pop(L, 2);
+    if (put_value(L, idx, &buf, 0, &why) != 0) {
         /* the slow path knows how to name where the bad value is */
         char *s = luajson_encode(L, idx, err, errlen);
         if (s) { /* should not happen: both follow the same rules */
@@ -310,7 +333,10 @@ int luajson_encode_push(lua_State *L, int idx, char *err, size_t errlen) {
         if (!err[0]) snprintf(err, errlen, "%s", why ? why : "cannot encode");
         return -1;
     }
-    luaL_pushresult(&b);
-    lua_remove(L, v);
+    lua_pushlstring(L, buf.p ? buf.p : "", buf.len);
+    if (buf.cap > (1u << 20)) { /* do not keep a huge buffer after one big encode */
+        free(buf.p);
+        buf = (jbuf){0};
+    }
     return 0;
 }

@@ -10,3 +10,9 @@ lt.log(ok, err)
 assert(not ok and err:find("x.y"))
 options = { iterations = 1 }  -- the assertions above run at load, in every Lua state
 function default() end
+-- a payload far larger than any fixed buffer, nested (the seed requests' shape)
+local orders = {}
+for i = 1, 5000 do orders[i] = { orderId = "seed-" .. i, price = 15000 + i % 50, side = "SELL", qty = { i, i + 1 } } end
+local big = lt.json.encode({ orders = orders })
+local again = lt.json.decode(big)
+assert(#again.orders == 5000 and again.orders[4999].orderId == "seed-4999" and again.orders[10].qty[2] == 11)
