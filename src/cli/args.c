@@ -49,19 +49,7 @@ void args_print_help(void) {
         stdout);
 }
 
-/* ---- --scrape URL, --scrape-filter PATTERN (target scraping, output/scrape.h) ----
- * Kept here rather than in cli_args so this change stays within args.c and run.c; run.c declares
- * the accessors. They belong in args.h (cli_args) when that file is next edited. */
-static const char *g_scrape_urls[MAX_LIST], *g_scrape_filters[MAX_LIST];
-static int g_nscrape_urls, g_nscrape_filters;
-int args_scrape_urls(const char *const **out) {
-    *out = g_scrape_urls;
-    return g_nscrape_urls;
-}
-int args_scrape_filters(const char *const **out) {
-    *out = g_scrape_filters;
-    return g_nscrape_filters;
-}
+
 
 static int split_kv(const char *s, const char **k, const char **v, char *buf, size_t len, const char *flag,
                     char *err, size_t errlen) {
@@ -90,7 +78,6 @@ static int parse_long(const char *s, long min, long *out, const char *flag, char
 
 int args_parse(int argc, char **argv, cli_args *a, char *err, size_t errlen) {
     memset(a, 0, sizeof *a);
-    g_nscrape_urls = g_nscrape_filters = 0;
     a->cmd = CMD_RUN;
     a->time_scale = 1;
     int i = 1;
@@ -192,13 +179,13 @@ int args_parse(int argc, char **argv, cli_args *a, char *err, size_t errlen) {
             a->seeded = true;
         } else if (IS("--scrape")) {
             NEED();
-            if (g_nscrape_urls == MAX_LIST) return snprintf(err, errlen, "too many --scrape"), -1;
-            g_scrape_urls[g_nscrape_urls++] = val;
+            if (a->nscrape_urls == MAX_LIST) return snprintf(err, errlen, "too many --scrape"), -1;
+            a->scrape_urls[a->nscrape_urls++] = val;
         } else if (IS("--scrape-filter")) {
             NEED();
             if (!*val) return snprintf(err, errlen, "--scrape-filter needs a pattern"), -1;
-            if (g_nscrape_filters == MAX_LIST) return snprintf(err, errlen, "too many --scrape-filter"), -1;
-            g_scrape_filters[g_nscrape_filters++] = val;
+            if (a->nscrape_filters == MAX_LIST) return snprintf(err, errlen, "too many --scrape-filter"), -1;
+            a->scrape_filters[a->nscrape_filters++] = val;
         } else if (IS("--no-thresholds")) {
             a->no_thresholds = true;
         } else if (IS("-q") || IS("--quiet")) {

@@ -18,6 +18,8 @@ typedef struct {
     int nouts;
     const char *tag_keys[MAX_LIST], *tag_vals[MAX_LIST];
     int ntags;
+    const char *scrape_urls[MAX_LIST], *scrape_filters[MAX_LIST]; /* --scrape, --scrape-filter */
+    int nscrape_urls, nscrape_filters;
     const char *summary_export;
     const char *ca_file;
     int threads; /* 0 = number of cores */

@@ -322,9 +322,7 @@ static void main_loop(run_ctx *r) {
 /* ---------------- target scraping (output/scrape.h) ----------------
  * URLs and metric patterns come from options.scrape (a URL, a list of URLs, or
  * { urls = {...}, metrics = {...} }), read from plan->resolved; --scrape and --scrape-filter
- * replace the script's lists, as k6's flags replace options. The accessors live in args.c. */
-int args_scrape_urls(const char *const **out);
-int args_scrape_filters(const char *const **out);
+ * replace the script's lists, as k6's flags replace options. */
 
 /* Appends the strings of `v` (a string or an array of strings) to list. */
 static int scrape_strings(const cJSON *v, const char *what, const char **list, int *n, char *err,
@@ -364,16 +362,14 @@ static int setup_scraper(run_ctx *r, char *err, size_t errlen) {
     } else if (sc && scrape_strings(sc, "urls", urls, &nurls, err, errlen)) {
         return -1;
     }
-    const char *const *cli;
-    int n = args_scrape_urls(&cli);
-    if (n) {
-        nurls = n;
-        memcpy(urls, cli, (size_t)n * sizeof *cli);
+    const cli_args *a = r->args;
+    if (a->nscrape_urls) {
+        nurls = a->nscrape_urls;
+        memcpy(urls, a->scrape_urls, (size_t)nurls * sizeof *urls);
     }
-    n = args_scrape_filters(&cli);
-    if (n) {
-        npats = n;
-        memcpy(pats, cli, (size_t)n * sizeof *cli);
+    if (a->nscrape_filters) {
+        npats = a->nscrape_filters;
+        memcpy(pats, a->scrape_filters, (size_t)npats * sizeof *pats);
     }
     if (!nurls) return 0;
     char e[512];

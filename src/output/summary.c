@@ -266,6 +266,32 @@ static void print_metric_line(FILE *out, const char *label, const series *s, con
     }
 }
 
+/* Merging the last values of different series means nothing for a gauge, so a gauge with several
+ * tag sets prints one line per tag set (at most 12; the JSON has them all). Returns false when
+ * the gauge has a single series. */
+static bool print_gauge_series(FILE *out, const metric_def *d, const summary_input *in) {
+    int n = 0;
+    for (size_t i = 0; i < store_len(in->total); i++) n += store_at(in->total, i)->metric == d->id;
+    if (n < 2) return false;
+    char label[200];
+    snprintf(label, sizeof label, "  %s (%d series)", d->name, n);
+    fprintf(out, "    %s\n", label);
+    int shown = 0;
+    for (size_t i = 0; i < store_len(in->total) && shown < 12; i++) {
+        const series *s = store_at(in->total, i);
+        if (s->metric != d->id) continue;
+        const tagset *t = tagset_get(s->tags);
+        int len = snprintf(label, sizeof label, "    {");
+        for (int k = 0; t && k < t->n && len < (int)sizeof label - 4; k++)
+            len += snprintf(label + len, sizeof label - (size_t)len, "%s%s:%s", k ? "," : "", t->keys[k], t->vals[k]);
+        if (len < (int)sizeof label - 2) snprintf(label + len, sizeof label - (size_t)len, "}");
+        print_metric_line(out, label, s, d, in);
+        shown++;
+    }
+    if (n > shown) fprintf(out, "      ... %d more in the JSON summary\n", n - shown);
+    return true;
+}
+
 void summary_print_text(FILE *out, const summary_input *in, bool color) {
     const plan *p = in->plan;
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "", *reset = color ? "\033[0m" : "";
@@ -301,6 +327,10 @@ void summary_print_text(FILE *out, const summary_input *in, bool color) {
             }
         char label[160];
         snprintf(label, sizeof label, "%s%s", has ? (failed ? "✗ " : "✓ ") : "  ", d->name);
+        if (d->type == METRIC_GAUGE && print_gauge_series(out, d, in)) {
+            series_release(&s); /* a gauge of several series (scraped targets): one line each */
+            continue;
+        }
         if (has) fprintf(out, "%s", failed ? red : green);
         print_metric_line(out, label, &s, d, in);
         if (has) fprintf(out, "%s", reset);

@@ -546,6 +546,21 @@ static int parse_trend_stats(ctx *c, const cJSON *o, plan *p) {
     return 0;
 }
 
+/* Lua tables have no order: sort by start time, then name, so every listing is stable. */
+static void sort_scenarios(plan *p) {
+    for (int i = 1; i < p->nscenarios; i++)
+        for (int j = i; j > 0; j--) {
+            scenario_plan *x = &p->scenarios[j - 1], *y = &p->scenarios[j];
+            if (x->start_time < y->start_time ||
+                (x->start_time == y->start_time && strcmp(x->name, y->name) <= 0))
+                break;
+            scenario_plan t = *x;
+            *x = *y;
+            *y = t;
+        }
+    for (int i = 0; i < p->nscenarios; i++) p->scenarios[i].index = i;
+}
+
 plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size_t errlen) {
     ctx c = {err, errlen, ov && ov->time_scale > 0 ? ov->time_scale : 1};
     plan *p = calloc(1, sizeof *p);
@@ -580,6 +595,7 @@ plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size
         sp->index = p->nscenarios++;
         if (parse_scenario(&c, s->string, s, sp)) goto bad;
     }
+    sort_scenarios(p);
     if (parse_thresholds(&c, o, p) || parse_timeline(&c, o, p) || get_kv(&c, o, "tags", "options", &p->tags) ||
         parse_trend_stats(&c, o, p) ||
         get_duration(&c, o, "setupTimeout", "options", 60, false, &p->setup_timeout) ||
