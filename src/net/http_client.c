@@ -25,6 +25,7 @@
 #include "net/http_internal.h"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -217,6 +218,8 @@ static void begin_request(http_pool *p, const http_request *req, http_done_fn do
 }
 
 /* Everything up to the first byte on the wire; may complete the request (deferred). */
+static SSL_CTX *new_ssl_ctx(const http_tls_config *tls, char *err, size_t errlen);
+
 static step start_request(http_pool *p, const http_request *req) {
     const char *why = "";
     if (lt_url_parse(req->url, &p->url, &why) < 0)
@@ -229,8 +232,14 @@ static step start_request(http_pool *p, const http_request *req) {
              (unsigned)p->url.port);
     if (build_request(p, req, method) < 0)
         return fail_request(p, HTTP_ERR_GENERIC, "out of memory");
-    if (p->url.tls && !p->w->ssl_ctx)
-        return fail_request(p, HTTP_ERR_TLS, "tls: no TLS context in this worker");
+    if (p->url.tls && !p->w->ssl_ctx) {
+        /* made on the first https:// request: loading the system CA bundle costs ~40 ms, which
+         * every plain-HTTP run and `lt inspect` would otherwise pay per thread */
+        char tls_err[256];
+        http_tls_config tls = {.ca_file = p->w->ca_file, .insecure_skip_verify = !p->w->verify};
+        if (!(p->w->ssl_ctx = new_ssl_ctx(&tls, tls_err, sizeof tls_err)))
+            return fail_request(p, HTTP_ERR_TLS, "%s", tls_err);
+    }
     http_conn *c = take_idle(p);
     if (!c) return open_connection(p, 0);
     p->w->stats.reused++;
@@ -325,11 +334,19 @@ http_worker *http_worker_new(struct event_base *base, const http_tls_config *tls
     w->base = base;
     w->max_body = DEFAULT_MAX_BODY;
     w->verify = !(tls && tls->insecure_skip_verify);
-    w->ssl_ctx = new_ssl_ctx(tls, err, errlen);
-    if (!w->ssl_ctx) {
-        free(w->rbuf);
-        free(w);
-        return NULL;
+    if (tls && tls->ca_file) { /* a bad --ca is reported now, not at the first request */
+        FILE *f = fopen(tls->ca_file, "r");
+        X509 *cert = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+        if (f) fclose(f);
+        if (!cert) {
+            snprintf(err, errlen, "tls: cannot read a PEM certificate from %s", tls->ca_file);
+            ERR_clear_error();
+            free(w->rbuf);
+            free(w);
+            return NULL;
+        }
+        X509_free(cert);
+        w->ca_file = strdup(tls->ca_file);
     }
     /* OpenSSL writes to the socket with write(): a peer that closed would raise SIGPIPE. Plain
      * TCP uses MSG_NOSIGNAL, but TLS cannot, so a default SIGPIPE disposition is ignored. */
@@ -341,6 +358,7 @@ http_worker *http_worker_new(struct event_base *base, const http_tls_config *tls
 void http_worker_free(http_worker *w) {
     if (!w) return;
     SSL_CTX_free(w->ssl_ctx);
+    free(w->ca_file);
     free(w->rbuf);
     free(w);
 }

@@ -58,7 +58,8 @@ typedef struct {
 
 struct http_worker {
     struct event_base *base;
-    SSL_CTX *ssl_ctx;
+    SSL_CTX *ssl_ctx; /* made on the first https:// request (new_ssl_ctx) */
+    char *ca_file;
     bool verify;
     char *rbuf;
     size_t max_body;
