@@ -45,7 +45,7 @@ UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .SECONDARY:
-.PHONY: all test asan test-asan demo bench bench-smoke fuzz fuzz-smoke format clean unit
+.PHONY: all test asan test-asan demo bench bench-smoke fuzz fuzz-smoke format clean unit soak
 all: $(BIN)/lt $(BIN)/mesim
 
 $(BIN)/lt: $(LT_OBJ) | $(BIN)
@@ -100,6 +100,10 @@ bench: all
 
 bench-smoke: all
 	LT_BENCH_SECONDS=1 LT_BENCH_PAIRS=1 tests/bench/run
+
+# The 10-minute soak of issue 7 (CI runs a 40-second version inside `make test`).
+soak: all
+	LT_SOAK_SECONDS=600 bash tests/soak/soak_test.sh
 
 fuzz:
 	tests/fuzz/run

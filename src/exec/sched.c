@@ -210,7 +210,7 @@ static void arrival_tick(evutil_socket_t fd, short what, void *arg) {
 static bool wants_another(sched *s, vu *v) {
     vu_slot *slot = v->owner;
     if (s->state != S_RUNNING || atomic_load(&s->rt->shared->stopping)) return false;
-    if (lt_now() >= s->end) return false;
+    if (runtime_now(s->rt) >= s->end) return false;
     switch (s->sp->kind) {
     case EX_CONSTANT_VUS: return true;
     case EX_RAMPING_VUS: return slot->local < s->local_target;

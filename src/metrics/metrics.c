@@ -353,6 +353,7 @@ struct store {
     size_t nspare, spare_cap;
     uint32_t *index; /* open addressing: slot -> item index + 1 (0 = empty) */
     size_t index_cap;
+    uint64_t gen; /* changes whenever a series may move or be cleared (store_series) */
 };
 
 store *store_new(void) { return calloc(1, sizeof(store)); }
@@ -381,6 +382,7 @@ void store_clear(store *s) {
         s->spare[s->nspare++] = h;
     }
     s->len = 0;
+    s->gen++;
     if (s->index) memset(s->index, 0, s->index_cap * sizeof *s->index);
 }
 
@@ -421,6 +423,7 @@ static series *store_slot(store *s, int metric, uint32_t tags, bool create) {
     if (s->len == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 32;
         s->items = xrealloc(s->items, s->cap * sizeof *s->items);
+        s->gen++; /* every series moved */
     }
     series *it = &s->items[s->len];
     *it = (series){.metric = metric, .tags = tags, .min = INFINITY, .max = -INFINITY};
@@ -436,31 +439,17 @@ const series *store_find(const store *s, int metric, uint32_t tags) {
     return store_slot((store *)s, metric, tags, false);
 }
 
-static void series_add(series *it, metric_type type, double v) {
-    switch (type) {
-    case METRIC_COUNTER:
-        it->sum += v;
-        it->count++;
-        break;
-    case METRIC_GAUGE:
-        it->sum = v;
-        it->count++;
-        if (v < it->min) it->min = v;
-        if (v > it->max) it->max = v;
-        break;
-    case METRIC_RATE:
-        it->count++;
-        if (v != 0) it->nonzero++;
-        break;
-    case METRIC_TREND:
-        hist_add(it->hist, v);
-        break;
-    }
-}
-
 void store_add(store *s, int metric, uint32_t tags, double value) {
     const metric_def *d = &g_metrics[metric];
     series_add(store_slot(s, metric, tags, true), d->type, value);
+}
+
+series *store_series(store *s, int metric, uint32_t tags) {
+    return store_slot(s, metric, tags, true);
+}
+
+uint64_t store_generation(const store *s) {
+    return s->gen;
 }
 
 static void series_merge(series *dst, const series *src, metric_type type) {

@@ -105,6 +105,33 @@ void store_free(store *s);
 void store_clear(store *s);  /* keeps the memory for reuse */
 bool store_empty(const store *s);
 void store_add(store *s, int metric, uint32_t tags, double value);
+/* The series of (metric, tags), created when absent, for callers that add to the same series
+ * many times (series_add): its address stays valid while store_generation(s) is unchanged
+ * (clearing the store or adding a series that grows it changes the generation). */
+series *store_series(store *s, int metric, uint32_t tags);
+uint64_t store_generation(const store *s);
+/* Adds one sample to a series, as store_add does; `type` is the series' metric's type. */
+static inline void series_add(series *it, metric_type type, double v) {
+    switch (type) {
+    case METRIC_COUNTER:
+        it->sum += v;
+        it->count++;
+        break;
+    case METRIC_GAUGE:
+        it->sum = v;
+        it->count++;
+        if (v < it->min) it->min = v;
+        if (v > it->max) it->max = v;
+        break;
+    case METRIC_RATE:
+        it->count++;
+        if (v != 0) it->nonzero++;
+        break;
+    case METRIC_TREND:
+        hist_add(it->hist, v);
+        break;
+    }
+}
 void store_merge(store *dst, const store *src);
 size_t store_len(const store *s);
 const series *store_at(const store *s, size_t i); /* in insertion order */

@@ -220,16 +220,37 @@ static void begin_request(http_pool *p, const http_request *req, http_done_fn do
 /* Everything up to the first byte on the wire; may complete the request (deferred). */
 static SSL_CTX *new_ssl_ctx(const http_tls_config *tls, char *err, size_t errlen);
 
-static step start_request(http_pool *p, const http_request *req) {
-    const char *why = "";
-    if (lt_url_parse(req->url, &p->url, &why) < 0)
-        return fail_request(p, HTTP_ERR_INVALID_URL, "invalid url: %s", why);
-    const char *method = req->method && *req->method ? req->method : "GET";
-    if (strpbrk(method, " \r\n\t"))
-        return fail_request(p, HTTP_ERR_GENERIC, "invalid method \"%s\"", method);
-    p->is_head = strcmp(method, "HEAD") == 0;
+/* Parses the URL into p->url (pointing into the pool's own copy) unless it is the last one's;
+ * sets the key and forgets the request line made for another URL. */
+static int use_url(http_pool *p, const char *url, const char **why) {
+    if (!url) return lt_url_parse(url, &p->url, why);
+    size_t n = strlen(url) + 1;
+    if (p->url_text.len == n && memcmp(p->url_text.data, url, n) == 0) return 0;
+    p->url_text.len = 0;
+    p->line_method[0] = 0;
+    p->host_line.len = 0;
+    if (buf_append(&p->url_text, url, n) < 0) return *why = "out of memory", -1;
+    if (lt_url_parse(p->url_text.data, &p->url, why) < 0) {
+        p->url_text.len = 0; /* not cached: a bad URL fails every time */
+        return -1;
+    }
     snprintf(p->key, sizeof p->key, "%c:%s:%u", p->url.tls ? 's' : 'h', p->url.host,
              (unsigned)p->url.port);
+    return 0;
+}
+
+static step start_request(http_pool *p, const http_request *req) {
+    const char *why = "";
+    if (use_url(p, req->url, &why) < 0)
+        return fail_request(p, HTTP_ERR_INVALID_URL, "invalid url: %s", why);
+    const char *method = req->method && *req->method ? req->method : "GET";
+    if (strcmp(method, p->line_method) != 0) { /* checked once per method and URL */
+        if (strpbrk(method, " \r\n\t"))
+            return fail_request(p, HTTP_ERR_GENERIC, "invalid method \"%s\"", method);
+        if (make_request_line(p, method) < 0)
+            return fail_request(p, HTTP_ERR_GENERIC, "out of memory");
+    }
+    p->is_head = strcmp(method, "HEAD") == 0;
     if (build_request(p, req, method) < 0)
         return fail_request(p, HTTP_ERR_GENERIC, "out of memory");
     if (p->url.tls && !p->w->ssl_ctx) {
@@ -290,6 +311,9 @@ void http_pool_free(http_pool *p) {
     event_del(&p->timer);
     event_del(&p->deferred);
     buf_free(&p->out);
+    buf_free(&p->url_text);
+    buf_free(&p->line);
+    buf_free(&p->host_line);
     buf_free(&p->hdr);
     buf_free(&p->body);
     free(p);

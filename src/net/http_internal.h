@@ -84,9 +84,14 @@ struct http_pool {
     bool busy, in_send, freeing;
     http_done_fn done;
     void *arg;
-    lt_url url;
+    lt_url url;                     /* parsed from url_text, which it points into */
     char key[LT_URL_HOST_MAX + 16]; /* "h:host:port" / "s:host:port" */
-    buf_t out;                      /* serialized request: header block then body */
+    /* A VU usually sends the same request over and over: what the URL and method of the last
+     * request made (the parse, the key, the request line and Host line) is kept while they stay
+     * the same. url_text is the URL with its NUL; line_method the method of `line`. */
+    buf_t url_text, line, host_line;
+    char line_method[16];
+    buf_t out; /* serialized request: header block then body */
     size_t out_off;
     bool is_head, discard_body, close_requested, retried;
     struct timeval timer_tv;
@@ -169,6 +174,8 @@ step io_failed(http_pool *p, http_conn *c, int io_code);
 
 /* ---- request.c: the request ---- */
 
+/* Makes p->line (request line for method) and p->host_line for p->url; -1 on OOM. */
+int make_request_line(http_pool *p, const char *method);
 /* Serializes the whole request (header block and body) into p->out; returns -1 on OOM. */
 int build_request(http_pool *p, const http_request *req, const char *method);
 /* Writes what is left of p->out; waits for the socket when it is full. */

@@ -52,7 +52,39 @@ static bool method_sends_length(const char *m) {
     return strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0;
 }
 
-/* Serializes the whole request (header block and body) into p->out; returns -1 on OOM. */
+/* Makes the request line for method and the Host line for p->url, kept in the pool while the
+ * method and URL stay the same (see use_url). Returns -1 on OOM. */
+int make_request_line(http_pool *p, const char *method) {
+    buf_t *l = &p->line;
+    l->len = 0;
+    p->line_method[0] = 0;
+    if (buf_reserve(l, strlen(method) + p->url.target_len + 16) < 0) return -1;
+    append_str(l, method);
+    append_str(l, lt_url_target_needs_slash(&p->url) ? " /" : " ");
+    buf_append(l, p->url.target, p->url.target_len);
+    append_str(l, " HTTP/1.1\r\n");
+    buf_t *h = &p->host_line;
+    if (h->len == 0) {
+        if (buf_reserve(h, strlen(p->url.host) + 32) < 0) return -1;
+        append_str(h, p->url.ipv6_literal ? "Host: [" : "Host: ");
+        append_str(h, p->url.host);
+        if (p->url.ipv6_literal) append_str(h, "]");
+        if (!p->url.default_port) {
+            append_str(h, ":");
+            append_uint(h, p->url.port);
+        }
+        append_str(h, "\r\n");
+    }
+    size_t n = strlen(method);
+    if (n < sizeof p->line_method)
+        memcpy(p->line_method, method, n + 1); /* else: made anew each time */
+    return 0;
+}
+
+#define APPEND_LIT(b, s) buf_append(b, s, sizeof s - 1)
+
+/* Serializes the whole request (header block and body) into p->out; returns -1 on OOM. The
+ * request line and Host line come from make_request_line. */
 int build_request(http_pool *p, const http_request *req, const char *method) {
     bool has_host = false, has_ua = false, has_length = false, has_conn = false, has_auth = false;
     size_t headers_size = 0;
@@ -72,34 +104,22 @@ int build_request(http_pool *p, const http_request *req, const char *method) {
     b->len = 0;
     /* One reservation covers everything appended below (fixed parts < 256 bytes), so the
      * appends cannot fail and the buffer never moves while it is built. */
-    size_t need = 256 + strlen(method) + p->url.target_len + strlen(p->url.host) +
-                  2 * p->url.userinfo_len + headers_size + req->body_len;
+    size_t need = 256 + p->line.len + p->host_line.len + 2 * p->url.userinfo_len + headers_size +
+                  req->body_len;
     if (buf_reserve(b, need) < 0) return -1;
-    append_str(b, method);
-    append_str(b, lt_url_target_needs_slash(&p->url) ? " /" : " ");
-    buf_append(b, p->url.target, p->url.target_len);
-    append_str(b, " HTTP/1.1\r\n");
-    if (!has_host) {
-        append_str(b, p->url.ipv6_literal ? "Host: [" : "Host: ");
-        append_str(b, p->url.host);
-        if (p->url.ipv6_literal) append_str(b, "]");
-        if (!p->url.default_port) {
-            append_str(b, ":");
-            append_uint(b, p->url.port);
-        }
-        append_str(b, "\r\n");
-    }
-    if (!has_ua) append_str(b, "User-Agent: " USER_AGENT "\r\n");
-    if (!has_conn) append_str(b, "Connection: keep-alive\r\n");
+    buf_append(b, p->line.data, p->line.len);
+    if (!has_host) buf_append(b, p->host_line.data, p->host_line.len);
+    if (!has_ua) APPEND_LIT(b, "User-Agent: " USER_AGENT "\r\n");
+    if (!has_conn) APPEND_LIT(b, "Connection: keep-alive\r\n");
     if (p->url.userinfo && !has_auth) {
         append_str(b, "Authorization: Basic ");
         append_base64(b, p->url.userinfo, p->url.userinfo_len);
         append_str(b, "\r\n");
     }
     if (!has_length && (req->body || method_sends_length(method))) {
-        append_str(b, "Content-Length: ");
+        APPEND_LIT(b, "Content-Length: ");
         append_uint(b, req->body ? req->body_len : 0);
-        append_str(b, "\r\n");
+        APPEND_LIT(b, "\r\n");
     }
     for (int i = 0; i < req->nheaders; i++) {
         const http_header *h = &req->headers[i];

@@ -39,8 +39,9 @@ static int header_append(http_pool *p, const char *sep, size_t sep_len, const ch
         p->cb_error = HTTP_ERR_GENERIC;
         return -1;
     }
-    memcpy(p->hdr.data + p->hdr.len, sep, sep_len);
-    memcpy(p->hdr.data + p->hdr.len + sep_len, at, len);
+    char *d = p->hdr.data + p->hdr.len;
+    for (size_t i = 0; i < sep_len; i++) d[i] = sep[i]; /* 0 or 2 bytes: no memcpy call */
+    memcpy(d + sep_len, at, len);
     p->hdr.len += sep_len + len;
     return 0;
 }

@@ -17,11 +17,13 @@ static bool expected_status(int status) { return status >= 200 && status < 400; 
  * a half-read response must not pass a `status == 200` check. */
 static int response_status(const http_result *res) { return res->error == HTTP_OK ? res->status : 0; }
 
-static void record_response(vu *v, const http_result *res) {
-    runtime *rt = v->rt;
-    tag_builder b = v->req_tags;
+/* The tags of a response's samples: the request's (base, params.tags, method, name), then the
+ * status and whether it was expected, and on failure the error. */
+static uint32_t intern_response_tags(vu *v, const http_result *res, int st, bool ok) {
+    tag_builder b = v->req_plain ? v->base : v->req_tags;
     char status[16], code[16];
-    int st = response_status(res);
+    tags_put(&b, "method", v->req_method);
+    tags_put(&b, "name", v->req_name);
     if (st >= 100 && st < 600) { /* no printf on the hot path */
         status[0] = (char)('0' + st / 100), status[1] = (char)('0' + st / 10 % 10);
         status[2] = (char)('0' + st % 10), status[3] = 0;
@@ -29,42 +31,110 @@ static void record_response(vu *v, const http_result *res) {
         snprintf(status, sizeof status, "%d", st);
     }
     tags_put(&b, "status", status);
-    bool ok = res->error == HTTP_OK && expected_status(res->status);
     tags_put(&b, "expected_response", ok ? "true" : "false");
     if (res->error != HTTP_OK) {
         snprintf(code, sizeof code, "%d", (int)res->error);
         tags_put(&b, "error_code", code);
         tags_put(&b, "error", http_error_name(res->error));
     }
-    uint32_t tid = tagset_intern(rt->tags, &b);
+    return tagset_intern(v->rt->tags, &b);
+}
+
+/* Where record_response's samples go: the series of one tag set in the worker's store, through
+ * the runtime's resp_series entry for it when there is one (e != NULL). */
+typedef struct {
+    store *st;
+    uint32_t tid;
+    resp_series *e;
+} sampler;
+
+static int resp_slot(int metric) {
+    if (metric <= M_HTTP_REQ_DURATION_CORRECTED) return metric; /* the http_req_* ids: 0..9 */
+    return metric == M_DATA_SENT ? 10 : 11;
+}
+
+static void sampler_init(sampler *sm, runtime *rt, uint32_t tid) {
+    sm->st = metrics_shard_store(rt->shard);
+    sm->tid = tid;
+    sm->e = rt->rseries ? &rt->rseries[tid & (RESP_TABLE - 1)] : NULL;
+    if (!sm->e) return;
+    uint64_t gen = store_generation(sm->st);
+    if (sm->e->st != sm->st || sm->e->gen != gen || sm->e->tid != tid) {
+        *sm->e = (resp_series){.st = sm->st, .gen = gen, .tid = tid};
+    }
+}
+
+static void sample(sampler *sm, int metric, metric_type type, double value) {
+    resp_series *e = sm->e;
+    series *it;
+    if (!e) {
+        it = store_series(sm->st, metric, sm->tid);
+    } else if (!(it = e->s[resp_slot(metric)])) {
+        it = e->s[resp_slot(metric)] = store_series(sm->st, metric, sm->tid);
+        if (store_generation(sm->st) != e->gen) { /* the store grew: the other pointers moved */
+            e->st = NULL;
+            sm->e = NULL;
+        }
+    }
+    series_add(it, type, value);
+}
+
+/* The response's tag set id, from the VU's cache when the request's tags are fully given by
+ * (base tags, method, name, status): a plain successful request. */
+static uint32_t response_tid(vu *v, const http_result *res, int st, bool ok) {
+    resp_cache *c = &v->rcache;
+    bool cacheable = res->error == HTTP_OK && v->req_plain;
+    if (cacheable && c->valid && c->status == st && c->method == v->req_method &&
+        c->base_tid == vu_base_tid(v) && strcmp(c->name, v->req_name) == 0)
+        return c->tid;
+    uint32_t tid = intern_response_tags(v, res, st, ok);
+    size_t n = strlen(v->req_name);
+    c->valid = cacheable && n < sizeof c->name;
+    if (c->valid) {
+        memcpy(c->name, v->req_name, n + 1);
+        c->base_tid = vu_base_tid(v);
+        c->method = v->req_method;
+        c->status = st;
+        c->tid = tid;
+    }
+    return tid;
+}
+
+static void record_response(vu *v, const http_result *res) {
+    int st = response_status(res);
+    bool ok = res->error == HTTP_OK && expected_status(res->status);
+    sampler sm;
+    sampler_init(&sm, v->rt, response_tid(v, res, st, ok));
     const http_timings *t = &res->timings;
-    rt_sample(rt, M_HTTP_REQS, tid, 1);
-    rt_sample(rt, M_HTTP_REQ_FAILED, tid, ok ? 0 : 1);
-    rt_sample(rt, M_DATA_SENT, tid, (double)res->bytes_sent);
-    rt_sample(rt, M_DATA_RECEIVED, tid, (double)res->bytes_received);
+    sample(&sm, M_HTTP_REQS, METRIC_COUNTER, 1);
+    sample(&sm, M_HTTP_REQ_FAILED, METRIC_RATE, ok ? 0 : 1);
+    sample(&sm, M_DATA_SENT, METRIC_COUNTER, (double)res->bytes_sent);
+    sample(&sm, M_DATA_RECEIVED, METRIC_COUNTER, (double)res->bytes_received);
     if (res->error != HTTP_OK && res->status == 0 && t->duration == 0) return;
-    rt_sample(rt, M_HTTP_REQ_DURATION, tid, t->duration);
-    rt_sample(rt, M_HTTP_REQ_BLOCKED, tid, t->blocked);
-    rt_sample(rt, M_HTTP_REQ_CONNECTING, tid, t->connecting);
-    rt_sample(rt, M_HTTP_REQ_TLS_HANDSHAKING, tid, t->tls_handshaking);
-    rt_sample(rt, M_HTTP_REQ_SENDING, tid, t->sending);
-    rt_sample(rt, M_HTTP_REQ_WAITING, tid, t->waiting);
-    rt_sample(rt, M_HTTP_REQ_RECEIVING, tid, t->receiving);
+    sample(&sm, M_HTTP_REQ_DURATION, METRIC_TREND, t->duration);
+    sample(&sm, M_HTTP_REQ_BLOCKED, METRIC_TREND, t->blocked);
+    sample(&sm, M_HTTP_REQ_CONNECTING, METRIC_TREND, t->connecting);
+    sample(&sm, M_HTTP_REQ_TLS_HANDSHAKING, METRIC_TREND, t->tls_handshaking);
+    sample(&sm, M_HTTP_REQ_SENDING, METRIC_TREND, t->sending);
+    sample(&sm, M_HTTP_REQ_WAITING, METRIC_TREND, t->waiting);
+    sample(&sm, M_HTTP_REQ_RECEIVING, METRIC_TREND, t->receiving);
     if (v->corrected) {
         /* As if the iteration had started on time: the lateness of its start is added, so a
          * server stall that delays the schedule shows up in this latency (wrk2's correction). */
         double lag = (v->iter_start - v->due) * 1000.0;
-        rt_sample(rt, M_HTTP_REQ_DURATION_CORRECTED, tid, t->duration + (lag > 0 ? lag : 0));
+        sample(&sm, M_HTTP_REQ_DURATION_CORRECTED, METRIC_TREND, t->duration + (lag > 0 ? lag : 0));
     }
 }
 
 static bool g_keep_body_default = true; /* per process: options.discardResponseBodies */
 
+static void push_response(runtime *rt, lua_State *L, const http_result *res, bool keep_body);
+
 static void on_done(void *arg, const http_result *res) {
     vu *v = arg;
     if (v->interrupted || !v->co) return;
     record_response(v, res);
-    lt_push_response(v->co, res, res->body != NULL);
+    push_response(v->rt, v->co, res, res->body != NULL);
     vu_resume(v, 1);
 }
 
@@ -138,8 +208,7 @@ static const char RESPONSE_CTOR[] =
     "    tls_handshaking = t, sending = s, waiting = w, receiving = r } }, mt)\n"
     "end\n";
 
-void lt_push_response(lua_State *L, const http_result *res, bool keep_body) {
-    runtime *rt = lt_runtime(L);
+static void push_response(runtime *rt, lua_State *L, const http_result *res, bool keep_body) {
     lua_State *M = rt->L; /* L may be a suspended coroutine: build on the main state, then move */
     lua_rawgeti(M, LUA_REGISTRYINDEX, rt->response_ctor_ref);
     lua_pushinteger(M, response_status(res));
@@ -162,6 +231,10 @@ void lt_push_response(lua_State *L, const http_result *res, bool keep_body) {
     lua_pushnumber(M, t->receiving);
     lua_call(M, 13, 1);
     if (L != M) lua_xmove(M, L, 1);
+}
+
+void lt_push_response(lua_State *L, const http_result *res, bool keep_body) {
+    push_response(lt_runtime(L), L, res, keep_body);
 }
 
 /* ---------------- requests ---------------- */
@@ -190,12 +263,28 @@ static const char *arena_copy(vu *v, size_t *used, const char *s) {
     return d;
 }
 
+/* The keys do_request reads from params, as Lua strings in upvalues of the lt.http functions
+ * (lt_open_http): lua_getfield would hash and intern the C string on every call. */
+enum { P_HEADERS = 2, P_TIMEOUT, P_RESPONSETYPE, P_NAME, P_TAGS, P_NUPVALUES = P_TAGS };
+static const char *const PARAM_KEYS[] = {"headers", "timeout", "responseType", "name", "tags"};
+
+/* Pushes t[key] as lua_getfield does (metamethods apply); t must be an absolute index. */
+static void get_param(lua_State *L, int t, int key) {
+    lua_pushvalue(L, lua_upvalueindex(key));
+    lua_gettable(L, t);
+}
+
 static int do_request(lua_State *L, const char *method, int url_idx, int body_idx, int params_idx) {
-    runtime *rt = lt_runtime(L);
+    runtime *rt = lua_touserdata(L, lua_upvalueindex(1)); /* lt_open_http: no registry lookup */
     vu *v = rt->current;
     if (!v || v->co != L)
-        return luaL_error(L, "lt.http.%s can only be called inside an iteration, setup or teardown (not at the top level of the script or inside a coroutine of the script's own)", method);
-    const char *url = luaL_checkstring(L, url_idx);
+        return luaL_error(
+            L,
+            "lt.http.%s can only be called inside an iteration, setup or teardown (not at the top "
+            "level of the script or inside a coroutine of the script's own)",
+            method);
+    size_t url_len;
+    const char *url = luaL_checklstring(L, url_idx, &url_len);
     size_t body_len = 0;
     const char *body = NULL;
     if (body_idx && !lua_isnoneornil(L, body_idx)) {
@@ -206,11 +295,11 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
     http_request req = {.method = method, .url = url, .headers = headers, .body = body,
                         .body_len = body_len, .timeout_s = 60, .discard_body = !g_keep_body_default};
     const char *name = url;
-    v->req_tags = v->base;
+    v->req_plain = true;
     size_t used = 0;
     if (params_idx && lua_istable(L, params_idx)) {
         luaL_checkstack(L, MAX_HEADERS + 16, "too many headers");
-        lua_getfield(L, params_idx, "headers");
+        get_param(L, params_idx, P_HEADERS);
         int hidx = lua_gettop(L);
         if (lua_istable(L, hidx)) {
             lua_pushnil(L);
@@ -225,21 +314,23 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
                 lua_pop(L, 1);
             }
         }
-        lua_getfield(L, params_idx, "timeout");
+        get_param(L, params_idx, P_TIMEOUT);
         if (!lua_isnil(L, -1)) req.timeout_s = timeout_param(L, lua_gettop(L));
         lua_pop(L, 1);
-        lua_getfield(L, params_idx, "responseType");
+        get_param(L, params_idx, P_RESPONSETYPE);
         if (lua_isstring(L, -1)) req.discard_body = strcmp(lua_tostring(L, -1), "none") == 0;
         lua_pop(L, 1);
-        lua_getfield(L, params_idx, "name");
+        get_param(L, params_idx, P_NAME);
         if (lua_isstring(L, -1)) name = arena_copy(v, &used, lua_tostring(L, -1));
         lua_pop(L, 1);
-        lua_getfield(L, params_idx, "tags");
+        get_param(L, params_idx, P_TAGS);
         if (lua_istable(L, -1)) {
-            lua_getfield(L, -1, "name"); /* k6 also takes the name from tags */
+            get_param(L, lua_gettop(L), P_NAME); /* k6 also takes the name from tags */
             if (lua_isstring(L, -1)) name = arena_copy(v, &used, lua_tostring(L, -1));
             lua_pop(L, 1);
             size_t limit = sizeof v->req_arena - 256;
+            v->req_tags = v->base;
+            v->req_plain = false;
             if (used < limit)
                 tags_from_lua(L, lua_gettop(L), &v->req_tags, v->req_arena + used, limit - used);
             used = limit; /* tags_from_lua used what it needed; nothing comes after */
@@ -249,11 +340,13 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
     if (name == url) {
         /* the URL string lives on the Lua stack only until we yield: keep a copy */
         char *tail = v->req_arena + sizeof v->req_arena - 256;
-        snprintf(tail, 256, "%s", url);
+        size_t n = strnlen(url, url_len < 255 ? url_len : 255); /* as snprintf: up to a NUL */
+        memcpy(tail, url, n);
+        tail[n] = 0;
         name = tail;
     }
-    tags_put(&v->req_tags, "method", method);
-    tags_put(&v->req_tags, "name", name);
+    v->req_method = method; /* the tags are made when the response is recorded */
+    v->req_name = name;
     if (http_send(v->pool, &req, on_done, v) != 0)
         return luaL_error(L, "lt.http: a request is already in flight on this VU");
     return lua_yield(L, 0);
@@ -289,7 +382,9 @@ void lt_open_http(lua_State *L, runtime *rt) {
                                    {"options", l_options}, {"request", l_request}, {NULL, NULL}};
     lua_newtable(L);
     for (const luaL_Reg *f = fns; f->name; f++) {
-        lua_pushcfunction(L, f->func);
+        lua_pushlightuserdata(L, rt);
+        for (int k = P_HEADERS; k <= P_NUPVALUES; k++) lua_pushstring(L, PARAM_KEYS[k - P_HEADERS]);
+        lua_pushcclosure(L, f->func, P_NUPVALUES);
         lua_setfield(L, -2, f->name);
     }
     lua_setfield(L, -2, "http");

@@ -176,7 +176,7 @@ static int l_sleep(lua_State *L) {
 static int l_json_encode(lua_State *L) {
     char err[256] = "";
     luaL_checkany(L, 1);
-    if (luajson_encode_push(L, 1, err, sizeof err) != 0) return luaL_error(L, "lt.json.encode: %s", err);
+    if (luajson_encode_push(L, 1, &lt_runtime(L)->json_buf, err, sizeof err) != 0) return luaL_error(L, "lt.json.encode: %s", err);
     return 1;
 }
 

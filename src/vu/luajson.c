@@ -174,11 +174,14 @@ int luajson_decode(lua_State *L, const char *s, size_t len, char *err, size_t er
  * luajson_to_cjson; on an error it returns -1 with the path in err (built only then). */
 
 /* A growable C buffer: luaL_Buffer would push partial strings onto the Lua stack that the
- * table traversal (lua_next) is using. One per thread, reused, so encoding does not allocate. */
-typedef struct {
-    char *p;
-    size_t len, cap;
-} jbuf;
+ * table traversal (lua_next) is using. The caller keeps it (one per runtime) and reuses it, so
+ * encoding does not allocate. */
+typedef luajson_buf jbuf;
+
+void luajson_buf_free(luajson_buf *b) {
+    free(b->p);
+    *b = (luajson_buf){0};
+}
 
 static void jb_reserve(jbuf *b, size_t n) {
     if (b->len + n <= b->cap) return;
@@ -316,13 +319,17 @@ static int put_value(lua_State *L, int idx, jbuf *b, int depth, const char **why
     return 0;
 }
 
-int luajson_encode_push(lua_State *L, int idx, char *err, size_t errlen) {
-    static __thread jbuf buf;
+int luajson_encode_push(lua_State *L, int idx, luajson_buf *bp, char *err, size_t errlen) {
+    jbuf tmp = {0};
+    jbuf *b = bp ? bp : &tmp;
     if (idx < 0) idx = lua_gettop(L) + idx + 1;
     luaL_checkstack(L, MAX_DEPTH * 3 + 16, "json nesting");
-    buf.len = 0;
+    b->len = 0;
     const char *why = NULL;
-    if (put_value(L, idx, &buf, 0, &why) != 0) {
+    int rc = put_value(L, idx, b, 0, &why);
+    if (rc == 0) lua_pushlstring(L, b->p ? b->p : "", b->len);
+    if (b->cap > (1u << 20) || b == &tmp) luajson_buf_free(b); /* keep no huge buffer */
+    if (rc != 0) {
         /* the slow path knows how to name where the bad value is */
         char *s = luajson_encode(L, idx, err, errlen);
         if (s) { /* should not happen: both follow the same rules */
@@ -332,11 +339,6 @@ int luajson_encode_push(lua_State *L, int idx, char *err, size_t errlen) {
         }
         if (!err[0]) snprintf(err, errlen, "%s", why ? why : "cannot encode");
         return -1;
-    }
-    lua_pushlstring(L, buf.p ? buf.p : "", buf.len);
-    if (buf.cap > (1u << 20)) { /* do not keep a huge buffer after one big encode */
-        free(buf.p);
-        buf = (jbuf){0};
     }
     return 0;
 }

@@ -75,6 +75,7 @@ runtime *runtime_new(run_shared *sh, int index, char *err, size_t errlen, bool *
     }
     rt->shard = metrics_shard_new();
     rt->tags = tag_cache_new();
+    rt->rseries = calloc(RESP_TABLE, sizeof *rt->rseries);
     rt->L = luaL_newstate();
     lua_State *L = rt->L;
     luaL_openlibs(L);
@@ -103,9 +104,11 @@ runtime *runtime_new(run_shared *sh, int index, char *err, size_t errlen, bool *
 void runtime_free(runtime *rt) {
     if (!rt) return;
     if (rt->L) lua_close(rt->L);
+    luajson_buf_free(&rt->json_buf);
     http_worker_free(rt->http);
     metrics_shard_free(rt->shard);
     tag_cache_free(rt->tags);
+    free(rt->rseries);
     if (rt->base) event_base_free(rt->base);
     free(rt);
 }
@@ -159,7 +162,13 @@ vu *vu_new(runtime *rt, const scenario_plan *sc) {
     v->id = atomic_fetch_add(&rt->shared->next_vu_id, 1) + 1;
     v->pool = http_pool_new(rt->http);
     v->co_ref = LUA_NOREF;
+    v->base_phase = -1;
+    v->base_tid = BASE_TID_NONE;
     new_coroutine(v);
+    /* The exec function's name as a Lua string: each iteration looks the global up by it without
+     * hashing the C string again (still a global lookup: a script may redefine the function). */
+    lua_pushstring(rt->L, sc && sc->exec ? sc->exec : "default");
+    v->exec_name_ref = luaL_ref(rt->L, LUA_REGISTRYINDEX);
     lua_newtable(rt->L);
     v->keep_ref = luaL_ref(rt->L, LUA_REGISTRYINDEX);
     /* Each VU's stream depends only on the seed and the VU id, so runs with the same seed,
@@ -178,6 +187,7 @@ void vu_free(vu *v) {
     http_pool_free(v->pool);
     drop_coroutine(v);
     luaL_unref(v->rt->L, LUA_REGISTRYINDEX, v->keep_ref);
+    luaL_unref(v->rt->L, LUA_REGISTRYINDEX, v->exec_name_ref);
     if (v->sleep_ev) event_free(v->sleep_ev);
     event_free(v->kick_ev);
     v->rt->nvus--;
@@ -185,15 +195,37 @@ void vu_free(vu *v) {
     free(v);
 }
 
-/* Base tags of every sample of this iteration: run tags, the scenario, the scenario's tags. */
+/* How many timeline entries apply at `elapsed` (runtime_run_tags applies the same ones). */
+static int timeline_phase(const plan *p, double elapsed) {
+    int i = 0;
+    while (p && i < p->ntimeline && p->timeline[i].at <= elapsed) i++;
+    return i;
+}
+
+/* Base tags of every sample of this iteration: run tags, the scenario, the scenario's tags.
+ * They change only when a timeline entry comes due, so they are rebuilt (and interned) only then.
+ */
 static void build_base_tags(vu *v, double now) {
     runtime *rt = v->rt;
+    int phase = timeline_phase(rt->shared->plan, now - rt->shared->run_t0);
+    if (phase == v->base_phase) return;
+    v->base_phase = phase;
+    v->base_tid = BASE_TID_NONE;
     v->base.n = 0;
     runtime_run_tags(rt->shared, now - rt->shared->run_t0, &v->base);
     if (v->sc) {
         tags_put(&v->base, "scenario", v->sc->name);
         for (int i = 0; i < v->sc->tags.n; i++) tags_put(&v->base, v->sc->tags.keys[i], v->sc->tags.vals[i]);
     }
+}
+
+uint32_t vu_base_tid(vu *v) {
+    if (v->base_tid == BASE_TID_NONE) v->base_tid = tagset_intern(v->rt->tags, &v->base);
+    return v->base_tid;
+}
+
+double runtime_now(runtime *rt) {
+    return rt->now_hint > 0 ? rt->now_hint : lt_now();
 }
 
 static void log_script_error(runtime *rt, const char *msg) {
@@ -217,12 +249,17 @@ static void finish_iteration(vu *v, bool ok) {
     v->busy = false;
     atomic_fetch_sub(&rt->shared->vus_active, 1);
     if (ok && v->sc && v->sc->name) { /* setup and teardown are not iterations, as in k6 */
-        uint32_t tid = tagset_intern(rt->tags, &v->base);
+        uint32_t tid = vu_base_tid(v);
         rt_sample(rt, M_ITERATIONS, tid, 1);
         rt_sample(rt, M_ITERATION_DURATION, tid, (now - v->iter_start) * 1000.0);
     }
     v->iteration++;
-    if (v->done) v->done(v, ok, v->done_arg);
+    if (v->done) {
+        double outer = rt->now_hint; /* done may end another VU's iteration (nested) */
+        rt->now_hint = now;
+        v->done(v, ok, v->done_arg);
+        rt->now_hint = outer;
+    }
 }
 
 /* Resumes the VU's coroutine with nargs values on its stack; handles the three outcomes. */
@@ -269,7 +306,8 @@ static void kick_cb(evutil_socket_t fd, short what, void *arg) {
     vu *v = arg;
     int nargs = 0;
     lua_State *co = v->co;
-    lua_getglobal(co, v->sc && v->sc->exec ? v->sc->exec : "default");
+    lua_rawgeti(co, LUA_REGISTRYINDEX, v->exec_name_ref);
+    lua_gettable(co, LUA_GLOBALSINDEX); /* as lua_getglobal: metamethods of _G apply */
     if (!lua_isfunction(co, -1)) {
         lua_pop(co, 1);
         log_script_error(v->rt, "the scenario's exec function is not defined");
@@ -286,7 +324,8 @@ static void kick_cb(evutil_socket_t fd, short what, void *arg) {
 
 void vu_start_iteration(vu *v, const char *fn, double due, bool corrected, vu_done_fn done, void *arg) {
     (void)fn; /* the exec function comes from the VU's scenario */
-    double now = lt_now();
+    /* a closed-model start (no due time) happens when the last iteration ended: no clock read */
+    double now = due > 0 ? lt_now() : runtime_now(v->rt);
     v->busy = true;
     v->interrupted = false;
     v->done = done;
@@ -297,7 +336,7 @@ void vu_start_iteration(vu *v, const char *fn, double due, bool corrected, vu_do
     atomic_fetch_add(&v->rt->shared->vus_active, 1);
     build_base_tags(v, now);
     if (corrected) {
-        uint32_t tid = tagset_intern(v->rt->tags, &v->base);
+        uint32_t tid = vu_base_tid(v);
         rt_sample(v->rt, M_SCHEDULE_LAG, tid, (now - v->due) * 1000.0);
     }
     /* Start from the event loop, never from inside another VU's callback: bounded stack depth,

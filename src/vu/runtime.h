@@ -15,6 +15,7 @@
 #include "metrics/metrics.h"
 #include "net/http_client.h"
 #include "plan/plan.h"
+#include "vu/luajson.h"
 #include <event2/event.h>
 #include <lua.h>
 #include <signal.h>
@@ -58,6 +59,30 @@ typedef struct scenario_shared {
 
 typedef struct runtime runtime;
 typedef struct vu vu;
+
+/* The tag set of a VU's last response (lt_http.c): most requests repeat the previous one's
+ * tags, so they skip building and interning them. Only plain successful requests (no
+ * params.tags) are cached: their tags are fully given by the key. Tag set ids are permanent. */
+typedef struct {
+    bool valid;
+    uint32_t base_tid;
+    const char *method; /* one of lt_http.c's static method names */
+    int status;
+    char name[256];
+    uint32_t tid;
+} resp_cache;
+
+/* The series of a response tag set in the worker's store (lt_http.c), so a response's 11-12
+ * samples skip the store's hash lookups: a direct-mapped table by tag set id. An entry is valid
+ * while `st` is the worker's store and its generation is `gen` (see store_series). */
+#define RESP_SERIES 12
+#define RESP_TABLE  256
+typedef struct {
+    store *st;
+    uint64_t gen;
+    uint32_t tid;
+    series *s[RESP_SERIES]; /* NULL until first used */
+} resp_series;
 typedef void (*vu_done_fn)(vu *v, bool ok, void *arg);
 
 struct vu {
@@ -76,11 +101,18 @@ struct vu {
     struct event *sleep_ev, *kick_ev;
     vu_done_fn done;
     void *done_arg;
-    void *owner;         /* the executor's per-VU data */
-    tag_builder base;    /* tags of every sample in this iteration */
-    int keep_ref;        /* a Lua table keeping request arguments alive while in flight */
-    /* the request in flight: its tags (strings in req_arena) and timing origin */
+    void *owner;       /* the executor's per-VU data */
+    tag_builder base;  /* tags of every sample in this iteration */
+    int base_phase;    /* timeline entries applied to `base`; -1: not built yet */
+    uint32_t base_tid; /* `base` interned; BASE_TID_NONE until needed (vu_base_tid) */
+    int exec_name_ref; /* the exec function's name, a Lua string (registry) */
+    int keep_ref;      /* a Lua table keeping request arguments alive while in flight */
+    /* the request in flight: its method and name, the tags of params.tags (strings in
+     * req_arena; req_plain when there were none, and req_tags is not filled), timing origin */
+    const char *req_method, *req_name;
+    bool req_plain;
     tag_builder req_tags;
+    resp_cache rcache;
     char req_arena[768];
     double req_due;
 };
@@ -99,6 +131,9 @@ struct runtime {
     long errors_suppressed;
     char last_error[1024]; /* the last iteration error, file:line and traceback */
     int response_ctor_ref; /* lt_http.c: builds response tables */
+    luajson_buf json_buf;  /* lt.json.encode's output buffer, reused */
+    resp_series *rseries;  /* RESP_TABLE entries */
+    double now_hint;       /* > 0: the time the iteration ending right now ended (lt_now) */
     uint64_t rng[4];       /* lt.random() outside a VU (the script's top level) */
     bool capture;          /* runtime_call: keep the function's first result as JSON */
     char *call_result;
@@ -130,6 +165,13 @@ void runtime_set_interrupt(int fd, volatile sig_atomic_t *count);
 int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, char **json_out,
                  char *err, size_t errlen);
 bool runtime_has_function(runtime *rt, const char *fn);
+
+/* The base tags of the VU's iteration, interned (once per change of them). */
+#define BASE_TID_NONE UINT32_MAX
+uint32_t vu_base_tid(vu *v);
+/* lt_now(), or the end of the iteration that is finishing when called from its done callback
+ * (the closed model starts the next one at the same instant, without another clock read). */
+double runtime_now(runtime *rt);
 
 /* Tags of the run right now (options.tags overlaid by timeline tags due at `elapsed`). */
 void runtime_run_tags(const run_shared *sh, double elapsed, tag_builder *b);

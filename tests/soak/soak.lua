@@ -1,0 +1,17 @@
+-- Soak: A2's order flow at a moderate rate for SOAK_DURATION, against mesim's gateway.
+local orders = require "lib.orders"
+local cfg = require "lib.config"
+local latency = lt.metrics.trend("match_latency_ms", true)
+options = {
+  scenarios = { soak = { executor = "constant-arrival-rate", rate = tonumber(lt.env.SOAK_RATE or 200),
+                         timeUnit = "1s", duration = lt.env.SOAK_DURATION or "40s",
+                         preAllocatedVUs = 20, maxVUs = 100 } },
+  thresholds = { http_req_failed = { "rate<0.01" } },
+}
+function default()
+  local order = orders.mixed(orders.random_symbol(cfg.ALL_SYMBOLS))
+  local res = lt.http.post(cfg.GATEWAY_URL .. "/orders", lt.json.encode(order),
+    { headers = { ["Content-Type"] = "application/json" }, tags = { symbol = order.symbol } })
+  lt.check(res, { ["status is 200"] = function(r) return r.status == 200 end })
+  latency:add(res.timings.duration)
+end
