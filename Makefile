@@ -88,8 +88,9 @@ asan:
 	$(MAKE) BUILD=build-asan BIN=bin-asan OPT="-O1 -fno-omit-frame-pointer" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all unit
 
+# Everything but the benchmark smoke run and the soak, whose figures mean nothing under ASan.
 test-asan: asan
-	LT_BIN_DIR=bin-asan LT_BUILD_DIR=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	LT_TEST_SKIP=bench,soak LT_BIN_DIR=bin-asan LT_BUILD_DIR=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1 tests/run
 
 demo: all
