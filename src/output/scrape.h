@@ -30,6 +30,7 @@
 #ifndef LT_OUTPUT_SCRAPE_H
 #define LT_OUTPUT_SCRAPE_H
 #include "metrics/metrics.h"
+#include "output/prom_text.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -53,33 +54,7 @@ void scraper_collect(scraper *s, store *interval);
 void scraper_stop(scraper *s);
 void scraper_free(scraper *s);
 
-/* ---- the parser (exposed for tests) ---- */
-
-#define SCRAPE_MAX_LABELS 31
-typedef struct {
-    const char *name; /* as in the text: [a-zA-Z_:][a-zA-Z0-9_:]* */
-    int nlabels;
-    const char *keys[SCRAPE_MAX_LABELS];
-    const char *vals[SCRAPE_MAX_LABELS]; /* unescaped */
-    double value;                        /* may be NaN or ±Inf */
-    bool counter;
-} scrape_sample;
-typedef void (*scrape_sample_fn)(const scrape_sample *smp, void *arg);
-
-typedef struct {
-    size_t samples; /* sample lines read */
-    size_t kept;    /* passed to fn */
-    size_t bad;     /* malformed lines skipped */
-} scrape_stats;
-
-/* Parses a Prometheus text exposition (format 0.0.4; OpenMetrics tolerated) of `len` bytes (not
- * necessarily NUL-terminated) and calls fn for every sample a pattern selects. Malformed lines
- * are skipped and counted; it never reads outside [text, text+len). */
-void scrape_parse(const char *text, size_t len, const char *const *patterns, int npatterns,
-                  scrape_sample_fn fn, void *arg, scrape_stats *stats);
-/* The selection rule: with no patterns everything but buckets; else a name matched by a glob
- * (fnmatch), and a bucket only by a glob that contains "_bucket". */
-bool scrape_selected(const char *const *patterns, int npatterns, const char *name, bool bucket);
+/* ---- the parser (exposed for tests): output/prom_text.h ---- */
 
 /* For tests: handles `text` as if target `target` had just answered it at monotonic time `t`. */
 void scraper_feed(scraper *s, int target, const char *text, size_t len, double t);
