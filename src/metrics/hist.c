@@ -5,7 +5,11 @@
  * bucket spans 2^e/512 and its midpoint is within 2^e/1024 of every value in it (relative error
  * <= 1/1024). Exponents outside [HIST_EMIN, HIST_EMAX] (|v| < ~2.9e-39 or >= ~3.4e38, and
  * subnormals) are clamped into the edge buckets; reporting clamps to the exact [min, max].
- * Each power of two and sign owns a lazily allocated chunk: a total followed by 512 counters.
+ * Each power of two and sign owns a lazily allocated chunk: a total and 8 blocks of 64 counters,
+ * each block allocated on its first sample. A latency distribution fills a few blocks densely and
+ * leaves a long tail of rare values, each of which would otherwise cost a whole 4 KiB chunk in
+ * every copy of every series; with blocks a rare value costs 0.5 KiB, so memory levels off early
+ * in a long run.
  */
 #include "metrics/hist.h"
 
@@ -23,8 +27,41 @@
 
 _Static_assert(LT_HIST_SUB == (1 << HIST_SUB_BITS), "LT_HIST_SUB must be 2^HIST_SUB_BITS");
 
-/* chunk[0] is the chunk's total, chunk[1 + sub] the sub-bucket counters. */
-typedef uint64_t hist_chunk[1 + LT_HIST_SUB];
+#define HIST_BLOCK_BITS 6
+#define HIST_BLOCK      (1u << HIST_BLOCK_BITS) /* counters per block */
+#define HIST_NBLOCK     (LT_HIST_SUB / HIST_BLOCK)
+
+typedef struct {
+    uint64_t total;                /* samples in this power of two */
+    uint64_t *block[HIST_NBLOCK];  /* block[sub / 64][sub % 64]; NULL until used */
+} hist_chunk;
+
+static inline uint64_t chunk_count(const hist_chunk *c, unsigned sub) {
+    const uint64_t *b = c->block[sub >> HIST_BLOCK_BITS];
+    return b ? b[sub & (HIST_BLOCK - 1)] : 0;
+}
+
+static uint64_t *block_alloc_or_die(void) {
+    uint64_t *b = calloc(HIST_BLOCK, sizeof *b);
+    if (!b) {
+        fprintf(stderr, "lt: out of memory growing a histogram\n");
+        abort();
+    }
+    return b;
+}
+
+/* The counter of sub-bucket `sub`, its block allocated if needed. */
+static inline uint64_t *chunk_slot(hist_chunk *c, unsigned sub) {
+    uint64_t **b = &c->block[sub >> HIST_BLOCK_BITS];
+    if (__builtin_expect(!*b, 0)) *b = block_alloc_or_die();
+    return &(*b)[sub & (HIST_BLOCK - 1)];
+}
+
+static void chunk_free(hist_chunk *c) {
+    if (!c) return;
+    for (unsigned i = 0; i < HIST_NBLOCK; i++) free(c->block[i]);
+    free(c);
+}
 
 struct lt_hist {
     uint64_t count, zero;
@@ -87,14 +124,19 @@ lt_hist *hist_new(void) {
 void hist_free(lt_hist *h) {
     if (!h) return;
     for (int s = 0; s < 2; s++)
-        for (int i = 0; i < HIST_NEXP; i++) free(h->chunk[s][i]);
+        for (int i = 0; i < HIST_NEXP; i++) chunk_free(h->chunk[s][i]);
     free(h);
 }
 
 void hist_reset(lt_hist *h) {
+    /* Blocks are freed, not zeroed: a reset histogram is reused for whatever series comes next
+     * (stores recycle them every second), and keeping blocks would let it grow towards the union
+     * of every series it ever served. */
     for (int s = 0; s < 2; s++)
-        for (int i = 0; i < HIST_NEXP; i++)
-            if (h->chunk[s][i]) memset(h->chunk[s][i], 0, sizeof(hist_chunk));
+        for (int i = 0; i < HIST_NEXP; i++) {
+            chunk_free(h->chunk[s][i]);
+            h->chunk[s][i] = NULL;
+        }
     h->count = h->zero = 0;
     h->sum = 0;
     h->min = INFINITY, h->max = -INFINITY;
@@ -108,8 +150,8 @@ void hist_add(lt_hist *h, double v) {
         hist_pos p = bucket_of(v);
         hist_chunk *c = h->chunk[p.neg][p.ei];
         if (__builtin_expect(!c, 0)) c = chunk_get_or_die(h, p.neg, p.ei);
-        (*c)[0]++;
-        (*c)[1 + p.sub]++;
+        c->total++;
+        (*chunk_slot(c, p.sub))++;
     }
     h->count++;
     h->sum += v;
@@ -122,9 +164,14 @@ void hist_merge(lt_hist *dst, const lt_hist *src) {
     for (unsigned s = 0; s < 2; s++) {
         for (unsigned i = 0; i < HIST_NEXP; i++) {
             const hist_chunk *sc = src->chunk[s][i];
-            if (!sc || !(*sc)[0]) continue;
+            if (!sc || !sc->total) continue;
             hist_chunk *dc = chunk_get_or_die(dst, s, i);
-            for (unsigned k = 0; k <= LT_HIST_SUB; k++) (*dc)[k] += (*sc)[k];
+            dc->total += sc->total;
+            for (unsigned b = 0; b < HIST_NBLOCK; b++) {
+                if (!sc->block[b]) continue;
+                if (!dc->block[b]) dc->block[b] = block_alloc_or_die();
+                for (unsigned k = 0; k < HIST_BLOCK; k++) dc->block[b][k] += sc->block[b][k];
+            }
         }
     }
     dst->zero += src->zero;
@@ -161,12 +208,12 @@ static double rank_value(const lt_hist *h, uint64_t k) {
     uint64_t seen = 0;
     for (int i = HIST_NEXP - 1; i >= 0; i--) {
         const hist_chunk *c = h->chunk[1][i];
-        if (!c || seen + (*c)[0] <= k) {
-            seen += c ? (*c)[0] : 0;
+        if (!c || seen + c->total <= k) {
+            seen += c ? c->total : 0;
             continue;
         }
         for (int s = LT_HIST_SUB - 1; s >= 0; s--) {
-            seen += (*c)[1 + s];
+            seen += chunk_count(c, s);
             if (seen > k) {
                 v = bucket_mid(1, (unsigned)i, (unsigned)s);
                 goto found;
@@ -180,12 +227,12 @@ static double rank_value(const lt_hist *h, uint64_t k) {
     }
     for (int i = 0; i < HIST_NEXP; i++) {
         const hist_chunk *c = h->chunk[0][i];
-        if (!c || seen + (*c)[0] <= k) {
-            seen += c ? (*c)[0] : 0;
+        if (!c || seen + c->total <= k) {
+            seen += c ? c->total : 0;
             continue;
         }
         for (int s = 0; s < LT_HIST_SUB; s++) {
-            seen += (*c)[1 + s];
+            seen += chunk_count(c, s);
             if (seen > k) {
                 v = bucket_mid(0, (unsigned)i, (unsigned)s);
                 goto found;
@@ -222,12 +269,12 @@ static cJSON *buckets_json(const lt_hist *h, unsigned neg) {
     if (!arr) return NULL;
     for (unsigned i = 0; i < HIST_NEXP; i++) {
         const hist_chunk *c = h->chunk[neg][i];
-        if (!c || !(*c)[0]) continue;
+        if (!c || !c->total) continue;
         for (unsigned s = 0; s < LT_HIST_SUB; s++) {
-            if (!(*c)[1 + s]) continue;
+            if (!chunk_count(c, s)) continue;
             double idx = ((double)((int)i + HIST_EMIN + HIST_JSON_BIAS)) * LT_HIST_SUB + s;
             cJSON *pair = cJSON_CreateArray();
-            cJSON *a = cJSON_CreateNumber(idx), *b = cJSON_CreateNumber((double)(*c)[1 + s]);
+            cJSON *a = cJSON_CreateNumber(idx), *b = cJSON_CreateNumber((double)chunk_count(c, s));
             if (!pair || !a || !b) {
                 cJSON_Delete(pair), cJSON_Delete(a), cJSON_Delete(b), cJSON_Delete(arr);
                 return NULL;
@@ -332,8 +379,8 @@ static int buckets_from_json(lt_hist *h, const cJSON *o, unsigned neg, uint64_t 
                     return -1;
                 }
             }
-            (*c)[0] += cnt;
-            (*c)[1 + sub] = cnt;
+            c->total += cnt;
+            *chunk_slot(c, sub) = cnt;
         }
         n++;
     }
@@ -353,10 +400,10 @@ static int end_bucket(const lt_hist *h, int top, hist_pos *out) {
         for (int k = 0; k < HIST_NEXP; k++) {
             int ei = outward ? k : HIST_NEXP - 1 - k;
             const hist_chunk *c = h->chunk[neg][ei];
-            if (!c || !(*c)[0]) continue;
+            if (!c || !c->total) continue;
             for (int m = 0; m < LT_HIST_SUB; m++) {
                 int sub = outward ? m : LT_HIST_SUB - 1 - m;
-                if ((*c)[1 + sub]) {
+                if (chunk_count(c, sub)) {
                     out->neg = neg, out->ei = (unsigned)ei, out->sub = (unsigned)sub;
                     return 1;
                 }
