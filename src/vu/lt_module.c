@@ -55,7 +55,30 @@ void tags_from_lua(lua_State *L, int idx, tag_builder *b, char *arena, size_t ca
 }
 
 /* Tags of a sample taken now: the VU's iteration tags (or the run's), plus a Lua tag table. */
+/* Tags of a check or metric sample with no tag table of its own, from the VU's small cache:
+ * scripts check the same names every iteration, so most lookups skip building and interning. */
+static uint32_t cached_vu_tags(vu *v, const char *k1, const char *v1) {
+    uint32_t base = vu_base_tid(v);
+    if (!k1) return base;
+    size_t n = strlen(v1);
+    if (n >= sizeof v->tag_cache[0].value) return UINT32_MAX;
+    for (int i = 0; i < VU_TAG_CACHE; i++) {
+        const vu_tag_entry *e = &v->tag_cache[i];
+        if (e->base_tid == base && e->key == k1 && strcmp(e->value, v1) == 0) return e->tid;
+    }
+    tag_builder b = v->base;
+    tags_put(&b, k1, v1);
+    vu_tag_entry *e = &v->tag_cache[v->tag_cache_next++ % VU_TAG_CACHE];
+    *e = (vu_tag_entry){.key = k1, .base_tid = base, .tid = tagset_intern(v->rt->tags, &b)};
+    memcpy(e->value, v1, n + 1);
+    return e->tid;
+}
+
 static uint32_t sample_tags(lua_State *L, runtime *rt, int tags_idx, const char *k1, const char *v1) {
+    if (rt->current && !(tags_idx && lua_istable(L, tags_idx))) {
+        uint32_t tid = cached_vu_tags(rt->current, k1, v1);
+        if (tid != UINT32_MAX) return tid;
+    }
     tag_builder b;
     b.n = 0;
     if (rt->current) {

@@ -85,6 +85,14 @@ typedef struct {
 } resp_series;
 typedef void (*vu_done_fn)(vu *v, bool ok, void *arg);
 
+/* A check name (key "check") or no extra tag (key NULL) on top of a VU's base tags. */
+#define VU_TAG_CACHE 4
+typedef struct {
+    const char *key; /* a static string: "check" */
+    char value[48];
+    uint32_t base_tid, tid;
+} vu_tag_entry;
+
 struct vu {
     runtime *rt;
     int id;              /* 1-based, unique in the run */
@@ -105,6 +113,8 @@ struct vu {
     tag_builder base;  /* tags of every sample in this iteration */
     int base_phase;    /* timeline entries applied to `base`; -1: not built yet */
     uint32_t base_tid; /* `base` interned; BASE_TID_NONE until needed (vu_base_tid) */
+    vu_tag_entry tag_cache[VU_TAG_CACHE]; /* lt_module.c: checks and metric adds */
+    unsigned tag_cache_next;
     int exec_name_ref; /* the exec function's name, a Lua string (registry) */
     int keep_ref;      /* a Lua table keeping request arguments alive while in flight */
     /* the request in flight: its method and name, the tags of params.tags (strings in
