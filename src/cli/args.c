@@ -21,18 +21,25 @@ void args_print_help(void) {
         "  -o, --out SPEC              also write results: json=FILE[.gz], prometheus-rw[=URL]\n"
         "      --summary-export FILE   write the JSON summary to FILE ('-' for stdout)\n"
         "      --threads N             worker threads (default: number of cores)\n"
-        "  -u, --vus N                 run N VUs (with --duration or --iterations) instead of the scenarios\n"
+        "  -u, --vus N                 run N VUs (with --duration or --iterations) instead of the "
+        "scenarios\n"
         "  -d, --duration D            run for D (\"30s\", \"5m\") instead of the scenarios\n"
-        "  -i, --iterations N          run N iterations shared by the VUs instead of the scenarios\n"
-        "      --time-scale F          multiply every duration, start time and stage by F (rates stay)\n"
-        "      --seed N                seed the per-VU random streams (lt.random) for a reproducible run\n"
+        "  -i, --iterations N          run N iterations shared by the VUs instead of the "
+        "scenarios\n"
+        "      --time-scale F          multiply every duration, start time and stage by F (rates "
+        "stay)\n"
+        "      --seed N                seed the per-VU random streams (lt.random) for a "
+        "reproducible run\n"
         "      --tag KEY=VALUE         add a label to everything outputs write (repeatable)\n"
         "      --ca FILE               trust the certificates in FILE (PEM) for https://\n"
         "      --insecure-skip-tls-verify  do not verify TLS certificates\n"
         "      --no-thresholds         do not evaluate thresholds (exit 0 unless something broke)\n"
-        "      --scrape URL            read a Prometheus endpoint once a second during the run and keep\n"
-        "                              its series as gauges (repeatable; replaces options.scrape.urls)\n"
-        "      --scrape-filter PATTERN keep only scraped metrics matching PATTERN, a glob such as 'me_*'\n"
+        "      --scrape URL            read a Prometheus endpoint once a second during the run and "
+        "keep\n"
+        "                              its series as gauges (repeatable; replaces "
+        "options.scrape.urls)\n"
+        "      --scrape-filter PATTERN keep only scraped metrics matching PATTERN, a glob such as "
+        "'me_*'\n"
         "                              (repeatable; replaces options.scrape.metrics)\n"
         "  -q, --quiet                 no progress output\n"
         "      --no-color              no colours in the summary\n"
@@ -49,10 +56,8 @@ void args_print_help(void) {
         stdout);
 }
 
-
-
-static int split_kv(const char *s, const char **k, const char **v, char *buf, size_t len, const char *flag,
-                    char *err, size_t errlen) {
+static int split_kv(const char *s, const char **k, const char **v, char *buf, size_t len,
+                    const char *flag, char *err, size_t errlen) {
     const char *eq = strchr(s, '=');
     if (!eq || eq == s) {
         snprintf(err, errlen, "%s takes KEY=VALUE, got '%s'", flag, s);
@@ -64,7 +69,8 @@ static int split_kv(const char *s, const char **k, const char **v, char *buf, si
     return 0;
 }
 
-static int parse_long(const char *s, long min, long *out, const char *flag, char *err, size_t errlen) {
+static int parse_long(const char *s, long min, long *out, const char *flag, char *err,
+                      size_t errlen) {
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
@@ -85,8 +91,10 @@ int args_parse(int argc, char **argv, cli_args *a, char *err, size_t errlen) {
         snprintf(err, errlen, "no script given (try: lt -s SCRIPT, or lt --help)");
         return -1;
     }
-    if (strcmp(argv[1], "run") == 0) i = 2;
-    else if (strcmp(argv[1], "inspect") == 0) a->cmd = CMD_INSPECT, i = 2;
+    if (strcmp(argv[1], "run") == 0)
+        i = 2;
+    else if (strcmp(argv[1], "inspect") == 0)
+        a->cmd = CMD_INSPECT, i = 2;
     else if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         a->cmd = CMD_VERSION;
         return 0;
@@ -125,12 +133,16 @@ int args_parse(int argc, char **argv, cli_args *a, char *err, size_t errlen) {
         } else if (IS("-e") || IS("--env")) {
             NEED();
             if (a->nenv == MAX_LIST) return snprintf(err, errlen, "too many -e"), -1;
-            if (split_kv(val, &a->env_keys[a->nenv], &a->env_vals[a->nenv], a->keybuf[a->nenv], 256, "-e", err, errlen)) return -1;
+            if (split_kv(val, &a->env_keys[a->nenv], &a->env_vals[a->nenv], a->keybuf[a->nenv], 256,
+                         "-e", err, errlen))
+                return -1;
             a->nenv++;
         } else if (IS("--tag")) {
             NEED();
             if (a->ntags == MAX_LIST) return snprintf(err, errlen, "too many --tag"), -1;
-            if (split_kv(val, &a->tag_keys[a->ntags], &a->tag_vals[a->ntags], a->keybuf[MAX_LIST + a->ntags], 256, "--tag", err, errlen)) return -1;
+            if (split_kv(val, &a->tag_keys[a->ntags], &a->tag_vals[a->ntags],
+                         a->keybuf[MAX_LIST + a->ntags], 256, "--tag", err, errlen))
+                return -1;
             a->ntags++;
         } else if (IS("-o") || IS("--out")) {
             NEED();
@@ -157,7 +169,8 @@ int args_parse(int argc, char **argv, cli_args *a, char *err, size_t errlen) {
             NEED();
             double s;
             char e[128];
-            if (duration_parse(val, &s, e, sizeof e) != 0) return snprintf(err, errlen, "--duration: %s", e), -1;
+            if (duration_parse(val, &s, e, sizeof e) != 0)
+                return snprintf(err, errlen, "--duration: %s", e), -1;
             a->duration = val;
         } else if (IS("-i") || IS("--iterations")) {
             NEED();
@@ -167,14 +180,17 @@ int args_parse(int argc, char **argv, cli_args *a, char *err, size_t errlen) {
             char *end;
             double t = strtod(val, &end);
             if (end == val || *end || !isfinite(t) || t <= 0 || t > 1000)
-                return snprintf(err, errlen, "--time-scale takes a number > 0 (e.g. 0.1), got '%s'", val), -1;
+                return snprintf(err, errlen, "--time-scale takes a number > 0 (e.g. 0.1), got '%s'",
+                                val),
+                       -1;
             a->time_scale = t;
         } else if (IS("--seed")) {
             NEED();
             char *end;
             errno = 0;
             unsigned long long s = strtoull(val, &end, 10);
-            if (errno || end == val || *end) return snprintf(err, errlen, "--seed takes a whole number, got '%s'", val), -1;
+            if (errno || end == val || *end)
+                return snprintf(err, errlen, "--seed takes a whole number, got '%s'", val), -1;
             a->seed = s;
             a->seeded = true;
         } else if (IS("--scrape")) {
@@ -184,7 +200,8 @@ int args_parse(int argc, char **argv, cli_args *a, char *err, size_t errlen) {
         } else if (IS("--scrape-filter")) {
             NEED();
             if (!*val) return snprintf(err, errlen, "--scrape-filter needs a pattern"), -1;
-            if (a->nscrape_filters == MAX_LIST) return snprintf(err, errlen, "too many --scrape-filter"), -1;
+            if (a->nscrape_filters == MAX_LIST)
+                return snprintf(err, errlen, "too many --scrape-filter"), -1;
             a->scrape_filters[a->nscrape_filters++] = val;
         } else if (IS("--no-thresholds")) {
             a->no_thresholds = true;

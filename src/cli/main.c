@@ -12,8 +12,13 @@ int main(int argc, char **argv) {
         return EXIT_USAGE;
     }
     switch (a.cmd) {
-    case CMD_HELP: args_print_help(); return EXIT_OK;
-    case CMD_VERSION: printf("lt %s\n", LT_VERSION); return EXIT_OK;
-    default: return run_command(&a);
+    case CMD_HELP:
+        args_print_help();
+        return EXIT_OK;
+    case CMD_VERSION:
+        printf("lt %s\n", LT_VERSION);
+        return EXIT_OK;
+    default:
+        return run_command(&a);
     }
 }

@@ -115,7 +115,8 @@ static void free_env(run_shared *sh) {
 /* Raises the descriptor soft limit to the hard limit; warns when maxVUs connections won't fit. */
 static void ensure_fd_limit(const plan *p) {
     long need = 64;
-    for (int i = 0; i < p->nscenarios; i++) need += p->scenarios[i].max_vus > 0 ? p->scenarios[i].max_vus : 1;
+    for (int i = 0; i < p->nscenarios; i++)
+        need += p->scenarios[i].max_vus > 0 ? p->scenarios[i].max_vus : 1;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
     if (rl.rlim_cur < rl.rlim_max) {
@@ -123,7 +124,10 @@ static void ensure_fd_limit(const plan *p) {
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     if ((long)rl.rlim_cur < need)
-        fprintf(stderr, "lt: warning: the scenarios may need %ld file descriptors (one connection per VU) but the limit is %ld; raise it (ulimit -n) or requests will fail with 'too many open files'\n",
+        fprintf(stderr,
+                "lt: warning: the scenarios may need %ld file descriptors (one connection per VU) "
+                "but the limit is %ld; raise it (ulimit -n) or requests will fail with 'too many "
+                "open files'\n",
                 need, (long)rl.rlim_cur);
 }
 
@@ -131,17 +135,20 @@ static int check_functions(runtime *ctl, const plan *p, char *err, size_t errlen
     for (int i = 0; i < p->nscenarios; i++) {
         const scenario_plan *s = &p->scenarios[i];
         if (!runtime_has_function(ctl, s->exec)) {
-            snprintf(err, errlen, "scenarios.%s.exec: the script has no function '%s'", s->name, s->exec);
+            snprintf(err, errlen, "scenarios.%s.exec: the script has no function '%s'", s->name,
+                     s->exec);
             return -1;
         }
         if (s->setup_fn && !runtime_has_function(ctl, s->setup_fn)) {
-            snprintf(err, errlen, "scenarios.%s.setup: the script has no function '%s'", s->name, s->setup_fn);
+            snprintf(err, errlen, "scenarios.%s.setup: the script has no function '%s'", s->name,
+                     s->setup_fn);
             return -1;
         }
     }
     for (int i = 0; i < p->ntimeline; i++)
         if (p->timeline[i].exec && !runtime_has_function(ctl, p->timeline[i].exec)) {
-            snprintf(err, errlen, "timeline[%d].exec: the script has no function '%s'", i + 1, p->timeline[i].exec);
+            snprintf(err, errlen, "timeline[%d].exec: the script has no function '%s'", i + 1,
+                     p->timeline[i].exec);
             return -1;
         }
     return 0;
@@ -180,7 +187,8 @@ static void stop_all(run_ctx *r, bool hard, int code) {
 
 static void collect(run_ctx *r, double now, bool final) {
     store_clear(r->interval);
-    for (int i = 0; i < r->nworkers; i++) metrics_shard_collect(worker_shard(r->workers[i]), r->interval);
+    for (int i = 0; i < r->nworkers; i++)
+        metrics_shard_collect(worker_shard(r->workers[i]), r->interval);
     metrics_shard_flush(r->ctl->shard);
     metrics_shard_collect(r->ctl->shard, r->interval);
     if (r->scraper) scraper_collect(r->scraper, r->interval);
@@ -193,7 +201,8 @@ static void collect(run_ctx *r, double now, bool final) {
     double dt = now - r->last_collect;
     r->last_collect = now;
     for (int i = 0; i < r->nouts; i++)
-        if (r->outputs[i]->interval) r->outputs[i]->interval(r->outputs[i], wall, dt, r->interval, r->total);
+        if (r->outputs[i]->interval)
+            r->outputs[i]->interval(r->outputs[i], wall, dt, r->interval, r->total);
     if (r->prog) progress_update(r->prog, now - r->t0, r->interval, r->total);
 }
 
@@ -209,7 +218,8 @@ static void check_abort_thresholds(run_ctx *r, double now) {
     for (int i = 0; i < p->nthresholds; i++) {
         const threshold_plan *t = &p->thresholds[i];
         if (t->abort_on_fail && !res[i].ok && now - r->t0 >= t->delay_abort_eval) {
-            fprintf(stderr, "lt: threshold %s '%s' crossed (observed %g): aborting the run (abortOnFail)\n",
+            fprintf(stderr,
+                    "lt: threshold %s '%s' crossed (observed %g): aborting the run (abortOnFail)\n",
                     t->metric_src, t->expr_src, res[i].observed);
             stop_all(r, false, EXIT_THRESHOLDS);
             return;
@@ -241,7 +251,8 @@ static void start_due_scenarios(run_ctx *r, double now, double *next_event) {
         double t0 = at;
         if (s->setup_fn) {
             char err[1024];
-            if (runtime_call(r->ctl, s->setup_fn, true, p->setup_timeout, NULL, err, sizeof err) != 0) {
+            if (runtime_call(r->ctl, s->setup_fn, true, p->setup_timeout, NULL, err, sizeof err) !=
+                0) {
                 fprintf(stderr, "lt: scenario %s: setup %s\n", s->name, err);
                 stop_all(r, false, EXIT_SCRIPT);
                 return;
@@ -292,8 +303,11 @@ static void main_loop(run_ctx *r) {
         double now = lt_now();
         if (g_signals != seen_signals) {
             seen_signals = g_signals;
-            if (seen_signals == 1) fprintf(stderr, "\nlt: stopping: running iterations get their gracefulStop (Ctrl-C again to stop now)\n");
-            else fprintf(stderr, "\nlt: stopping now\n");
+            if (seen_signals == 1)
+                fprintf(stderr, "\nlt: stopping: running iterations get their gracefulStop (Ctrl-C "
+                                "again to stop now)\n");
+            else
+                fprintf(stderr, "\nlt: stopping now\n");
             stop_all(r, seen_signals >= 2, EXIT_SIGNAL);
         }
         if (atomic_load(&r->sh.aborted) && !r->hard) {
@@ -356,7 +370,8 @@ static int setup_scraper(run_ctx *r, char *err, size_t errlen) {
             } else if (strcmp(it->string, "metrics") == 0) {
                 if (scrape_strings(it, "metrics", pats, &npats, err, errlen)) return -1;
             } else {
-                return snprintf(err, errlen, "scrape.%s: unknown key (urls, metrics)", it->string), -1;
+                return snprintf(err, errlen, "scrape.%s: unknown key (urls, metrics)", it->string),
+                       -1;
             }
         }
     } else if (sc && scrape_strings(sc, "urls", urls, &nurls, err, errlen)) {
@@ -394,8 +409,11 @@ static int load_plan(run_ctx *r, char *err, size_t errlen) {
         if (!opts) return -1;
     }
     lua_pop(L, 1);
-    plan_overrides ov = {.vus = a->vus, .duration = a->duration, .iterations = a->iterations,
-                         .time_scale = a->time_scale, .no_thresholds = a->no_thresholds};
+    plan_overrides ov = {.vus = a->vus,
+                         .duration = a->duration,
+                         .iterations = a->iterations,
+                         .time_scale = a->time_scale,
+                         .no_thresholds = a->no_thresholds};
     r->plan = plan_build(opts, &ov, err, errlen);
     cJSON_Delete(opts);
     if (!r->plan) return -1;
@@ -407,9 +425,13 @@ static int load_plan(run_ctx *r, char *err, size_t errlen) {
 static int start_outputs(run_ctx *r, char *err, size_t errlen) {
     const cli_args *a = r->args;
     r->outputs = calloc(a->nouts + 1, sizeof *r->outputs);
-    output_run info = {.script = a->script, .time_scale = r->plan->time_scale,
-                       .started_unix = wall_now(), .planned_duration = plan_total_duration(r->plan),
-                       .nstatic_tags = a->ntags, .static_keys = a->tag_keys, .static_vals = a->tag_vals};
+    output_run info = {.script = a->script,
+                       .time_scale = r->plan->time_scale,
+                       .started_unix = wall_now(),
+                       .planned_duration = plan_total_duration(r->plan),
+                       .nstatic_tags = a->ntags,
+                       .static_keys = a->tag_keys,
+                       .static_vals = a->tag_vals};
     for (int i = 0; i < a->nouts; i++) {
         char e[512];
         output *o = output_create(a->outs[i], e, sizeof e);
@@ -431,7 +453,8 @@ static int start_workers(run_ctx *r, char *err, size_t errlen, bool *script_erro
     if (n < 1) n = 1;
     r->workers = calloc(n, sizeof *r->workers);
     r->participants = calloc(r->plan->nscenarios, sizeof *r->participants);
-    for (int i = 0; i < r->plan->nscenarios; i++) r->participants[i] = sched_participants(&r->plan->scenarios[i], n);
+    for (int i = 0; i < r->plan->nscenarios; i++)
+        r->participants[i] = sched_participants(&r->plan->scenarios[i], n);
     for (int i = 0; i < n; i++) {
         r->workers[i] = worker_new(&r->sh, i, n, g_wake_fd, err, errlen, script_error);
         if (!r->workers[i]) return -1;
@@ -469,10 +492,16 @@ static void write_summary(run_ctx *r, threshold_result *res) {
         iters[i] = atomic_load(&r->sh.scenarios[i].iterations_done);
         dropped[i] = atomic_load(&r->sh.scenarios[i].dropped);
     }
-    summary_input in = {.script = r->args->script, .plan = p, .total = r->total,
-                        .duration_s = r->t_end - r->t0, .started_unix = r->sh.wall_t0,
-                        .partial = r->hard, .exit_code = r->exit_code, .thresholds = res,
-                        .scenario_iterations = iters, .scenario_dropped = dropped,
+    summary_input in = {.script = r->args->script,
+                        .plan = p,
+                        .total = r->total,
+                        .duration_s = r->t_end - r->t0,
+                        .started_unix = r->sh.wall_t0,
+                        .partial = r->hard,
+                        .exit_code = r->exit_code,
+                        .thresholds = res,
+                        .scenario_iterations = iters,
+                        .scenario_dropped = dropped,
                         .abort_reason = r->sh.abort_reason};
     if (!r->args->quiet || !r->args->summary_export || strcmp(r->args->summary_export, "-") != 0)
         summary_print_text(stderr, &in, !r->args->no_color && isatty(2));
@@ -480,7 +509,8 @@ static void write_summary(run_ctx *r, threshold_result *res) {
         cJSON *j = summary_json(&in);
         char *text = cJSON_Print(j);
         char err[512];
-        if (write_file_atomic(r->args->summary_export, text, err, sizeof err) != 0) fprintf(stderr, "lt: %s\n", err);
+        if (write_file_atomic(r->args->summary_export, text, err, sizeof err) != 0)
+            fprintf(stderr, "lt: %s\n", err);
         free(text);
         cJSON_Delete(j);
     }
@@ -549,7 +579,8 @@ int run_command(const cli_args *a) {
     r.sh.plan = r.plan;
     r.sh.scenarios = calloc(r.plan->nscenarios, sizeof *r.sh.scenarios);
     r.started = calloc(r.plan->nscenarios, sizeof *r.started);
-    if (r.plan->insecure_skip_tls_verify) { /* the control runtime's TLS must follow the option too */
+    if (r.plan
+            ->insecure_skip_tls_verify) { /* the control runtime's TLS must follow the option too */
         runtime_free(r.ctl);
         r.ctl = runtime_new(&r.sh, -1, err, sizeof err, &script_error);
         if (!r.ctl) {
@@ -578,7 +609,8 @@ int run_command(const cli_args *a) {
     r.sh.wall_t0 = wall_now();
     if (runtime_has_function(r.ctl, "setup")) {
         char *json = NULL;
-        if (runtime_call(r.ctl, "setup", false, r.plan->setup_timeout, &json, err, sizeof err) != 0) {
+        if (runtime_call(r.ctl, "setup", false, r.plan->setup_timeout, &json, err, sizeof err) !=
+            0) {
             fprintf(stderr, "lt: setup: %s\n", err);
             code = g_signals ? EXIT_SIGNAL : EXIT_SCRIPT;
             goto out;
@@ -614,7 +646,8 @@ int run_command(const cli_args *a) {
     finish_workers(&r);
     r.t_end = lt_now();
     if (!r.hard && runtime_has_function(r.ctl, "teardown")) {
-        if (runtime_call(r.ctl, "teardown", true, r.plan->teardown_timeout, NULL, err, sizeof err) != 0)
+        if (runtime_call(r.ctl, "teardown", true, r.plan->teardown_timeout, NULL, err,
+                         sizeof err) != 0)
             fprintf(stderr, "lt: teardown: %s (the summary is still written)\n", err);
         if (g_signals >= 2) r.hard = true; /* a second Ctrl-C during teardown: partial */
     }

@@ -9,7 +9,7 @@ enum { S_IDLE, S_RUNNING, S_ENDING, S_DONE };
 
 typedef struct {
     sched *s;
-    int local; /* index among this worker's VUs of the scenario */
+    int local;             /* index among this worker's VUs of the scenario */
     double unwanted_since; /* ramping-vus: when the ramp-down released it (0 = wanted) */
 } vu_slot;
 
@@ -32,18 +32,21 @@ struct sched {
     arrival_cursor cursor;
     bool waiting_for_vu; /* arrival rate: all VUs busy, the timer sleeps until one is free */
     double busy_until;   /* starts due before this (s from t0) found no VU: drop them */
-    long local_target;        /* closed model: VUs that should be running */
+    long local_target;   /* closed model: VUs that should be running */
     long per_vu_iterations;
     uint32_t scenario_tags;
     sched_finished_fn finished;
     void *finished_arg;
 };
 
-static int share(long total, int w, int n) { return (int)(total / n + (w < total % n ? 1 : 0)); }
+static int share(long total, int w, int n) {
+    return (int)(total / n + (w < total % n ? 1 : 0));
+}
 
 int sched_participants(const scenario_plan *sp, int nthreads) {
     long vus = sp->max_vus;
-    if (sp->kind == EX_PER_VU_ITERATIONS || sp->kind == EX_SHARED_ITERATIONS || sp->kind == EX_CONSTANT_VUS)
+    if (sp->kind == EX_PER_VU_ITERATIONS || sp->kind == EX_SHARED_ITERATIONS ||
+        sp->kind == EX_CONSTANT_VUS)
         vus = sp->vus;
     if (vus < 1) vus = 1;
     return vus < nthreads ? (int)vus : nthreads;
@@ -66,8 +69,10 @@ double arrival_due(const scenario_plan *sp, long i, arrival_cursor *c) {
         if (k < count - 1e-9) {
             double t;
             double a = (r1 - r0) / (2 * d);
-            if (fabs(a) < 1e-12) t = k / r0;
-            else t = (-r0 + sqrt(r0 * r0 + 4 * a * k)) / (2 * a);
+            if (fabs(a) < 1e-12)
+                t = k / r0;
+            else
+                t = (-r0 + sqrt(r0 * r0 + 4 * a * k)) / (2 * a);
             if (t < 0) t = 0;
             return c->stage_t0 + t;
         }
@@ -150,8 +155,10 @@ static void enter_ending(sched *s) {
     s->state = S_ENDING;
     evtimer_del(s->timer);
     double now = lt_now();
-    if (s->deadline > now) arm(s->deadline_ev, s->deadline - now);
-    else arm(s->deadline_ev, 0);
+    if (s->deadline > now)
+        arm(s->deadline_ev, s->deadline - now);
+    else
+        arm(s->deadline_ev, 0);
     check_finished(s);
 }
 
@@ -183,8 +190,10 @@ static void arrival_tick(evutil_socket_t fd, short what, void *arg) {
          * back since (catching up after waiting_for_vu). */
         vu *v = NULL;
         if (due >= s->busy_until) {
-            if (s->nidle > 0) v = s->idle[--s->nidle];
-            else if (s->nvus < s->max_local) v = add_vu(s);
+            if (s->nidle > 0)
+                v = s->idle[--s->nidle];
+            else if (s->nvus < s->max_local)
+                v = add_vu(s);
         }
         if (v) {
             start_on(s, v, s->t0 + due, true);
@@ -212,12 +221,16 @@ static bool wants_another(sched *s, vu *v) {
     if (s->state != S_RUNNING || atomic_load(&s->rt->shared->stopping)) return false;
     if (runtime_now(s->rt) >= s->end) return false;
     switch (s->sp->kind) {
-    case EX_CONSTANT_VUS: return true;
-    case EX_RAMPING_VUS: return slot->local < s->local_target;
-    case EX_PER_VU_ITERATIONS: return v->iteration < s->sp->iterations;
+    case EX_CONSTANT_VUS:
+        return true;
+    case EX_RAMPING_VUS:
+        return slot->local < s->local_target;
+    case EX_PER_VU_ITERATIONS:
+        return v->iteration < s->sp->iterations;
     case EX_SHARED_ITERATIONS:
         return atomic_fetch_add(&s->ss->iterations_claimed, 1) < s->sp->iterations;
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -288,8 +301,10 @@ static void ramp_tick(evutil_socket_t fd, short what, void *arg) {
         if (k < local) {
             slot->unwanted_since = 0;
         } else if (v->busy) {
-            if (slot->unwanted_since == 0) slot->unwanted_since = now;
-            else if (now - slot->unwanted_since >= s->sp->graceful_ramp_down) vu_interrupt(v);
+            if (slot->unwanted_since == 0)
+                slot->unwanted_since = now;
+            else if (now - slot->unwanted_since >= s->sp->graceful_ramp_down)
+                vu_interrupt(v);
         }
     }
     arm(s->timer, 0.01);
@@ -304,7 +319,9 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg) {
     check_finished(s);
 }
 
-static void end_cb(evutil_socket_t fd, short what, void *arg) { enter_ending(arg); }
+static void end_cb(evutil_socket_t fd, short what, void *arg) {
+    enter_ending(arg);
+}
 
 sched *sched_new(runtime *rt, const scenario_plan *sp, int worker_index, int nworkers,
                  sched_finished_fn finished, void *arg) {
@@ -317,7 +334,11 @@ sched *sched_new(runtime *rt, const scenario_plan *sp, int worker_index, int nwo
     s->finished = finished;
     s->finished_arg = arg;
     bool arrival = sp->kind == EX_CONSTANT_ARRIVAL_RATE || sp->kind == EX_RAMPING_ARRIVAL_RATE;
-    s->timer = evtimer_new(rt->base, arrival ? arrival_tick : sp->kind == EX_RAMPING_VUS ? ramp_tick : end_cb, s);
+    s->timer = evtimer_new(rt->base,
+                           arrival                      ? arrival_tick
+                           : sp->kind == EX_RAMPING_VUS ? ramp_tick
+                                                        : end_cb,
+                           s);
     s->deadline_ev = evtimer_new(rt->base, deadline_cb, s);
     s->finish_ev = event_new(rt->base, -1, 0, finish_cb, s);
     s->max_local = share(sp->max_vus, worker_index, nworkers);
@@ -397,4 +418,6 @@ void sched_stop(sched *s, bool hard) {
     if (hard && s->state != S_DONE) deadline_cb(-1, 0, s);
 }
 
-bool sched_finished(const sched *s) { return s->state == S_DONE; }
+bool sched_finished(const sched *s) {
+    return s->state == S_DONE;
+}

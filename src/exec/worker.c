@@ -147,9 +147,15 @@ int worker_run(worker *w) {
     return 0;
 }
 
-void worker_start_scenario(worker *w, int scenario) { post(w, CMD_START, scenario); }
-void worker_stop(worker *w, bool hard) { post(w, hard ? CMD_STOP_HARD : CMD_STOP, 0); }
-void worker_exit(worker *w) { post(w, CMD_EXIT, 0); }
+void worker_start_scenario(worker *w, int scenario) {
+    post(w, CMD_START, scenario);
+}
+void worker_stop(worker *w, bool hard) {
+    post(w, hard ? CMD_STOP_HARD : CMD_STOP, 0);
+}
+void worker_exit(worker *w) {
+    post(w, CMD_EXIT, 0);
+}
 
 void worker_join(worker *w) {
     if (w->started) pthread_join(w->thread, NULL);
@@ -169,4 +175,6 @@ void worker_free(worker *w) {
     free(w);
 }
 
-metrics_shard *worker_shard(worker *w) { return w->rt->shard; }
+metrics_shard *worker_shard(worker *w) {
+    return w->rt->shard;
+}

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-double series_aggregate(const series *s, metric_type type, const threshold_expr *e, double duration_s,
-                        bool *valid) {
+double series_aggregate(const series *s, metric_type type, const threshold_expr *e,
+                        double duration_s, bool *valid) {
     *valid = true;
     switch (type) {
     case METRIC_COUNTER:
@@ -24,13 +24,20 @@ double series_aggregate(const series *s, metric_type type, const threshold_expr 
     case METRIC_TREND:
         if (!s->hist) return 0;
         switch (e->agg) {
-        case AGG_AVG: return hist_mean(s->hist);
-        case AGG_MIN: return hist_min(s->hist);
-        case AGG_MAX: return hist_max(s->hist);
-        case AGG_MED: return hist_percentile(s->hist, 50);
-        case AGG_PCT: return hist_percentile(s->hist, e->pct);
-        case AGG_COUNT: return (double)hist_count(s->hist);
-        default: break;
+        case AGG_AVG:
+            return hist_mean(s->hist);
+        case AGG_MIN:
+            return hist_min(s->hist);
+        case AGG_MAX:
+            return hist_max(s->hist);
+        case AGG_MED:
+            return hist_percentile(s->hist, 50);
+        case AGG_PCT:
+            return hist_percentile(s->hist, e->pct);
+        case AGG_COUNT:
+            return (double)hist_count(s->hist);
+        default:
+            break;
         }
         break;
     }
@@ -57,7 +64,8 @@ int selector_merge(const store *st, const metric_selector *sel, series *out) {
     return store_select(st, id, sel->ntags, keys, vals, out);
 }
 
-int thresholds_evaluate(const plan *p, const store *total, double duration_s, threshold_result *out) {
+int thresholds_evaluate(const plan *p, const store *total, double duration_s,
+                        threshold_result *out) {
     int failed = 0;
     for (int i = 0; i < p->nthresholds; i++) {
         const threshold_plan *t = &p->thresholds[i];
@@ -85,7 +93,10 @@ int thresholds_validate(const plan *p, char *err, size_t errlen) {
         const threshold_plan *t = &p->thresholds[i];
         int id = metric_find(t->sel.name);
         if (id < 0) {
-            snprintf(err, errlen, "thresholds[\"%s\"]: no metric named '%s' (built-in, or created at the top level of the script)", t->metric_src, t->sel.name);
+            snprintf(err, errlen,
+                     "thresholds[\"%s\"]: no metric named '%s' (built-in, or created at the top "
+                     "level of the script)",
+                     t->metric_src, t->sel.name);
             return -1;
         }
         series empty = {0};
@@ -94,10 +105,14 @@ int thresholds_validate(const plan *p, char *err, size_t errlen) {
         series_aggregate(&empty, d->type, &t->expr, 1, &valid);
         if (!valid) {
             char b[32];
-            snprintf(err, errlen, "thresholds[\"%s\"]: '%s' is not an aggregate of a %s (a %s has %s)", t->metric_src,
-                     threshold_agg_name(&t->expr, b, sizeof b), metric_type_name(d->type), metric_type_name(d->type),
-                     d->type == METRIC_COUNTER ? "count, rate" : d->type == METRIC_GAUGE ? "value, min, max"
-                     : d->type == METRIC_RATE ? "rate" : "avg, min, med, max, count, p(N)");
+            snprintf(err, errlen,
+                     "thresholds[\"%s\"]: '%s' is not an aggregate of a %s (a %s has %s)",
+                     t->metric_src, threshold_agg_name(&t->expr, b, sizeof b),
+                     metric_type_name(d->type), metric_type_name(d->type),
+                     d->type == METRIC_COUNTER ? "count, rate"
+                     : d->type == METRIC_GAUGE ? "value, min, max"
+                     : d->type == METRIC_RATE  ? "rate"
+                                               : "avg, min, med, max, count, p(N)");
             return -1;
         }
     }

@@ -13,13 +13,14 @@ typedef struct {
 } threshold_result;
 
 /* The aggregate `e` names (avg, p(N), count, rate, value, ...) of a merged series. */
-double series_aggregate(const series *s, metric_type type, const threshold_expr *e, double duration_s,
-                        bool *valid);
+double series_aggregate(const series *s, metric_type type, const threshold_expr *e,
+                        double duration_s, bool *valid);
 /* Selects the series of sel (name and tags) in st, merged into out. Returns -1 when the metric
  * is unknown. */
 int selector_merge(const store *st, const metric_selector *sel, series *out);
 /* Evaluates every threshold of p; out has p->nthresholds entries. Returns the number failed. */
-int thresholds_evaluate(const plan *p, const store *total, double duration_s, threshold_result *out);
+int thresholds_evaluate(const plan *p, const store *total, double duration_s,
+                        threshold_result *out);
 /* Checks that every threshold names a known metric and an aggregate its type has. */
 int thresholds_validate(const plan *p, char *err, size_t errlen);
 #endif

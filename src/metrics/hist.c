@@ -32,8 +32,8 @@ _Static_assert(LT_HIST_SUB == (1 << HIST_SUB_BITS), "LT_HIST_SUB must be 2^HIST_
 #define HIST_NBLOCK     (LT_HIST_SUB / HIST_BLOCK)
 
 typedef struct {
-    uint64_t total;                /* samples in this power of two */
-    uint64_t *block[HIST_NBLOCK];  /* block[sub / 64][sub % 64]; NULL until used */
+    uint64_t total;               /* samples in this power of two */
+    uint64_t *block[HIST_NBLOCK]; /* block[sub / 64][sub % 64]; NULL until used */
 } hist_chunk;
 
 static inline uint64_t chunk_count(const hist_chunk *c, unsigned sub) {

@@ -36,7 +36,8 @@ static bool valid_metric_name(const char *n) {
 
 int metric_register(const char *name, metric_type type, bool is_time, char *err, size_t errlen) {
     if (!name || !valid_metric_name(name)) {
-        snprintf(err, errlen, "invalid metric name '%s' (1-128 of [A-Za-z0-9_.-])", name ? name : "");
+        snprintf(err, errlen, "invalid metric name '%s' (1-128 of [A-Za-z0-9_.-])",
+                 name ? name : "");
         return -1;
     }
     pthread_mutex_lock(&g_reg_lock);
@@ -57,7 +58,9 @@ int metric_register(const char *name, metric_type type, bool is_time, char *err,
         snprintf(err, errlen, "too many metrics (at most %d)", MAX_METRICS);
     } else {
         id = g_nmetrics++;
-        g_metrics[id] = (metric_def){.id = id, .name = strdup(name), .type = type,
+        g_metrics[id] = (metric_def){.id = id,
+                                     .name = strdup(name),
+                                     .type = type,
                                      .is_time = is_time && type == METRIC_TREND};
     }
     pthread_mutex_unlock(&g_reg_lock);
@@ -73,8 +76,12 @@ int metric_find(const char *name) {
     return id;
 }
 
-const metric_def *metric_get(int id) { return id >= 0 && id < g_nmetrics ? &g_metrics[id] : NULL; }
-int metric_count(void) { return g_nmetrics; }
+const metric_def *metric_get(int id) {
+    return id >= 0 && id < g_nmetrics ? &g_metrics[id] : NULL;
+}
+int metric_count(void) {
+    return g_nmetrics;
+}
 
 const char *metric_type_name(metric_type t) {
     static const char *names[] = {"counter", "gauge", "rate", "trend"};
@@ -356,7 +363,9 @@ struct store {
     uint64_t gen; /* changes whenever a series may move or be cleared (store_series) */
 };
 
-store *store_new(void) { return calloc(1, sizeof(store)); }
+store *store_new(void) {
+    return calloc(1, sizeof(store));
+}
 
 void store_free(store *s) {
     if (!s) return;
@@ -386,9 +395,15 @@ void store_clear(store *s) {
     if (s->index) memset(s->index, 0, s->index_cap * sizeof *s->index);
 }
 
-bool store_empty(const store *s) { return s->len == 0; }
-size_t store_len(const store *s) { return s->len; }
-const series *store_at(const store *s, size_t i) { return i < s->len ? &s->items[i] : NULL; }
+bool store_empty(const store *s) {
+    return s->len == 0;
+}
+size_t store_len(const store *s) {
+    return s->len;
+}
+const series *store_at(const store *s, size_t i) {
+    return i < s->len ? &s->items[i] : NULL;
+}
 
 static inline uint64_t series_hash(int metric, uint32_t tags) {
     uint64_t k = ((uint64_t)(uint32_t)metric << 32) | tags;
@@ -534,7 +549,9 @@ void metrics_shard_free(metrics_shard *m) {
     free(m);
 }
 
-store *metrics_shard_store(metrics_shard *m) { return m->own; }
+store *metrics_shard_store(metrics_shard *m) {
+    return m->own;
+}
 
 void metrics_shard_flush(metrics_shard *m) {
     if (store_empty(m->own)) return;

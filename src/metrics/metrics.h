@@ -102,7 +102,7 @@ typedef struct {
 typedef struct store store;
 store *store_new(void);
 void store_free(store *s);
-void store_clear(store *s);  /* keeps the memory for reuse */
+void store_clear(store *s); /* keeps the memory for reuse */
 bool store_empty(const store *s);
 void store_add(store *s, int metric, uint32_t tags, double value);
 /* The series of (metric, tags), created when absent, for callers that add to the same series

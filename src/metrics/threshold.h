@@ -11,12 +11,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef enum { AGG_AVG, AGG_MIN, AGG_MAX, AGG_MED, AGG_PCT, AGG_COUNT, AGG_RATE, AGG_VALUE } agg_kind;
+typedef enum {
+    AGG_AVG,
+    AGG_MIN,
+    AGG_MAX,
+    AGG_MED,
+    AGG_PCT,
+    AGG_COUNT,
+    AGG_RATE,
+    AGG_VALUE
+} agg_kind;
 typedef enum { OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE } cmp_op;
 
 typedef struct {
     agg_kind agg;
-    double pct;    /* for AGG_PCT: the N of p(N) */
+    double pct; /* for AGG_PCT: the N of p(N) */
     cmp_op op;
     double target;
 } threshold_expr;

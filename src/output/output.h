@@ -14,9 +14,9 @@
 typedef struct {
     const char *script;
     double time_scale;
-    double started_unix;      /* wall clock at the start of the run */
-    double planned_duration;  /* seconds, all scenarios, after time scale */
-    int nstatic_tags;         /* --tag KEY=VALUE, added to every series an output writes */
+    double started_unix;     /* wall clock at the start of the run */
+    double planned_duration; /* seconds, all scenarios, after time scale */
+    int nstatic_tags;        /* --tag KEY=VALUE, added to every series an output writes */
     const char *const *static_keys;
     const char *const *static_vals;
 } output_run;

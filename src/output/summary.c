@@ -40,7 +40,9 @@ static cJSON *values_json(const series *s, const metric_def *d, const plan *p, d
         cJSON_AddNumberToObject(v, "passes", (double)s->nonzero);
         cJSON_AddNumberToObject(v, "fails", (double)(s->count - s->nonzero));
         break;
-    case METRIC_TREND: add_trend_values(v, s, p); break;
+    case METRIC_TREND:
+        add_trend_values(v, s, p);
+        break;
     }
     return v;
 }
@@ -54,7 +56,8 @@ static cJSON *metric_json(const series *s, const metric_def *d, const plan *p, d
     cJSON_AddStringToObject(m, "type", metric_type_name(d->type));
     cJSON_AddStringToObject(m, "contains", contains(d));
     cJSON_AddItemToObject(m, "values", values_json(s, d, p, dur));
-    if (d->type == METRIC_TREND && s->hist) cJSON_AddItemToObject(m, "histogram", hist_to_json(s->hist));
+    if (d->type == METRIC_TREND && s->hist)
+        cJSON_AddItemToObject(m, "histogram", hist_to_json(s->hist));
     return m;
 }
 
@@ -143,7 +146,8 @@ cJSON *summary_json(const summary_input *in) {
     cJSON_AddNumberToObject(root, "duration_s", in->duration_s);
     cJSON_AddBoolToObject(root, "partial", in->partial);
     cJSON_AddNumberToObject(root, "exit_code", in->exit_code);
-    if (in->abort_reason && in->abort_reason[0]) cJSON_AddStringToObject(root, "abort_reason", in->abort_reason);
+    if (in->abort_reason && in->abort_reason[0])
+        cJSON_AddStringToObject(root, "abort_reason", in->abort_reason);
     cJSON_AddItemToObject(root, "options", cJSON_Duplicate(p->resolved, 1));
 
     cJSON *metrics = cJSON_AddObjectToObject(root, "metrics");
@@ -166,7 +170,8 @@ cJSON *summary_json(const summary_input *in) {
         cJSON_AddStringToObject(e, "type", metric_type_name(d->type));
         cJSON_AddItemToObject(e, "tags", tags_json(tagset_get(s->tags)));
         cJSON_AddItemToObject(e, "values", values_json(s, d, p, in->duration_s));
-        if (d->type == METRIC_TREND && s->hist) cJSON_AddItemToObject(e, "histogram", hist_to_json(s->hist));
+        if (d->type == METRIC_TREND && s->hist)
+            cJSON_AddItemToObject(e, "histogram", hist_to_json(s->hist));
         cJSON_AddItemToArray(series_arr, e);
     }
 
@@ -186,8 +191,10 @@ cJSON *summary_json(const summary_input *in) {
         const scenario_plan *sp = &p->scenarios[i];
         cJSON *e = cJSON_AddObjectToObject(sc, sp->name);
         cJSON_AddStringToObject(e, "executor", executor_name(sp->kind));
-        cJSON_AddNumberToObject(e, "iterations", in->scenario_iterations ? (double)in->scenario_iterations[i] : 0);
-        cJSON_AddNumberToObject(e, "dropped_iterations", in->scenario_dropped ? (double)in->scenario_dropped[i] : 0);
+        cJSON_AddNumberToObject(e, "iterations",
+                                in->scenario_iterations ? (double)in->scenario_iterations[i] : 0);
+        cJSON_AddNumberToObject(e, "dropped_iterations",
+                                in->scenario_dropped ? (double)in->scenario_dropped[i] : 0);
         if (sp->kind == EX_CONSTANT_ARRIVAL_RATE || sp->kind == EX_RAMPING_ARRIVAL_RATE) {
             double d = scenario_duration(sp), planned = 0;
             if (sp->kind == EX_CONSTANT_ARRIVAL_RATE) {
@@ -211,18 +218,26 @@ cJSON *summary_json(const summary_input *in) {
 /* ---------------- text ---------------- */
 
 static const char *fmt_time(double ms, char *buf, size_t len) {
-    if (ms >= 60000) snprintf(buf, len, "%.2fm", ms / 60000);
-    else if (ms >= 1000) snprintf(buf, len, "%.2fs", ms / 1000);
-    else if (ms >= 1) snprintf(buf, len, "%.2fms", ms);
-    else snprintf(buf, len, "%.2fµs", ms * 1000);
+    if (ms >= 60000)
+        snprintf(buf, len, "%.2fm", ms / 60000);
+    else if (ms >= 1000)
+        snprintf(buf, len, "%.2fs", ms / 1000);
+    else if (ms >= 1)
+        snprintf(buf, len, "%.2fms", ms);
+    else
+        snprintf(buf, len, "%.2fµs", ms * 1000);
     return buf;
 }
 
 static const char *fmt_bytes(double b, char *buf, size_t len) {
-    if (b >= 1e9) snprintf(buf, len, "%.1f GB", b / 1e9);
-    else if (b >= 1e6) snprintf(buf, len, "%.1f MB", b / 1e6);
-    else if (b >= 1e3) snprintf(buf, len, "%.1f kB", b / 1e3);
-    else snprintf(buf, len, "%.0f B", b);
+    if (b >= 1e9)
+        snprintf(buf, len, "%.1f GB", b / 1e9);
+    else if (b >= 1e6)
+        snprintf(buf, len, "%.1f MB", b / 1e6);
+    else if (b >= 1e3)
+        snprintf(buf, len, "%.1f kB", b / 1e3);
+    else
+        snprintf(buf, len, "%.0f B", b);
     return buf;
 }
 
@@ -239,15 +254,18 @@ static void print_metric_line(FILE *out, const char *label, const series *s, con
     switch (d->type) {
     case METRIC_COUNTER:
         if (d->is_data)
-            fprintf(out, "%-10s %s/s\n", fmt_bytes(s->sum, buf, sizeof buf), fmt_bytes(dur > 0 ? s->sum / dur : 0, buf2, sizeof buf2));
+            fprintf(out, "%-10s %s/s\n", fmt_bytes(s->sum, buf, sizeof buf),
+                    fmt_bytes(dur > 0 ? s->sum / dur : 0, buf2, sizeof buf2));
         else
             fprintf(out, "%-10.0f %.2f/s\n", s->sum, dur > 0 ? s->sum / dur : 0);
         break;
     case METRIC_GAUGE:
-        fprintf(out, "%-10g min=%g max=%g\n", s->count ? s->sum : 0, s->count ? s->min : 0, s->count ? s->max : 0);
+        fprintf(out, "%-10g min=%g max=%g\n", s->count ? s->sum : 0, s->count ? s->min : 0,
+                s->count ? s->max : 0);
         break;
     case METRIC_RATE:
-        fprintf(out, "%.2f%%  %llu out of %llu\n", s->count ? 100.0 * (double)s->nonzero / (double)s->count : 0,
+        fprintf(out, "%.2f%%  %llu out of %llu\n",
+                s->count ? 100.0 * (double)s->nonzero / (double)s->count : 0,
                 (unsigned long long)s->nonzero, (unsigned long long)s->count);
         break;
     case METRIC_TREND:
@@ -258,8 +276,10 @@ static void print_metric_line(FILE *out, const char *label, const series *s, con
             if (threshold_parse(q, &e, err, sizeof err) != 0) continue;
             bool valid;
             double v = series_aggregate(s, METRIC_TREND, &e, 1, &valid);
-            if (d->is_time && e.agg != AGG_COUNT) fprintf(out, "%s=%s ", in->plan->trend_stats[i], fmt_time(v, buf, sizeof buf));
-            else fprintf(out, "%s=%.4g ", in->plan->trend_stats[i], v);
+            if (d->is_time && e.agg != AGG_COUNT)
+                fprintf(out, "%s=%s ", in->plan->trend_stats[i], fmt_time(v, buf, sizeof buf));
+            else
+                fprintf(out, "%s=%.4g ", in->plan->trend_stats[i], v);
         }
         fprintf(out, "count=%llu\n", s->hist ? (unsigned long long)hist_count(s->hist) : 0ULL);
         break;
@@ -283,7 +303,8 @@ static bool print_gauge_series(FILE *out, const metric_def *d, const summary_inp
         const tagset *t = tagset_get(s->tags);
         int len = snprintf(label, sizeof label, "    {");
         for (int k = 0; t && k < t->n && len < (int)sizeof label - 4; k++)
-            len += snprintf(label + len, sizeof label - (size_t)len, "%s%s:%s", k ? "," : "", t->keys[k], t->vals[k]);
+            len += snprintf(label + len, sizeof label - (size_t)len, "%s%s:%s", k ? "," : "",
+                            t->keys[k], t->vals[k]);
         if (len < (int)sizeof label - 2) snprintf(label + len, sizeof label - (size_t)len, "}");
         print_metric_line(out, label, s, d, in);
         shown++;
@@ -294,14 +315,17 @@ static bool print_gauge_series(FILE *out, const metric_def *d, const summary_inp
 
 void summary_print_text(FILE *out, const summary_input *in, bool color) {
     const plan *p = in->plan;
-    const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "", *reset = color ? "\033[0m" : "";
+    const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "",
+               *reset = color ? "\033[0m" : "";
     fprintf(out, "\n");
     check_row rows[256];
     int nrows = collect_checks(in->total, rows, 256);
     for (int i = 0; i < nrows; i++) {
         bool ok = rows[i].fails == 0;
         fprintf(out, "    %s%s %s%s", ok ? green : red, ok ? "✓" : "✗", rows[i].name, reset);
-        if (!ok) fprintf(out, "  (%llu passed, %llu failed)", (unsigned long long)rows[i].passes, (unsigned long long)rows[i].fails);
+        if (!ok)
+            fprintf(out, "  (%llu passed, %llu failed)", (unsigned long long)rows[i].passes,
+                    (unsigned long long)rows[i].fails);
         fprintf(out, "\n");
     }
     if (nrows) fprintf(out, "\n");
@@ -309,7 +333,8 @@ void summary_print_text(FILE *out, const summary_input *in, bool color) {
     for (int id = 0; id < metric_count(); id++)
         if (metric_has_samples(in->total, id)) order[n++] = id;
     for (int i = 1; i < n; i++) /* alphabetical, as k6 prints them */
-        for (int j = i; j > 0 && strcmp(metric_get(order[j])->name, metric_get(order[j - 1])->name) < 0; j--) {
+        for (int j = i;
+             j > 0 && strcmp(metric_get(order[j])->name, metric_get(order[j - 1])->name) < 0; j--) {
             int t = order[j];
             order[j] = order[j - 1];
             order[j - 1] = t;
@@ -340,14 +365,17 @@ void summary_print_text(FILE *out, const summary_input *in, bool color) {
             const threshold_plan *tp = &p->thresholds[t];
             if (tp->sel.ntags == 0 || strcmp(tp->sel.name, d->name) != 0) continue;
             bool dup = false;
-            for (int u = 0; u < t; u++) dup |= strcmp(p->thresholds[u].metric_src, tp->metric_src) == 0;
+            for (int u = 0; u < t; u++)
+                dup |= strcmp(p->thresholds[u].metric_src, tp->metric_src) == 0;
             if (dup) continue;
             series sub;
             if (selector_merge(in->total, &tp->sel, &sub) < 0) continue;
             bool sub_failed = false;
             for (int u = 0; u < p->nthresholds; u++)
-                if (strcmp(p->thresholds[u].metric_src, tp->metric_src) == 0) sub_failed |= !in->thresholds[u].ok;
-            snprintf(label, sizeof label, "%s  %s", sub_failed ? "✗ " : "✓ ", tp->metric_src + strlen(tp->sel.name));
+                if (strcmp(p->thresholds[u].metric_src, tp->metric_src) == 0)
+                    sub_failed |= !in->thresholds[u].ok;
+            snprintf(label, sizeof label, "%s  %s", sub_failed ? "✗ " : "✓ ",
+                     tp->metric_src + strlen(tp->sel.name));
             fprintf(out, "%s", sub_failed ? red : green);
             print_metric_line(out, label, &sub, d, in);
             fprintf(out, "%s", reset);
@@ -359,13 +387,14 @@ void summary_print_text(FILE *out, const summary_input *in, bool color) {
         for (int t = 0; t < p->nthresholds; t++) {
             const threshold_result *r = &in->thresholds[t];
             char b[32];
-            fprintf(out, "    %s%s %s: '%s' (%s=%.4g%s)%s\n", r->ok ? green : red, r->ok ? "✓" : "✗",
-                    p->thresholds[t].metric_src, p->thresholds[t].expr_src,
+            fprintf(out, "    %s%s %s: '%s' (%s=%.4g%s)%s\n", r->ok ? green : red,
+                    r->ok ? "✓" : "✗", p->thresholds[t].metric_src, p->thresholds[t].expr_src,
                     threshold_agg_name(&p->thresholds[t].expr, b, sizeof b), r->observed,
                     r->has_data ? "" : ", no samples", reset);
         }
     }
-    fprintf(out, "\n    %s in %.1fs%s\n\n", in->partial ? "run interrupted (partial results)" : "run finished", in->duration_s,
+    fprintf(out, "\n    %s in %.1fs%s\n\n",
+            in->partial ? "run interrupted (partial results)" : "run finished", in->duration_s,
             in->exit_code == 99 ? ": some thresholds failed" : "");
 }
 

@@ -1,7 +1,7 @@
 /* duration.c — k6/Go duration strings. Parsing follows Go's time.ParseDuration (integer
  * nanoseconds, so "1h2m3.5s" is exact and fractions below 1ns are dropped; the same 2^63-1 ns
- * limit, about 292 years), plus a bare number meaning milliseconds (as k6); negatives are errors. Formatting
- * follows Go's Duration.String. */
+ * limit, about 292 years), plus a bare number meaning milliseconds (as k6); negatives are errors.
+ * Formatting follows Go's Duration.String. */
 #include "plan/duration.h"
 
 #include <math.h>

@@ -25,11 +25,13 @@ static const char *executor_names[] = {"constant-arrival-rate", "ramping-arrival
                                        "constant-vus",          "ramping-vus",
                                        "per-vu-iterations",     "shared-iterations"};
 
-const char *executor_name(executor_kind k) { return executor_names[k]; }
+const char *executor_name(executor_kind k) {
+    return executor_names[k];
+}
 
 /* Keys each executor accepts, besides the common ones. */
-static const char *common_keys[] = {"executor", "startTime", "gracefulStop", "exec", "env",
-                                    "tags",     "setup",     NULL};
+static const char *common_keys[] = {"executor", "startTime", "gracefulStop", "exec",
+                                    "env",      "tags",      "setup",        NULL};
 static const char *executor_keys[][8] = {
     {"rate", "timeUnit", "duration", "preAllocatedVUs", "maxVUs", NULL},
     {"startRate", "timeUnit", "stages", "preAllocatedVUs", "maxVUs", NULL},
@@ -78,7 +80,8 @@ static int get_number(ctx *c, const cJSON *o, const char *key, const char *where
     }
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
         return fail(c, "%s.%s: must be a number", where, key);
-    if (v->valuedouble < min) return fail(c, "%s.%s: must be >= %g, got %g", where, key, min, v->valuedouble);
+    if (v->valuedouble < min)
+        return fail(c, "%s.%s: must be >= %g, got %g", where, key, min, v->valuedouble);
     *out = v->valuedouble;
     return 0;
 }
@@ -87,7 +90,8 @@ static int get_int(ctx *c, const cJSON *o, const char *key, const char *where, l
                    long *out) {
     double d;
     if (get_number(c, o, key, where, (double)def, (double)min, &d)) return -1;
-    if (d != floor(d) || d > 1e12) return fail(c, "%s.%s: must be a whole number, got %g", where, key, d);
+    if (d != floor(d) || d > 1e12)
+        return fail(c, "%s.%s: must be a whole number, got %g", where, key, d);
     *out = (long)d;
     return 0;
 }
@@ -117,10 +121,14 @@ static int get_kv(ctx *c, const cJSON *o, const char *key, const char *where, kv
     cJSON_ArrayForEach(it, v) {
         char num[64];
         const char *s;
-        if (cJSON_IsString(it)) s = it->valuestring;
-        else if (cJSON_IsNumber(it)) s = (snprintf(num, sizeof num, "%.15g", it->valuedouble), num);
-        else if (cJSON_IsBool(it)) s = cJSON_IsTrue(it) ? "true" : "false";
-        else return fail(c, "%s.%s.%s: must be a string or a number", where, key, it->string);
+        if (cJSON_IsString(it))
+            s = it->valuestring;
+        else if (cJSON_IsNumber(it))
+            s = (snprintf(num, sizeof num, "%.15g", it->valuedouble), num);
+        else if (cJSON_IsBool(it))
+            s = cJSON_IsTrue(it) ? "true" : "false";
+        else
+            return fail(c, "%s.%s.%s: must be a string or a number", where, key, it->string);
         out->keys[out->n] = strdup(it->string);
         out->vals[out->n] = strdup(s);
         out->n++;
@@ -155,7 +163,8 @@ static int parse_stages(ctx *c, const cJSON *o, const char *where, bool per_time
     cJSON_ArrayForEach(it, st) {
         char w[256];
         snprintf(w, sizeof w, "%s.stages[%d]", where, i + 1);
-        if (!cJSON_IsObject(it)) return fail(c, "%s: must be a table {duration=..., target=...}", w);
+        if (!cJSON_IsObject(it))
+            return fail(c, "%s: must be a table {duration=..., target=...}", w);
         const cJSON *k;
         cJSON_ArrayForEach(k, it) {
             if (strcmp(k->string, "duration") && strcmp(k->string, "target"))
@@ -163,11 +172,13 @@ static int parse_stages(ctx *c, const cJSON *o, const char *where, bool per_time
         }
         if (!cJSON_GetObjectItemCaseSensitive(it, "duration"))
             return fail(c, "%s.duration: missing", w);
-        if (!cJSON_GetObjectItemCaseSensitive(it, "target")) return fail(c, "%s.target: missing", w);
+        if (!cJSON_GetObjectItemCaseSensitive(it, "target"))
+            return fail(c, "%s.target: missing", w);
         if (get_duration(c, it, "duration", w, 0, true, &s->stages[i].duration)) return -1;
         double t;
         if (get_number(c, it, "target", w, 0, 0, &t)) return -1;
-        if (!per_time_unit && t != floor(t)) return fail(c, "%s.target: must be a whole number of VUs", w);
+        if (!per_time_unit && t != floor(t))
+            return fail(c, "%s.target: must be a whole number of VUs", w);
         s->stages[i].target = per_time_unit ? t / time_unit : t;
         i++;
     }
@@ -176,13 +187,21 @@ static int parse_stages(ctx *c, const cJSON *o, const char *where, bool per_time
 
 static int parse_executor_kind(ctx *c, const cJSON *o, const char *where, executor_kind *k) {
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(o, "executor");
-    if (!cJSON_IsString(ex)) return fail(c, "%s.executor: missing (one of constant-arrival-rate, ramping-arrival-rate, constant-vus, ramping-vus, per-vu-iterations, shared-iterations)", where);
+    if (!cJSON_IsString(ex))
+        return fail(c,
+                    "%s.executor: missing (one of constant-arrival-rate, ramping-arrival-rate, "
+                    "constant-vus, ramping-vus, per-vu-iterations, shared-iterations)",
+                    where);
     for (int i = 0; i < 6; i++)
         if (strcmp(ex->valuestring, executor_names[i]) == 0) {
             *k = (executor_kind)i;
             return 0;
         }
-    return fail(c, "%s.executor: unknown executor '%s' (expected constant-arrival-rate, ramping-arrival-rate, constant-vus, ramping-vus, per-vu-iterations or shared-iterations)", where, ex->valuestring);
+    return fail(
+        c,
+        "%s.executor: unknown executor '%s' (expected constant-arrival-rate, ramping-arrival-rate, "
+        "constant-vus, ramping-vus, per-vu-iterations or shared-iterations)",
+        where, ex->valuestring);
 }
 
 static int parse_scenario(ctx *c, const char *name, const cJSON *o, scenario_plan *s) {
@@ -194,13 +213,14 @@ static int parse_scenario(ctx *c, const char *name, const cJSON *o, scenario_pla
     const cJSON *k;
     cJSON_ArrayForEach(k, o) {
         if (!in_list(k->string, common_keys) && !in_list(k->string, executor_keys[s->kind]))
-            return fail(c, "%s.%s: unknown option for executor %s", where, k->string, executor_names[s->kind]);
+            return fail(c, "%s.%s: unknown option for executor %s", where, k->string,
+                        executor_names[s->kind]);
     }
     if (get_duration(c, o, "startTime", where, 0, true, &s->start_time) ||
         get_duration(c, o, "gracefulStop", where, 30, true, &s->graceful_stop) ||
         get_string(c, o, "exec", where, "default", &s->exec) ||
-        get_string(c, o, "setup", where, NULL, &s->setup_fn) || get_kv(c, o, "env", where, &s->env) ||
-        get_kv(c, o, "tags", where, &s->tags))
+        get_string(c, o, "setup", where, NULL, &s->setup_fn) ||
+        get_kv(c, o, "env", where, &s->env) || get_kv(c, o, "tags", where, &s->tags))
         return -1;
     long l;
     double time_unit = 1;
@@ -211,17 +231,21 @@ static int parse_scenario(ctx *c, const char *name, const cJSON *o, scenario_pla
         if (time_unit <= 0) return fail(c, "%s.timeUnit: must be > 0", where);
         s->time_unit = time_unit;
         if (!cJSON_GetObjectItemCaseSensitive(o, "preAllocatedVUs"))
-            return fail(c, "%s.preAllocatedVUs: missing (required by %s)", where, executor_names[s->kind]);
+            return fail(c, "%s.preAllocatedVUs: missing (required by %s)", where,
+                        executor_names[s->kind]);
         if (get_int(c, o, "preAllocatedVUs", where, 0, 0, &l)) return -1;
         s->pre_allocated_vus = (int)l;
         if (get_int(c, o, "maxVUs", where, s->pre_allocated_vus, 0, &l)) return -1;
         s->max_vus = (int)l;
         if (s->max_vus < s->pre_allocated_vus)
-            return fail(c, "%s.maxVUs: %d is less than preAllocatedVUs %d", where, s->max_vus, s->pre_allocated_vus);
+            return fail(c, "%s.maxVUs: %d is less than preAllocatedVUs %d", where, s->max_vus,
+                        s->pre_allocated_vus);
         if (s->max_vus == 0) return fail(c, "%s.maxVUs: must be > 0", where);
         if (s->kind == EX_CONSTANT_ARRIVAL_RATE) {
-            if (!cJSON_GetObjectItemCaseSensitive(o, "rate")) return fail(c, "%s.rate: missing", where);
-            if (!cJSON_GetObjectItemCaseSensitive(o, "duration")) return fail(c, "%s.duration: missing", where);
+            if (!cJSON_GetObjectItemCaseSensitive(o, "rate"))
+                return fail(c, "%s.rate: missing", where);
+            if (!cJSON_GetObjectItemCaseSensitive(o, "duration"))
+                return fail(c, "%s.duration: missing", where);
             double r;
             if (get_number(c, o, "rate", where, 0, 0, &r)) return -1;
             if (r <= 0) return fail(c, "%s.rate: must be > 0, got %g", where, r);
@@ -239,14 +263,16 @@ static int parse_scenario(ctx *c, const char *name, const cJSON *o, scenario_pla
     case EX_CONSTANT_VUS:
         if (get_int(c, o, "vus", where, 1, 1, &l)) return -1;
         s->vus = (int)l;
-        if (!cJSON_GetObjectItemCaseSensitive(o, "duration")) return fail(c, "%s.duration: missing", where);
+        if (!cJSON_GetObjectItemCaseSensitive(o, "duration"))
+            return fail(c, "%s.duration: missing", where);
         if (get_duration(c, o, "duration", where, 0, true, &s->duration)) return -1;
         if (s->duration <= 0) return fail(c, "%s.duration: must be > 0", where);
         break;
     case EX_RAMPING_VUS:
         if (get_int(c, o, "startVUs", where, 1, 0, &l)) return -1;
         s->start_vus = (int)l;
-        if (get_duration(c, o, "gracefulRampDown", where, 30, true, &s->graceful_ramp_down)) return -1;
+        if (get_duration(c, o, "gracefulRampDown", where, 30, true, &s->graceful_ramp_down))
+            return -1;
         if (parse_stages(c, o, where, false, 1, s)) return -1;
         break;
     case EX_PER_VU_ITERATIONS:
@@ -274,13 +300,15 @@ double scenario_duration(const scenario_plan *s) {
     double d = 0;
     switch (s->kind) {
     case EX_CONSTANT_ARRIVAL_RATE:
-    case EX_CONSTANT_VUS: return s->duration;
+    case EX_CONSTANT_VUS:
+        return s->duration;
     case EX_RAMPING_ARRIVAL_RATE:
     case EX_RAMPING_VUS:
         for (int i = 0; i < s->nstages; i++) d += s->stages[i].duration;
         return d;
     case EX_PER_VU_ITERATIONS:
-    case EX_SHARED_ITERATIONS: return s->max_duration;
+    case EX_SHARED_ITERATIONS:
+        return s->max_duration;
     }
     return d;
 }
@@ -308,7 +336,9 @@ static int parse_threshold_item(ctx *c, const char *metric, const cJSON *it, int
         cJSON_ArrayForEach(k, it) {
             if (strcmp(k->string, "threshold") && strcmp(k->string, "abortOnFail") &&
                 strcmp(k->string, "delayAbortEval"))
-                return fail(c, "%s: unknown key '%s' (expected threshold, abortOnFail, delayAbortEval)", where, k->string);
+                return fail(
+                    c, "%s: unknown key '%s' (expected threshold, abortOnFail, delayAbortEval)",
+                    where, k->string);
         }
         const cJSON *th = cJSON_GetObjectItemCaseSensitive(it, "threshold");
         if (!cJSON_IsString(th)) return fail(c, "%s.threshold: missing expression string", where);
@@ -318,10 +348,12 @@ static int parse_threshold_item(ctx *c, const char *metric, const cJSON *it, int
         t->abort_on_fail = cJSON_IsTrue(a);
         if (get_duration(c, it, "delayAbortEval", where, 0, true, &t->delay_abort_eval)) return -1;
     } else {
-        return fail(c, "%s: must be an expression string or {threshold=..., abortOnFail=...}", where);
+        return fail(c, "%s: must be an expression string or {threshold=..., abortOnFail=...}",
+                    where);
     }
     char e[200];
-    if (threshold_parse(src, &t->expr, e, sizeof e) != 0) return fail(c, "%s: '%s': %s", where, src, e);
+    if (threshold_parse(src, &t->expr, e, sizeof e) != 0)
+        return fail(c, "%s: '%s': %s", where, src, e);
     if (selector_parse(metric, &t->sel, e, sizeof e) != 0)
         return fail(c, "thresholds[\"%s\"]: %s", metric, e);
     t->metric_src = strdup(metric);
@@ -333,7 +365,8 @@ static int parse_threshold_item(ctx *c, const char *metric, const cJSON *it, int
 static int parse_thresholds(ctx *c, const cJSON *o, plan *p) {
     const cJSON *th = cJSON_GetObjectItemCaseSensitive(o, "thresholds");
     if (!th || cJSON_IsNull(th)) return 0;
-    if (!cJSON_IsObject(th)) return fail(c, "thresholds: must be a table of metric = {expressions}");
+    if (!cJSON_IsObject(th))
+        return fail(c, "thresholds: must be a table of metric = {expressions}");
     int total = 0;
     const cJSON *m;
     cJSON_ArrayForEach(m, th) total += cJSON_IsArray(m) ? cJSON_GetArraySize(m) : 1;
@@ -355,13 +388,15 @@ static int parse_thresholds(ctx *c, const cJSON *o, plan *p) {
 static int parse_timeline(ctx *c, const cJSON *o, plan *p) {
     const cJSON *tl = cJSON_GetObjectItemCaseSensitive(o, "timeline");
     if (!tl || cJSON_IsNull(tl) || (cJSON_IsObject(tl) && cJSON_GetArraySize(tl) == 0)) return 0;
-    if (!cJSON_IsArray(tl)) return fail(c, "timeline: must be a list of {at=..., exec=..., tags=...}");
+    if (!cJSON_IsArray(tl))
+        return fail(c, "timeline: must be a list of {at=..., exec=..., tags=...}");
     p->timeline = calloc(cJSON_GetArraySize(tl) + 1, sizeof *p->timeline);
     const cJSON *it;
     cJSON_ArrayForEach(it, tl) {
         char where[64];
         snprintf(where, sizeof where, "timeline[%d]", p->ntimeline + 1);
-        if (!cJSON_IsObject(it)) return fail(c, "%s: must be a table {at=..., exec=..., tags=...}", where);
+        if (!cJSON_IsObject(it))
+            return fail(c, "%s: must be a table {at=..., exec=..., tags=...}", where);
         const cJSON *k;
         cJSON_ArrayForEach(k, it) {
             if (strcmp(k->string, "at") && strcmp(k->string, "exec") && strcmp(k->string, "tags"))
@@ -370,7 +405,8 @@ static int parse_timeline(ctx *c, const cJSON *o, plan *p) {
         timeline_entry *e = &p->timeline[p->ntimeline++];
         if (!cJSON_GetObjectItemCaseSensitive(it, "at")) return fail(c, "%s.at: missing", where);
         if (get_duration(c, it, "at", where, 0, true, &e->at) ||
-            get_string(c, it, "exec", where, NULL, &e->exec) || get_kv(c, it, "tags", where, &e->tags))
+            get_string(c, it, "exec", where, NULL, &e->exec) ||
+            get_kv(c, it, "tags", where, &e->tags))
             return -1;
     }
     /* Ordered by time: tag changes apply in order. */
@@ -383,10 +419,23 @@ static int parse_timeline(ctx *c, const cJSON *o, plan *p) {
     return 0;
 }
 
-static const char *top_keys[] = {"scenarios", "thresholds", "tags", "discardResponseBodies",
-                                 "insecureSkipTLSVerify", "setupTimeout", "teardownTimeout",
-                                 "summaryTrendStats", "timeline", "vus", "duration", "iterations",
-                                 "stages", "scrape", "noConnectionReuse", "userAgent", NULL};
+static const char *top_keys[] = {"scenarios",
+                                 "thresholds",
+                                 "tags",
+                                 "discardResponseBodies",
+                                 "insecureSkipTLSVerify",
+                                 "setupTimeout",
+                                 "teardownTimeout",
+                                 "summaryTrendStats",
+                                 "timeline",
+                                 "vus",
+                                 "duration",
+                                 "iterations",
+                                 "stages",
+                                 "scrape",
+                                 "noConnectionReuse",
+                                 "userAgent",
+                                 NULL};
 
 /* The k6 shortcut options (vus, duration, iterations, stages) and the CLI flags become one
  * "default" scenario, as in k6. */
@@ -399,8 +448,12 @@ static cJSON *shortcut_scenario(const cJSON *o, const plan_overrides *ov) {
     if (!cli && !vus && !dur && !its && !stages) return NULL;
     cJSON *s = cJSON_CreateObject();
     cJSON *v = ov && ov->vus ? cJSON_CreateNumber(ov->vus) : vus ? cJSON_Duplicate(vus, 1) : NULL;
-    cJSON *d = ov && ov->duration ? cJSON_CreateString(ov->duration) : dur ? cJSON_Duplicate(dur, 1) : NULL;
-    cJSON *i = ov && ov->iterations ? cJSON_CreateNumber((double)ov->iterations) : its ? cJSON_Duplicate(its, 1) : NULL;
+    cJSON *d = ov && ov->duration ? cJSON_CreateString(ov->duration)
+               : dur              ? cJSON_Duplicate(dur, 1)
+                                  : NULL;
+    cJSON *i = ov && ov->iterations ? cJSON_CreateNumber((double)ov->iterations)
+               : its                ? cJSON_Duplicate(its, 1)
+                                    : NULL;
     if (i) {
         cJSON_AddStringToObject(s, "executor", "shared-iterations");
         cJSON_AddItemToObject(s, "iterations", i);
@@ -425,7 +478,9 @@ static cJSON *shortcut_scenario(const cJSON *o, const plan_overrides *ov) {
 }
 
 /* Per-second rates times the time unit give back what the user wrote, up to float noise. */
-static double as_written(double v) { return round(v * 1e9) / 1e9; }
+static double as_written(double v) {
+    return round(v * 1e9) / 1e9;
+}
 
 static cJSON *scenario_resolved(const scenario_plan *s, double scale) {
     cJSON *j = cJSON_CreateObject();
@@ -468,7 +523,8 @@ static cJSON *scenario_resolved(const scenario_plan *s, double scale) {
         cJSON *st = cJSON_AddArrayToObject(j, "stages");
         for (int i = 0; i < s->nstages; i++) {
             cJSON *e = cJSON_CreateObject();
-            cJSON_AddStringToObject(e, "duration", duration_format(s->stages[i].duration / scale, b, sizeof b));
+            cJSON_AddStringToObject(e, "duration",
+                                    duration_format(s->stages[i].duration / scale, b, sizeof b));
             double unit = s->kind == EX_RAMPING_ARRIVAL_RATE ? s->time_unit : 1;
             cJSON_AddNumberToObject(e, "target", as_written(s->stages[i].target * unit));
             cJSON_AddItemToArray(st, e);
@@ -476,11 +532,13 @@ static cJSON *scenario_resolved(const scenario_plan *s, double scale) {
     }
     if (s->env.n) {
         cJSON *e = cJSON_AddObjectToObject(j, "env");
-        for (int i = 0; i < s->env.n; i++) cJSON_AddStringToObject(e, s->env.keys[i], s->env.vals[i]);
+        for (int i = 0; i < s->env.n; i++)
+            cJSON_AddStringToObject(e, s->env.keys[i], s->env.vals[i]);
     }
     if (s->tags.n) {
         cJSON *e = cJSON_AddObjectToObject(j, "tags");
-        for (int i = 0; i < s->tags.n; i++) cJSON_AddStringToObject(e, s->tags.keys[i], s->tags.vals[i]);
+        for (int i = 0; i < s->tags.n; i++)
+            cJSON_AddStringToObject(e, s->tags.keys[i], s->tags.vals[i]);
     }
 #undef DUR
     return j;
@@ -490,7 +548,8 @@ static cJSON *plan_resolved(const plan *p, const cJSON *options) {
     cJSON *r = cJSON_CreateObject();
     cJSON *sc = cJSON_AddObjectToObject(r, "scenarios");
     for (int i = 0; i < p->nscenarios; i++)
-        cJSON_AddItemToObject(sc, p->scenarios[i].name, scenario_resolved(&p->scenarios[i], p->time_scale));
+        cJSON_AddItemToObject(sc, p->scenarios[i].name,
+                              scenario_resolved(&p->scenarios[i], p->time_scale));
     cJSON *th = cJSON_AddObjectToObject(r, "thresholds");
     for (int i = 0; i < p->nthresholds; i++) {
         const threshold_plan *t = &p->thresholds[i];
@@ -501,7 +560,9 @@ static cJSON *plan_resolved(const plan *p, const cJSON *options) {
             char b[64];
             cJSON_AddStringToObject(o, "threshold", t->expr_src);
             cJSON_AddTrueToObject(o, "abortOnFail");
-            cJSON_AddStringToObject(o, "delayAbortEval", duration_format(t->delay_abort_eval / p->time_scale, b, sizeof b));
+            cJSON_AddStringToObject(
+                o, "delayAbortEval",
+                duration_format(t->delay_abort_eval / p->time_scale, b, sizeof b));
             cJSON_AddItemToArray(list, o);
         } else {
             cJSON_AddItemToArray(list, cJSON_CreateString(t->expr_src));
@@ -516,7 +577,8 @@ static cJSON *plan_resolved(const plan *p, const cJSON *options) {
     cJSON_AddBoolToObject(r, "insecureSkipTLSVerify", p->insecure_skip_tls_verify);
     char b[64];
     cJSON_AddStringToObject(r, "setupTimeout", duration_format(p->setup_timeout, b, sizeof b));
-    cJSON_AddStringToObject(r, "teardownTimeout", duration_format(p->teardown_timeout, b, sizeof b));
+    cJSON_AddStringToObject(r, "teardownTimeout",
+                            duration_format(p->teardown_timeout, b, sizeof b));
     cJSON_AddNumberToObject(r, "timeScale", p->time_scale);
     return r;
 }
@@ -539,8 +601,10 @@ static int parse_trend_stats(ctx *c, const cJSON *o, plan *p) {
         char buf[96], err[128];
         if (!cJSON_IsString(it)) return fail(c, "summaryTrendStats: entries must be strings");
         snprintf(buf, sizeof buf, "%s<0", it->valuestring);
-        if (threshold_parse(buf, &e, err, sizeof err) != 0 || e.agg == AGG_RATE || e.agg == AGG_VALUE)
-            return fail(c, "summaryTrendStats: unknown stat '%s' (avg, min, med, max, count, p(N))", it->valuestring);
+        if (threshold_parse(buf, &e, err, sizeof err) != 0 || e.agg == AGG_RATE ||
+            e.agg == AGG_VALUE)
+            return fail(c, "summaryTrendStats: unknown stat '%s' (avg, min, med, max, count, p(N))",
+                        it->valuestring);
         p->trend_stats[p->ntrend_stats++] = strdup(it->valuestring);
     }
     return 0;
@@ -583,7 +647,9 @@ plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size
     const cJSON *scenarios = cJSON_GetObjectItemCaseSensitive(o, "scenarios");
     shortcut = shortcut_scenario(o, ov);
     if (shortcut) scenarios = shortcut;
-    if (!scenarios) scenarios = shortcut = shortcut_scenario(o, &(plan_overrides){.vus = 1, .iterations = 0}); /* k6 default */
+    if (!scenarios)
+        scenarios = shortcut =
+            shortcut_scenario(o, &(plan_overrides){.vus = 1, .iterations = 0}); /* k6 default */
     if (!cJSON_IsObject(scenarios) || cJSON_GetArraySize(scenarios) == 0) {
         fail(&c, "options.scenarios: must be a table of name = {executor=..., ...}");
         goto bad;
@@ -596,8 +662,8 @@ plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size
         if (parse_scenario(&c, s->string, s, sp)) goto bad;
     }
     sort_scenarios(p);
-    if (parse_thresholds(&c, o, p) || parse_timeline(&c, o, p) || get_kv(&c, o, "tags", "options", &p->tags) ||
-        parse_trend_stats(&c, o, p) ||
+    if (parse_thresholds(&c, o, p) || parse_timeline(&c, o, p) ||
+        get_kv(&c, o, "tags", "options", &p->tags) || parse_trend_stats(&c, o, p) ||
         get_duration(&c, o, "setupTimeout", "options", 60, false, &p->setup_timeout) ||
         get_duration(&c, o, "teardownTimeout", "options", 60, false, &p->teardown_timeout))
         goto bad;

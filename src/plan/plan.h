@@ -2,10 +2,10 @@
  *
  * Promises: plan_build either returns a complete plan (every scenario with its executor, start
  * time, stages and VU counts resolved with k6's defaults, every threshold parsed) or fails with
- * one message naming the offending field ("scenarios.ramp.stages[2].target: must be a number >= 0").
- * Nothing in a plan refers back to Lua. Durations in the plan are seconds, already multiplied by the
- * time scale; `resolved` keeps the options as the user wrote them, with defaults filled in, for
- * `lt inspect` and the summary.
+ * one message naming the offending field ("scenarios.ramp.stages[2].target: must be a number >=
+ * 0"). Nothing in a plan refers back to Lua. Durations in the plan are seconds, already multiplied
+ * by the time scale; `resolved` keeps the options as the user wrote them, with defaults filled in,
+ * for `lt inspect` and the summary.
  */
 #ifndef LT_PLAN_PLAN_H
 #define LT_PLAN_PLAN_H
@@ -39,8 +39,8 @@ typedef struct {
     executor_kind kind;
     int index;
     double start_time, graceful_stop, duration, max_duration, graceful_ramp_down; /* seconds */
-    double rate, start_rate;    /* per second (rate / timeUnit) */
-    double time_unit;           /* seconds, as written (not scaled) */
+    double rate, start_rate; /* per second (rate / timeUnit) */
+    double time_unit;        /* seconds, as written (not scaled) */
     int pre_allocated_vus, max_vus, vus, start_vus;
     long iterations;
     stage *stages;
@@ -51,9 +51,9 @@ typedef struct {
 } scenario_plan;
 
 typedef struct {
-    char *metric_src;   /* "http_req_duration{scenario:shallow}" */
+    char *metric_src; /* "http_req_duration{scenario:shallow}" */
     metric_selector sel;
-    char *expr_src;     /* "p(99)<200" */
+    char *expr_src; /* "p(99)<200" */
     threshold_expr expr;
     bool abort_on_fail;
     double delay_abort_eval;
@@ -77,7 +77,7 @@ typedef struct {
     double setup_timeout, teardown_timeout, time_scale;
     char **trend_stats; /* "avg", "min", "med", "max", "p(90)", ... */
     int ntrend_stats;
-    cJSON *resolved;    /* owned */
+    cJSON *resolved; /* owned */
 } plan;
 
 /* Command-line overrides (k6's --vus/--duration/--iterations replace the scenarios with one). */

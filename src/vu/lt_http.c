@@ -11,11 +11,15 @@
 #define RESPONSE_MT "lt.response"
 #define MAX_HEADERS 64
 
-static bool expected_status(int status) { return status >= 200 && status < 400; }
+static bool expected_status(int status) {
+    return status >= 200 && status < 400;
+}
 
 /* A request that failed (even after its status line arrived) reports status 0, as documented:
  * a half-read response must not pass a `status == 200` check. */
-static int response_status(const http_result *res) { return res->error == HTTP_OK ? res->status : 0; }
+static int response_status(const http_result *res) {
+    return res->error == HTTP_OK ? res->status : 0;
+}
 
 /* The tags of a response's samples: the request's (base, params.tags, method, name), then the
  * status and whether it was expected, and on failure the error. */
@@ -175,7 +179,8 @@ static int response_json(lua_State *L) {
     const char *s = lua_tolstring(L, -1, &len);
     if (!s) return luaL_error(L, "res:json(): the response has no body");
     char err[128];
-    if (luajson_decode(L, s, len, err, sizeof err) != 0) return luaL_error(L, "res:json(): %s", err);
+    if (luajson_decode(L, s, len, err, sizeof err) != 0)
+        return luaL_error(L, "res:json(): %s", err);
     return 1;
 }
 
@@ -212,15 +217,24 @@ static void push_response(runtime *rt, lua_State *L, const http_result *res, boo
     lua_State *M = rt->L; /* L may be a suspended coroutine: build on the main state, then move */
     lua_rawgeti(M, LUA_REGISTRYINDEX, rt->response_ctor_ref);
     lua_pushinteger(M, response_status(res));
-    if (keep_body && res->body) lua_pushlstring(M, res->body, res->body_len);
-    else lua_pushnil(M);
-    if (res->error == HTTP_OK) lua_pushliteral(M, "");
-    else lua_pushstring(M, res->error_text && res->error_text[0] ? res->error_text : http_error_name(res->error));
+    if (keep_body && res->body)
+        lua_pushlstring(M, res->body, res->body_len);
+    else
+        lua_pushnil(M);
+    if (res->error == HTTP_OK)
+        lua_pushliteral(M, "");
+    else
+        lua_pushstring(M, res->error_text && res->error_text[0] ? res->error_text
+                                                                : http_error_name(res->error));
     lua_pushinteger(M, res->error);
-    if (res->proto) lua_pushstring(M, res->proto);
-    else lua_pushnil(M);
-    if (res->header_block) lua_pushlstring(M, res->header_block, res->header_len);
-    else lua_pushnil(M);
+    if (res->proto)
+        lua_pushstring(M, res->proto);
+    else
+        lua_pushnil(M);
+    if (res->header_block)
+        lua_pushlstring(M, res->header_block, res->header_len);
+    else
+        lua_pushnil(M);
     const http_timings *t = &res->timings;
     lua_pushnumber(M, t->duration);
     lua_pushnumber(M, t->blocked);
@@ -288,12 +302,19 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
     size_t body_len = 0;
     const char *body = NULL;
     if (body_idx && !lua_isnoneornil(L, body_idx)) {
-        if (!lua_isstring(L, body_idx)) return luaL_error(L, "lt.http: the body must be a string (use lt.json.encode for tables)");
+        if (!lua_isstring(L, body_idx))
+            return luaL_error(L,
+                              "lt.http: the body must be a string (use lt.json.encode for tables)");
         body = lua_tolstring(L, body_idx, &body_len);
     }
     http_header headers[MAX_HEADERS];
-    http_request req = {.method = method, .url = url, .headers = headers, .body = body,
-                        .body_len = body_len, .timeout_s = 60, .discard_body = !g_keep_body_default};
+    http_request req = {.method = method,
+                        .url = url,
+                        .headers = headers,
+                        .body = body,
+                        .body_len = body_len,
+                        .timeout_s = 60,
+                        .discard_body = !g_keep_body_default};
     const char *name = url;
     v->req_plain = true;
     size_t used = 0;
@@ -352,13 +373,27 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
     return lua_yield(L, 0);
 }
 
-static int l_get(lua_State *L) { return do_request(L, "GET", 1, 0, 2); }
-static int l_head(lua_State *L) { return do_request(L, "HEAD", 1, 0, 2); }
-static int l_options(lua_State *L) { return do_request(L, "OPTIONS", 1, 2, 3); }
-static int l_post(lua_State *L) { return do_request(L, "POST", 1, 2, 3); }
-static int l_put(lua_State *L) { return do_request(L, "PUT", 1, 2, 3); }
-static int l_patch(lua_State *L) { return do_request(L, "PATCH", 1, 2, 3); }
-static int l_del(lua_State *L) { return do_request(L, "DELETE", 1, 2, 3); }
+static int l_get(lua_State *L) {
+    return do_request(L, "GET", 1, 0, 2);
+}
+static int l_head(lua_State *L) {
+    return do_request(L, "HEAD", 1, 0, 2);
+}
+static int l_options(lua_State *L) {
+    return do_request(L, "OPTIONS", 1, 2, 3);
+}
+static int l_post(lua_State *L) {
+    return do_request(L, "POST", 1, 2, 3);
+}
+static int l_put(lua_State *L) {
+    return do_request(L, "PUT", 1, 2, 3);
+}
+static int l_patch(lua_State *L) {
+    return do_request(L, "PATCH", 1, 2, 3);
+}
+static int l_del(lua_State *L) {
+    return do_request(L, "DELETE", 1, 2, 3);
+}
 
 static int l_request(lua_State *L) {
     const char *m = luaL_checkstring(L, 1);
@@ -377,8 +412,8 @@ void lt_open_http(lua_State *L, runtime *rt) {
     lua_insert(L, -2); /* ctor chunk, mt */
     lua_call(L, 1, 1);
     rt->response_ctor_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    static const luaL_Reg fns[] = {{"get", l_get},         {"head", l_head}, {"post", l_post},
-                                   {"put", l_put},         {"patch", l_patch}, {"del", l_del},
+    static const luaL_Reg fns[] = {{"get", l_get},         {"head", l_head},       {"post", l_post},
+                                   {"put", l_put},         {"patch", l_patch},     {"del", l_del},
                                    {"options", l_options}, {"request", l_request}, {NULL, NULL}};
     lua_newtable(L);
     for (const luaL_Reg *f = fns; f->name; f++) {

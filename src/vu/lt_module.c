@@ -27,7 +27,8 @@ void tags_from_lua(lua_State *L, int idx, tag_builder *b, char *arena, size_t ca
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         int vt = lua_type(L, -1);
-        if (lua_type(L, -2) == LUA_TSTRING && (vt == LUA_TSTRING || vt == LUA_TNUMBER || vt == LUA_TBOOLEAN)) {
+        if (lua_type(L, -2) == LUA_TSTRING &&
+            (vt == LUA_TSTRING || vt == LUA_TNUMBER || vt == LUA_TBOOLEAN)) {
             size_t kl, vl;
             const char *k = lua_tolstring(L, -2, &kl);
             char num[64];
@@ -74,7 +75,8 @@ static uint32_t cached_vu_tags(vu *v, const char *k1, const char *v1) {
     return e->tid;
 }
 
-static uint32_t sample_tags(lua_State *L, runtime *rt, int tags_idx, const char *k1, const char *v1) {
+static uint32_t sample_tags(lua_State *L, runtime *rt, int tags_idx, const char *k1,
+                            const char *v1) {
     if (rt->current && !(tags_idx && lua_istable(L, tags_idx))) {
         uint32_t tid = cached_vu_tags(rt->current, k1, v1);
         if (tid != UINT32_MAX) return tid;
@@ -118,7 +120,8 @@ static int l_check(lua_State *L) {
     int base = lua_gettop(L);
     lua_pushnil(L);
     while (lua_next(L, 2)) {
-        if (lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "lt.check: check names must be strings");
+        if (lua_type(L, -2) != LUA_TSTRING)
+            return luaL_error(L, "lt.check: check names must be strings");
         const char *name = lua_tostring(L, -2);
         if (lua_isfunction(L, -1)) {
             lua_pushvalue(L, 1);
@@ -154,17 +157,27 @@ static int new_metric(lua_State *L, metric_type type) {
     return 1;
 }
 
-static int l_trend(lua_State *L) { return new_metric(L, METRIC_TREND); }
-static int l_counter(lua_State *L) { return new_metric(L, METRIC_COUNTER); }
-static int l_rate(lua_State *L) { return new_metric(L, METRIC_RATE); }
-static int l_gauge(lua_State *L) { return new_metric(L, METRIC_GAUGE); }
+static int l_trend(lua_State *L) {
+    return new_metric(L, METRIC_TREND);
+}
+static int l_counter(lua_State *L) {
+    return new_metric(L, METRIC_COUNTER);
+}
+static int l_rate(lua_State *L) {
+    return new_metric(L, METRIC_RATE);
+}
+static int l_gauge(lua_State *L) {
+    return new_metric(L, METRIC_GAUGE);
+}
 
 static int l_metric_add(lua_State *L) {
     metric_ud *m = luaL_checkudata(L, 1, METRIC_MT);
     runtime *rt = lt_runtime(L);
     double v;
-    if (lua_isboolean(L, 2)) v = lua_toboolean(L, 2);
-    else v = luaL_checknumber(L, 2);
+    if (lua_isboolean(L, 2))
+        v = lua_toboolean(L, 2);
+    else
+        v = luaL_checknumber(L, 2);
     uint32_t tid = sample_tags(L, rt, lua_istable(L, 3) ? 3 : 0, NULL, NULL);
     rt_sample(rt, m->id, tid, v);
     return 0;
@@ -199,7 +212,8 @@ static int l_sleep(lua_State *L) {
 static int l_json_encode(lua_State *L) {
     char err[256] = "";
     luaL_checkany(L, 1);
-    if (luajson_encode_push(L, 1, &lt_runtime(L)->json_buf, err, sizeof err) != 0) return luaL_error(L, "lt.json.encode: %s", err);
+    if (luajson_encode_push(L, 1, &lt_runtime(L)->json_buf, err, sizeof err) != 0)
+        return luaL_error(L, "lt.json.encode: %s", err);
     return 1;
 }
 
@@ -207,7 +221,8 @@ static int l_json_decode(lua_State *L) {
     size_t len;
     const char *s = luaL_checklstring(L, 1, &len);
     char err[128];
-    if (luajson_decode(L, s, len, err, sizeof err) != 0) return luaL_error(L, "lt.json.decode: %s", err);
+    if (luajson_decode(L, s, len, err, sizeof err) != 0)
+        return luaL_error(L, "lt.json.decode: %s", err);
     return 1;
 }
 
@@ -233,11 +248,16 @@ static int vu_index(lua_State *L) {
     runtime *rt = lt_runtime(L);
     const char *key = luaL_checkstring(L, 2);
     vu *v = rt->current;
-    if (strcmp(key, "id") == 0) lua_pushinteger(L, v ? v->id : 0);
-    else if (strcmp(key, "iteration") == 0) lua_pushinteger(L, v ? v->iteration : 0);
-    else if (strcmp(key, "iteration_in_scenario") == 0) lua_pushinteger(L, v ? v->iteration : 0);
-    else if (strcmp(key, "thread") == 0) lua_pushinteger(L, rt->index);
-    else lua_pushnil(L);
+    if (strcmp(key, "id") == 0)
+        lua_pushinteger(L, v ? v->id : 0);
+    else if (strcmp(key, "iteration") == 0)
+        lua_pushinteger(L, v ? v->iteration : 0);
+    else if (strcmp(key, "iteration_in_scenario") == 0)
+        lua_pushinteger(L, v ? v->iteration : 0);
+    else if (strcmp(key, "thread") == 0)
+        lua_pushinteger(L, rt->index);
+    else
+        lua_pushnil(L);
     return 1;
 }
 
@@ -247,8 +267,10 @@ static int scenario_index(lua_State *L) {
     vu *v = rt->current;
     const scenario_plan *sc = v ? v->sc : NULL;
     if (strcmp(key, "name") == 0) {
-        if (sc && sc->name) lua_pushstring(L, sc->name);
-        else lua_pushnil(L);
+        if (sc && sc->name)
+            lua_pushstring(L, sc->name);
+        else
+            lua_pushnil(L);
     } else if (strcmp(key, "iteration") == 0) {
         lua_pushinteger(L, v ? v->scenario_iteration : 0);
     } else if (strcmp(key, "executor") == 0 && sc && sc->name) {
@@ -318,7 +340,8 @@ static int l_exec(lua_State *L) {
     runtime *rt = lt_runtime(L);
     const char *cmd = luaL_checkstring(L, 1);
     if (rt->index >= 0)
-        return luaL_error(L, "lt.exec runs only on the main thread (setup, teardown, timeline, scenario setup)");
+        return luaL_error(
+            L, "lt.exec runs only on the main thread (setup, teardown, timeline, scenario setup)");
     fflush(NULL);
     FILE *p = popen(cmd, "r");
     if (!p) return luaL_error(L, "lt.exec: cannot run '%s'", cmd);
@@ -348,7 +371,8 @@ static int l_duration(lua_State *L) {
         lua_pushnumber(L, lua_tonumber(L, 1) / 1000.0);
         return 1;
     }
-    if (duration_parse(luaL_checkstring(L, 1), &s, err, sizeof err) != 0) return luaL_error(L, "%s", err);
+    if (duration_parse(luaL_checkstring(L, 1), &s, err, sizeof err) != 0)
+        return luaL_error(L, "%s", err);
     lua_pushnumber(L, s);
     return 1;
 }
@@ -368,10 +392,11 @@ void lt_open_module(lua_State *L, runtime *rt) {
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
 
-    static const luaL_Reg fns[] = {
-        {"check", l_check},   {"sleep", l_sleep}, {"random", l_random}, {"random_int", l_random_int},
-        {"log", l_log},       {"abort", l_abort}, {"exec", l_exec},     {"time", l_time},
-        {"duration", l_duration}, {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"check", l_check},       {"sleep", l_sleep},
+                                   {"random", l_random},     {"random_int", l_random_int},
+                                   {"log", l_log},           {"abort", l_abort},
+                                   {"exec", l_exec},         {"time", l_time},
+                                   {"duration", l_duration}, {NULL, NULL}};
     lua_newtable(L);
     for (const luaL_Reg *f = fns; f->name; f++) {
         lua_pushcfunction(L, f->func);
@@ -380,8 +405,11 @@ void lt_open_module(lua_State *L, runtime *rt) {
     lua_pushnumber(L, rt->shared->plan ? rt->shared->plan->time_scale : 1);
     lua_setfield(L, -2, "time_scale");
 
-    static const luaL_Reg mfns[] = {{"trend", l_trend}, {"counter", l_counter}, {"rate", l_rate},
-                                    {"gauge", l_gauge}, {NULL, NULL}};
+    static const luaL_Reg mfns[] = {{"trend", l_trend},
+                                    {"counter", l_counter},
+                                    {"rate", l_rate},
+                                    {"gauge", l_gauge},
+                                    {NULL, NULL}};
     lua_newtable(L);
     for (const luaL_Reg *f = mfns; f->name; f++) {
         lua_pushcfunction(L, f->func);
@@ -420,8 +448,8 @@ void lt_open_module(lua_State *L, runtime *rt) {
     lua_pushcfunction(L, load_lt);
     lua_setfield(L, -2, "lt");
     (void)luaL_dostring(L, "package.preload['lt.http'] = function() return lt.http end "
-                     "package.preload['lt.metrics'] = function() return lt.metrics end "
-                     "package.preload['lt.json'] = function() return lt.json end "
-                     "print = function(...) lt.log(...) end");
+                           "package.preload['lt.metrics'] = function() return lt.metrics end "
+                           "package.preload['lt.json'] = function() return lt.json end "
+                           "print = function(...) lt.log(...) end");
     lua_pop(L, 2);
 }

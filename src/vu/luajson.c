@@ -64,7 +64,8 @@ static cJSON *convert_table(lua_State *L, int idx, int depth, char *path, size_t
             snprintf(keybuf, sizeof keybuf, "%.15g", lua_tonumber(L, -2));
             key = keybuf;
         } else {
-            snprintf(err, errlen, "%s: table keys must be strings or numbers", path[0] ? path : "value");
+            snprintf(err, errlen, "%s: table keys must be strings or numbers",
+                     path[0] ? path : "value");
             lua_pop(L, 2);
             cJSON_Delete(obj);
             return NULL;
@@ -90,8 +91,10 @@ static cJSON *convert(lua_State *L, int idx, int depth, char *path, size_t plen,
         return NULL;
     }
     switch (lua_type(L, idx)) {
-    case LUA_TNIL: return cJSON_CreateNull();
-    case LUA_TBOOLEAN: return cJSON_CreateBool(lua_toboolean(L, idx));
+    case LUA_TNIL:
+        return cJSON_CreateNull();
+    case LUA_TBOOLEAN:
+        return cJSON_CreateBool(lua_toboolean(L, idx));
     case LUA_TNUMBER: {
         double d = lua_tonumber(L, idx);
         if (!isfinite(d)) {
@@ -100,8 +103,10 @@ static cJSON *convert(lua_State *L, int idx, int depth, char *path, size_t plen,
         }
         return cJSON_CreateNumber(d);
     }
-    case LUA_TSTRING: return cJSON_CreateString(lua_tostring(L, idx));
-    case LUA_TTABLE: return convert_table(L, idx, depth, path, plen, err, errlen);
+    case LUA_TSTRING:
+        return cJSON_CreateString(lua_tostring(L, idx));
+    case LUA_TTABLE:
+        return convert_table(L, idx, depth, path, plen, err, errlen);
     case LUA_TLIGHTUSERDATA:
         if (lua_touserdata(L, idx) == NULL) return cJSON_CreateNull(); /* lt.json.null */
         /* fallthrough */
@@ -215,11 +220,21 @@ static void put_string(jbuf *b, const char *s, size_t len) {
         run = i + 1;
         jb_char(b, '\\');
         switch (c) {
-        case '"': jb_char(b, '"'); break;
-        case '\\': jb_char(b, '\\'); break;
-        case '\n': jb_char(b, 'n'); break;
-        case '\r': jb_char(b, 'r'); break;
-        case '\t': jb_char(b, 't'); break;
+        case '"':
+            jb_char(b, '"');
+            break;
+        case '\\':
+            jb_char(b, '\\');
+            break;
+        case '\n':
+            jb_char(b, 'n');
+            break;
+        case '\r':
+            jb_char(b, 'r');
+            break;
+        case '\t':
+            jb_char(b, 't');
+            break;
         default: {
             char u[5] = {'u', '0', '0', hex[c >> 4], hex[c & 15]};
             jb_add(b, u, 5);
@@ -237,7 +252,8 @@ static int put_number(jbuf *b, double d) {
         long long v = (long long)d;
         char *p = buf + sizeof buf;
         unsigned long long u = v < 0 ? -(unsigned long long)v : (unsigned long long)v;
-        do *--p = (char)('0' + u % 10); while (u /= 10);
+        do *--p = (char)('0' + u % 10);
+        while (u /= 10);
         if (v < 0) *--p = '-';
         jb_add(b, p, (size_t)(buf + sizeof buf - p));
         return 0;
@@ -252,13 +268,18 @@ static int put_number(jbuf *b, double d) {
 static int put_value(lua_State *L, int idx, jbuf *b, int depth, const char **why) {
     if (depth > MAX_DEPTH) return *why = "nested too deeply (a cycle?)", -1;
     switch (lua_type(L, idx)) {
-    case LUA_TNIL: jb_add(b, "null", 4); return 0;
+    case LUA_TNIL:
+        jb_add(b, "null", 4);
+        return 0;
     case LUA_TBOOLEAN:
-        if (lua_toboolean(L, idx)) jb_add(b, "true", 4);
-        else jb_add(b, "false", 5);
+        if (lua_toboolean(L, idx))
+            jb_add(b, "true", 4);
+        else
+            jb_add(b, "false", 5);
         return 0;
     case LUA_TNUMBER:
-        if (put_number(b, lua_tonumber(L, idx)) != 0) return *why = "a number that JSON cannot hold", -1;
+        if (put_number(b, lua_tonumber(L, idx)) != 0)
+            return *why = "a number that JSON cannot hold", -1;
         return 0;
     case LUA_TSTRING: {
         size_t len;
@@ -272,8 +293,10 @@ static int put_value(lua_State *L, int idx, jbuf *b, int depth, const char **why
             return 0;
         }
         return *why = "a userdata", -1;
-    case LUA_TTABLE: break;
-    default: return *why = "a function or userdata", -1;
+    case LUA_TTABLE:
+        break;
+    default:
+        return *why = "a function or userdata", -1;
     }
     int n = array_length(L, idx);
     if (n > 0) {

@@ -14,7 +14,8 @@ char *luajson_encode(lua_State *L, int idx, char *err, size_t errlen);
 /* Pushes the decoded value; returns 0, or -1 with err (nothing pushed). */
 int luajson_decode(lua_State *L, const char *s, size_t len, char *err, size_t errlen);
 void luajson_push(lua_State *L, const cJSON *j);
-/* A reusable output buffer for luajson_encode_push (zero-initialise; free with luajson_buf_free). */
+/* A reusable output buffer for luajson_encode_push (zero-initialise; free with luajson_buf_free).
+ */
 typedef struct {
     char *p;
     size_t len, cap;

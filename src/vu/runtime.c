@@ -21,10 +21,13 @@ runtime *lt_runtime(lua_State *L) {
 static void set_package_path(lua_State *L, const run_shared *sh) {
     char dir[1024];
     const char *slash = strrchr(sh->script_path, '/');
-    if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - sh->script_path), sh->script_path);
-    else snprintf(dir, sizeof dir, ".");
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - sh->script_path), sh->script_path);
+    else
+        snprintf(dir, sizeof dir, ".");
     lua_getglobal(L, "package");
-    lua_pushfstring(L, "%s/?.lua;%s/lib/?.lua;%s/?.lua;%s/../?.lua;", dir, dir, sh->lib_dir, sh->lib_dir);
+    lua_pushfstring(L, "%s/?.lua;%s/lib/?.lua;%s/?.lua;%s/../?.lua;", dir, dir, sh->lib_dir,
+                    sh->lib_dir);
     lua_getfield(L, -2, "path");
     lua_concat(L, 2);
     lua_setfield(L, -2, "path");
@@ -215,7 +218,8 @@ static void build_base_tags(vu *v, double now) {
     runtime_run_tags(rt->shared, now - rt->shared->run_t0, &v->base);
     if (v->sc) {
         tags_put(&v->base, "scenario", v->sc->name);
-        for (int i = 0; i < v->sc->tags.n; i++) tags_put(&v->base, v->sc->tags.keys[i], v->sc->tags.vals[i]);
+        for (int i = 0; i < v->sc->tags.n; i++)
+            tags_put(&v->base, v->sc->tags.keys[i], v->sc->tags.vals[i]);
     }
 }
 
@@ -277,7 +281,8 @@ void vu_resume(vu *v, int nargs) {
             char err[256];
             rt->call_result = luajson_encode(v->co, 1, err, sizeof err);
             if (!rt->call_result) {
-                snprintf(rt->last_error, sizeof rt->last_error, "its return value is not JSON data: %s", err);
+                snprintf(rt->last_error, sizeof rt->last_error,
+                         "its return value is not JSON data: %s", err);
                 ok = false;
             }
         }
@@ -322,7 +327,8 @@ static void kick_cb(evutil_socket_t fd, short what, void *arg) {
     vu_resume(v, nargs);
 }
 
-void vu_start_iteration(vu *v, const char *fn, double due, bool corrected, vu_done_fn done, void *arg) {
+void vu_start_iteration(vu *v, const char *fn, double due, bool corrected, vu_done_fn done,
+                        void *arg) {
     (void)fn; /* the exec function comes from the VU's scenario */
     /* a closed-model start (no due time) happens when the last iteration ended: no clock read */
     double now = due > 0 ? lt_now() : runtime_now(v->rt);
@@ -433,11 +439,14 @@ int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, 
     int rc = 0;
     if (!cs.finished) {
         vu_interrupt(v);
-        if (interrupted) snprintf(err, errlen, "%s() interrupted (Ctrl-C)", fn);
-        else snprintf(err, errlen, "%s() did not finish within %.0f s", fn, timeout_s);
+        if (interrupted)
+            snprintf(err, errlen, "%s() interrupted (Ctrl-C)", fn);
+        else
+            snprintf(err, errlen, "%s() did not finish within %.0f s", fn, timeout_s);
         rc = -1;
     } else if (!cs.ok) {
-        snprintf(err, errlen, "%s() failed: %s", fn, rt->last_error[0] ? rt->last_error : "unknown error");
+        snprintf(err, errlen, "%s() failed: %s", fn,
+                 rt->last_error[0] ? rt->last_error : "unknown error");
         rc = -1;
     }
     event_free(to);
@@ -445,8 +454,10 @@ int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, 
     atomic_fetch_add(&rt->shared->vus_max, 1);
     vu_free(v);
     rt->capture = false;
-    if (json_out) *json_out = rc == 0 ? rt->call_result : NULL;
-    else free(rt->call_result);
+    if (json_out)
+        *json_out = rc == 0 ? rt->call_result : NULL;
+    else
+        free(rt->call_result);
     if (rc != 0 && json_out) free(rt->call_result);
     rt->call_result = NULL;
     return rc;

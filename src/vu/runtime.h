@@ -27,20 +27,20 @@
 typedef struct {
     const plan *plan;
     const char *script_path;
-    const char *lib_dir;        /* lt's own lua/lib */
+    const char *lib_dir;         /* lt's own lua/lib */
     char **env_keys, **env_vals; /* process environment overlaid with -e */
     int nenv;
-    uint64_t seed;              /* --seed; 0 = random */
+    uint64_t seed; /* --seed; 0 = random */
     bool seeded;
-    const char *ca_file;        /* extra CA bundle (LT_CA_FILE / --ca) */
-    double run_t0;              /* monotonic time the run started (after setup) */
-    double wall_t0;             /* unix time of run_t0 */
-    const char *setup_json;     /* setup()'s return value, JSON; NULL before setup ran */
+    const char *ca_file;    /* extra CA bundle (LT_CA_FILE / --ca) */
+    double run_t0;          /* monotonic time the run started (after setup) */
+    double wall_t0;         /* unix time of run_t0 */
+    const char *setup_json; /* setup()'s return value, JSON; NULL before setup ran */
     atomic_int next_vu_id;
-    atomic_int vus_active;      /* VUs inside an iteration, all threads */
-    atomic_int vus_max;         /* VUs that exist, all threads */
-    atomic_bool aborted;        /* lt.abort() was called */
-    atomic_bool stopping;       /* no new iterations */
+    atomic_int vus_active; /* VUs inside an iteration, all threads */
+    atomic_int vus_max;    /* VUs that exist, all threads */
+    atomic_bool aborted;   /* lt.abort() was called */
+    atomic_bool stopping;  /* no new iterations */
     atomic_long script_errors;
     char abort_reason[256];
     struct scenario_shared *scenarios; /* one per plan scenario */
@@ -54,7 +54,7 @@ typedef struct scenario_shared {
     atomic_int workers_done;
     atomic_int active_vus;
     atomic_int alloc_vus;
-    double t0;                      /* monotonic start, set by main before the start command */
+    double t0; /* monotonic start, set by main before the start command */
 } scenario_shared;
 
 typedef struct runtime runtime;
@@ -95,15 +95,15 @@ typedef struct {
 
 struct vu {
     runtime *rt;
-    int id;              /* 1-based, unique in the run */
+    int id; /* 1-based, unique in the run */
     lua_State *co;
     int co_ref;
     http_pool *pool;
-    uint64_t rng[4];     /* xoshiro256** state */
+    uint64_t rng[4]; /* xoshiro256** state */
     const scenario_plan *sc;
-    long iteration;      /* this VU's iterations so far */
+    long iteration;          /* this VU's iterations so far */
     long scenario_iteration; /* global index of the current iteration in its scenario */
-    double due;          /* when the iteration was due (arrival rate) */
+    double due;              /* when the iteration was due (arrival rate) */
     double iter_start;
     bool busy, interrupted, corrected;
     struct event *sleep_ev, *kick_ev;
@@ -128,15 +128,15 @@ struct vu {
 };
 
 struct runtime {
-    int index;           /* worker index; -1 for the control runtime */
+    int index; /* worker index; -1 for the control runtime */
     run_shared *shared;
     struct event_base *base;
     lua_State *L;
     http_worker *http;
     metrics_shard *shard;
     tag_cache *tags;
-    vu *current;         /* the VU whose coroutine is running */
-    int data_ref;        /* setup data decoded in this state (LUA_NOREF before setup) */
+    vu *current;  /* the VU whose coroutine is running */
+    int data_ref; /* setup data decoded in this state (LUA_NOREF before setup) */
     double last_error_log;
     long errors_suppressed;
     char last_error[1024]; /* the last iteration error, file:line and traceback */
@@ -162,7 +162,8 @@ vu *vu_new(runtime *rt, const scenario_plan *sc);
 void vu_free(vu *v);
 /* Starts an iteration calling global `fn` with the setup data; `done` is called when it ends
  * (never synchronously: a call that finishes at once is reported on the next loop pass). */
-void vu_start_iteration(vu *v, const char *fn, double due, bool corrected, vu_done_fn done, void *arg);
+void vu_start_iteration(vu *v, const char *fn, double due, bool corrected, vu_done_fn done,
+                        void *arg);
 /* Interrupts the iteration in flight: its coroutine is abandoned, `done` is called (ok = false). */
 void vu_interrupt(vu *v);
 

@@ -1,6 +1,6 @@
-// fuzz-sources: src/net/http_client.c src/net/conn.c src/net/request.c src/net/response.c src/net/transport.c src/net/url.c src/net/dns.c
-// fuzz-libs: libevent openssl
-// fuzz-ldflags: -lhttp_parser
+// fuzz-sources: src/net/http_client.c src/net/conn.c src/net/request.c src/net/response.c
+// src/net/transport.c src/net/url.c src/net/dns.c fuzz-libs: libevent openssl fuzz-ldflags:
+// -lhttp_parser
 /* fuzz_http_response.c — the HTTP client's response path, end to end: each input is what a server
  * on 127.0.0.1 answers to one GET (sent in two writes split at a point the input's first byte
  * chooses, then the connection closes). The client must complete the request exactly once, with
@@ -66,7 +66,8 @@ static void setup(void) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (size > 256 * 1024) return 0; /* the server writes without waiting: stay within socket buffers */
+    if (size > 256 * 1024)
+        return 0; /* the server writes without waiting: stay within socket buffers */
     if (!base) setup();
     answer = data;
     answer_len = size;

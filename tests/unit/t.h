@@ -18,6 +18,5 @@ static int t_passed, t_failed;
         }                                                                                          \
     } while (0)
 
-#define T_DONE()                                                                                   \
-    (printf("%d passed, %d failed\n", t_passed, t_failed), t_failed ? 1 : 0)
+#define T_DONE() (printf("%d passed, %d failed\n", t_passed, t_failed), t_failed ? 1 : 0)
 #endif

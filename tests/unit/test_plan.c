@@ -25,7 +25,8 @@ static void expect_error(const char *json, const char *needle) {
 static void test_defaults(void) {
     char err[256];
     plan *p = build("{\"scenarios\":{\"s\":{\"executor\":\"constant-arrival-rate\",\"rate\":500,"
-                    "\"timeUnit\":\"1m\",\"duration\":\"2m\",\"preAllocatedVUs\":20}}}", 1, err);
+                    "\"timeUnit\":\"1m\",\"duration\":\"2m\",\"preAllocatedVUs\":20}}}",
+                    1, err);
     T_CHECK(p != NULL, "%s", err);
     if (!p) return;
     const scenario_plan *s = &p->scenarios[0];
@@ -36,17 +37,19 @@ static void test_defaults(void) {
     T_CHECK(strcmp(s->exec, "default") == 0, "exec default %s", s->exec);
     const cJSON *r = cJSON_GetObjectItem(cJSON_GetObjectItem(p->resolved, "scenarios"), "s");
     T_CHECK(cJSON_GetObjectItem(r, "rate")->valuedouble == 500, "resolved keeps the written rate");
-    T_CHECK(strcmp(cJSON_GetObjectItem(r, "timeUnit")->valuestring, "1m0s") == 0, "resolved timeUnit %s",
-            cJSON_GetObjectItem(r, "timeUnit")->valuestring);
+    T_CHECK(strcmp(cJSON_GetObjectItem(r, "timeUnit")->valuestring, "1m0s") == 0,
+            "resolved timeUnit %s", cJSON_GetObjectItem(r, "timeUnit")->valuestring);
     plan_free(p);
 
     p = build(NULL, 1, err); /* no options at all: one VU, one iteration, as k6 */
     T_CHECK(p && p->nscenarios == 1 && p->scenarios[0].kind == EX_PER_VU_ITERATIONS &&
-                p->scenarios[0].iterations == 1 && p->scenarios[0].vus == 1, "k6's default run");
+                p->scenarios[0].iterations == 1 && p->scenarios[0].vus == 1,
+            "k6's default run");
     plan_free(p);
 
     p = build("{\"vus\":5,\"duration\":\"10s\"}", 1, err);
-    T_CHECK(p && p->scenarios[0].kind == EX_CONSTANT_VUS && p->scenarios[0].vus == 5, "shortcut vus+duration");
+    T_CHECK(p && p->scenarios[0].kind == EX_CONSTANT_VUS && p->scenarios[0].vus == 5,
+            "shortcut vus+duration");
     plan_free(p);
 }
 
@@ -54,10 +57,12 @@ static void test_time_scale(void) {
     char err[256];
     plan *p = build("{\"scenarios\":{\"s\":{\"executor\":\"ramping-arrival-rate\",\"startRate\":17,"
                     "\"preAllocatedVUs\":1,\"startTime\":\"10s\",\"stages\":[{\"duration\":\"2m\","
-                    "\"target\":84}]}},\"timeline\":[{\"at\":\"60s\",\"tags\":{\"phase\":\"x\"}}]}", 0.1, err);
+                    "\"target\":84}]}},\"timeline\":[{\"at\":\"60s\",\"tags\":{\"phase\":\"x\"}}]}",
+                    0.1, err);
     T_CHECK(p != NULL, "%s", err);
     if (!p) return;
-    T_CHECK(fabs(p->scenarios[0].start_time - 1) < 1e-9, "startTime scaled: %g", p->scenarios[0].start_time);
+    T_CHECK(fabs(p->scenarios[0].start_time - 1) < 1e-9, "startTime scaled: %g",
+            p->scenarios[0].start_time);
     T_CHECK(fabs(p->scenarios[0].stages[0].duration - 12) < 1e-9, "stage scaled");
     T_CHECK(p->scenarios[0].stages[0].target == 84, "rates are not scaled");
     T_CHECK(fabs(p->timeline[0].at - 6) < 1e-9, "timeline scaled");
@@ -66,20 +71,39 @@ static void test_time_scale(void) {
 }
 
 static void test_errors(void) {
-    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"nope\"}}}", "scenarios.s.executor: unknown executor 'nope'");
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"nope\"}}}",
+                 "scenarios.s.executor: unknown executor 'nope'");
     expect_error("{\"scenarios\":{\"s\":{\"rate\":1}}}", "scenarios.s.executor: missing");
-    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-vus\",\"duration\":\"1x\"}}}", "scenarios.s.duration");
-    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-vus\"}}}", "scenarios.s.duration: missing");
-    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-arrival-rate\",\"rate\":0,\"duration\":\"1s\",\"preAllocatedVUs\":1}}}", "scenarios.s.rate: must be > 0");
-    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-arrival-rate\",\"rate\":1,\"duration\":\"1s\"}}}", "preAllocatedVUs: missing");
-    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-arrival-rate\",\"rate\":1,\"duration\":\"1s\",\"preAllocatedVUs\":5,\"maxVUs\":2}}}", "maxVUs: 2 is less than preAllocatedVUs 5");
-    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-vus\",\"duration\":\"1s\",\"vus\":1.5}}}", "scenarios.s.vus: must be a whole number");
-    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"ramping-vus\",\"stages\":[{\"duration\":\"1s\"}]}}}", "stages[1].target: missing");
-    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"ramping-vus\",\"stages\":[{\"duration\":\"1s\",\"target\":1,\"x\":1}]}}}", "stages[1]: unknown key 'x'");
-    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-vus\",\"duration\":\"1s\",\"rate\":3}}}", "scenarios.s.rate: unknown option for executor constant-vus");
-    expect_error("{\"thresholds\":{\"http_req_duration\":[\"p(99)<<1\"]}}", "thresholds[\"http_req_duration\"][1]");
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-vus\",\"duration\":\"1x\"}}}",
+                 "scenarios.s.duration");
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-vus\"}}}",
+                 "scenarios.s.duration: missing");
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-arrival-rate\",\"rate\":0,"
+                 "\"duration\":\"1s\",\"preAllocatedVUs\":1}}}",
+                 "scenarios.s.rate: must be > 0");
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-arrival-rate\",\"rate\":1,"
+                 "\"duration\":\"1s\"}}}",
+                 "preAllocatedVUs: missing");
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-arrival-rate\",\"rate\":1,"
+                 "\"duration\":\"1s\",\"preAllocatedVUs\":5,\"maxVUs\":2}}}",
+                 "maxVUs: 2 is less than preAllocatedVUs 5");
+    expect_error(
+        "{\"scenarios\":{\"s\":{\"executor\":\"constant-vus\",\"duration\":\"1s\",\"vus\":1.5}}}",
+        "scenarios.s.vus: must be a whole number");
+    expect_error(
+        "{\"scenarios\":{\"s\":{\"executor\":\"ramping-vus\",\"stages\":[{\"duration\":\"1s\"}]}}}",
+        "stages[1].target: missing");
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"ramping-vus\",\"stages\":[{\"duration\":"
+                 "\"1s\",\"target\":1,\"x\":1}]}}}",
+                 "stages[1]: unknown key 'x'");
+    expect_error(
+        "{\"scenarios\":{\"s\":{\"executor\":\"constant-vus\",\"duration\":\"1s\",\"rate\":3}}}",
+        "scenarios.s.rate: unknown option for executor constant-vus");
+    expect_error("{\"thresholds\":{\"http_req_duration\":[\"p(99)<<1\"]}}",
+                 "thresholds[\"http_req_duration\"][1]");
     expect_error("{\"thresholds\":{\"x{a\":[\"count>1\"]}}", "thresholds[\"x{a\"]");
-    expect_error("{\"thresholds\":{\"x\":[{\"threshold\":\"count>1\",\"abortOnFail\":1}]}}", "abortOnFail: must be true or false");
+    expect_error("{\"thresholds\":{\"x\":[{\"threshold\":\"count>1\",\"abortOnFail\":1}]}}",
+                 "abortOnFail: must be true or false");
     expect_error("{\"timeline\":[{\"exec\":\"f\"}]}", "timeline[1].at: missing");
     expect_error("{\"foo\":1}", "options.foo: unknown option");
 }
@@ -94,7 +118,8 @@ static void test_arrival_curves(void) {
 
     /* ramp 0 -> 100/s over 2 s, then 100/s for 1 s: 100 + 100 iterations */
     stage st[2] = {{2, 100}, {1, 100}};
-    scenario_plan r = {.kind = EX_RAMPING_ARRIVAL_RATE, .start_rate = 0, .stages = st, .nstages = 2};
+    scenario_plan r = {
+        .kind = EX_RAMPING_ARRIVAL_RATE, .start_rate = 0, .stages = st, .nstages = 2};
     arrival_cursor rc = {0};
     n = 0;
     double prev = -1;
@@ -112,7 +137,8 @@ static void test_arrival_curves(void) {
     T_CHECK(fabs(arrival_due(&r, 150, &f2) - 2.5) < 1e-9, "i=150 due at 2.5 s (plateau)");
     /* down-ramp 84 -> 17 over 60 s: (84+17)/2*60 = 3030 */
     stage down[1] = {{60, 17}};
-    scenario_plan d = {.kind = EX_RAMPING_ARRIVAL_RATE, .start_rate = 84, .stages = down, .nstages = 1};
+    scenario_plan d = {
+        .kind = EX_RAMPING_ARRIVAL_RATE, .start_rate = 84, .stages = down, .nstages = 1};
     arrival_cursor dc = {0};
     n = 0;
     while (arrival_due(&d, n, &dc) >= 0) n++;
@@ -121,7 +147,8 @@ static void test_arrival_curves(void) {
 
 static void test_ramping_vus(void) {
     stage st[2] = {{10, 10}, {10, 0}};
-    scenario_plan r = {.kind = EX_RAMPING_VUS, .start_vus = 0, .stages = st, .nstages = 2, .max_vus = 10};
+    scenario_plan r = {
+        .kind = EX_RAMPING_VUS, .start_vus = 0, .stages = st, .nstages = 2, .max_vus = 10};
     T_CHECK(ramping_vus_target(&r, 0) == 0, "start");
     T_CHECK(fabs(ramping_vus_target(&r, 5) - 5) < 1e-9, "half way up");
     T_CHECK(fabs(ramping_vus_target(&r, 15) - 5) < 1e-9, "half way down");
