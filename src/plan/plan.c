@@ -86,6 +86,9 @@ static int get_number(ctx *c, const cJSON *o, const char *key, const char *where
     return 0;
 }
 
+/* VU counts become ints and size pools; far above any machine, far below INT_MAX. */
+#define MAX_VUS 10000000
+
 static int get_int(ctx *c, const cJSON *o, const char *key, const char *where, long def, long min,
                    long *out) {
     double d;
@@ -93,6 +96,16 @@ static int get_int(ctx *c, const cJSON *o, const char *key, const char *where, l
     if (d != floor(d) || d > 1e12)
         return fail(c, "%s.%s: must be a whole number, got %g", where, key, d);
     *out = (long)d;
+    return 0;
+}
+
+static int get_vus(ctx *c, const cJSON *o, const char *key, const char *where, long def, long min,
+                   int *out) {
+    long l;
+    if (get_int(c, o, key, where, def, min, &l)) return -1;
+    if (l > MAX_VUS)
+        return fail(c, "%s.%s: %ld VUs is more than lt runs (%d)", where, key, l, MAX_VUS);
+    *out = (int)l;
     return 0;
 }
 
@@ -177,6 +190,8 @@ static int parse_stages(ctx *c, const cJSON *o, const char *where, bool per_time
         if (get_duration(c, it, "duration", w, 0, true, &s->stages[i].duration)) return -1;
         double t;
         if (get_number(c, it, "target", w, 0, 0, &t)) return -1;
+        if (!per_time_unit && t > MAX_VUS)
+            return fail(c, "%s.target: %g VUs is more than lt runs (%d)", w, t, MAX_VUS);
         if (!per_time_unit && t != floor(t))
             return fail(c, "%s.target: must be a whole number of VUs", w);
         s->stages[i].target = per_time_unit ? t / time_unit : t;
@@ -222,7 +237,6 @@ static int parse_scenario(ctx *c, const char *name, const cJSON *o, scenario_pla
         get_string(c, o, "setup", where, NULL, &s->setup_fn) ||
         get_kv(c, o, "env", where, &s->env) || get_kv(c, o, "tags", where, &s->tags))
         return -1;
-    long l;
     double time_unit = 1;
     switch (s->kind) {
     case EX_CONSTANT_ARRIVAL_RATE:
@@ -233,10 +247,8 @@ static int parse_scenario(ctx *c, const char *name, const cJSON *o, scenario_pla
         if (!cJSON_GetObjectItemCaseSensitive(o, "preAllocatedVUs"))
             return fail(c, "%s.preAllocatedVUs: missing (required by %s)", where,
                         executor_names[s->kind]);
-        if (get_int(c, o, "preAllocatedVUs", where, 0, 0, &l)) return -1;
-        s->pre_allocated_vus = (int)l;
-        if (get_int(c, o, "maxVUs", where, s->pre_allocated_vus, 0, &l)) return -1;
-        s->max_vus = (int)l;
+        if (get_vus(c, o, "preAllocatedVUs", where, 0, 0, &s->pre_allocated_vus)) return -1;
+        if (get_vus(c, o, "maxVUs", where, s->pre_allocated_vus, 0, &s->max_vus)) return -1;
         if (s->max_vus < s->pre_allocated_vus)
             return fail(c, "%s.maxVUs: %d is less than preAllocatedVUs %d", where, s->max_vus,
                         s->pre_allocated_vus);
@@ -261,24 +273,21 @@ static int parse_scenario(ctx *c, const char *name, const cJSON *o, scenario_pla
         break;
     }
     case EX_CONSTANT_VUS:
-        if (get_int(c, o, "vus", where, 1, 1, &l)) return -1;
-        s->vus = (int)l;
+        if (get_vus(c, o, "vus", where, 1, 1, &s->vus)) return -1;
         if (!cJSON_GetObjectItemCaseSensitive(o, "duration"))
             return fail(c, "%s.duration: missing", where);
         if (get_duration(c, o, "duration", where, 0, true, &s->duration)) return -1;
         if (s->duration <= 0) return fail(c, "%s.duration: must be > 0", where);
         break;
     case EX_RAMPING_VUS:
-        if (get_int(c, o, "startVUs", where, 1, 0, &l)) return -1;
-        s->start_vus = (int)l;
+        if (get_vus(c, o, "startVUs", where, 1, 0, &s->start_vus)) return -1;
         if (get_duration(c, o, "gracefulRampDown", where, 30, true, &s->graceful_ramp_down))
             return -1;
         if (parse_stages(c, o, where, false, 1, s)) return -1;
         break;
     case EX_PER_VU_ITERATIONS:
     case EX_SHARED_ITERATIONS:
-        if (get_int(c, o, "vus", where, 1, 1, &l)) return -1;
-        s->vus = (int)l;
+        if (get_vus(c, o, "vus", where, 1, 1, &s->vus)) return -1;
         if (get_int(c, o, "iterations", where, 1, 1, &s->iterations)) return -1;
         if (get_duration(c, o, "maxDuration", where, 600, true, &s->max_duration)) return -1;
         if (s->kind == EX_SHARED_ITERATIONS && s->iterations < s->vus)

@@ -106,6 +106,13 @@ static void test_errors(void) {
                  "abortOnFail: must be true or false");
     expect_error("{\"timeline\":[{\"exec\":\"f\"}]}", "timeline[1].at: missing");
     expect_error("{\"foo\":1}", "options.foo: unknown option");
+    /* found by fuzz_plan: a huge VU target overflowed an int */
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"ramping-vus\",\"stages\":[{\"duration\":"
+                 "\"1s\",\"target\":5.6e75}]}}}",
+                 "stages[1].target: 5.6e+75 VUs is more than lt runs");
+    expect_error(
+        "{\"scenarios\":{\"s\":{\"executor\":\"constant-vus\",\"duration\":\"1s\",\"vus\":1e11}}}",
+        "scenarios.s.vus: 100000000000 VUs is more than lt runs");
 }
 
 static void test_arrival_curves(void) {
