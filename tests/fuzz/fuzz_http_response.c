@@ -1,6 +1,6 @@
-// fuzz-sources: src/net/http_client.c src/net/conn.c src/net/request.c src/net/response.c
-// src/net/transport.c src/net/url.c src/net/dns.c fuzz-libs: libevent openssl fuzz-ldflags:
-// -lhttp_parser
+// fuzz-sources: src/net/*.c
+// fuzz-libs: libevent openssl
+// fuzz-ldflags: -lhttp_parser
 /* fuzz_http_response.c — the HTTP client's response path, end to end: each input is what a server
  * on 127.0.0.1 answers to one GET (sent in two writes split at a point the input's first byte
  * chooses, then the connection closes). The client must complete the request exactly once, with
