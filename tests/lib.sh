@@ -56,6 +56,19 @@ wait_port() {
     return 1
 }
 
+# await_output EXPECTED SECONDS CMD...: runs CMD until it prints EXPECTED or SECONDS pass; prints
+# the last output either way, so `expect_eq what EXPECTED "$(await_output ...)"` reports the value seen.
+await_output() {
+    local want=$1 deadline=$((SECONDS + $2)) got
+    shift 2
+    while :; do
+        got=$("$@" 2>/dev/null)
+        [ "$got" == "$want" ] || [ $SECONDS -ge $deadline ] && break
+        sleep 0.05
+    done
+    printf '%s\n' "$got"
+}
+
 # jq-free JSON reads: json_get FILE EXPR, where EXPR is a Python expression on `d`.
 json_get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 

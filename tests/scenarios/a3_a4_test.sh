@@ -81,7 +81,7 @@ read -r npaused maxpending lastpaused _ _ <"$TMP/a4.broker"
 expect_num "A4: mesim reported me_broker_paused 1 during the run (samples)" "${npaused:-0}" ge 10
 expect_num "A4: events piled up while paused (max me_events_pending)" "${maxpending:-0}" ge 50
 expect_eq "A4: teardown resumed the broker" 0 "${lastpaused:-x}"
-expect_eq "A4: the backlog drained after resume" 0 "$($PROM sum me_events_pending -- "$A/metrics")"
+expect_eq "A4: the backlog drained after resume" 0 "$(await_output 0 10 $PROM sum me_events_pending -- "$A/metrics")"
 python3 "$ROOT/scenarios/summary_tool.py" a4 "$J" --noise-ms 50 >"$TMP/verdict.txt" 2>&1
 expect_eq "A4 verdict step exits 0 (within 10% or < 50 ms on loopback)" 0 "$?"
 expect_match "A4 verdict prints the ratio" "match_latency_ms: p99 before [0-9.]+ ms, during the outage [0-9.]+ ms, ratio [0-9.]+ .*PASS" "$TMP/verdict.txt"
@@ -94,5 +94,5 @@ rc=$(run_lt "$TMP/a4cmd.log" 60 run "$ROOT/lua/a4_kafka_degradation.lua" -e "ME_
 expect_eq "A4 with PAUSE_CMD/RESUME_CMD exits 0" 0 "$rc"
 check "A4: PAUSE_CMD ran" test -f "$TMP/paused"
 check "A4: RESUME_CMD ran" test -f "$TMP/resumed"
-expect_eq "A4: broker running again" 0 "$($PROM sum me_broker_paused -- "$A/metrics")"
+expect_eq "A4: broker running again" 0 "$(await_output 0 10 $PROM sum me_broker_paused -- "$A/metrics")"
 finish
