@@ -24,7 +24,12 @@ static int response_status(const http_result *res) {
 /* The tags of a response's samples: the request's (base, params.tags, method, name), then the
  * status and whether it was expected, and on failure the error. */
 static uint32_t intern_response_tags(vu *v, const http_result *res, int st, bool ok) {
-    tag_builder b = v->req_plain ? v->base : v->req_tags;
+    tag_builder b = v->base;
+    if (!v->req_plain) { /* the request's own tag set; interned tag sets never change */
+        const tagset *t = tagset_get(v->req_tid);
+        b.n = 0;
+        for (int i = 0; t && i < t->n; i++) tags_put(&b, t->keys[i], t->vals[i]);
+    }
     char status[16], code[16];
     tags_put(&b, "method", v->req_method);
     tags_put(&b, "name", v->req_name);
@@ -83,24 +88,33 @@ static void sample(sampler *sm, int metric, metric_type type, double value) {
     series_add(it, type, value);
 }
 
-/* The response's tag set id, from the VU's cache when the request's tags are fully given by
- * (base tags, method, name, status): a plain successful request. */
+static bool resp_tag_hit(const resp_tag_entry *e, uint32_t req_tid, const vu *v, int st, bool ok) {
+    return e->used && e->req_tid == req_tid && e->status == st && e->expected == ok &&
+           e->method == v->req_method && strcmp(e->name, v->req_name) == 0;
+}
+
+/* The response's tag set id, through the runtime's resp_tags cache for successful requests. */
 static uint32_t response_tid(vu *v, const http_result *res, int st, bool ok) {
-    resp_cache *c = &v->rcache;
-    bool cacheable = res->error == HTTP_OK && v->req_plain;
-    if (cacheable && c->valid && c->status == st && c->method == v->req_method &&
-        c->base_tid == vu_base_tid(v) && strcmp(c->name, v->req_name) == 0)
-        return c->tid;
-    uint32_t tid = intern_response_tags(v, res, st, ok);
+    resp_tag_entry *table = v->rt->resp_tags;
     size_t n = strlen(v->req_name);
-    c->valid = cacheable && n < sizeof c->name;
-    if (c->valid) {
-        memcpy(c->name, v->req_name, n + 1);
-        c->base_tid = vu_base_tid(v);
-        c->method = v->req_method;
-        c->status = st;
-        c->tid = tid;
-    }
+    if (res->error != HTTP_OK || !table || n >= sizeof table[0].name)
+        return intern_response_tags(v, res, st, ok);
+    uint32_t req_tid = v->req_plain ? vu_base_tid(v) : v->req_tid;
+    uint64_t h = (req_tid * 0x9E3779B97F4A7C15ULL) ^ (uintptr_t)v->req_method ^ (uint64_t)st << 40;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)v->req_name[i]) * 0x100000001b3ULL;
+    resp_tag_entry *e = &table[(h ^ (h >> 29)) & (RESP_TAGS - 1)];
+    resp_tag_entry *pair = &table[(size_t)(e - table) ^ 1];
+    if (resp_tag_hit(e, req_tid, v, st, ok)) return e->tid;
+    if (resp_tag_hit(pair, req_tid, v, st, ok)) return pair->tid;
+    if (e->used && !pair->used) e = pair;
+    uint32_t tid = intern_response_tags(v, res, st, ok);
+    *e = (resp_tag_entry){.used = true,
+                          .expected = ok,
+                          .status = st,
+                          .req_tid = req_tid,
+                          .tid = tid,
+                          .method = v->req_method};
+    memcpy(e->name, v->req_name, n + 1);
     return tid;
 }
 
@@ -349,12 +363,8 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
             get_param(L, lua_gettop(L), P_NAME); /* k6 also takes the name from tags */
             if (lua_isstring(L, -1)) name = arena_copy(v, &used, lua_tostring(L, -1));
             lua_pop(L, 1);
-            size_t limit = sizeof v->req_arena - 256;
-            v->req_tags = v->base;
+            v->req_tid = lt_table_tags(L, rt, lua_gettop(L));
             v->req_plain = false;
-            if (used < limit)
-                tags_from_lua(L, lua_gettop(L), &v->req_tags, v->req_arena + used, limit - used);
-            used = limit; /* tags_from_lua used what it needed; nothing comes after */
         }
         lua_pop(L, 1);
     }

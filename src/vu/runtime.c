@@ -79,6 +79,7 @@ runtime *runtime_new(run_shared *sh, int index, char *err, size_t errlen, bool *
     rt->shard = metrics_shard_new();
     rt->tags = tag_cache_new();
     rt->rseries = calloc(RESP_TABLE, sizeof *rt->rseries);
+    rt->resp_tags = calloc(RESP_TAGS, sizeof *rt->resp_tags);
     rt->L = luaL_newstate();
     lua_State *L = rt->L;
     luaL_openlibs(L);
@@ -111,7 +112,9 @@ void runtime_free(runtime *rt) {
     http_worker_free(rt->http);
     metrics_shard_free(rt->shard);
     tag_cache_free(rt->tags);
+    free(rt->lua_tags);
     free(rt->rseries);
+    free(rt->resp_tags);
     if (rt->base) event_base_free(rt->base);
     free(rt);
 }

@@ -60,17 +60,19 @@ typedef struct scenario_shared {
 typedef struct runtime runtime;
 typedef struct vu vu;
 
-/* The tag set of a VU's last response (lt_http.c): most requests repeat the previous one's
- * tags, so they skip building and interning them. Only plain successful requests (no
- * params.tags) are cached: their tags are fully given by the key. Tag set ids are permanent. */
+/* Response tag sets of a runtime (lt_http.c), two-way associative: requests repeat the same few
+ * tags, so most responses skip building and interning them. A successful request's tags are
+ * fully given by the key: the request's tag set (base tags plus params.tags), method, name,
+ * status, expected or not. Names longer than the entry's are not cached. Tag set ids are
+ * permanent, so entries never go stale. */
+#define RESP_TAGS 256
 typedef struct {
-    bool valid;
-    uint32_t base_tid;
-    const char *method; /* one of lt_http.c's static method names */
+    bool used, expected;
     int status;
-    char name[256];
-    uint32_t tid;
-} resp_cache;
+    uint32_t req_tid, tid;
+    const char *method; /* one of lt_http.c's static method names */
+    char name[104];
+} resp_tag_entry;
 
 /* The series of a response tag set in the worker's store (lt_http.c), so a response's 11-12
  * samples skip the store's hash lookups: a direct-mapped table by tag set id. An entry is valid
@@ -117,12 +119,11 @@ struct vu {
     unsigned tag_cache_next;
     int exec_name_ref; /* the exec function's name, a Lua string (registry) */
     int keep_ref;      /* a Lua table keeping request arguments alive while in flight */
-    /* the request in flight: its method and name, the tags of params.tags (strings in
-     * req_arena; req_plain when there were none, and req_tags is not filled), timing origin */
+    /* the request in flight: its method and name (strings in req_arena), the tag set of base
+     * tags plus params.tags (req_tid; req_plain when there were none), timing origin */
     const char *req_method, *req_name;
     bool req_plain;
-    tag_builder req_tags;
-    resp_cache rcache;
+    uint32_t req_tid;
     char req_arena[768];
     double req_due;
 };
@@ -135,17 +136,20 @@ struct runtime {
     http_worker *http;
     metrics_shard *shard;
     tag_cache *tags;
-    vu *current;  /* the VU whose coroutine is running */
-    int data_ref; /* setup data decoded in this state (LUA_NOREF before setup) */
+    struct lua_tag_entry *lua_tags; /* lt_module.c: tag tables of checks and metric adds */
+    int lua_tags_anchor;            /* registry ref keeping those entries' strings alive */
+    vu *current;                    /* the VU whose coroutine is running */
+    int data_ref;                   /* setup data decoded in this state (LUA_NOREF before setup) */
     double last_error_log;
     long errors_suppressed;
-    char last_error[1024]; /* the last iteration error, file:line and traceback */
-    int response_ctor_ref; /* lt_http.c: builds response tables */
-    luajson_buf json_buf;  /* lt.json.encode's output buffer, reused */
-    resp_series *rseries;  /* RESP_TABLE entries */
-    double now_hint;       /* > 0: the time the iteration ending right now ended (lt_now) */
-    uint64_t rng[4];       /* lt.random() outside a VU (the script's top level) */
-    bool capture;          /* runtime_call: keep the function's first result as JSON */
+    char last_error[1024];     /* the last iteration error, file:line and traceback */
+    int response_ctor_ref;     /* lt_http.c: builds response tables */
+    luajson_buf json_buf;      /* lt.json.encode's output buffer, reused */
+    resp_series *rseries;      /* RESP_TABLE entries */
+    resp_tag_entry *resp_tags; /* RESP_TAGS entries */
+    double now_hint;           /* > 0: the time the iteration ending right now ended (lt_now) */
+    uint64_t rng[4];           /* lt.random() outside a VU (the script's top level) */
+    bool capture;              /* runtime_call: keep the function's first result as JSON */
     char *call_result;
     int nvus;
 };
@@ -194,6 +198,8 @@ static inline void rt_sample(runtime *rt, int metric, uint32_t tags, double v) {
 
 /* Copies a Lua table's string pairs into b, their text into arena. */
 void tags_from_lua(lua_State *L, int idx, tag_builder *b, char *arena, size_t cap);
+/* The tag set id of the running VU's base tags plus the Lua tag table at idx (cached). */
+uint32_t lt_table_tags(lua_State *L, runtime *rt, int idx);
 
 /* Registers the `lt` module into L (lt_module.c) and lt.http (lt_http.c). */
 void lt_open_module(lua_State *L, runtime *rt);

@@ -18,7 +18,9 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static double ns_of(const struct timespec *t) { return t->tv_sec * 1e9 + t->tv_nsec; }
+static double ns_of(const struct timespec *t) {
+    return t->tv_sec * 1e9 + t->tv_nsec;
+}
 
 int main(int argc, char **argv) {
     if (argc != 3 || atof(argv[1]) <= 0 || atof(argv[2]) <= 0) {

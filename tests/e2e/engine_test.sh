@@ -163,6 +163,29 @@ expect_eq "https without the CA: every request fails verification" "True" \
 run_lt tls_insecure 0 -s "$S/tls.lua" -e URL="https://localhost:$NGINX_TLS_PORT/" --insecure-skip-tls-verify -q
 expect_eq "https with --insecure-skip-tls-verify: all pass" "0" "$(j tls_insecure "d['metrics']['http_req_failed']['values']['passes']")"
 
+# --- tag tables reused, changed in place and garbage-collected keep their tags (the tag caches) ---
+for th in 1 2; do
+    run_lt "tag_tables_$th" 0 -s "$S/tag_tables.lua" -e URL="$URL" --threads "$th" -q
+    expect_eq "tag tables ($th thread(s)): every sample has the tags its table had" "ok" "$(python3 - "$TMP/tag_tables_$th.json" <<'PY'
+import collections, json, sys
+d = json.load(open(sys.argv[1]))
+got, want = collections.Counter(), collections.Counter()
+for s in d["series"]:
+    t, v = s["tags"], s["values"]
+    if s["metric"] in ("http_reqs", "checks", "tagged_trend"):
+        n = v["passes"] + v["fails"] if s["metric"] == "checks" else v["count"]
+        got[(s["metric"], t.get("kind"), t.get("extra"), t.get("n"), "x10" in t)] += n
+for i in range(600):
+    kind, extra = "k%d" % (i % 3), ("e%d" % (i % 2) if i % 5 == 0 else None)
+    want[("http_reqs", kind, extra, None, False)] += 1
+    want[("checks", kind, extra, None, False)] += 1
+    want[("tagged_trend", kind, None, str(i % 4), False)] += 1
+    want[("tagged_trend", kind, None, None, True)] += 1
+print("ok" if got == want else "differ: %s" % sorted(set(got.items()) ^ set(want.items()), key=str)[:6])
+PY
+)"
+done
+
 # --- lt.json: encode/decode round trip, errors name the path (assertions inside the script) ---
 run_lt json 0 -s "$S/json.lua" --threads 1 -q
 expect_match "json: the encoder names a bad value's path" "x.y: a function cannot be written as JSON" "$TMP/json.err"
