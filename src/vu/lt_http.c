@@ -100,13 +100,15 @@ static uint32_t response_tid(vu *v, const http_result *res, int st, bool ok) {
     if (res->error != HTTP_OK || !table || n >= sizeof table[0].name)
         return intern_response_tags(v, res, st, ok);
     uint32_t req_tid = v->req_plain ? vu_base_tid(v) : v->req_tid;
+    if (v->last_resp && resp_tag_hit(v->last_resp, req_tid, v, st, ok)) return v->last_resp->tid;
     uint64_t h = (req_tid * 0x9E3779B97F4A7C15ULL) ^ (uintptr_t)v->req_method ^ (uint64_t)st << 40;
     for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)v->req_name[i]) * 0x100000001b3ULL;
     resp_tag_entry *e = &table[(h ^ (h >> 29)) & (RESP_TAGS - 1)];
     resp_tag_entry *pair = &table[(size_t)(e - table) ^ 1];
-    if (resp_tag_hit(e, req_tid, v, st, ok)) return e->tid;
-    if (resp_tag_hit(pair, req_tid, v, st, ok)) return pair->tid;
+    if (resp_tag_hit(e, req_tid, v, st, ok)) return (v->last_resp = e)->tid;
+    if (resp_tag_hit(pair, req_tid, v, st, ok)) return (v->last_resp = pair)->tid;
     if (e->used && !pair->used) e = pair;
+    v->last_resp = e;
     uint32_t tid = intern_response_tags(v, res, st, ok);
     *e = (resp_tag_entry){.used = true,
                           .expected = ok,

@@ -124,6 +124,7 @@ struct vu {
     const char *req_method, *req_name;
     bool req_plain;
     uint32_t req_tid;
+    resp_tag_entry *last_resp; /* the runtime's resp_tags entry of this VU's last response */
     char req_arena[768];
     double req_due;
 };
