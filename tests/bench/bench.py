@@ -615,7 +615,7 @@ def limits():
         out.append(f"  P2: user CPU per 100k requests lt {p2['lt_user_per_100k']:.2f} s vs wrk "
                    f"{p2['wrk_user_per_100k']:.2f} s (kernel {p2['lt_sys_per_100k']:.2f} vs "
                    f"{p2['wrk_sys_per_100k']:.2f}): lt's script does more per request than wrk's "
-                   f"(cJSON encode of a table, 4 request tags, a check, a trend add, the response table).")
+                   f"(JSON encode of a table, 4 request tags, a check, a trend add, the response table).")
     p3 = cs.get("P3")
     if p3 and p3["bars"].get("cpu<=wrk_p1") is False:
         out.append(f"  P3: an open model at {RATE:,}/s sends into an idle server: each request wakes nginx "
