@@ -5,8 +5,6 @@
  */
 #include "net/http_internal.h"
 
-#include "net/dns.h"
-
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -204,10 +202,75 @@ static int open_socket(const struct sockaddr_storage *addr) {
     return fd;
 }
 
+/* ---- name lookups: they never block the loop ----
+ * A pool whose host is being resolved waits on the worker's `resolving` list. When the resolver
+ * wakes the worker, each waiting pool is retried from its own event, so no request callback runs
+ * while the list is walked. A request's timeout or cancellation takes it off the list. */
+
+void stop_waiting_dns(http_pool *p) {
+    if (!p->resolving) return;
+    if (p->dns_prev)
+        p->dns_prev->dns_next = p->dns_next;
+    else
+        p->w->resolving = p->dns_next;
+    if (p->dns_next) p->dns_next->dns_prev = p->dns_prev;
+    p->dns_prev = p->dns_next = NULL;
+    p->resolving = false;
+    event_del(&p->dns_retry);
+}
+
+void on_dns_retry(evutil_socket_t fd, short what, void *arg) {
+    http_pool *p = arg;
+    if (!p->resolving) return;
+    stop_waiting_dns(p);
+    open_connection(p, 0);
+}
+
+static void on_dns_wake(evutil_socket_t fd, short what, void *arg) {
+    http_worker *w = arg;
+    lt_dns_waiter_drain(w->dns);
+    for (http_pool *p = w->resolving; p; p = p->dns_next)
+        event_active(&p->dns_retry, EV_TIMEOUT, 0);
+}
+
+static lt_dns_waiter *worker_waiter(http_worker *w) {
+    if (w->dns) return w->dns;
+    if (!(w->dns = lt_dns_waiter_new())) return NULL;
+    event_assign(&w->dns_ev, w->base, lt_dns_waiter_fd(w->dns), EV_READ | EV_PERSIST, on_dns_wake,
+                 w);
+    event_add(&w->dns_ev, NULL);
+    return w->dns;
+}
+
+void worker_dns_free(http_worker *w) {
+    if (!w->dns) return;
+    event_del(&w->dns_ev);
+    lt_dns_waiter_free(w->dns);
+    w->dns = NULL;
+}
+
+/* The addresses of the request's host, or false when the pool now waits for its lookup. */
+static bool addresses_now(http_pool *p, lt_dns_entry *dns) {
+    if (lt_dns_lookup(p->url.host, p->url.port, dns, NULL)) return true;
+    lt_dns_waiter *waiter = worker_waiter(p->w);
+    if (!waiter) { /* no eventfd to be woken by: resolve here, as a last resort */
+        lt_dns_resolve(p->url.host, p->url.port, dns);
+        return true;
+    }
+    if (lt_dns_lookup(p->url.host, p->url.port, dns, waiter)) return true;
+    p->resolving = true;
+    p->dns_prev = NULL;
+    p->dns_next = p->w->resolving;
+    if (p->dns_next) p->dns_next->dns_prev = p;
+    p->w->resolving = p;
+    return false;
+}
+
 /* Connects to the resolved addresses from addr_index on, the next one after a refusal. */
 step open_connection(http_pool *p, int addr_index) {
     lt_dns_entry dns;
-    if (lt_dns_resolve(p->url.host, p->url.port, &dns) < 0)
+    if (!addresses_now(p, &dns)) return GO_ON;
+    if (dns.naddrs == 0)
         return fail_request(p, HTTP_ERR_DNS, "lookup %s: %s", p->url.host, dns.error);
     int last_errno = ECONNREFUSED;
     for (int i = addr_index; i < dns.naddrs; i++) {
@@ -241,8 +304,8 @@ static step finish_connect(http_pool *p, http_conn *c) {
     int next = c->addr_index + 1;
     conn_close(c);
     p->conn = NULL;
-    lt_dns_entry dns;
-    if (lt_dns_resolve(p->url.host, p->url.port, &dns) == 0 && next < dns.naddrs)
+    lt_dns_entry dns; /* answered: this connection was made from it */
+    if (lt_dns_lookup(p->url.host, p->url.port, &dns, NULL) && next < dns.naddrs)
         return open_connection(p, next);
     return fail_connect(p, err);
 }

@@ -1,24 +1,50 @@
 /* dns.c — see dns.h. A mutex-protected linked list: lt talks to few hosts, and lookups only
- * happen when a connection is opened, never per request on a kept-alive connection. */
+ * happen when a connection is opened, never per request on a kept-alive connection. Misses go
+ * to a queue that RESOLVER_THREADS threads serve; each node lists the waiters to wake. */
 #include "net/dns.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define RESOLVER_THREADS 2
+
+struct lt_dns_waiter {
+    int fd;
+    int refs;  /* the owner's, plus one per lookup that will wake it */
+    bool dead; /* freed by its owner: wake nothing */
+};
+
+typedef struct waiter_ref {
+    struct waiter_ref *next;
+    lt_dns_waiter *w;
+} waiter_ref;
 
 typedef struct dns_node {
-    struct dns_node *next;
+    struct dns_node *next;  /* the cache */
+    struct dns_node *queue; /* lookups not started yet */
+    bool done;
     uint16_t port;
-    lt_dns_entry entry;
-    char host[]; /* flexible: names are short */
+    lt_dns_entry entry;  /* valid once done */
+    waiter_ref *waiters; /* to wake when done */
+    char host[];         /* flexible: names are short */
 } dns_node;
 
+/* Everything below is guarded by dns_lock. */
 static pthread_mutex_t dns_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t dns_queued = PTHREAD_COND_INITIALIZER;   /* for resolver threads */
+static pthread_cond_t dns_finished = PTHREAD_COND_INITIALIZER; /* for lt_dns_resolve */
 static dns_node *dns_cache;
+static dns_node *queue_head, **queue_tail = &queue_head;
+static int resolvers; /* threads started */
 
 static void set_port(struct sockaddr_storage *ss, uint16_t port) {
     if (ss->ss_family == AF_INET)
@@ -78,37 +104,166 @@ static dns_node *find_locked(const char *host, uint16_t port) {
     return NULL;
 }
 
-int lt_dns_resolve(const char *host, uint16_t port, lt_dns_entry *out) {
-    if (resolve_literal(host, port, out) == 0) return 0;
+static void waiter_unref_locked(lt_dns_waiter *w) {
+    if (--w->refs == 0) free(w);
+}
+
+static void finish_locked(dns_node *n) {
+    n->done = true;
+    for (waiter_ref *r = n->waiters, *next; r; r = next) {
+        next = r->next;
+        uint64_t one = 1;
+        if (!r->w->dead && write(r->w->fd, &one, sizeof one) < 0 && errno != EAGAIN) {
+            /* an eventfd only fails when its counter is full: the loop is awake anyway */
+        }
+        waiter_unref_locked(r->w);
+        free(r);
+    }
+    n->waiters = NULL;
+    pthread_cond_broadcast(&dns_finished);
+}
+
+static void *resolver_main(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&dns_lock);
+    for (;;) {
+        while (!queue_head) pthread_cond_wait(&dns_queued, &dns_lock);
+        dns_node *n = queue_head;
+        queue_head = n->queue;
+        if (!queue_head) queue_tail = &queue_head;
+        pthread_mutex_unlock(&dns_lock);
+        lt_dns_entry e;
+        lookup(n->host, n->port, &e); /* the slow part, unlocked */
+        pthread_mutex_lock(&dns_lock);
+        n->entry = e;
+        finish_locked(n);
+    }
+    return NULL;
+}
+
+/* A node for host:port, queued for a resolver thread; NULL when out of memory or threads. */
+static dns_node *start_locked(const char *host, uint16_t port) {
+    size_t len = strlen(host);
+    dns_node *n = calloc(1, sizeof *n + len + 1);
+    if (!n) return NULL;
+    memcpy(n->host, host, len + 1);
+    n->port = port;
+    if (resolvers == 0) {
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        /* detached: a lookup still running at exit must not hold the process */
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        for (int i = 0; i < RESOLVER_THREADS; i++) {
+            pthread_t t;
+            if (pthread_create(&t, &attr, resolver_main, NULL) == 0) resolvers++;
+        }
+        pthread_attr_destroy(&attr);
+        if (resolvers == 0) {
+            free(n);
+            return NULL;
+        }
+    }
+    n->next = dns_cache;
+    dns_cache = n;
+    *queue_tail = n;
+    queue_tail = &n->queue;
+    pthread_cond_signal(&dns_queued);
+    return n;
+}
+
+static void fail_entry(lt_dns_entry *out, const char *why) {
+    out->naddrs = 0;
+    snprintf(out->error, sizeof out->error, "%s", why);
+}
+
+int lt_dns_lookup(const char *host, uint16_t port, lt_dns_entry *out, lt_dns_waiter *w) {
+    if (resolve_literal(host, port, out) == 0) return 1;
     pthread_mutex_lock(&dns_lock);
     dns_node *n = find_locked(host, port);
-    if (!n) {
-        /* Resolved under the lock on purpose: the first miss is the only lookup for this name,
-         * and other workers wanting it wait for the answer instead of repeating it. */
-        size_t len = strlen(host);
-        n = malloc(sizeof *n + len + 1);
-        if (!n) {
-            pthread_mutex_unlock(&dns_lock);
-            out->naddrs = 0;
-            snprintf(out->error, sizeof out->error, "out of memory");
-            return -1;
-        }
-        memcpy(n->host, host, len + 1);
-        n->port = port;
-        lookup(host, port, &n->entry);
-        n->next = dns_cache;
-        dns_cache = n;
+    if (!n && !(n = start_locked(host, port))) {
+        pthread_mutex_unlock(&dns_lock);
+        fail_entry(out, "out of memory or threads");
+        return 1;
     }
-    *out = n->entry;
+    if (n->done) {
+        *out = n->entry;
+        pthread_mutex_unlock(&dns_lock);
+        return 1;
+    }
+    if (w) {
+        bool listed = false;
+        for (waiter_ref *r = n->waiters; r && !listed; r = r->next) listed = r->w == w;
+        waiter_ref *r = listed ? NULL : malloc(sizeof *r);
+        if (r) {
+            *r = (waiter_ref){n->waiters, w};
+            n->waiters = r;
+            w->refs++;
+        } else if (!listed) { /* cannot be woken: wait here rather than never */
+            while (!n->done) pthread_cond_wait(&dns_finished, &dns_lock);
+            *out = n->entry;
+            pthread_mutex_unlock(&dns_lock);
+            return 1;
+        }
+    }
     pthread_mutex_unlock(&dns_lock);
+    return 0;
+}
+
+int lt_dns_resolve(const char *host, uint16_t port, lt_dns_entry *out) {
+    if (lt_dns_lookup(host, port, out, NULL) == 0) {
+        pthread_mutex_lock(&dns_lock);
+        dns_node *n = find_locked(host, port);
+        while (n && !n->done) pthread_cond_wait(&dns_finished, &dns_lock);
+        if (n)
+            *out = n->entry;
+        else
+            fail_entry(out, "lookup forgotten");
+        pthread_mutex_unlock(&dns_lock);
+    }
     return out->naddrs > 0 ? 0 : -1;
+}
+
+lt_dns_waiter *lt_dns_waiter_new(void) {
+    lt_dns_waiter *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w->fd < 0) {
+        free(w);
+        return NULL;
+    }
+    w->refs = 1;
+    return w;
+}
+
+int lt_dns_waiter_fd(const lt_dns_waiter *w) {
+    return w->fd;
+}
+
+void lt_dns_waiter_drain(lt_dns_waiter *w) {
+    uint64_t n;
+    while (read(w->fd, &n, sizeof n) == (ssize_t)sizeof n) {
+    }
+}
+
+void lt_dns_waiter_free(lt_dns_waiter *w) {
+    if (!w) return;
+    pthread_mutex_lock(&dns_lock);
+    w->dead = true; /* resolvers check this under the lock before writing to fd */
+    close(w->fd);
+    w->fd = -1;
+    waiter_unref_locked(w);
+    pthread_mutex_unlock(&dns_lock);
 }
 
 void lt_dns_clear(void) {
     pthread_mutex_lock(&dns_lock);
-    while (dns_cache) {
-        dns_node *n = dns_cache;
-        dns_cache = n->next;
+    for (dns_node **pp = &dns_cache; *pp;) {
+        dns_node *n = *pp;
+        if (!n->done) { /* a resolver thread still owns it */
+            pp = &n->next;
+            continue;
+        }
+        *pp = n->next;
         free(n);
     }
     pthread_mutex_unlock(&dns_lock);

@@ -149,6 +149,7 @@ static void on_deferred(evutil_socket_t fd, short what, void *arg) {
  * a zero-timeout event, when we are still inside http_send. Always returns STOPPED. */
 step finish_request(http_pool *p, http_error err) {
     event_del(&p->timer);
+    stop_waiting_dns(p); /* timed out or cancelled while its host was being looked up */
     http_conn *c = p->conn;
     p->conn = NULL;
     if (c) {
@@ -287,6 +288,7 @@ http_pool *http_pool_new(http_worker *w) {
     p->w = w;
     evtimer_assign(&p->timer, w->base, on_timeout, p);
     evtimer_assign(&p->deferred, w->base, on_deferred, p);
+    evtimer_assign(&p->dns_retry, w->base, on_dns_retry, p);
     reset_response(p);
     return p;
 }
@@ -310,6 +312,7 @@ void http_pool_free(http_pool *p) {
     for (int i = 0; i < MAX_TLS_SESSIONS; i++) free_session_slot(&p->sessions[i]);
     event_del(&p->timer);
     event_del(&p->deferred);
+    event_del(&p->dns_retry);
     buf_free(&p->out);
     buf_free(&p->url_text);
     buf_free(&p->line);
@@ -381,6 +384,7 @@ http_worker *http_worker_new(struct event_base *base, const http_tls_config *tls
 
 void http_worker_free(http_worker *w) {
     if (!w) return;
+    worker_dns_free(w);
     SSL_CTX_free(w->ssl_ctx);
     free(w->ca_file);
     free(w->rbuf);

@@ -15,7 +15,8 @@
  *   (unless given) and Connection are set for the caller; caller headers are sent as given.
  * - Responses: Content-Length, chunked, and read-until-close bodies; 1xx interim responses are
  *   skipped; HEAD and 204/304 have no body. Bodies are kept or discarded per request.
- * - Names are resolved once per process and cached (dns.h); connect and whole-request timeouts.
+ * - Names are resolved once per process and cached, off the loop (dns.h); connect and
+ *   whole-request timeouts (the lookup counts in the request's time).
  * - No allocation per request on the steady-state keep-alive path beyond the response body
  *   buffer (reused per pool) — the read buffer is per worker, shared by its connections.
  */

@@ -12,6 +12,7 @@
  */
 #ifndef LT_NET_HTTP_INTERNAL_H
 #define LT_NET_HTTP_INTERNAL_H
+#include "net/dns.h"
 #include "net/http_client.h"
 #include "net/transport.h"
 #include "net/url.h"
@@ -66,6 +67,11 @@ struct http_worker {
     cached_timeout timeouts[MAX_CACHED_TIMEOUTS];
     int ntimeouts;
     http_worker_stats stats;
+    /* Name lookups in progress (conn.c): the resolver wakes `dns` (made on the first name that
+     * is not cached); the pools waiting for an answer are listed from `resolving`. */
+    lt_dns_waiter *dns;
+    struct event dns_ev;
+    http_pool *resolving;
 };
 
 typedef struct {
@@ -108,8 +114,11 @@ struct http_pool {
     double t_issue, t_conn_start, t_connected, t_tls_start, t_tls_done, t_send_start, t_sent,
         t_first_byte;
 
-    struct event timer;    /* whole-request timeout */
-    struct event deferred; /* delivers a failure found inside http_send */
+    struct event timer;     /* whole-request timeout */
+    struct event deferred;  /* delivers a failure found inside http_send */
+    struct event dns_retry; /* opens the connection once the name's lookup has ended */
+    bool resolving;         /* on the worker's `resolving` list */
+    http_pool *dns_prev, *dns_next;
     http_error result_error;
     char errtext[256];
 };
@@ -166,6 +175,10 @@ void free_session_slot(tls_session_slot *s);
 int on_new_tls_session(SSL *ssl, SSL_SESSION *session);
 /* Connects to the resolved addresses from addr_index on, the next one after a refusal. */
 step open_connection(http_pool *p, int addr_index);
+/* Name lookups (conn.c): the pool's retry event, leaving the waiting list, the worker's end. */
+void on_dns_retry(evutil_socket_t fd, short what, void *arg);
+void stop_waiting_dns(http_pool *p);
+void worker_dns_free(http_worker *w);
 /* A kept-alive connection the server had already closed: try once more on a new one. */
 bool is_stale_connection_failure(http_pool *p, http_conn *c, int io_code);
 step retry_on_fresh_connection(http_pool *p);
