@@ -43,7 +43,17 @@ finish() {
 }
 
 # A free TCP port on 127.0.0.1, chosen by the kernel.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Never the same port twice in one suite: the kernel may hand a just-released port out again, and
+# two servers given one port (nginx's plain and TLS listeners) would not start.
+free_port() {
+    local port
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        grep -qx "$port" "$TMP/.ports_given" 2>/dev/null || break
+    done
+    echo "$port" >>"$TMP/.ports_given"
+    echo "$port"
+}
 
 # wait_port PORT [SECONDS]: waits until something accepts on 127.0.0.1:PORT.
 wait_port() {
