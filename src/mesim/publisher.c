@@ -57,7 +57,13 @@ static void *drain(void *arg) {
          * matching); we drain when BATCH events wait, or every LINGER_MS. */
         while (!p->stop && (p->paused || !p->count)) linger(p);
         if (!p->stop && p->count < BATCH) linger(p);
-        if (p->paused || !p->count) break; /* stopping, nothing (more) to drain */
+        if (p->paused || !p->count) {
+            /* Paused during the linger (or nothing left): wait again; end only when stopping.
+             * Breaking here unconditionally ended the thread when a pause raced the linger,
+             * and nothing was ever published again. */
+            if (p->stop) break;
+            continue;
+        }
         size_t n = 0;
         while (n < BATCH && p->count) {
             p->batch[n++] = p->ring[p->head];
