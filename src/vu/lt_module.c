@@ -55,7 +55,6 @@ void tags_from_lua(lua_State *L, int idx, tag_builder *b, char *arena, size_t ca
     }
 }
 
-/* Tags of a sample taken now: the VU's iteration tags (or the run's), plus a Lua tag table. */
 /* Tags of a check or metric sample with no tag table of its own, from the VU's small cache:
  * scripts check the same names every iteration, so most lookups skip building and interning. */
 static uint32_t cached_vu_tags(vu *v, const char *k1, const char *v1) {
@@ -73,6 +72,22 @@ static uint32_t cached_vu_tags(vu *v, const char *k1, const char *v1) {
     *e = (vu_tag_entry){.key = k1, .base_tid = base, .tid = tagset_intern(v->rt->tags, &b)};
     memcpy(e->value, v1, n + 1);
     return e->tid;
+}
+
+/* Tags of a sample built and interned the long way: base tags, the extra pair, the table. */
+static uint32_t uncached_sample_tags(lua_State *L, runtime *rt, int tags_idx, const char *k1,
+                                     const char *v1) {
+    tag_builder b;
+    b.n = 0;
+    if (rt->current) {
+        b = rt->current->base;
+    } else if (rt->shared->plan) {
+        runtime_run_tags(rt->shared, lt_now() - rt->shared->run_t0, &b);
+    }
+    if (k1) tags_put(&b, k1, v1);
+    char arena[1024];
+    if (tags_idx && lua_istable(L, tags_idx)) tags_from_lua(L, tags_idx, &b, arena, sizeof arena);
+    return tagset_intern(rt->tags, &b);
 }
 
 /* Tags of a sample with a Lua tag table, from a small per-runtime cache. Scripts pass tables of
@@ -143,9 +158,6 @@ static void lua_tag_anchor(lua_State *L, runtime *rt, int idx, int slot) {
     lua_pop(L, 1);
 }
 
-static uint32_t uncached_sample_tags(lua_State *L, runtime *rt, int tags_idx, const char *k1,
-                                     const char *v1);
-
 static uint32_t table_sample_tags(lua_State *L, runtime *rt, int tags_idx, const char *k1,
                                   const char *v1) {
     const char *kv[2 * LUA_TAG_PAIRS];
@@ -166,13 +178,7 @@ static uint32_t table_sample_tags(lua_State *L, runtime *rt, int tags_idx, const
     return tid;
 }
 
-static uint32_t sample_tags(lua_State *L, runtime *rt, int tags_idx, const char *k1,
-                            const char *v1);
-
-uint32_t lt_table_tags(lua_State *L, runtime *rt, int idx) {
-    return sample_tags(L, rt, idx, NULL, NULL);
-}
-
+/* Tags of a sample taken now: the VU's iteration tags (or the run's), plus a Lua tag table. */
 static uint32_t sample_tags(lua_State *L, runtime *rt, int tags_idx, const char *k1,
                             const char *v1) {
     bool table = tags_idx && lua_istable(L, tags_idx);
@@ -190,19 +196,8 @@ static uint32_t sample_tags(lua_State *L, runtime *rt, int tags_idx, const char 
     return uncached_sample_tags(L, rt, tags_idx, k1, v1);
 }
 
-static uint32_t uncached_sample_tags(lua_State *L, runtime *rt, int tags_idx, const char *k1,
-                                     const char *v1) {
-    tag_builder b;
-    b.n = 0;
-    if (rt->current) {
-        b = rt->current->base;
-    } else if (rt->shared->plan) {
-        runtime_run_tags(rt->shared, lt_now() - rt->shared->run_t0, &b);
-    }
-    if (k1) tags_put(&b, k1, v1);
-    char arena[1024];
-    if (tags_idx && lua_istable(L, tags_idx)) tags_from_lua(L, tags_idx, &b, arena, sizeof arena);
-    return tagset_intern(rt->tags, &b);
+uint32_t lt_table_tags(lua_State *L, runtime *rt, int idx) {
+    return sample_tags(L, rt, idx, NULL, NULL);
 }
 
 static double vu_random(lua_State *L) {
