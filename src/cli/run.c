@@ -1,5 +1,6 @@
 /* run.c — the main thread of a run: load, plan, setup, workers, collection, verdict. */
 #include "cli/run.h"
+#include "base/clock.h"
 #include "exec/sched.h"
 #include "exec/worker.h"
 #include "metrics/evaluate.h"
@@ -50,12 +51,6 @@ static void install_signals(void) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN); /* a peer closing a socket is an error to count, not a way to die */
-}
-
-static double wall_now(void) {
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (double)tv.tv_sec + tv.tv_usec / 1e6;
 }
 
 /* lt's own lua/lib: next to the binary's parent (bin/../lua/lib), or $LT_LUA_LIB. */
@@ -427,7 +422,7 @@ static int start_outputs(run_ctx *r, char *err, size_t errlen) {
     r->outputs = calloc(a->nouts + 1, sizeof *r->outputs);
     output_run info = {.script = a->script,
                        .time_scale = r->plan->time_scale,
-                       .started_unix = wall_now(),
+                       .started_unix = lt_wall_now(),
                        .planned_duration = plan_total_duration(r->plan),
                        .nstatic_tags = a->ntags,
                        .static_keys = a->tag_keys,
@@ -547,7 +542,7 @@ int run_command(const cli_args *a) {
     find_lib_dir(lib, sizeof lib);
     r.sh.script_path = a->script;
     r.sh.lib_dir = lib;
-    r.sh.seed = a->seeded ? a->seed : ((uint64_t)wall_now() * 1000003ULL) ^ (uint64_t)getpid();
+    r.sh.seed = a->seeded ? a->seed : ((uint64_t)lt_wall_now() * 1000003ULL) ^ (uint64_t)getpid();
     r.sh.seeded = a->seeded;
     r.sh.ca_file = a->ca_file ? a->ca_file : getenv("LT_CA_FILE");
     build_env(&r.sh, a);
@@ -606,7 +601,7 @@ int run_command(const cli_args *a) {
         goto out;
     }
     r.sh.run_t0 = lt_now();
-    r.sh.wall_t0 = wall_now();
+    r.sh.wall_t0 = lt_wall_now();
     if (runtime_has_function(r.ctl, "setup")) {
         char *json = NULL;
         if (runtime_call(r.ctl, "setup", false, r.plan->setup_timeout, &json, err, sizeof err) !=
@@ -634,7 +629,7 @@ int run_command(const cli_args *a) {
         r.scraper = NULL;
     }
     r.t0 = r.sh.run_t0 = lt_now();
-    r.sh.wall_t0 = wall_now();
+    r.sh.wall_t0 = lt_wall_now();
     r.next_collect = r.t0 + 1.0;
     r.last_collect = r.t0;
     for (int i = 0; i < r.nworkers; i++)

@@ -37,12 +37,6 @@
 #define DEFAULT_TIMEOUT_S 60.0
 #define KEEP_BUFFER_MAX   (1 << 20) /* larger buffers are freed before the next request */
 
-double lt_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 const char *http_error_name(http_error e) {
     switch (e) {
     case HTTP_OK:

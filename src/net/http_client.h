@@ -22,6 +22,7 @@
  */
 #ifndef LT_NET_HTTP_CLIENT_H
 #define LT_NET_HTTP_CLIENT_H
+#include "base/clock.h"
 #include <event2/event.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -127,6 +128,4 @@ void http_pool_cancel(http_pool *p);
  * is copied before this returns. */
 int http_send(http_pool *p, const http_request *req, http_done_fn done, void *arg);
 
-/* Monotonic clock in seconds, the one all of lt's timing uses. */
-double lt_now(void);
 #endif

@@ -19,6 +19,7 @@
  * then flushes and fsyncs. "-" writes to standard output.
  */
 #include "output/ndjson.h"
+#include "base/clock.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -42,12 +43,6 @@ typedef struct {
     double started, last_t;
     bool write_failed;
 } nd;
-
-static double now_unix(void) {
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (double)tv.tv_sec + tv.tv_usec / 1e6;
-}
 
 static double round_to(double v, double unit) {
     return round(v / unit) * unit;
@@ -199,7 +194,7 @@ static void nd_interval(output *o, double t_unix, double dt, const store *interv
 
 static void nd_stop(output *o, const store *total) {
     nd *n = o->self;
-    double t = n->last_t > 0 ? n->last_t : now_unix(); /* the end of the data */
+    double t = n->last_t > 0 ? n->last_t : lt_wall_now(); /* the end of the data */
     double dur = n->started > 0 && t > n->started ? t - n->started : 0;
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "type", "end");

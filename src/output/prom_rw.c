@@ -63,12 +63,6 @@
 #include <sys/time.h>
 #include <time.h>
 
-static double wall_now(void) {
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (double)tv.tv_sec + tv.tv_usec / 1e6;
-}
-
 /* ---- the output interface ---- */
 
 static int64_t next_ts(prw *p, double t_unix) {
@@ -91,7 +85,7 @@ static int prw_start(output *o, const output_run *run, char *err, size_t errlen)
         p->svals[i] = strdup(run->static_vals[i]);
     }
     p->window = store_new();
-    p->last_push = run->started_unix > 0 ? run->started_unix : wall_now();
+    p->last_push = run->started_unix > 0 ? run->started_unix : lt_wall_now();
     int rc = pthread_create(&p->thread, NULL, prw_sender_main, p);
     if (rc != 0) {
         snprintf(err, errlen, "prometheus-rw: cannot start the sender thread: %s", strerror(rc));
@@ -119,13 +113,13 @@ static void prw_stop(output *o, const store *total) {
     if (!p->running) return;
     p->running = false;
     prw_enqueue(p, prw_build_batch(p, total, store_empty(p->window) ? NULL : p->window,
-                                   next_ts(p, wall_now())));
+                                   next_ts(p, lt_wall_now())));
     store_clear(p->window);
-    double deadline = mono_now() + p->stop_timeout;
+    double deadline = lt_now() + p->stop_timeout;
     pthread_mutex_lock(&p->mu);
     p->stopping = true;
     pthread_cond_broadcast(&p->cv);
-    while ((p->qlen > 0 || p->busy) && mono_now() < deadline) {
+    while ((p->qlen > 0 || p->busy) && lt_now() < deadline) {
         struct timespec ts = realtime_in(50);
         pthread_cond_timedwait(&p->idle, &p->mu, &ts);
     }

@@ -10,6 +10,7 @@
  */
 #ifndef LT_OUTPUT_PROM_RW_INTERNAL_H
 #define LT_OUTPUT_PROM_RW_INTERNAL_H
+#include "base/clock.h"
 #include "output/prom_rw.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -70,13 +71,6 @@ typedef struct {
     pthread_t thread;
 } prw;
 
-/* ---- clocks, for both threads ---- */
-
-static inline double mono_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static inline struct timespec realtime_in(int ms) {
     struct timespec t;

@@ -194,10 +194,10 @@ void *prw_sender_main(void *arg) {
         bool delivered = false, aborted = false;
         for (;;) {
             pthread_mutex_unlock(&p->mu);
-            double t0 = mono_now();
+            double t0 = lt_now();
             int st = s.tick ? post_once(p, &s, b, err, sizeof err) : 0;
             if (!s.tick) snprintf(err, sizeof err, "cannot create an event loop");
-            double lat = mono_now() - t0;
+            double lat = lt_now() - t0;
             pthread_mutex_lock(&p->mu);
             if (st < 0) {
                 aborted = true;

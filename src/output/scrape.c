@@ -217,12 +217,6 @@ scraper *scraper_new(const char *const *urls, int nurls, const char *const *patt
 
 /* ======================= the scraper thread ======================= */
 
-static double mono(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static const char *errkind_str(int e) {
     switch (e) {
     case EVREQ_HTTP_TIMEOUT:
@@ -313,7 +307,7 @@ static void on_req_done(struct evhttp_request *req, void *arg) {
         } else {
             scrape_parse(data, len, (const char *const *)t->s->patterns, t->s->npatterns,
                          snapshot_add, snap, NULL);
-            snap->t = mono();
+            snap->t = lt_now();
             publish(t, snap);
         }
     }
