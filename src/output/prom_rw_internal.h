@@ -71,7 +71,6 @@ typedef struct {
     pthread_t thread;
 } prw;
 
-
 static inline struct timespec realtime_in(int ms) {
     struct timespec t;
     clock_gettime(CLOCK_REALTIME, &t);
