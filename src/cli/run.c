@@ -209,7 +209,7 @@ static void check_abort_thresholds(run_ctx *r, double now) {
     for (int i = 0; i < p->nthresholds; i++) any |= p->thresholds[i].abort_on_fail;
     if (!any) return;
     threshold_result res[p->nthresholds ? p->nthresholds : 1];
-    thresholds_evaluate(p, r->total, now - r->t0, res);
+    thresholds_evaluate(p->thresholds, p->nthresholds, r->total, now - r->t0, res);
     for (int i = 0; i < p->nthresholds; i++) {
         const threshold_plan *t = &p->thresholds[i];
         if (t->abort_on_fail && !res[i].ok && now - r->t0 >= t->delay_abort_eval) {
@@ -413,7 +413,7 @@ static int load_plan(run_ctx *r, char *err, size_t errlen) {
     cJSON_Delete(opts);
     if (!r->plan) return -1;
     if (a->insecure) r->plan->insecure_skip_tls_verify = true;
-    if (thresholds_validate(r->plan, err, errlen) != 0) return -1;
+    if (thresholds_validate(r->plan->thresholds, r->plan->nthresholds, err, errlen) != 0) return -1;
     return check_functions(r->ctl, r->plan, err, errlen);
 }
 
@@ -471,7 +471,7 @@ static void finish_workers(run_ctx *r) {
 static int verdict(run_ctx *r, threshold_result *res) {
     const plan *p = r->plan;
     double dur = r->t_end - r->t0;
-    int failed = thresholds_evaluate(p, r->total, dur, res);
+    int failed = thresholds_evaluate(p->thresholds, p->nthresholds, r->total, dur, res);
     if (p->no_thresholds) {
         for (int i = 0; i < p->nthresholds; i++) res[i].ok = true;
         failed = 0;

@@ -64,11 +64,11 @@ int selector_merge(const store *st, const metric_selector *sel, series *out) {
     return store_select(st, id, sel->ntags, keys, vals, out);
 }
 
-int thresholds_evaluate(const plan *p, const store *total, double duration_s,
+int thresholds_evaluate(const threshold_def *defs, int n, const store *total, double duration_s,
                         threshold_result *out) {
     int failed = 0;
-    for (int i = 0; i < p->nthresholds; i++) {
-        const threshold_plan *t = &p->thresholds[i];
+    for (int i = 0; i < n; i++) {
+        const threshold_def *t = &defs[i];
         series s;
         int id = metric_find(t->sel.name);
         out[i] = (threshold_result){0};
@@ -88,9 +88,9 @@ int thresholds_evaluate(const plan *p, const store *total, double duration_s,
     return failed;
 }
 
-int thresholds_validate(const plan *p, char *err, size_t errlen) {
-    for (int i = 0; i < p->nthresholds; i++) {
-        const threshold_plan *t = &p->thresholds[i];
+int thresholds_validate(const threshold_def *defs, int n, char *err, size_t errlen) {
+    for (int i = 0; i < n; i++) {
+        const threshold_def *t = &defs[i];
         int id = metric_find(t->sel.name);
         if (id < 0) {
             snprintf(err, errlen,

@@ -4,7 +4,7 @@
 #ifndef LT_METRICS_EVALUATE_H
 #define LT_METRICS_EVALUATE_H
 #include "metrics/metrics.h"
-#include "plan/plan.h"
+#include "metrics/threshold.h"
 
 typedef struct {
     double observed;
@@ -18,9 +18,9 @@ double series_aggregate(const series *s, metric_type type, const threshold_expr 
 /* Selects the series of sel (name and tags) in st, merged into out. Returns -1 when the metric
  * is unknown. */
 int selector_merge(const store *st, const metric_selector *sel, series *out);
-/* Evaluates every threshold of p; out has p->nthresholds entries. Returns the number failed. */
-int thresholds_evaluate(const plan *p, const store *total, double duration_s,
+/* Evaluates the n thresholds of defs; out has n entries. Returns the number failed. */
+int thresholds_evaluate(const threshold_def *defs, int n, const store *total, double duration_s,
                         threshold_result *out);
 /* Checks that every threshold names a known metric and an aggregate its type has. */
-int thresholds_validate(const plan *p, char *err, size_t errlen);
+int thresholds_validate(const threshold_def *defs, int n, char *err, size_t errlen);
 #endif

@@ -40,6 +40,16 @@ typedef struct {
     } tags[SELECTOR_MAX_TAGS];
 } metric_selector;
 
+/* One threshold of a run: a metric selector and an expression, as the options wrote them. */
+typedef struct {
+    char *metric_src; /* "http_req_duration{scenario:shallow}" */
+    metric_selector sel;
+    char *expr_src; /* "p(99)<200" */
+    threshold_expr expr;
+    bool abort_on_fail;
+    double delay_abort_eval; /* seconds */
+} threshold_def;
+
 int threshold_parse(const char *src, threshold_expr *out, char *err, size_t errlen);
 bool threshold_holds(const threshold_expr *t, double observed);
 /* "p(99)", "avg", ...: the aggregate's name as k6 prints it (into buf). */

@@ -14,6 +14,12 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 
+/* One kind of iteration error: its message (file:line: text, no traceback) and how often. */
+typedef struct {
+    const char *message;
+    long count;
+} summary_error;
+
 typedef struct {
     const char *script;
     const plan *plan;
@@ -26,6 +32,9 @@ typedef struct {
     const long *scenario_iterations; /* per plan scenario */
     const long *scenario_dropped;
     const char *abort_reason;
+    long iteration_errors;           /* iterations that ended with a script error, all threads */
+    const summary_error *top_errors; /* the most frequent messages, most frequent first */
+    int ntop_errors;
 } summary_input;
 
 cJSON *summary_json(const summary_input *in);

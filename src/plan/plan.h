@@ -50,14 +50,8 @@ typedef struct {
     kv_list env, tags;
 } scenario_plan;
 
-typedef struct {
-    char *metric_src; /* "http_req_duration{scenario:shallow}" */
-    metric_selector sel;
-    char *expr_src; /* "p(99)<200" */
-    threshold_expr expr;
-    bool abort_on_fail;
-    double delay_abort_eval;
-} threshold_plan;
+/* A plan's thresholds are metrics' threshold definitions (metrics/threshold.h). */
+typedef threshold_def threshold_plan;
 
 typedef struct {
     double at;
