@@ -30,17 +30,34 @@ static size_t ascii_run(const char *s, size_t len) {
     return i;
 }
 
-static inline bool json_plain(unsigned char c) {
-    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+/* 1 for the bytes a JSON string carries as they are: printable ASCII but '"' and '\\'. A table,
+ * so the byte loop costs one load and one test per byte. */
+#define R4(v)  v, v, v, v
+#define R16(v) R4(v), R4(v), R4(v), R4(v)
+static const unsigned char json_plain[256] = {
+    R16(0), R16(0),                                                 /* 0x00-0x1f: controls */
+    1,      1,      0,      R4(1),  R4(1),  R4(1),  1,              /* 0x20-0x2f: '"' is 0x22 */
+    R16(1),                                                         /* 0x30-0x3f */
+    R16(1),                                                         /* 0x40-0x4f */
+    R4(1),  R4(1),  R4(1),  0,      1,      1,      1,              /* 0x50-0x5f: '\\' is 0x5c */
+    R16(1), R16(1),                                                 /* 0x60-0x7f */
+    R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), /* 0x80-0xff */
+};
+
+static inline bool json_special_word(uint64_t w) {
+    return (w & HIGHS) | any_below(w, 0x20) | any_equal(w, '"') | any_equal(w, '\\');
 }
 
 size_t utf8_json_plain_run(const char *s, size_t len) {
     size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w = load8(s + i);
-        if ((w & HIGHS) | any_below(w, 0x20) | any_equal(w, '"') | any_equal(w, '\\')) break;
+    if (len >= 8) {
+        for (; i + 8 <= len; i += 8)
+            if (json_special_word(load8(s + i))) goto bytes;
+        /* the tail as one more word, overlapping what was checked: no byte loop when plain */
+        if (i == len || !json_special_word(load8(s + len - 8))) return len;
     }
-    while (i < len && json_plain((unsigned char)s[i])) i++;
+bytes:
+    while (i < len && json_plain[(unsigned char)s[i]]) i++;
     return i;
 }
 

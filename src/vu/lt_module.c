@@ -326,7 +326,7 @@ static int l_json_encode(lua_State *L) {
 static int l_json_decode(lua_State *L) {
     size_t len;
     const char *s = luaL_checklstring(L, 1, &len);
-    char err[128];
+    char err[256];
     if (luajson_decode(L, s, len, err, sizeof err) != 0)
         return luaL_error(L, "lt.json.decode: %s", err);
     return 1;

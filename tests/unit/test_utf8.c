@@ -173,6 +173,17 @@ static void test_plain_run(void) {
                 bad += utf8_json_plain_run(s, len) != want;
             }
     T_CHECK(bad == 0, "%d plain runs differ from the byte-by-byte answer", bad);
+    /* every byte value, alone, inside a word and in the overlapping tail */
+    int wrong = 0;
+    for (int c = 0; c < 256; c++) {
+        for (size_t len = 1; len <= 19; len++) {
+            memset(s, 'a', len);
+            s[len - 1] = (char)c;
+            size_t want = special((unsigned char)c) ? len - 1 : len;
+            wrong += utf8_json_plain_run(s, len) != want;
+        }
+    }
+    T_CHECK(wrong == 0, "%d byte values misjudged", wrong);
 }
 
 static void test_escape(void) {
