@@ -144,6 +144,8 @@ static int string(dec *d) {
         }
         /* a backslash: from here on the text is built */
         if (!buffered) {
+            /* a luaL_Buffer keeps up to ~10 pieces on the stack before joining them */
+            if (!lua_checkstack(d->L, LUA_MINSTACK)) return fail(d, p, "%s", "no Lua stack left");
             luaL_buffinit(d->L, &b);
             buffered = true;
         }

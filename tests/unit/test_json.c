@@ -176,6 +176,32 @@ static void test_depth(void) {
     char *objs = nested(LUAJSON_MAX_DEPTH + 1, "{\"k\":", "1", "}");
     T_CHECK(!decode(objs, strlen(objs)) && strstr(err, "nested deeper"), "objects too: %s", err);
     free(objs);
+    /* the deepest level building a long string with escapes (a luaL_Buffer of many pieces) */
+    size_t klen = 100000;
+    char *key = malloc(klen * 2 + 3), *k = key;
+    *k++ = '"';
+    for (size_t i = 0; i < klen; i++) *k++ = '\\', *k++ = 'n';
+    *k++ = '"';
+    *k = 0;
+    char *inner = malloc(strlen(key) + 8);
+    sprintf(inner, "{%s:1}", key);
+    char *deepkey = nested(LUAJSON_MAX_DEPTH - 1, "[", inner, "]");
+    bool deep_ok = decode(deepkey, strlen(deepkey));
+    size_t got = 0;
+    if (deep_ok) {
+        for (int i = 0; i < LUAJSON_MAX_DEPTH - 1; i++) lua_rawgeti(L, -1, 1), lua_remove(L, -2);
+        lua_pushnil(L);
+        if (lua_next(L, -2)) {
+            lua_tolstring(L, -2, &got);
+            lua_pop(L, 2);
+        }
+        lua_pop(L, 1);
+    }
+    T_CHECK(deep_ok && got == klen, "a %zu-byte escaped key %d levels down: %zu (%s)", klen,
+            LUAJSON_MAX_DEPTH, got, err);
+    free(deepkey);
+    free(inner);
+    free(key);
     char *huge = nested(100000, "[", "", "]"); /* far past the limit: refused, not a crash */
     T_CHECK(!decode(huge, strlen(huge)) && strstr(err, "nested deeper"), "100000 levels: %s", err);
     free(huge);
