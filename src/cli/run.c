@@ -1,6 +1,7 @@
 /* run.c — the main thread of a run: load, plan, setup, workers, collection, verdict. */
 #include "cli/run.h"
 #include "base/clock.h"
+#include "base/utf8.h"
 #include "exec/sched.h"
 #include "exec/worker.h"
 #include "metrics/evaluate.h"
@@ -169,6 +170,7 @@ typedef struct {
     int exit_code;
     double t0, t_end, next_collect, last_collect;
     uint32_t run_tags_id;
+    char *script_shown; /* the script path as the summary and outputs write it: valid UTF-8 */
 } run_ctx;
 
 static void stop_all(run_ctx *r, bool hard, int code) {
@@ -420,7 +422,7 @@ static int load_plan(run_ctx *r, char *err, size_t errlen) {
 static int start_outputs(run_ctx *r, char *err, size_t errlen) {
     const cli_args *a = r->args;
     r->outputs = calloc(a->nouts + 1, sizeof *r->outputs);
-    output_run info = {.script = a->script,
+    output_run info = {.script = r->script_shown,
                        .time_scale = r->plan->time_scale,
                        .started_unix = lt_wall_now(),
                        .planned_duration = plan_total_duration(r->plan),
@@ -487,7 +489,7 @@ static void write_summary(run_ctx *r, threshold_result *res) {
         iters[i] = atomic_load(&r->sh.scenarios[i].iterations_done);
         dropped[i] = atomic_load(&r->sh.scenarios[i].dropped);
     }
-    summary_input in = {.script = r->args->script,
+    summary_input in = {.script = r->script_shown,
                         .plan = p,
                         .total = r->total,
                         .duration_s = r->t_end - r->t0,
@@ -526,6 +528,7 @@ static void cleanup(run_ctx *r) {
     free(r->started);
     free(r->sh.scenarios);
     free((char *)r->sh.setup_json);
+    free(r->script_shown);
     plan_free(r->plan);
     free_env(&r->sh);
 }
@@ -541,6 +544,7 @@ int run_command(const cli_args *a) {
     }
     find_lib_dir(lib, sizeof lib);
     r.sh.script_path = a->script;
+    r.script_shown = utf8_repair_dup(a->script, strlen(a->script), NULL);
     r.sh.lib_dir = lib;
     r.sh.seed = a->seeded ? a->seed : ((uint64_t)lt_wall_now() * 1000003ULL) ^ (uint64_t)getpid();
     r.sh.seeded = a->seeded;

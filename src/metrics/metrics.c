@@ -1,5 +1,6 @@
 /* metrics.c — metric registry, interned tag sets, lock-free per-thread stores. */
 #include "metrics/metrics.h"
+#include "base/utf8.h"
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -260,34 +261,80 @@ void tag_cache_free(tag_cache *c) {
     free(c);
 }
 
+/* Stores a new tag set from its canonical text (n pairs) under the lock; returns its id. */
+static uint32_t add_tagset(const char *key, size_t len, uint64_t h, int n) {
+    char *copy = malloc(len ? len : 1);
+    memcpy(copy, key, len);
+    tagset *t = calloc(1, sizeof *t);
+    const char **keys = calloc(n ? n : 1, sizeof *keys);
+    const char **vals = calloc(n ? n : 1, sizeof *vals);
+    const char *p = copy;
+    for (int i = 0; i < n; i++) {
+        keys[i] = p;
+        p += strlen(p) + 1;
+        vals[i] = p;
+        p += strlen(p) + 1;
+    }
+    if (g_ntagsets == g_tagsets_cap) {
+        g_tagsets_cap = g_tagsets_cap ? g_tagsets_cap * 2 : 256;
+        g_tagsets = xrealloc(g_tagsets, g_tagsets_cap * sizeof *g_tagsets);
+    }
+    uint32_t id = g_ntagsets;
+    *t = (tagset){.id = id, .n = n, .keys = keys, .vals = vals};
+    g_tagsets[g_ntagsets++] = t;
+    imap_put(&g_tag_map, copy, len, h, id);
+    return id;
+}
+
+/* A set whose text is not valid UTF-8 (a tag value, check name or URL from a script or a server)
+ * is stored repaired, each ill-formed sequence as U+FFFD (base/utf8.h), so every output writes
+ * valid UTF-8; the raw text becomes another key of the repaired set. This runs once per distinct
+ * raw set, when the process first sees it (under the lock, never on the hot path). Raw sets that
+ * repair alike share one id; keys that become equal keep one pair (the last in key order). */
+static uint32_t add_repaired(const char *raw, size_t len, uint64_t h, int n) {
+    char *arena = malloc(3 * len + 1); /* repair at most triples the text */
+    tag_builder b = {0};
+    size_t pos = 0;
+    const char *p = raw;
+    for (int i = 0; i < n; i++) {
+        const char *part[2];
+        for (int k = 0; k < 2; k++) {
+            size_t l = strlen(p);
+            part[k] = arena + pos;
+            pos += utf8_repair(arena + pos, p, l);
+            arena[pos++] = 0;
+            p += l + 1;
+        }
+        tags_put(&b, part[0], part[1]);
+    }
+    int idx[TAGSET_MAX];
+    int m = sort_order(&b, idx);
+    text t = {0};
+    for (int i = 0; i < m; i++) {
+        text_put(&t, b.keys[idx[i]]);
+        text_put(&t, b.vals[idx[i]]);
+    }
+    uint64_t rh = hash_bytes(0xcbf29ce484222325ULL, t.buf ? t.buf : "", t.len);
+    intern_slot *s = imap_find(&g_tag_map, t.buf ? t.buf : "", t.len, rh);
+    uint32_t id = s ? s->id : add_tagset(t.buf ? t.buf : "", t.len, rh, m);
+    char *alias = malloc(len ? len : 1);
+    memcpy(alias, raw, len);
+    imap_put(&g_tag_map, alias, len, h, id);
+    free(t.buf);
+    free(arena);
+    return id;
+}
+
 static uint32_t intern_global(const char *key, size_t len, uint64_t h, int n) {
     pthread_mutex_lock(&g_tag_lock);
     intern_slot *s = imap_find(&g_tag_map, key, len, h);
     uint32_t id;
-    if (s) {
+    if (s)
         id = s->id;
-    } else {
-        char *copy = malloc(len ? len : 1);
-        memcpy(copy, key, len);
-        tagset *t = calloc(1, sizeof *t);
-        const char **keys = calloc(n ? n : 1, sizeof *keys);
-        const char **vals = calloc(n ? n : 1, sizeof *vals);
-        const char *p = copy;
-        for (int i = 0; i < n; i++) {
-            keys[i] = p;
-            p += strlen(p) + 1;
-            vals[i] = p;
-            p += strlen(p) + 1;
-        }
-        if (g_ntagsets == g_tagsets_cap) {
-            g_tagsets_cap = g_tagsets_cap ? g_tagsets_cap * 2 : 256;
-            g_tagsets = xrealloc(g_tagsets, g_tagsets_cap * sizeof *g_tagsets);
-        }
-        id = g_ntagsets;
-        *t = (tagset){.id = id, .n = n, .keys = keys, .vals = vals};
-        g_tagsets[g_ntagsets++] = t;
-        imap_put(&g_tag_map, copy, len, h, id);
-    }
+    else if (utf8_valid(key, len))
+        id = add_tagset(key, len, h, n);
+    else
+        id = add_repaired(key, len, h, n);
     pthread_mutex_unlock(&g_tag_lock);
     return id;
 }

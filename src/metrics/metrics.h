@@ -85,7 +85,8 @@ void tags_put(tag_builder *b, const char *key, const char *val);
 typedef struct tag_cache tag_cache; /* per thread */
 tag_cache *tag_cache_new(void);
 void tag_cache_free(tag_cache *c);
-/* Interns the builder's set (the strings are copied on first sight). */
+/* Interns the builder's set (the strings are copied on first sight, and stored as valid UTF-8:
+ * ill-formed sequences become U+FFFD, so outputs never see invalid bytes). */
 uint32_t tagset_intern(tag_cache *c, const tag_builder *b);
 
 /* ---- stores ---- */

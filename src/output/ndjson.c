@@ -20,6 +20,7 @@
  */
 #include "output/ndjson.h"
 #include "base/clock.h"
+#include "base/utf8.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -48,10 +49,19 @@ static double round_to(double v, double unit) {
     return round(v / unit) * unit;
 }
 
+/* One line. cJSON copies string bytes as they are, so a line is checked (the ASCII fast path
+ * makes that nearly free) and, when a string held invalid UTF-8 that no source repaired, each
+ * ill-formed sequence becomes U+FFFD: outside strings cJSON writes only ASCII. */
 static void nd_write(nd *n, cJSON *obj) {
     char *s = cJSON_PrintUnformatted(obj);
     if (!s) return;
     size_t len = strlen(s);
+    if (!utf8_valid(s, len)) {
+        char *r = utf8_repair_dup(s, len, &len);
+        free(s);
+        if (!r) return;
+        s = r;
+    }
     bool ok;
     if (n->use_gz)
         ok = gzwrite(n->gz, s, (unsigned)len) == (int)len && gzwrite(n->gz, "\n", 1) == 1;

@@ -194,7 +194,7 @@ static int response_json(lua_State *L) {
     size_t len;
     const char *s = lua_tolstring(L, -1, &len);
     if (!s) return luaL_error(L, "res:json(): the response has no body");
-    char err[128];
+    char err[256];
     if (luajson_decode(L, s, len, err, sizeof err) != 0)
         return luaL_error(L, "res:json(): %s", err);
     return 1;

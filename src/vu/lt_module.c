@@ -1,5 +1,6 @@
 /* lt_module.c — the `lt` Lua module: checks, custom metrics, sleep, JSON, env, VU and scenario
  * info, per-VU random streams, logging, abort, shell commands (main thread only), time. */
+#include "base/utf8.h"
 #include "plan/duration.h"
 #include "vu/luajson.h"
 #include "vu/runtime.h"
@@ -326,7 +327,7 @@ static int l_json_encode(lua_State *L) {
 static int l_json_decode(lua_State *L) {
     size_t len;
     const char *s = luaL_checklstring(L, 1, &len);
-    char err[128];
+    char err[256];
     if (luajson_decode(L, s, len, err, sizeof err) != 0)
         return luaL_error(L, "lt.json.decode: %s", err);
     return 1;
@@ -435,9 +436,11 @@ static int l_log(lua_State *L) {
 
 static int l_abort(lua_State *L) {
     runtime *rt = lt_runtime(L);
-    const char *msg = luaL_optstring(L, 1, "lt.abort() called");
-    if (!atomic_exchange(&rt->shared->aborted, true))
-        snprintf(rt->shared->abort_reason, sizeof rt->shared->abort_reason, "%s", msg);
+    size_t len;
+    const char *msg = luaL_optlstring(L, 1, "lt.abort() called", &len);
+    if (!atomic_exchange(&rt->shared->aborted, true)) /* for the summary: valid UTF-8, cut whole */
+        utf8_copy(rt->shared->abort_reason, sizeof rt->shared->abort_reason, msg,
+                  strnlen(msg, len));
     atomic_store(&rt->shared->stopping, true);
     return luaL_error(L, "test aborted: %s", msg);
 }

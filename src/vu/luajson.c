@@ -1,4 +1,7 @@
-/* luajson.c — Lua <-> cJSON conversion. */
+/* luajson.c — Lua values -> JSON: the direct encoder of lt.json.encode and of setup()'s data, and
+ * the cJSON tree the plan loader reads the options from. Both write valid UTF-8 only: an invalid
+ * byte sequence in a Lua string becomes U+FFFD (base/utf8.h). The decoder is luajson_decode.c. */
+#include "base/utf8.h"
 #include "vu/luajson.h"
 #include <lauxlib.h>
 #include <math.h>
@@ -6,8 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAX_DEPTH 64
 
 static cJSON *convert(lua_State *L, int idx, int depth, char *path, size_t plen, char *err,
                       size_t errlen);
@@ -33,8 +34,32 @@ static int array_length(lua_State *L, int idx) {
     return n > 0 && n == max ? n : (n == 0 ? 0 : -1);
 }
 
+/* A cJSON string of s, repaired when it is not valid UTF-8 (cJSON writes bytes as it gets them). */
+static cJSON *string_item(const char *s, size_t len) {
+    if (utf8_valid(s, len)) return cJSON_CreateString(s);
+    char *r = utf8_repair_dup(s, len, NULL);
+    cJSON *j = r ? cJSON_CreateString(r) : NULL;
+    free(r);
+    return j;
+}
+
+static void add_member(cJSON *obj, const char *key, cJSON *item) {
+    size_t len = strlen(key);
+    if (utf8_valid(key, len)) {
+        cJSON_AddItemToObject(obj, key, item);
+        return;
+    }
+    char *r = utf8_repair_dup(key, len, NULL);
+    cJSON_AddItemToObject(obj, r ? r : "", item); /* cJSON copies the key */
+    free(r);
+}
+
 static cJSON *convert_table(lua_State *L, int idx, int depth, char *path, size_t plen, char *err,
                             size_t errlen) {
+    if (!lua_checkstack(L, 4)) {
+        snprintf(err, errlen, "%s: no Lua stack left", path[0] ? path : "value");
+        return NULL;
+    }
     int n = array_length(L, idx);
     size_t base = strlen(path);
     if (n > 0) {
@@ -77,7 +102,7 @@ static cJSON *convert_table(lua_State *L, int idx, int depth, char *path, size_t
             cJSON_Delete(obj);
             return NULL;
         }
-        cJSON_AddItemToObject(obj, key, item);
+        add_member(obj, key, item);
         lua_pop(L, 1);
     }
     path[base] = 0;
@@ -86,8 +111,10 @@ static cJSON *convert_table(lua_State *L, int idx, int depth, char *path, size_t
 
 static cJSON *convert(lua_State *L, int idx, int depth, char *path, size_t plen, char *err,
                       size_t errlen) {
-    if (depth > MAX_DEPTH) {
-        snprintf(err, errlen, "%s: nested too deeply (a cycle?)", path[0] ? path : "value");
+    if (depth >= LUAJSON_MAX_DEPTH && lua_type(L, idx) == LUA_TTABLE) {
+        /* the reason first: the path of a cycle is long and gets cut */
+        snprintf(err, errlen, "nested deeper than %d levels (a cycle?) at %s", LUAJSON_MAX_DEPTH,
+                 path);
         return NULL;
     }
     switch (lua_type(L, idx)) {
@@ -103,8 +130,11 @@ static cJSON *convert(lua_State *L, int idx, int depth, char *path, size_t plen,
         }
         return cJSON_CreateNumber(d);
     }
-    case LUA_TSTRING:
-        return cJSON_CreateString(lua_tostring(L, idx));
+    case LUA_TSTRING: {
+        size_t len;
+        const char *str = lua_tolstring(L, idx, &len);
+        return string_item(str, len);
+    }
     case LUA_TTABLE:
         return convert_table(L, idx, depth, path, plen, err, errlen);
     case LUA_TLIGHTUSERDATA:
@@ -121,57 +151,6 @@ cJSON *luajson_to_cjson(lua_State *L, int idx, char *err, size_t errlen) {
     char path[512] = "";
     if (idx < 0) idx = lua_gettop(L) + idx + 1;
     return convert(L, idx, 0, path, sizeof path, err, errlen);
-}
-
-char *luajson_encode(lua_State *L, int idx, char *err, size_t errlen) {
-    cJSON *j = luajson_to_cjson(L, idx, err, errlen);
-    if (!j) return NULL;
-    char *s = cJSON_PrintUnformatted(j);
-    cJSON_Delete(j);
-    return s;
-}
-
-void luajson_push(lua_State *L, const cJSON *j) {
-    if (cJSON_IsNull(j)) {
-        lua_pushlightuserdata(L, NULL);
-    } else if (cJSON_IsBool(j)) {
-        lua_pushboolean(L, cJSON_IsTrue(j));
-    } else if (cJSON_IsNumber(j)) {
-        lua_pushnumber(L, j->valuedouble);
-    } else if (cJSON_IsString(j)) {
-        lua_pushstring(L, j->valuestring);
-    } else if (cJSON_IsArray(j)) {
-        lua_createtable(L, cJSON_GetArraySize(j), 0);
-        int i = 1;
-        const cJSON *it;
-        cJSON_ArrayForEach(it, j) {
-            luajson_push(L, it);
-            lua_rawseti(L, -2, i++);
-        }
-    } else if (cJSON_IsObject(j)) {
-        lua_createtable(L, 0, cJSON_GetArraySize(j));
-        const cJSON *it;
-        cJSON_ArrayForEach(it, j) {
-            if (cJSON_IsNull(it)) continue; /* nil in a table is absence */
-            luajson_push(L, it);
-            lua_setfield(L, -2, it->string);
-        }
-    } else {
-        lua_pushnil(L);
-    }
-}
-
-int luajson_decode(lua_State *L, const char *s, size_t len, char *err, size_t errlen) {
-    cJSON *j = cJSON_ParseWithLength(s, len);
-    if (!j) {
-        const char *at = cJSON_GetErrorPtr();
-        long off = at && at >= s && at <= s + len ? (long)(at - s) : -1;
-        snprintf(err, errlen, "invalid JSON (at byte %ld)", off);
-        return -1;
-    }
-    luajson_push(L, j);
-    cJSON_Delete(j);
-    return 0;
 }
 
 /* ---------------- direct encoder (lt.json.encode's hot path) ----------------
@@ -209,39 +188,21 @@ static void jb_char(jbuf *b, char c) {
     b->p[b->len++] = c;
 }
 
+/* s as a JSON string. Most strings need no escape: one scan, one copy. Otherwise the escaper
+ * stops where its output would not fit, and the buffer grows for the rest. */
 static void put_string(jbuf *b, const char *s, size_t len) {
-    static const char hex[] = "0123456789abcdef";
-    jb_char(b, '"');
-    size_t run = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        jb_add(b, s + run, i - run);
-        run = i + 1;
-        jb_char(b, '\\');
-        switch (c) {
-        case '"':
-            jb_char(b, '"');
-            break;
-        case '\\':
-            jb_char(b, '\\');
-            break;
-        case '\n':
-            jb_char(b, 'n');
-            break;
-        case '\r':
-            jb_char(b, 'r');
-            break;
-        case '\t':
-            jb_char(b, 't');
-            break;
-        default: {
-            char u[5] = {'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            jb_add(b, u, 5);
-        }
-        }
+    jb_reserve(b, len + 2);
+    b->p[b->len++] = '"';
+    size_t done = utf8_json_plain_run(s, len);
+    memcpy(b->p + b->len, s, done);
+    b->len += done;
+    while (done < len) {
+        jb_reserve(b, len - done + 8); /* >= 6 free bytes: the escaper moves on */
+        size_t used;
+        b->len +=
+            utf8_json_escape_some(b->p + b->len, b->cap - b->len, s + done, len - done, &used);
+        done += used;
     }
-    jb_add(b, s + run, len - run);
     jb_char(b, '"');
 }
 
@@ -266,7 +227,6 @@ static int put_number(jbuf *b, double d) {
 
 /* The value at idx (absolute) onto b. The Lua stack is used for iteration only. */
 static int put_value(lua_State *L, int idx, jbuf *b, int depth, const char **why) {
-    if (depth > MAX_DEPTH) return *why = "nested too deeply (a cycle?)", -1;
     switch (lua_type(L, idx)) {
     case LUA_TNIL:
         jb_add(b, "null", 4);
@@ -298,6 +258,8 @@ static int put_value(lua_State *L, int idx, jbuf *b, int depth, const char **why
     default:
         return *why = "a function or userdata", -1;
     }
+    if (depth >= LUAJSON_MAX_DEPTH) return *why = "nested too deeply (a cycle?)", -1;
+    if (!lua_checkstack(L, 4)) return *why = "no Lua stack left", -1;
     int n = array_length(L, idx);
     if (n > 0) {
         jb_char(b, '[');
@@ -342,26 +304,35 @@ static int put_value(lua_State *L, int idx, jbuf *b, int depth, const char **why
     return 0;
 }
 
+/* The JSON text of the value at idx into b (from its start); -1 with err naming where the value
+ * that cannot be written is (found again by the slower converter, which tracks the path). */
+static int encode_into(lua_State *L, int idx, jbuf *b, char *err, size_t errlen) {
+    if (idx < 0) idx = lua_gettop(L) + idx + 1;
+    b->len = 0;
+    const char *why = NULL;
+    if (put_value(L, idx, b, 0, &why) == 0) return 0;
+    err[0] = 0;
+    cJSON *j = luajson_to_cjson(L, idx, err, errlen);
+    cJSON_Delete(j); /* not NULL only if the two disagree, which they must not */
+    if (!err[0]) snprintf(err, errlen, "%s", why ? why : "cannot encode");
+    return -1;
+}
+
+char *luajson_encode(lua_State *L, int idx, char *err, size_t errlen) {
+    jbuf b = {0};
+    if (encode_into(L, idx, &b, err, errlen) != 0) {
+        luajson_buf_free(&b);
+        return NULL;
+    }
+    jb_char(&b, 0);
+    return b.p;
+}
+
 int luajson_encode_push(lua_State *L, int idx, luajson_buf *bp, char *err, size_t errlen) {
     jbuf tmp = {0};
     jbuf *b = bp ? bp : &tmp;
-    if (idx < 0) idx = lua_gettop(L) + idx + 1;
-    luaL_checkstack(L, MAX_DEPTH * 3 + 16, "json nesting");
-    b->len = 0;
-    const char *why = NULL;
-    int rc = put_value(L, idx, b, 0, &why);
+    int rc = encode_into(L, idx, b, err, errlen);
     if (rc == 0) lua_pushlstring(L, b->p ? b->p : "", b->len);
     if (b->cap > (1u << 20) || b == &tmp) luajson_buf_free(b); /* keep no huge buffer */
-    if (rc != 0) {
-        /* the slow path knows how to name where the bad value is */
-        char *s = luajson_encode(L, idx, err, errlen);
-        if (s) { /* should not happen: both follow the same rules */
-            lua_pushstring(L, s);
-            free(s);
-            return 0;
-        }
-        if (!err[0]) snprintf(err, errlen, "%s", why ? why : "cannot encode");
-        return -1;
-    }
-    return 0;
+    return rc;
 }

@@ -1,19 +1,31 @@
-/* luajson.h — Lua values <-> JSON through cJSON.
- * Tables with keys 1..n (and nothing else) become arrays, other tables objects (keys as
- * strings); empty tables become {}. Functions, userdata and cycles are errors naming the path.
- * JSON null decodes to nil in objects and to lt.json.null (a sentinel) in arrays. */
+/* luajson.h — Lua values <-> JSON text.
+ *
+ * Promises:
+ * - Encoding: tables with keys 1..n (and nothing else) become arrays, other tables objects (keys
+ *   as strings); empty tables become {}. Functions, userdata, NaN/Infinity and cycles are errors
+ *   naming the path (a cycle is found as nesting deeper than LUAJSON_MAX_DEPTH). The text is valid
+ *   UTF-8 whatever the Lua strings hold: an ill-formed byte sequence becomes U+FFFD (base/utf8.h).
+ * - Decoding is strict RFC 8259 (luajson_decode.c has the rules and the choices): one value, no
+ *   trailing data, numbers that fit a double, valid UTF-8, at most LUAJSON_MAX_DEPTH levels. JSON
+ *   null decodes to nil in objects and to lt.json.null (a NULL light userdata) in arrays and at
+ *   the top. Errors give the byte offset and line:column.
+ * - The same limit both ways: whatever lt decodes, it can encode again.
+ */
 #ifndef LT_VU_LUAJSON_H
 #define LT_VU_LUAJSON_H
 #include <cjson/cJSON.h>
 #include <lua.h>
 #include <stddef.h>
 
+/* Arrays and objects nested in one another, at most (the outermost counts as one). */
+#define LUAJSON_MAX_DEPTH 1000
+
+/* The value at idx as a cJSON tree (strings repaired to valid UTF-8); NULL with err. */
 cJSON *luajson_to_cjson(lua_State *L, int idx, char *err, size_t errlen);
 /* Encodes the value at idx; returns a malloc'd string or NULL with err. */
 char *luajson_encode(lua_State *L, int idx, char *err, size_t errlen);
 /* Pushes the decoded value; returns 0, or -1 with err (nothing pushed). */
 int luajson_decode(lua_State *L, const char *s, size_t len, char *err, size_t errlen);
-void luajson_push(lua_State *L, const cJSON *j);
 /* A reusable output buffer for luajson_encode_push (zero-initialise; free with luajson_buf_free).
  */
 typedef struct {
