@@ -10,6 +10,14 @@
 
 /* ---------------- values ---------------- */
 
+/* A trend's count is always reported; when summaryTrendStats names it, it is reported there and
+ * only there (a second "count" would be a duplicate JSON key). */
+static bool trend_stats_name_count(const plan *p) {
+    for (int i = 0; i < p->ntrend_stats; i++)
+        if (strcmp(p->trend_stats[i], "count") == 0) return true;
+    return false;
+}
+
 static void add_trend_values(cJSON *vals, const series *s, const plan *p) {
     for (int i = 0; i < p->ntrend_stats; i++) {
         threshold_expr e;
@@ -20,7 +28,8 @@ static void add_trend_values(cJSON *vals, const series *s, const plan *p) {
         double v = series_aggregate(s, METRIC_TREND, &e, 1, &valid);
         cJSON_AddNumberToObject(vals, p->trend_stats[i], v);
     }
-    cJSON_AddNumberToObject(vals, "count", s->hist ? (double)hist_count(s->hist) : 0);
+    if (!trend_stats_name_count(p))
+        cJSON_AddNumberToObject(vals, "count", s->hist ? (double)hist_count(s->hist) : 0);
 }
 
 static cJSON *values_json(const series *s, const metric_def *d, const plan *p, double dur) {
@@ -281,7 +290,9 @@ static void print_metric_line(FILE *out, const char *label, const series *s, con
             else
                 fprintf(out, "%s=%.4g ", in->plan->trend_stats[i], v);
         }
-        fprintf(out, "count=%llu\n", s->hist ? (unsigned long long)hist_count(s->hist) : 0ULL);
+        if (!trend_stats_name_count(in->plan))
+            fprintf(out, "count=%llu", s->hist ? (unsigned long long)hist_count(s->hist) : 0ULL);
+        fputc('\n', out);
         break;
     }
 }

@@ -109,4 +109,19 @@ expect_eq "abort: exit 108" 108 "$?"
 check "abort: the JSON summary is valid UTF-8 JSON" strict_json "$TMP/ab.json"
 expect_eq "abort: the reason is cut before the character that does not fit" "254 0" \
     "$(j ab "str(d['abort_reason'].count('a')) + ' ' + str(d['abort_reason'].count('é'))" 2>&1)"
+# --- summaryTrendStats with `count`: once in the text, once in the JSON (no duplicate key) ---
+timeout 60 "$LT" -s "$S/trend_stats.lua" -e URL="$URL" --no-color --summary-export "$TMP/ts.json" \
+    >"$TMP/ts.out" 2>"$TMP/ts.err"
+expect_eq "trend stats: exit 0" 0 "$?"
+expect_eq "trend stats: http_req_duration's line names count once" 1 \
+    "$(grep -E '^ *http_req_duration\.' "$TMP/ts.out" "$TMP/ts.err" | grep -o 'count=' | wc -l)"
+expect_eq "trend stats: no duplicate key in the JSON summary" "ok" "$(python3 -c '
+import json, sys
+def no_dup(pairs):
+    keys = [k for k, _ in pairs]
+    if len(keys) != len(set(keys)): raise SystemExit("duplicate key in %r" % keys)
+    return dict(pairs)
+d = json.load(open(sys.argv[1]), object_pairs_hook=no_dup)
+v = d["metrics"]["http_req_duration"]["values"]
+print("ok" if v.get("count") == 3 else "count %r" % v.get("count"))' "$TMP/ts.json" 2>&1)"
 finish
