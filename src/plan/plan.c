@@ -86,8 +86,8 @@ static int get_number(ctx *c, const cJSON *o, const char *key, const char *where
     return 0;
 }
 
-/* VU counts become ints and size pools; far above any machine, far below INT_MAX. */
-#define MAX_VUS 10000000
+/* k6's ceiling (maxConcurrentVUs in lib/executor): VU counts become ints, far below INT_MAX. */
+#define MAX_VUS 100000000
 
 static int get_int(ctx *c, const cJSON *o, const char *key, const char *where, long def, long min,
                    long *out) {
@@ -200,6 +200,14 @@ static int parse_stages(ctx *c, const cJSON *o, const char *where, bool per_time
     return 0;
 }
 
+/* A ramping-vus scenario that starts at 0 VUs and whose every target is 0 would run nothing. */
+static bool ramping_vus_never_start(const scenario_plan *s) {
+    if (s->start_vus > 0) return false;
+    for (int i = 0; i < s->nstages; i++)
+        if (s->stages[i].target > 0) return false;
+    return true;
+}
+
 static int parse_executor_kind(ctx *c, const cJSON *o, const char *where, executor_kind *k) {
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(o, "executor");
     if (!cJSON_IsString(ex))
@@ -222,6 +230,7 @@ static int parse_executor_kind(ctx *c, const cJSON *o, const char *where, execut
 static int parse_scenario(ctx *c, const char *name, const cJSON *o, scenario_plan *s) {
     char where[200];
     snprintf(where, sizeof where, "scenarios.%s", name);
+    if (!name[0]) return fail(c, "scenarios: a scenario name can't be empty");
     if (!cJSON_IsObject(o)) return fail(c, "%s: must be a table", where);
     s->name = strdup(name);
     if (parse_executor_kind(c, o, where, &s->kind)) return -1;
@@ -284,14 +293,21 @@ static int parse_scenario(ctx *c, const char *name, const cJSON *o, scenario_pla
         if (get_duration(c, o, "gracefulRampDown", where, 30, true, &s->graceful_ramp_down))
             return -1;
         if (parse_stages(c, o, where, false, 1, s)) return -1;
+        if (ramping_vus_never_start(s))
+            return fail(c, "%s: startVUs or one of the stages' targets must be greater than 0",
+                        where);
         break;
     case EX_PER_VU_ITERATIONS:
     case EX_SHARED_ITERATIONS:
         if (get_vus(c, o, "vus", where, 1, 1, &s->vus)) return -1;
         if (get_int(c, o, "iterations", where, 1, 1, &s->iterations)) return -1;
         if (get_duration(c, o, "maxDuration", where, 600, true, &s->max_duration)) return -1;
+        if (s->max_duration <= 0) return fail(c, "%s.maxDuration: must be > 0", where);
         if (s->kind == EX_SHARED_ITERATIONS && s->iterations < s->vus)
-            s->vus = (int)s->iterations; /* as k6: never more VUs than iterations */
+            return fail(c,
+                        "%s: the number of iterations (%ld) can't be less than the number of VUs "
+                        "(%d)",
+                        where, s->iterations, s->vus);
         break;
     }
     /* The largest VU count the scenario can reach, for pools and descriptor limits. */

@@ -115,6 +115,169 @@ static void test_errors(void) {
         "scenarios.s.vus: 100000000000 VUs is more than lt runs");
 }
 
+/* k6 lib/executor/executors_test.go, configMapTestCases: every one-line case, by its line in
+ * that file; k6's parse and validation errors are both a refused plan here (exit 104). */
+static const struct {
+    int k6_line;
+    bool accepted;
+    const char *scenarios;
+} k6_config_cases[] = {
+    {48, false, "{\"someKey\": {}}"},
+    {49, false,
+     "{\"someKey\": {\"executor\": \"constant-blah-blah\", \"vus\": 10, \"duration\": \"60s\"}}"},
+    {50, false,
+     "{\"someKey\": {\"executor\": \"constant-vus\", \"uknownField\": \"should_error\"}}"},
+    {51, false,
+     "{\"someKey\": {\"executor\": \"constant-vus\", \"vus\": 10, \"duration\": \"60s\", \"env\": "
+     "123}}"},
+    {97, true, "{\"aname\": {\"executor\": \"constant-vus\", \"duration\": \"60s\"}}"},
+    {98, false, "{\"\": {\"executor\": \"constant-vus\", \"vus\": 10, \"duration\": \"60s\"}}"},
+    {99, false, "{\"aname\": {\"executor\": \"constant-vus\"}}"},
+    {100, false, "{\"aname\": {\"executor\": \"constant-vus\", \"vus\": 0.5}}"},
+    {101, false, "{\"aname\": {\"executor\": \"constant-vus\", \"vus\": 10}}"},
+    {102, false,
+     "{\"aname\": {\"executor\": \"constant-vus\", \"vus\": 0, \"duration\": \"60s\"}}"},
+    {103, false,
+     "{\"aname\": {\"executor\": \"constant-vus\", \"vus\": -1, \"duration\": \"60s\"}}"},
+    {104, false,
+     "{\"aname\": {\"executor\": \"constant-vus\", \"vus\": 10, \"duration\": \"0s\"}}"},
+    {105, false,
+     "{\"aname\": {\"executor\": \"constant-vus\", \"vus\": 10, \"duration\": \"10s\", "
+     "\"startTime\": \"-10s\"}}"},
+    {106, false,
+     "{\"aname\": {\"executor\": \"constant-vus\", \"vus\": 10, \"duration\": \"10s\", \"exec\": "
+     "\"\"}}"},
+    {107, false,
+     "{\"aname\": {\"executor\": \"constant-vus\", \"vus\": 10, \"duration\": \"10s\", "
+     "\"gracefulStop\": \"-2s\"}}"},
+    {194, false,
+     "{\"varloops\": {\"executor\": \"ramping-vus\", \"startVUs\": 0, \"stages\": [{\"duration\": "
+     "\"60s\", \"target\": 0}]}}"},
+    {195, false,
+     "{\"varloops\": {\"executor\": \"ramping-vus\", \"startVUs\": -1, \"stages\": [{\"duration\": "
+     "\"60s\", \"target\": 30}]}}"},
+    {196, false,
+     "{\"varloops\": {\"executor\": \"ramping-vus\", \"startVUs\": 2, \"stages\": [{\"duration\": "
+     "\"-60s\", \"target\": 30}]}}"},
+    {197, false,
+     "{\"varloops\": {\"executor\": \"ramping-vus\", \"startVUs\": 2, \"stages\": [{\"duration\": "
+     "\"60s\", \"target\": -30}]}}"},
+    {198, false,
+     "{\"varloops\": {\"executor\": \"ramping-vus\", \"stages\": [{\"duration\": \"60s\"}]}}"},
+    {199, false, "{\"varloops\": {\"executor\": \"ramping-vus\", \"stages\": [{\"target\": 30}]}}"},
+    {200, false, "{\"varloops\": {\"executor\": \"ramping-vus\", \"stages\": []}}"},
+    {201, false, "{\"varloops\": {\"executor\": \"ramping-vus\"}}"},
+    {269, true, "{\"ishared\": {\"executor\": \"shared-iterations\"}}"},
+    {270, true, "{\"ishared\": {\"executor\": \"shared-iterations\", \"iterations\": 20}}"},
+    {271, false, "{\"ishared\": {\"executor\": \"shared-iterations\", \"vus\": 10}}"},
+    {272, true,
+     "{\"ishared\": {\"executor\": \"shared-iterations\", \"iterations\": 20, \"vus\": 10, "
+     "\"maxDuration\": \"30m\"}}"},
+    {273, false,
+     "{\"ishared\": {\"executor\": \"shared-iterations\", \"iterations\": 20, \"vus\": 10, "
+     "\"maxDuration\": \"-3m\"}}"},
+    {274, false,
+     "{\"ishared\": {\"executor\": \"shared-iterations\", \"iterations\": 20, \"vus\": 10, "
+     "\"maxDuration\": \"0s\"}}"},
+    {275, false,
+     "{\"ishared\": {\"executor\": \"shared-iterations\", \"iterations\": 20, \"vus\": -10}}"},
+    {276, false,
+     "{\"ishared\": {\"executor\": \"shared-iterations\", \"iterations\": -1, \"vus\": 1}}"},
+    {277, false,
+     "{\"ishared\": {\"executor\": \"shared-iterations\", \"iterations\": 20, \"vus\": 30}}"},
+    {305, true, "{\"ipervu\": {\"executor\": \"per-vu-iterations\"}}"},
+    {306, true, "{\"ipervu\": {\"executor\": \"per-vu-iterations\", \"iterations\": 20}}"},
+    {307, true, "{\"ipervu\": {\"executor\": \"per-vu-iterations\", \"vus\": 10}}"},
+    {308, true,
+     "{\"ipervu\": {\"executor\": \"per-vu-iterations\", \"iterations\": 20, \"vus\": 10}}"},
+    {309, false,
+     "{\"ipervu\": {\"executor\": \"per-vu-iterations\", \"iterations\": 20, \"vus\": 10, "
+     "\"maxDuration\": \"-3m\"}}"},
+    {310, false,
+     "{\"ipervu\": {\"executor\": \"per-vu-iterations\", \"iterations\": 20, \"vus\": 10, "
+     "\"maxDuration\": \"0s\"}}"},
+    {311, false,
+     "{\"ipervu\": {\"executor\": \"per-vu-iterations\", \"iterations\": 20, \"vus\": -10}}"},
+    {312, false,
+     "{\"ipervu\": {\"executor\": \"per-vu-iterations\", \"iterations\": -1, \"vus\": 1}}"},
+    {343, true,
+     "{\"carrival\": {\"executor\": \"constant-arrival-rate\", \"rate\": 10, \"duration\": "
+     "\"10m\", \"preAllocatedVUs\": 20, \"maxVUs\": 30}}"},
+    {344, false,
+     "{\"carrival\": {\"executor\": \"constant-arrival-rate\", \"rate\": 10, \"duration\": "
+     "\"10m\", \"preAllocatedVUs\": 20, \"maxVUs\": 30, \"timeUnit\": \"-1s\"}}"},
+    {345, false,
+     "{\"carrival\": {\"executor\": \"constant-arrival-rate\", \"rate\": 10, \"duration\": "
+     "\"10m\", \"preAllocatedVUs\": 20, \"maxVUs\": 30, \"timeUnit\": \"0s\"}}"},
+    {353, false,
+     "{\"carrival\": {\"executor\": \"constant-arrival-rate\", \"rate\": 10, \"duration\": "
+     "\"10m\", \"maxVUs\": 30}}"},
+    {354, false,
+     "{\"carrival\": {\"executor\": \"constant-arrival-rate\", \"rate\": 10, \"preAllocatedVUs\": "
+     "20, \"maxVUs\": 30}}"},
+    {355, false,
+     "{\"carrival\": {\"executor\": \"constant-arrival-rate\", \"duration\": \"10m\", "
+     "\"preAllocatedVUs\": 20, \"maxVUs\": 30}}"},
+    {356, false,
+     "{\"carrival\": {\"executor\": \"constant-arrival-rate\", \"rate\": 10, \"duration\": \"0m\", "
+     "\"preAllocatedVUs\": 20, \"maxVUs\": 30}}"},
+    {357, false,
+     "{\"carrival\": {\"executor\": \"constant-arrival-rate\", \"rate\": 0, \"duration\": \"10m\", "
+     "\"preAllocatedVUs\": 20, \"maxVUs\": 30}}"},
+    {358, false,
+     "{\"carrival\": {\"executor\": \"constant-arrival-rate\", \"rate\": 10, \"duration\": "
+     "\"10m\", \"preAllocatedVUs\": 20, \"maxVUs\": 15}}"},
+    {359, false,
+     "{\"carrival\": {\"executor\": \"constant-arrival-rate\", \"rate\": 10, \"duration\": \"0s\", "
+     "\"preAllocatedVUs\": 20, \"maxVUs\": 25}}"},
+    {360, false,
+     "{\"carrival\": {\"executor\": \"constant-arrival-rate\", \"rate\": 10, \"duration\": "
+     "\"10m\", \"preAllocatedVUs\": -2, \"maxVUs\": 25}}"},
+    {395, true,
+     "{\"varrival\": {\"executor\": \"ramping-arrival-rate\", \"preAllocatedVUs\": 20, \"maxVUs\": "
+     "50, \"stages\": [{\"duration\": \"5m\", \"target\": 10}]}}"},
+    {396, false,
+     "{\"varrival\": {\"executor\": \"ramping-arrival-rate\", \"preAllocatedVUs\": -20, "
+     "\"maxVUs\": 50, \"stages\": [{\"duration\": \"5m\", \"target\": 10}]}}"},
+    {397, false,
+     "{\"varrival\": {\"executor\": \"ramping-arrival-rate\", \"startRate\": -1, "
+     "\"preAllocatedVUs\": 20, \"maxVUs\": 50, \"stages\": [{\"duration\": \"5m\", \"target\": "
+     "10}]}}"},
+    {405, false,
+     "{\"varrival\": {\"executor\": \"ramping-arrival-rate\", \"maxVUs\": 50, \"stages\": "
+     "[{\"duration\": \"5m\", \"target\": 10}]}}"},
+    {406, false,
+     "{\"varrival\": {\"executor\": \"ramping-arrival-rate\", \"preAllocatedVUs\": 20, \"maxVUs\": "
+     "50}}"},
+    {407, false,
+     "{\"varrival\": {\"executor\": \"ramping-arrival-rate\", \"preAllocatedVUs\": 20, \"maxVUs\": "
+     "50, \"stages\": []}}"},
+    {408, false,
+     "{\"varrival\": {\"executor\": \"ramping-arrival-rate\", \"preAllocatedVUs\": 20, \"maxVUs\": "
+     "50, \"stages\": [{\"duration\": \"5m\", \"target\": 10}], \"timeUnit\": \"-1s\"}}"},
+    {409, false,
+     "{\"varrival\": {\"executor\": \"ramping-arrival-rate\", \"preAllocatedVUs\": 20, \"maxVUs\": "
+     "50, \"stages\": [{\"duration\": \"5m\", \"target\": 10}], \"timeUnit\": \"0s\"}}"},
+    {410, false,
+     "{\"varrival\": {\"executor\": \"ramping-arrival-rate\", \"preAllocatedVUs\": 30, \"maxVUs\": "
+     "20, \"stages\": [{\"duration\": \"5m\", \"target\": 10}]}}"},
+    {425, false,
+     "{\"ui\": {\"executor\": \"shared-iterations\", \"iterations\": 22, \"vus\": 12, "
+     "\"maxDuration\": \"100s\", \"options\": {\"unsupported\": {}}}}"},
+};
+
+static void test_k6_config_map(void) {
+    for (size_t i = 0; i < sizeof k6_config_cases / sizeof *k6_config_cases; i++) {
+        char json[512], err[256] = "";
+        snprintf(json, sizeof json, "{\"scenarios\":%s}", k6_config_cases[i].scenarios);
+        plan *p = build(json, 1, err);
+        T_CHECK((p != NULL) == k6_config_cases[i].accepted, "k6 executors_test.go:%d %s: %s (%s)",
+                k6_config_cases[i].k6_line, k6_config_cases[i].scenarios,
+                p ? "accepted" : "refused", p ? "k6 refuses it" : err);
+        plan_free(p);
+    }
+}
+
 static void test_arrival_curves(void) {
     scenario_plan c = {.kind = EX_CONSTANT_ARRIVAL_RATE, .rate = 20, .duration = 1};
     arrival_cursor cur = {0};
@@ -170,6 +333,7 @@ int main(void) {
     test_defaults();
     test_time_scale();
     test_errors();
+    test_k6_config_map();
     test_arrival_curves();
     test_ramping_vus();
     return T_DONE();
