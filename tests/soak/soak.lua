@@ -15,3 +15,14 @@ function default()
   lt.check(res, { ["status is 200"] = function(r) return r.status == 200 end })
   latency:add(res.timings.duration)
 end
+-- SOAK_LEAK_BYTES > 0 keeps that many bytes per iteration for good: a deliberate leak that shows
+-- the soak's bound can fail: LT_SOAK_LEAK_BYTES=256 bash tests/soak/soak_test.sh measured 613
+-- B/request (the string, its table slot and the garbage collector's slack) and fails.
+local leak_bytes, kept = tonumber(lt.env.SOAK_LEAK_BYTES or 0), {}
+if leak_bytes > 0 then
+  local run = default
+  default = function()
+    run()
+    kept[#kept + 1] = string.rep("x", leak_bytes - 8) .. string.format("%08d", #kept)
+  end
+end
