@@ -58,9 +58,9 @@ expect_eq "nothing: count>100 is computed (0), not no data" "False 0" \
     "$(th nothing http_reqs 'count>100' no_data) $(th nothing http_reqs 'count>100' observed)"
 expect_eq "nothing: count<100 of no request holds" "True" "$(th nothing http_reqs 'count<100' ok)"
 for m in "http_req_duration p(99)<200" "http_req_failed rate<0.01" "checks rate>0.99"; do
-    set -- $m
-    expect_eq "nothing: $1 '$2' fails as no data (ok, no_data, observed)" "False True None" \
-        "$(th nothing "$1" "$2" ok) $(th nothing "$1" "$2" no_data) $(th nothing "$1" "$2" observed)"
+    read -r metric expr <<<"$m"
+    expect_eq "nothing: $metric '$expr' fails as no data (ok, no_data, observed)" "False True None" \
+        "$(th nothing "$metric" "$expr" ok) $(th nothing "$metric" "$expr" no_data) $(th nothing "$metric" "$expr" observed)"
 done
 expect_eq "nothing: the reason is in the JSON" "no samples" \
     "$(th nothing http_req_duration 'p(99)<200' no_data_reason)"
