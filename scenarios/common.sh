@@ -12,6 +12,8 @@ RESET_CMD_SUITE=""
 ONLY=""
 LT_ARGS=()   # -e KEY=VALUE pairs and anything after --
 RESULTS=()   # "name exit-code" per test run
+MAX_FAILED=1 # a counted test fails when more than this % of its load requests failed
+COUNTED=0    # tests that count towards the verdict (set by table)
 
 die() { echo "$(basename "$0"): $*" >&2; exit 2; }
 
@@ -27,6 +29,7 @@ parse_common() {
             --reset-cmd) [ $# -ge 2 ] || die "--reset-cmd needs a command"; RESET_CMD_SUITE=$2; shift 2 ;;
             --only) [ $# -ge 2 ] || die "--only needs a list"; ONLY=$2; shift 2 ;;
             --lt) [ $# -ge 2 ] || die "--lt needs a path"; LT=$2; shift 2 ;;
+            --max-failed) [ $# -ge 2 ] || die "--max-failed needs a percentage"; MAX_FAILED=$2; shift 2 ;;
             -e) [ $# -ge 2 ] || die "-e needs KEY=VALUE"; LT_ARGS+=(-e "$2"); shift 2 ;;
             --) shift; LT_ARGS+=("$@"); break ;;
             *) REST+=("$1"); shift ;;
@@ -36,6 +39,8 @@ parse_common() {
 
 # prepare: validates what was parsed and creates the results folder (after the suite's own options).
 prepare() {
+    awk -v f="$MAX_FAILED" 'BEGIN { exit (f ~ /^[0-9.]+$/ && f + 0 <= 100) ? 0 : 1 }' ||
+        die "--max-failed must be a percentage from 0 to 100"
     if [ -n "$TIME_SCALE" ]; then
         awk -v f="$TIME_SCALE" 'BEGIN { exit (f + 0 > 0) ? 0 : 1 }' || die "--time-scale must be a positive number"
     fi
@@ -74,34 +79,35 @@ describe_exit() {
     esac
 }
 
-# table: one line per test from its JSON summary; returns 1 if any counted test failed.
-# Tests named in DISCARD (space separated) are shown but never fail the suite unless lt broke.
+# table: one line per test from its JSON summary, with the reasons a test cannot pass (all or too
+# many load requests failed, no successful sample, a threshold with no data: summary_tool.py row);
+# returns 1 if any counted test failed. Tests named in DISCARD (space separated) are shown but
+# never fail the suite unless lt broke. Sets COUNTED.
 table() {
-    local failed=0 entry name rc
+    local failed=0 entry name rc numbers_ok
+    COUNTED=0
     printf '\n%-22s %-18s %9s %9s %9s %8s %s\n' test result reqs "rate/s" "p99 ms" "failed" "thresholds"
     for entry in "${RESULTS[@]+"${RESULTS[@]}"}"; do
         name=${entry% *}; rc=${entry##* }
-        python3 - "$OUT_DIR/$name.json" "$name" "$rc" "$(describe_exit "$rc")" <<'PY'
-import json, sys
-path, name, rc, what = sys.argv[1:5]
-try:
-    d = json.load(open(path))
-except Exception:
-    print("%-22s %-18s (no summary)" % (name, what)); sys.exit()
-m = d.get("metrics", {})
-v = lambda k, f: m.get(k, {}).get("values", {}).get(f)
-reqs, rate, p99, fr = v("http_reqs", "count"), v("http_reqs", "rate"), v("http_req_duration", "p(99)"), v("http_req_failed", "rate")
-th = d.get("thresholds", [])
-bad = [t for t in th if not t.get("ok")]
-fmt = lambda x, f: (f % x) if isinstance(x, (int, float)) else "-"
-print("%-22s %-18s %9s %9s %9s %8s %s" % (name, what, fmt(reqs, "%d"), fmt(rate, "%.1f"), fmt(p99, "%.2f"),
-      fmt(100 * fr if isinstance(fr, (int, float)) else None, "%.2f%%"),
-      "%d/%d ok" % (len(th) - len(bad), len(th)) + "".join("; FAILED %s %s (observed %s)" % (t.get("metric"), t.get("expr"), t.get("observed")) for t in bad)))
-PY
-        if [ "$rc" -ne 0 ]; then
-            if [[ " ${DISCARD:-} " == *" $name "* ]] && [ "$rc" -eq 99 ]; then continue; fi
-            failed=1
+        numbers_ok=1
+        python3 "$SCEN_ROOT/scenarios/summary_tool.py" row "$OUT_DIR/$name.json" "$name" "$rc" \
+            --max-failed "$MAX_FAILED" || numbers_ok=0
+        if [[ " ${DISCARD:-} " == *" $name "* ]]; then
+            [ "$rc" -eq 0 ] || [ "$rc" -eq 99 ] || failed=1
+            continue
         fi
+        COUNTED=$((COUNTED + 1))
+        [ "$rc" -eq 0 ] && [ $numbers_ok -eq 1 ] || failed=1
     done
     return $failed
+}
+
+# suite_verdict NAME STATUS: the last line; no counted test run is undecided, never a pass.
+suite_verdict() {
+    if [ "$COUNTED" -eq 0 ]; then
+        echo "$1: FAIL (no counted test ran: undecided) ($OUT_DIR)"
+        return 1
+    fi
+    if [ "$2" -eq 0 ]; then echo "$1: PASS ($OUT_DIR)"; else echo "$1: FAIL ($OUT_DIR)"; fi
+    return "$2"
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Reads lt's JSON summaries (schema lt-summary/1) and mesim's /metrics for the suites and demo.
 
+  summary_tool.py row SUMMARY NAME EXIT [--max-failed PCT]   a suite's table line, and why a test
+                                                             cannot pass (exit 1 then)
   summary_tool.py a4 SUMMARY [--limit PCT] [--noise-ms MS]   A4 verdict: outage p99 vs before p99
   summary_tool.py depths SUMMARY                             A3: p99 per depth (scenario)
   summary_tool.py shares SUMMARY                             requests per shard and symbol (series)
@@ -9,6 +11,7 @@
 """
 import argparse
 import json
+import math
 import re
 import sys
 import urllib.request
@@ -21,32 +24,132 @@ def load(path):
         return json.load(f)
 
 
-def trend(summary, name, stat="p(99)"):
-    m = summary.get("metrics", {}).get(name)
-    if not m:
-        return None
-    return m.get("values", {}).get(stat)
+EXIT_WORDS = {"0": "passed", "99": "thresholds failed", "104": "bad configuration", "105": "interrupted",
+              "107": "script error", "108": "aborted by the script"}
+
+
+def load_rows(s, metric):
+    """The series of metric that are load (orders), not seeding or control calls."""
+    for row in s.get("series", []):
+        if row.get("metric") == metric and row.get("tags", {}).get("kind") not in LOAD_EXCLUDE:
+            yield row
+
+
+def top_errors(s, n=2):
+    """'connection refused: 31' / 'status 503: 16': what the failed load requests died of."""
+    why = {}
+    for row in load_rows(s, "http_req_failed"):
+        failed = row.get("values", {}).get("passes", 0)  # a rate's passes: samples that were 1
+        if failed:
+            tags = row.get("tags", {})
+            key = tags.get("error") or "status %s" % tags.get("status", "?")
+            why[key] = why.get(key, 0) + failed
+    return ", ".join("%s: %d" % kv for kv in sorted(why.items(), key=lambda kv: -kv[1])[:n])
+
+
+def case_problems(s, max_failed):
+    """Why a test's numbers cannot make it pass, whatever its thresholds said (they may be off, or
+    not ask): no load request, all or too many failed, seeding failed, no successful latency sample,
+    an interrupted run. [] when the numbers stand. (A threshold with no data fails in lt: exit 99.)"""
+    problems = []
+    reqs = sum(r.get("values", {}).get("count", 0) for r in load_rows(s, "http_reqs"))
+    failed = sum(r.get("values", {}).get("passes", 0) for r in load_rows(s, "http_req_failed"))
+    if reqs == 0:
+        problems.append("no load request was sent")
+    elif failed == reqs:
+        problems.append("all %d load requests failed (%s)" % (reqs, top_errors(s)))
+    elif 100.0 * failed / reqs > max_failed:
+        problems.append("%.1f%% of load requests failed (%d of %d; limit %g%%, --max-failed) (%s)"
+                        % (100.0 * failed / reqs, failed, reqs, max_failed, top_errors(s)))
+    seed = [c for c in s.get("checks", []) if c.get("name", "").startswith("seed response")]
+    seed_failed = sum(c.get("fails", 0) for c in seed)
+    if seed_failed:
+        problems.append("seeding failed (%d of %d seed requests): the book was not the spec's"
+                        % (seed_failed, seed_failed + sum(c.get("passes", 0) for c in seed)))
+    latency = s.get("metrics", {}).get("match_latency_ms")
+    if latency is not None and not latency.get("values", {}).get("count"):
+        problems.append("match_latency_ms has no sample: no order succeeded")
+    if s.get("partial"):
+        problems.append("the run was interrupted: partial results")
+    return problems
+
+
+def cmd_row(a):
+    """One line of a suite's table, then one indented line per problem. Exit 1 when the test
+    cannot pass on its numbers (lt's exit code is judged by the caller)."""
+    what = EXIT_WORDS.get(a.exit, "error")
+    try:
+        s = load(a.summary)
+    except (OSError, ValueError):
+        print("%-22s %-18s (no summary)" % (a.name, what))
+        return 1
+    m = s.get("metrics", {})
+
+    def v(k, f):
+        return m.get(k, {}).get("values", {}).get(f)
+
+    def fmt(x, f):
+        return (f % x) if isinstance(x, (int, float)) else "-"
+
+    def observed(t):
+        if t.get("no_data"):
+            return "no data: %s" % t.get("no_data_reason", "")
+        return "observed %s" % t.get("observed")
+
+    th = s.get("thresholds", [])
+    bad = [t for t in th if not t.get("ok")]
+    fr = v("http_req_failed", "rate")
+    print("%-22s %-18s %9s %9s %9s %8s %s" % (
+        a.name, what, fmt(v("http_reqs", "count"), "%d"), fmt(v("http_reqs", "rate"), "%.1f"),
+        fmt(v("http_req_duration", "p(99)") if v("http_req_duration", "count") else None, "%.2f"),
+        fmt(100 * fr if isinstance(fr, (int, float)) else None, "%.2f%%"),
+        "%d/%d ok" % (len(th) - len(bad), len(th))
+        + "".join("; FAILED %s %s (%s)" % (t.get("metric"), t.get("expr"), observed(t)) for t in bad)))
+    problems = case_problems(s, a.max_failed)
+    for p in problems:
+        print("  %s: %s" % (a.name, p))
+    return 1 if problems else 0
+
+
+def phase_p99(s, metric, phase):
+    """(p99, None) of metric{phase:PHASE}, or (None, why not)."""
+    vals = s.get("metrics", {}).get("%s{phase:%s}" % (metric, phase), {}).get("values")
+    if vals is None:
+        return None, "no %s sub-metric" % phase
+    if not vals.get("count"):
+        return None, "no sample %s" % ("before the outage" if phase == "before" else "during the outage")
+    if not isinstance(vals.get("p(99)"), (int, float)):
+        return None, "no p(99) in the %s sub-metric (summaryTrendStats?)" % phase
+    return vals["p(99)"], None
 
 
 def cmd_a4(a):
     """The verdict uses match_latency_ms (order requests only); http_req_duration also holds the
-    seeding request (phase=before) and the broker calls, so it is printed for information."""
+    seeding request (phase=before) and the broker calls, so it is printed for information.
+    No ratio is a pass unless both phases have samples and the ratio is a finite number."""
     try:
         s = load(a.summary)
     except (OSError, ValueError) as e:
-        print("A4: no summary (%s)" % e)
+        print("A4: no summary (%s) -> FAIL" % e)
         return 2
     status = 0
     for metric, decides in (("match_latency_ms", True), ("http_req_duration", False)):
-        before = trend(s, metric + "{phase:before}")
-        outage = trend(s, metric + "{phase:outage}")
-        if before is None or outage is None:
-            print("A4 %s: phase sub-metrics missing (before=%s outage=%s)" % (metric, before, outage))
+        before, why_b = phase_p99(s, metric, "before")
+        outage, why_o = phase_p99(s, metric, "outage")
+        if why_b or why_o:
+            print("A4 %s: %s -> %s" % (metric, "; ".join(w for w in (why_b, why_o) if w),
+                                        "FAIL" if decides else "for information"))
             if decides:
-                status = 2
+                status = 1
             continue
         limit = before * (1 + a.limit / 100.0)
-        ratio = outage / before if before > 0 else float("inf")
+        ratio = outage / before if before > 0 else float("nan")
+        if not math.isfinite(ratio):
+            print("A4 %s: p99 before %.3f ms, during the outage %.3f ms: undefined ratio -> %s"
+                  % (metric, before, outage, "FAIL" if decides else "for information"))
+            if decides:
+                status = 1
+            continue
         ok = outage <= limit or (outage - before) < a.noise_ms
         verdict = ("PASS" if ok else "FAIL") if decides else "for information: includes seeding and broker calls"
         print("A4 %s: p99 before %.3f ms, during the outage %.3f ms, ratio %.3f (limit %.2f%s) -> %s"
@@ -64,6 +167,9 @@ def cmd_depths(a):
         vals = s.get("metrics", {}).get("http_req_duration{scenario:%s}" % name, {}).get("values", {})
         if not vals:
             print("  %-8s (no sub-metric)" % name)
+            continue
+        if not vals.get("count"):
+            print("  %-8s (no sample)" % name)
             continue
         print("  %-8s count %6s  med %8.3f  p(95) %8.3f  p(99) %8.3f  max %8.3f" % (
             name, vals.get("count", "-"), vals.get("med", 0), vals.get("p(95)", 0),
@@ -153,6 +259,11 @@ def cmd_b4_shares(a):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
+    x = sub.add_parser("row")
+    x.add_argument("summary")
+    x.add_argument("name")
+    x.add_argument("exit")
+    x.add_argument("--max-failed", type=float, default=1.0)
     x = sub.add_parser("a4")
     x.add_argument("summary")
     x.add_argument("--limit", type=float, default=10.0)
@@ -169,7 +280,7 @@ def main():
     x.add_argument("urls", nargs="+")
     x.add_argument("--hot", default="TEST-ASSET-A")
     a = p.parse_args()
-    return {"a4": cmd_a4, "depths": cmd_depths, "shares": cmd_shares,
+    return {"row": cmd_row, "a4": cmd_a4, "depths": cmd_depths, "shares": cmd_shares,
             "mesim-shares": cmd_mesim_shares, "b4-shares": cmd_b4_shares}[a.cmd](a)
 
 

@@ -33,7 +33,8 @@ local function decode(r)
   return nil
 end
 
--- opts: latency (a time trend, e.g. match_latency_ms), match_count (a counter: +1 per order that
+-- opts: latency (a time trend, e.g. match_latency_ms: one sample per order answered with 200, none
+-- for a failed one), match_count (a counter: +1 per order that
 -- matched at least one resting order), accepted (also check that the body says ACCEPTED).
 -- Returns the response and the tags used (shared between orders alike: read, do not change).
 function M.order(base_url, order, kind, opts)
@@ -52,7 +53,11 @@ function M.order(base_url, order, kind, opts)
     lt.check(res, CHECK_200, tags)
   end
 
-  if opts.latency then opts.latency:add(res.timings.duration, tags) end
+  -- only an order the engine took has a match latency: a failed request's 0 ms (or the time to a
+  -- 503) would drag the p99 down; failures are in http_req_failed, with their error
+  if opts.latency and res.error == "" and res.status == 200 then
+    opts.latency:add(res.timings.duration, tags)
+  end
   if opts.match_count and body and type(body.fills) == "table" and #body.fills > 0 then
     opts.match_count:add(1, tags)
   end

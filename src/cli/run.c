@@ -214,7 +214,8 @@ static void check_abort_thresholds(run_ctx *r, double now) {
     thresholds_evaluate(p->thresholds, p->nthresholds, r->total, now - r->t0, res);
     for (int i = 0; i < p->nthresholds; i++) {
         const threshold_plan *t = &p->thresholds[i];
-        if (t->abort_on_fail && !res[i].ok && now - r->t0 >= t->delay_abort_eval) {
+        /* crossed, not "no data yet": a sub-metric whose samples have not come stops nothing */
+        if (t->abort_on_fail && threshold_crossed(&res[i]) && now - r->t0 >= t->delay_abort_eval) {
             fprintf(stderr,
                     "lt: threshold %s '%s' crossed (observed %g): aborting the run (abortOnFail)\n",
                     t->metric_src, t->expr_src, res[i].observed);

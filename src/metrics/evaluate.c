@@ -64,25 +64,66 @@ int selector_merge(const store *st, const metric_selector *sel, series *out) {
     return store_select(st, id, sel->ntags, keys, vals, out);
 }
 
+bool series_aggregate_defined(const series *s, metric_type type, const threshold_expr *e,
+                              double duration_s) {
+    if (e->agg == AGG_COUNT) return true; /* the count of nothing is 0 */
+    if (type == METRIC_COUNTER && e->agg == AGG_RATE) return duration_s > 0;
+    return series_has_data(s, type);
+}
+
+const char *threshold_no_data_reason(const threshold_result *r) {
+    switch (r->why) {
+    case THRESHOLD_COMPUTED:
+        break;
+    case THRESHOLD_NO_SAMPLES:
+        return "no samples";
+    case THRESHOLD_NO_SERIES:
+        return "no series has these tags";
+    case THRESHOLD_NO_METRIC:
+        return "no such metric";
+    }
+    return "";
+}
+
+bool threshold_crossed(const threshold_result *r) {
+    return !r->no_data && !r->ok;
+}
+
+static threshold_result no_data(threshold_result r, threshold_data why) {
+    r.no_data = true;
+    r.why = why;
+    r.ok = false;
+    return r;
+}
+
+static threshold_result evaluate_one(const threshold_def *t, const store *total,
+                                     double duration_s) {
+    threshold_result r = {.observed = NAN};
+    series s;
+    int merged = selector_merge(total, &t->sel, &s);
+    if (merged < 0) return no_data(r, THRESHOLD_NO_METRIC);
+    metric_type type = metric_get(metric_find(t->sel.name))->type;
+    r.has_data = series_has_data(&s, type);
+    r.series_matched = merged;
+    if (!series_aggregate_defined(&s, type, &t->expr, duration_s))
+        /* the count of a selector that matches nothing is still 0 (a status:500 that never came);
+         * anything else over it is no data, and the reason points at the tags (a typo?) */
+        r = no_data(r,
+                    t->sel.ntags > 0 && merged == 0 ? THRESHOLD_NO_SERIES : THRESHOLD_NO_SAMPLES);
+    else {
+        bool valid;
+        r.observed = series_aggregate(&s, type, &t->expr, duration_s, &valid);
+        r.ok = valid && threshold_holds(&t->expr, r.observed);
+    }
+    series_release(&s);
+    return r;
+}
+
 int thresholds_evaluate(const threshold_def *defs, int n, const store *total, double duration_s,
                         threshold_result *out) {
     int failed = 0;
     for (int i = 0; i < n; i++) {
-        const threshold_def *t = &defs[i];
-        series s;
-        int id = metric_find(t->sel.name);
-        out[i] = (threshold_result){0};
-        if (selector_merge(total, &t->sel, &s) >= 0 && id >= 0) {
-            metric_type type = metric_get(id)->type;
-            bool valid;
-            out[i].has_data = series_has_data(&s, type);
-            out[i].observed = series_aggregate(&s, type, &t->expr, duration_s, &valid);
-            /* as k6: a threshold on a metric with no samples passes */
-            out[i].ok = !out[i].has_data || threshold_holds(&t->expr, out[i].observed);
-        } else {
-            out[i].ok = true;
-        }
-        series_release(&s);
+        out[i] = evaluate_one(&defs[i], total, duration_s);
         if (!out[i].ok) failed++;
     }
     return failed;

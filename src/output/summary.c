@@ -95,7 +95,14 @@ static void add_thresholds(cJSON *root, cJSON *metrics, const summary_input *in)
         cJSON_AddStringToObject(e, "expr", t->expr_src);
         cJSON_AddBoolToObject(e, "ok", r->ok);
         cJSON_AddBoolToObject(e, "has_data", r->has_data);
-        cJSON_AddNumberToObject(e, "observed", r->observed);
+        cJSON_AddNumberToObject(e, "series_matched", r->series_matched);
+        cJSON_AddBoolToObject(e, "no_data", r->no_data); /* could not be computed: not ok */
+        if (r->no_data) {
+            cJSON_AddStringToObject(e, "no_data_reason", threshold_no_data_reason(r));
+            cJSON_AddNullToObject(e, "observed");
+        } else {
+            cJSON_AddNumberToObject(e, "observed", r->observed);
+        }
         cJSON_AddBoolToObject(e, "abortOnFail", t->abort_on_fail);
         cJSON_AddItemToArray(list, e);
         cJSON *m = cJSON_GetObjectItemCaseSensitive(metrics, t->metric_src);
@@ -111,6 +118,7 @@ static void add_thresholds(cJSON *root, cJSON *metrics, const summary_input *in)
         if (!th) th = cJSON_AddObjectToObject(m, "thresholds");
         cJSON *ok = cJSON_CreateObject();
         cJSON_AddBoolToObject(ok, "ok", r->ok);
+        if (r->no_data) cJSON_AddBoolToObject(ok, "no_data", true);
         cJSON_AddItemToObject(th, t->expr_src, ok);
     }
 }
@@ -397,11 +405,19 @@ void summary_print_text(FILE *out, const summary_input *in, bool color) {
         fprintf(out, "\n    thresholds:\n");
         for (int t = 0; t < p->nthresholds; t++) {
             const threshold_result *r = &in->thresholds[t];
-            char b[32];
-            fprintf(out, "    %s%s %s: '%s' (%s=%.4g%s)%s\n", r->ok ? green : red,
-                    r->ok ? "✓" : "✗", p->thresholds[t].metric_src, p->thresholds[t].expr_src,
-                    threshold_agg_name(&p->thresholds[t].expr, b, sizeof b), r->observed,
-                    r->has_data ? "" : ", no samples", reset);
+            const threshold_plan *tp = &p->thresholds[t];
+            char b[32], observed[96];
+            if (r->no_data) /* not computed: no number to show, and never a pass */
+                snprintf(observed, sizeof observed, "no data: %s", threshold_no_data_reason(r));
+            else /* a count of nothing is computed (0); say why it is 0 */
+                snprintf(observed, sizeof observed, "%s=%.4g%s",
+                         threshold_agg_name(&tp->expr, b, sizeof b), r->observed,
+                         r->has_data ? ""
+                         : tp->sel.ntags > 0 && r->series_matched == 0
+                             ? ", no series has these tags"
+                             : ", no samples");
+            fprintf(out, "    %s%s %s: '%s' (%s)%s\n", r->ok ? green : red, r->ok ? "✓" : "✗",
+                    tp->metric_src, tp->expr_src, observed, reset);
         }
     }
     fprintf(out, "\n    %s in %.1fs%s\n\n",

@@ -244,6 +244,18 @@ submit.order("http://gw", orders.passive_buy("TEST-ASSET-F"), "passive", { accep
 names = {}
 for _, ch in ipairs(lt.calls.checks) do names[ch.name] = ch.ok end
 ok(names["status is 200"] == false and names["response has ACCEPTED status"] == false, "failed request fails both checks without erroring")
+-- a failed order adds no latency sample: its 0 ms (or the time to a 503) is not a match latency
+-- and would drag the p99 down; it is in http_req_failed with its error
+added = {}
+lt.next_response = { status = 0, body = nil, error = "connection refused", timings = { duration = 0 } }
+submit.order("http://gw", orders.passive_buy("TEST-ASSET-F"), "passive", { latency = trend })
+eq(0, #added, "no match_latency sample for a request that failed (connection refused)")
+lt.next_response = { status = 503, body = "busy", error = "", timings = { duration = 7 } }
+submit.order("http://gw", orders.passive_buy("TEST-ASSET-F"), "passive", { latency = trend, accepted = true })
+eq(0, #added, "no match_latency sample for an order the engine refused (503)")
+lt.next_response = { status = 200, body = '{"rested"}', error = "", timings = { duration = 2 } }
+submit.order("http://gw", orders.passive_buy("TEST-ASSET-F"), "passive", { latency = trend })
+eq(2, added[1] and added[1].v, "an accepted order still adds its latency")
 
 -- control -------------------------------------------------------------------------------------
 H.install(5, { PAUSE_CMD = "echo pause" })

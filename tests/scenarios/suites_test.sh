@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # scenarios/asr1 and scenarios/asr2 end to end at --time-scale 0.01: one JSON summary per test in
-# --out-dir, a table, A4's verdict, exit 0 on a healthy cluster; usage errors exit 2.
+# --out-dir, a table, A4's verdict, exit 0 on a healthy cluster; usage errors exit 2. A dead,
+# refusing or failing target never passes a suite, even when lt's thresholds are off: a case whose
+# load requests all failed, with too many failures, or no successful sample, or an undefined A4
+# ratio is FAIL with the reason printed.
 . "$(dirname "$0")/../lib.sh"
 start_mesim_cluster || { fail "mesim cluster starts"; finish; }
 A="http://127.0.0.1:$SHARD_A_PORT"; G="http://127.0.0.1:$GW_PORT"
@@ -36,4 +39,68 @@ done
 expect_match "asr2 ran B1 through the gateway (/seed/a)" "Seeded shard a" "$TMP/r2/b1_baseline.log"
 expect_match "asr2 prints shares" "Requests per shard and symbol" "$TMP/asr2.log"
 expect_match "asr2 ends with PASS" "^ASR 2: PASS" "$TMP/asr2.log"
+# ---- targets that must never pass: a dead port, a server that answers 503, one that fails half
+DEAD=$(free_port)
+suite() { # suite NAME EXPECTED_EXIT asr1|asr2 ARGS...: runs a suite at --time-scale 0.01 into $TMP/NAME
+    local name=$1 want=$2 which=$3; shift 3
+    timeout -k 5 120 "$ROOT/scenarios/$which" --time-scale 0.01 --out-dir "$TMP/$name" "$@" >"$TMP/$name.log" 2>&1
+    local rc=$?
+    expect_eq "$name: $which exits $want" "$want" "$rc"
+    [ "$rc" == "$want" ] || sed 's/^/       | /' "$TMP/$name.log" | tail -12
+}
+suite dead_b1 1 asr2 --gateway "http://127.0.0.1:$DEAD" --only b1
+expect_match "dead_b1: ends with FAIL" "^ASR 2: FAIL" "$TMP/dead_b1.log"
+expect_match "dead_b1: the reason is printed" "b1_baseline: all [0-9]+ load requests failed \(connection refused" "$TMP/dead_b1.log"
+suite dead_b1_nothr 1 asr2 --gateway "http://127.0.0.1:$DEAD" --only b1 -- --no-thresholds
+expect_match "dead_b1_nothr: without lt's thresholds the suite still fails" "^ASR 2: FAIL" "$TMP/dead_b1_nothr.log"
+expect_match "dead_b1_nothr: no successful sample is a reason" "b1_baseline: match_latency_ms has no sample" "$TMP/dead_b1_nothr.log"
+suite dead_a4 1 asr1 --me-url "http://127.0.0.1:$DEAD" --only a4 -- --no-thresholds
+expect_eq "dead_a4: no ratio passes" "" "$(grep -E 'ratio .*-> PASS' "$TMP/dead_a4.log")"
+expect_match "dead_a4: A4's verdict fails, saying why" "A4 match_latency_ms: .*no sample.* -> FAIL" "$TMP/dead_a4.log"
+expect_match "dead_a4: ends with FAIL" "^ASR 1: FAIL" "$TMP/dead_a4.log"
+suite dead_a1 1 asr1 --me-url "http://127.0.0.1:$DEAD" --only a1
+expect_match "dead_a1: only the discarded warm-up ran: undecided, not a pass" "^ASR 1: FAIL \(no counted test ran" "$TMP/dead_a1.log"
+
+# a server that answers every request quickly: 503 always (FAIL_EVERY=1) or every other (2)
+start_failing() { # start_failing FAIL_EVERY: sets FAIL_PORT
+    FAIL_PORT=$(free_port)
+    FAIL_EVERY=$1 python3 -c '
+import http.server, os, sys, threading
+n = [0]; lock = threading.Lock(); every = int(os.environ["FAIL_EVERY"])
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with lock: n[0] += 1; bad = n[0] % every == 0
+        body = b"{\"error\":\"busy\"}" if bad else b"{\"status\":\"ACCEPTED\",\"fills\":[]}"
+        self.send_response(503 if bad else 200)
+        self.send_header("Content-Type", "application/json"); self.send_header("Content-Length", str(len(body)))
+        self.end_headers(); self.wfile.write(body)
+    do_GET = do_POST
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()' "$FAIL_PORT" &
+    _PIDS+=($!)
+    wait_port "$FAIL_PORT"
+}
+start_failing 1
+suite refusing_b1 1 asr2 --gateway "http://127.0.0.1:$FAIL_PORT" --only b1 -- --no-thresholds
+expect_match "refusing_b1: 503 to everything fails the suite" "b1_baseline: all [0-9]+ load requests failed \(status 503" "$TMP/refusing_b1.log"
+expect_match "refusing_b1: seeding that failed is a reason" "b1_baseline: seeding failed" "$TMP/refusing_b1.log"
+start_failing 2
+suite half_b1 1 asr2 --gateway "http://127.0.0.1:$FAIL_PORT" --only b1 -- --no-thresholds
+expect_match "half_b1: half the orders failing fails the suite" "b1_baseline: [0-9.]+% of load requests failed \([0-9]+ of [0-9]+; limit 1%" "$TMP/half_b1.log"
+suite half_b1_loose 0 asr2 --gateway "http://127.0.0.1:$FAIL_PORT" --only b1 --max-failed 60 -- --no-thresholds
+expect_match "half_b1_loose: --max-failed 60 accepts it" "^ASR 2: PASS" "$TMP/half_b1_loose.log"
+
+# ---- A4's ratio: undefined (p99 before 0) is never a pass
+python3 - "$TMP/a4_zero.json" <<'PY'
+import json, sys
+v = lambda p99: {"type": "trend", "values": {"p(99)": p99, "count": 10}}
+json.dump({"schema": "lt-summary/1", "metrics": {
+    "match_latency_ms{phase:before}": v(0), "match_latency_ms{phase:outage}": v(0),
+    "http_req_duration{phase:before}": v(0), "http_req_duration{phase:outage}": v(0)}}, open(sys.argv[1], "w"))
+PY
+python3 "$ROOT/scenarios/summary_tool.py" a4 "$TMP/a4_zero.json" >"$TMP/a4_zero.txt" 2>&1
+expect_eq "a4 verdict: a p99 of 0 before gives no ratio: exit 1" 1 "$?"
+expect_match "a4 verdict: says the ratio is undefined" "match_latency_ms: .*undefined ratio.* -> FAIL" "$TMP/a4_zero.txt"
 finish

@@ -1,7 +1,10 @@
-/* test_threshold.c — k6 threshold expressions and metric selectors. */
+/* test_threshold.c — k6 threshold expressions and metric selectors, and their verdicts over a
+ * store: what is defined over no samples is evaluated, what is not is "no data" and fails. */
+#include "metrics/evaluate.h"
 #include "metrics/threshold.h"
 #include "t.h"
 
+#include <math.h>
 #include <string.h>
 
 static void test_good_expressions(void) {
@@ -228,7 +231,128 @@ static void test_selectors(void) {
             "too many tags message: %s", err);
 }
 
+/* One threshold "metric: expr" evaluated over st for a run of duration_s seconds. */
+static threshold_result verdict_of(const char *metric, const char *expr, const store *st,
+                                   double duration_s) {
+    threshold_def d = {.metric_src = (char *)metric, .expr_src = (char *)expr};
+    char err[256] = "";
+    threshold_result r = {.ok = true};
+    if (selector_parse(metric, &d.sel, err, sizeof err) ||
+        threshold_parse(expr, &d.expr, err, sizeof err)) {
+        T_CHECK(0, "%s: '%s': %s", metric, expr, err);
+        return r;
+    }
+    T_CHECK(thresholds_evaluate(&d, 1, st, duration_s, &r) == !r.ok, "%s '%s': failed count",
+            metric, expr);
+    return r;
+}
+
+static uint32_t scenario_tags(tag_cache *c, const char *scenario) {
+    tag_builder b = {0};
+    tags_put(&b, "scenario", scenario);
+    return tagset_intern(c, &b);
+}
+
+/* A threshold that cannot be computed fails with the reason ("no data"); k6 passes it. */
+static void test_no_data(void) {
+    store *st = store_new();
+    tag_cache *c = tag_cache_new();
+    /* a run that sent nothing */
+    static const struct {
+        const char *metric, *expr;
+        threshold_data why;
+    } none[] = {
+        {"http_req_duration", "p(99)<200", THRESHOLD_NO_SAMPLES},
+        {"http_req_duration", "avg<200", THRESHOLD_NO_SAMPLES},
+        {"http_req_duration", "min<200", THRESHOLD_NO_SAMPLES},
+        {"http_req_duration", "max<200", THRESHOLD_NO_SAMPLES},
+        {"http_req_duration", "med<200", THRESHOLD_NO_SAMPLES},
+        {"http_req_failed", "rate<0.01", THRESHOLD_NO_SAMPLES}, /* 0/0 */
+        {"checks", "rate>0.99", THRESHOLD_NO_SAMPLES},
+        {"vus", "value<10", THRESHOLD_NO_SAMPLES},
+        {"vus_max", "max<10", THRESHOLD_NO_SAMPLES},
+        {"http_req_duration{scenario:shalow}", "p(95)<100", THRESHOLD_NO_SERIES},
+        {"http_req_failed{scenario:shalow}", "rate<0.01", THRESHOLD_NO_SERIES},
+        {"no_such_metric", "count<100", THRESHOLD_NO_METRIC},
+    };
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        threshold_result r = verdict_of(none[i].metric, none[i].expr, st, 10);
+        T_CHECK(!r.ok && r.no_data && r.why == none[i].why && !r.has_data && isnan(r.observed),
+                "%s '%s' over nothing: ok %d no_data %d why %d observed %g", none[i].metric,
+                none[i].expr, r.ok, r.no_data, r.why, r.observed);
+        T_CHECK(!threshold_crossed(&r), "%s '%s': no data is not crossed (abortOnFail waits)",
+                none[i].metric, none[i].expr);
+        T_CHECK(strlen(threshold_no_data_reason(&r)) > 0, "%s: a reason", none[i].metric);
+    }
+    /* defined over nothing: the count of nothing is 0, a counter's rate over 10 s is 0/s */
+    threshold_result r = verdict_of("http_reqs", "count>100", st, 10);
+    T_CHECK(!r.ok && !r.no_data && r.observed == 0 && threshold_crossed(&r),
+            "count>100 of no request: computed, fails (ok %d no_data %d observed %g)", r.ok,
+            r.no_data, r.observed);
+    r = verdict_of("http_reqs", "count<100", st, 10);
+    T_CHECK(r.ok && !r.no_data && r.observed == 0, "count<100 of no request holds");
+    r = verdict_of("http_req_duration", "count<1", st, 10);
+    T_CHECK(r.ok && !r.no_data, "a trend's count of nothing is 0");
+    r = verdict_of("http_req_failed", "count>=1", st, 10);
+    T_CHECK(!r.ok && !r.no_data && r.observed == 0, "a rate metric's count of nothing is 0");
+    r = verdict_of("http_reqs", "rate<5", st, 10);
+    T_CHECK(r.ok && !r.no_data && r.observed == 0, "a counter's rate over 10 s of nothing: 0/s");
+    r = verdict_of("http_reqs", "rate<5", st, 0);
+    T_CHECK(!r.ok && r.no_data, "a counter's rate over no time is no data");
+    T_CHECK(strcmp(threshold_no_data_reason(&(threshold_result){.ok = true}), "") == 0,
+            "no reason when computed");
+
+    /* samples in scenario "shallow" only */
+    uint32_t shallow = scenario_tags(c, "shallow");
+    for (int i = 1; i <= 100; i++) store_add(st, M_HTTP_REQ_DURATION, shallow, i);
+    store_add(st, M_HTTP_REQS, shallow, 1);
+    store_add(st, M_HTTP_REQ_FAILED, shallow, 0);
+    r = verdict_of("http_req_duration{scenario:shallow}", "p(99)<200", st, 10);
+    T_CHECK(r.ok && !r.no_data && r.has_data && fabs(r.observed - 99) < 0.2,
+            "the selector that matches: p(99) %g", r.observed);
+    r = verdict_of("http_req_duration", "p(99)<50", st, 10);
+    T_CHECK(!r.ok && !r.no_data && threshold_crossed(&r), "computed and failing is crossed");
+    r = verdict_of("http_req_failed", "rate<0.01", st, 10);
+    T_CHECK(r.ok && !r.no_data && r.observed == 0, "rate 0 of 1 sample holds");
+    /* a typo in the selector: no series, so no data for anything but a count */
+    static const char *typo_exprs[] = {"p(99)<200", "avg<1e9", "med<1e9", "max<1e9", "min>=0"};
+    for (size_t i = 0; i < sizeof typo_exprs / sizeof typo_exprs[0]; i++) {
+        r = verdict_of("http_req_duration{scenario:shalow}", typo_exprs[i], st, 10);
+        T_CHECK(!r.ok && r.no_data && r.why == THRESHOLD_NO_SERIES && !threshold_crossed(&r) &&
+                    r.series_matched == 0,
+                "{scenario:shalow} '%s': ok %d no_data %d why %d", typo_exprs[i], r.ok, r.no_data,
+                r.why);
+    }
+    r = verdict_of("http_req_failed{scenario:shalow}", "rate<0.01", st, 10);
+    T_CHECK(!r.ok && r.no_data && r.why == THRESHOLD_NO_SERIES, "a rate over a typo: no data");
+    /* the count of what matches nothing is 0: upper bounds hold, lower bounds fail */
+    r = verdict_of("http_reqs{scenario:shalow}", "count>100", st, 10);
+    T_CHECK(!r.ok && !r.no_data && r.observed == 0 && r.series_matched == 0,
+            "count>100 over a typo: computed 0, fails");
+    r = verdict_of("http_reqs{status:500}", "count<1", st, 10);
+    T_CHECK(r.ok && !r.no_data && r.observed == 0, "no 500 at all: count<1 holds");
+    r = verdict_of("http_req_duration{scenario:shallow}", "count==100", st, 10);
+    T_CHECK(r.ok && r.series_matched == 1, "one series matched");
+    r = verdict_of("http_req_duration{scenario:shallow,status:200}", "p(99)<200", st, 10);
+    T_CHECK(!r.ok && r.no_data && r.why == THRESHOLD_NO_SERIES, "a tag the series lack");
+    /* several thresholds: the count failed includes no data */
+    threshold_def defs[2] = {{.metric_src = "http_req_duration", .expr_src = "p(99)<200"},
+                             {.metric_src = "vus", .expr_src = "value<10"}};
+    char err[128];
+    selector_parse(defs[0].metric_src, &defs[0].sel, err, sizeof err);
+    threshold_parse(defs[0].expr_src, &defs[0].expr, err, sizeof err);
+    selector_parse(defs[1].metric_src, &defs[1].sel, err, sizeof err);
+    threshold_parse(defs[1].expr_src, &defs[1].expr, err, sizeof err);
+    threshold_result out[2];
+    T_CHECK(thresholds_evaluate(defs, 2, st, 10, out) == 1 && out[0].ok && out[1].no_data,
+            "one of two failed (no data)");
+    tag_cache_free(c);
+    store_free(st);
+}
+
 int main(void) {
+    metrics_init();
+    test_no_data();
     test_good_expressions();
     test_bad_expressions();
     test_holds();
