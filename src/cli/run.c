@@ -293,6 +293,17 @@ static void wait_for(double until) {
     }
 }
 
+/* lt.abort() anywhere (a VU, a timeline action, a scenario setup): stop at once, exit 108. */
+static void check_script_abort(run_ctx *r) {
+    if (!atomic_load(&r->sh.aborted) || r->hard) return;
+    fprintf(stderr, "lt: test aborted by the script: %s\n", r->sh.abort_reason);
+    if (!r->stopping || r->exit_code != EXIT_ABORTED) {
+        r->stopping = false;
+        stop_all(r, true, EXIT_ABORTED);
+        r->exit_code = EXIT_ABORTED;
+    }
+}
+
 static void main_loop(run_ctx *r) {
     int next_tl = 0;
     int seen_signals = 0;
@@ -307,14 +318,7 @@ static void main_loop(run_ctx *r) {
                 fprintf(stderr, "\nlt: stopping now\n");
             stop_all(r, seen_signals >= 2, EXIT_SIGNAL);
         }
-        if (atomic_load(&r->sh.aborted) && !r->hard) {
-            fprintf(stderr, "lt: test aborted by the script: %s\n", r->sh.abort_reason);
-            if (!r->stopping || r->exit_code != EXIT_ABORTED) {
-                r->stopping = false;
-                stop_all(r, true, EXIT_ABORTED);
-                r->exit_code = EXIT_ABORTED;
-            }
-        }
+        check_script_abort(r);
         double next_event = r->next_collect;
         start_due_scenarios(r, now, &next_event);
         next_tl = timeline_run(r, next_tl, lt_now(), &next_event);
@@ -325,7 +329,13 @@ static void main_loop(run_ctx *r) {
             r->next_collect += 1.0;
             if (r->next_collect < now) r->next_collect = now + 1.0;
         }
-        if (all_finished(r)) break;
+        if (all_finished(r)) {
+            /* An iteration that aborts is often the last one: its worker sets `aborted` before it
+             * counts the scenario finished, so seeing every worker done means the flag is seen
+             * here too, even when the check at the top of this pass came too early. */
+            check_script_abort(r);
+            break;
+        }
         wait_for(next_event < r->next_collect ? next_event : r->next_collect);
     }
 }

@@ -37,10 +37,11 @@ typedef struct {
     double wall_t0;         /* unix time of run_t0 */
     const char *setup_json; /* setup()'s return value, JSON; NULL before setup ran */
     atomic_int next_vu_id;
-    atomic_int vus_active; /* VUs inside an iteration, all threads */
-    atomic_int vus_max;    /* VUs that exist, all threads */
-    atomic_bool aborted;   /* lt.abort() was called */
-    atomic_bool stopping;  /* no new iterations */
+    atomic_int vus_active;     /* VUs inside an iteration, all threads */
+    atomic_int vus_max;        /* VUs that exist, all threads */
+    atomic_bool aborted;       /* lt.abort() was called (abort_reason is written before) */
+    atomic_bool abort_claimed; /* the first lt.abort() call writes abort_reason */
+    atomic_bool stopping;      /* no new iterations */
     atomic_long script_errors;
     char abort_reason[256];
     struct scenario_shared *scenarios; /* one per plan scenario */
