@@ -523,6 +523,19 @@ static void write_summary(run_ctx *r, threshold_result *res) {
     }
 }
 
+/* setup() or teardown() failed: prints why and returns the exit code, 108 when the script
+ * called lt.abort() (abort means abort wherever it is called), else 107 (script error). */
+static int control_call_failed(run_ctx *r, const char *fn, const char *err) {
+    const char *after = strcmp(fn, "teardown") == 0 ? " (the summary is still written)" : "";
+    if (atomic_load(&r->sh.aborted)) {
+        fprintf(stderr, "lt: test aborted by the script in %s(): %s%s\n", fn, r->sh.abort_reason,
+                after);
+        return EXIT_ABORTED;
+    }
+    fprintf(stderr, "lt: %s: %s%s\n", fn, err, after);
+    return EXIT_SCRIPT;
+}
+
 static void cleanup(run_ctx *r) {
     for (int i = 0; i < r->nworkers; i++) worker_free(r->workers[i]);
     free(r->workers);
@@ -620,8 +633,7 @@ int run_command(const cli_args *a) {
         char *json = NULL;
         if (runtime_call(r.ctl, "setup", false, r.plan->setup_timeout, &json, err, sizeof err) !=
             0) {
-            fprintf(stderr, "lt: setup: %s\n", err);
-            code = g_signals ? EXIT_SIGNAL : EXIT_SCRIPT;
+            code = g_signals ? EXIT_SIGNAL : control_call_failed(&r, "setup", err);
             goto out;
         }
         r.sh.setup_json = json;
@@ -656,8 +668,10 @@ int run_command(const cli_args *a) {
     r.t_end = lt_now();
     if (!r.hard && runtime_has_function(r.ctl, "teardown")) {
         if (runtime_call(r.ctl, "teardown", true, r.plan->teardown_timeout, NULL, err,
-                         sizeof err) != 0)
-            fprintf(stderr, "lt: teardown: %s (the summary is still written)\n", err);
+                         sizeof err) != 0) {
+            int failed = control_call_failed(&r, "teardown", err);
+            if (!r.exit_code) r.exit_code = failed; /* a signal's 105 or an earlier abort stays */
+        }
         if (g_signals >= 2) r.hard = true; /* a second Ctrl-C during teardown: partial */
     }
     scraper_stop(r.scraper); /* a last scrape, so the final collection has the end values */
