@@ -170,7 +170,8 @@ typedef struct {
     int exit_code;
     double t0, t_end, next_collect, last_collect;
     uint32_t run_tags_id;
-    char *script_shown; /* the script path as the summary and outputs write it: valid UTF-8 */
+    error_tally *errors; /* the workers' iteration errors, merged once they are joined */
+    char *script_shown;  /* the script path as the summary and outputs write it: valid UTF-8 */
 } run_ctx;
 
 static void stop_all(run_ctx *r, bool hard, int code) {
@@ -480,6 +481,17 @@ static void finish_workers(run_ctx *r) {
     for (int i = 0; i < r->nworkers; i++) worker_join(r->workers[i]);
 }
 
+/* Once the workers are joined: their iteration errors, merged, and the log's last held-back
+ * counts (a run often ends less than a second after its last logged error). */
+static void gather_iteration_errors(run_ctx *r) {
+    r->errors = calloc(1, sizeof *r->errors);
+    for (int i = 0; i < r->nworkers; i++) {
+        runtime *rt = worker_runtime(r->workers[i]);
+        runtime_end_error_log(rt);
+        error_tally_merge(r->errors, &rt->errors);
+    }
+}
+
 static int verdict(run_ctx *r, threshold_result *res) {
     const plan *p = r->plan;
     double dur = r->t_end - r->t0;
@@ -494,6 +506,11 @@ static int verdict(run_ctx *r, threshold_result *res) {
 
 static void write_summary(run_ctx *r, threshold_result *res) {
     const plan *p = r->plan;
+    enum { TOP_ERRORS = 5 };
+    const error_kind *top[TOP_ERRORS];
+    summary_error top_errors[TOP_ERRORS];
+    int ntop = r->errors ? error_tally_top(r->errors, top, TOP_ERRORS) : 0;
+    for (int i = 0; i < ntop; i++) top_errors[i] = (summary_error){top[i]->message, top[i]->count};
     long iters[p->nscenarios], dropped[p->nscenarios];
     for (int i = 0; i < p->nscenarios; i++) {
         iters[i] = atomic_load(&r->sh.scenarios[i].iterations_done);
@@ -509,7 +526,10 @@ static void write_summary(run_ctx *r, threshold_result *res) {
                         .thresholds = res,
                         .scenario_iterations = iters,
                         .scenario_dropped = dropped,
-                        .abort_reason = r->sh.abort_reason};
+                        .abort_reason = r->sh.abort_reason,
+                        .iteration_errors = r->errors ? r->errors->total : 0,
+                        .top_errors = top_errors,
+                        .ntop_errors = ntop};
     if (!r->args->quiet || !r->args->summary_export || strcmp(r->args->summary_export, "-") != 0)
         summary_print_text(stderr, &in, !r->args->no_color && isatty(2));
     if (r->args->summary_export) {
@@ -552,6 +572,7 @@ static void cleanup(run_ctx *r) {
     free(r->sh.scenarios);
     free((char *)r->sh.setup_json);
     free(r->script_shown);
+    free(r->errors);
     plan_free(r->plan);
     free_env(&r->sh);
 }
@@ -665,6 +686,7 @@ int run_command(const cli_args *a) {
         }
     main_loop(&r);
     finish_workers(&r);
+    gather_iteration_errors(&r);
     r.t_end = lt_now();
     if (!r.hard && runtime_has_function(r.ctl, "teardown")) {
         if (runtime_call(r.ctl, "teardown", true, r.plan->teardown_timeout, NULL, err,
