@@ -13,12 +13,22 @@ yes >/dev/null & BUSY+=($!)
 yes >/dev/null & BUSY+=($!)
 codes=()
 for i in $(seq 30); do
-    timeout 20 "$LT" -s "$S/abort_vu.lua" -q >"$TMP/abort_vu.out" 2>"$TMP/abort_vu.err"
+    timeout 20 "$LT" -s "$S/abort_vu.lua" -q --summary-export "$TMP/abort_vu_$i.json" \
+        >"$TMP/abort_vu.out" 2>"$TMP/abort_vu.err"
     codes+=($?)
 done
 stop_busy
 not108=$(printf '%s\n' "${codes[@]}" | grep -vcx 108)
 expect_eq "abort in the only iteration, 30 runs beside 2 busy processes: every exit is 108 (got: ${codes[*]})" 0 "$not108"
+expect_eq "... and every summary says 108 with the reason" 30 "$(python3 - "$TMP"/abort_vu_*.json <<'PY'
+import json, sys
+n = 0
+for f in sys.argv[1:]:
+    d = json.load(open(f))
+    n += d["exit_code"] == 108 and d.get("abort_reason") == "abort in the only iteration"
+print(n)
+PY
+)"
 
 # --- errors and lt.abort() outside iterations: 107 for an error, 108 for an abort, everywhere ---
 # run_ctl WHERE WHAT EXPECTED: runs control_errors.lua; output in $TMP/WHERE-WHAT.{err,json}
