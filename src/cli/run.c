@@ -543,6 +543,18 @@ static void write_summary(run_ctx *r, threshold_result *res) {
     }
 }
 
+/* Loading the script into a runtime failed (its top level raised, or lt could not create the
+ * runtime): prints why and returns the exit code, 108 for an lt.abort() at the top level. */
+static int script_load_failed(run_ctx *r, const char *err, bool script_error) {
+    if (atomic_load(&r->sh.aborted)) {
+        fprintf(stderr, "lt: test aborted by the script at its top level: %s\n",
+                r->sh.abort_reason);
+        return EXIT_ABORTED;
+    }
+    fprintf(stderr, "lt: %s%s\n", script_error ? "script error: " : "", err);
+    return script_error ? EXIT_SCRIPT : EXIT_CONFIG;
+}
+
 /* setup() or teardown() failed: prints why and returns the exit code, 108 when the script
  * called lt.abort() (abort means abort wherever it is called), else 107 (script error). */
 static int control_call_failed(run_ctx *r, const char *fn, const char *err) {
@@ -604,8 +616,7 @@ int run_command(const cli_args *a) {
     int code = EXIT_OK;
     r.ctl = runtime_new(&r.sh, -1, err, sizeof err, &script_error);
     if (!r.ctl) {
-        fprintf(stderr, "lt: %s%s\n", script_error ? "script error: " : "", err);
-        code = script_error ? EXIT_SCRIPT : EXIT_CONFIG;
+        code = script_load_failed(&r, err, script_error);
         goto out;
     }
     if (load_plan(&r, err, sizeof err) != 0) {
@@ -665,8 +676,7 @@ int run_command(const cli_args *a) {
         }
     }
     if (start_workers(&r, err, sizeof err, &script_error) != 0) {
-        fprintf(stderr, "lt: %s%s\n", script_error ? "script error: " : "", err);
-        code = script_error ? EXIT_SCRIPT : EXIT_CONFIG;
+        code = script_load_failed(&r, err, script_error);
         goto out;
     }
     if (!a->quiet) r.prog = progress_new(r.plan, &r.sh, isatty(2));

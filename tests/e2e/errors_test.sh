@@ -58,6 +58,10 @@ expect_eq "teardown abort: summary abort_reason" "aborted in teardown" "$(json_g
 run_ctl scenario_setup error 107
 run_ctl scenario_setup abort 108
 run_ctl timeline abort 108
+run_ctl init error 107
+expect_match "top-level error: message with file and line" "control_errors.lua:14: broke in init on purpose" "$TMP/init-error.err"
+run_ctl init abort 108
+expect_match "top-level abort: the reason is printed" "aborted in init" "$TMP/init-abort.err"
 
 # --- iteration errors: counted in a metric tagged by scenario, a summary section with the top
 #     messages (file:line, valid UTF-8, most frequent first), usable in thresholds, every log line
