@@ -170,7 +170,8 @@ typedef struct {
     int exit_code;
     double t0, t_end, next_collect, last_collect;
     uint32_t run_tags_id;
-    char *script_shown; /* the script path as the summary and outputs write it: valid UTF-8 */
+    error_tally *errors; /* the workers' iteration errors, merged once they are joined */
+    char *script_shown;  /* the script path as the summary and outputs write it: valid UTF-8 */
 } run_ctx;
 
 static void stop_all(run_ctx *r, bool hard, int code) {
@@ -294,6 +295,17 @@ static void wait_for(double until) {
     }
 }
 
+/* lt.abort() anywhere (a VU, a timeline action, a scenario setup): stop at once, exit 108. */
+static void check_script_abort(run_ctx *r) {
+    if (!atomic_load(&r->sh.aborted) || r->hard) return;
+    fprintf(stderr, "lt: test aborted by the script: %s\n", r->sh.abort_reason);
+    if (!r->stopping || r->exit_code != EXIT_ABORTED) {
+        r->stopping = false;
+        stop_all(r, true, EXIT_ABORTED);
+        r->exit_code = EXIT_ABORTED;
+    }
+}
+
 static void main_loop(run_ctx *r) {
     int next_tl = 0;
     int seen_signals = 0;
@@ -308,14 +320,7 @@ static void main_loop(run_ctx *r) {
                 fprintf(stderr, "\nlt: stopping now\n");
             stop_all(r, seen_signals >= 2, EXIT_SIGNAL);
         }
-        if (atomic_load(&r->sh.aborted) && !r->hard) {
-            fprintf(stderr, "lt: test aborted by the script: %s\n", r->sh.abort_reason);
-            if (!r->stopping || r->exit_code != EXIT_ABORTED) {
-                r->stopping = false;
-                stop_all(r, true, EXIT_ABORTED);
-                r->exit_code = EXIT_ABORTED;
-            }
-        }
+        check_script_abort(r);
         double next_event = r->next_collect;
         start_due_scenarios(r, now, &next_event);
         next_tl = timeline_run(r, next_tl, lt_now(), &next_event);
@@ -326,7 +331,13 @@ static void main_loop(run_ctx *r) {
             r->next_collect += 1.0;
             if (r->next_collect < now) r->next_collect = now + 1.0;
         }
-        if (all_finished(r)) break;
+        if (all_finished(r)) {
+            /* An iteration that aborts is often the last one: its worker sets `aborted` before it
+             * counts the scenario finished, so seeing every worker done means the flag is seen
+             * here too, even when the check at the top of this pass came too early. */
+            check_script_abort(r);
+            break;
+        }
         wait_for(next_event < r->next_collect ? next_event : r->next_collect);
     }
 }
@@ -471,6 +482,17 @@ static void finish_workers(run_ctx *r) {
     for (int i = 0; i < r->nworkers; i++) worker_join(r->workers[i]);
 }
 
+/* Once the workers are joined: their iteration errors, merged, and the log's last held-back
+ * counts (a run often ends less than a second after its last logged error). */
+static void gather_iteration_errors(run_ctx *r) {
+    r->errors = calloc(1, sizeof *r->errors);
+    for (int i = 0; i < r->nworkers; i++) {
+        runtime *rt = worker_runtime(r->workers[i]);
+        runtime_end_error_log(rt);
+        error_tally_merge(r->errors, &rt->errors);
+    }
+}
+
 static int verdict(run_ctx *r, threshold_result *res) {
     const plan *p = r->plan;
     double dur = r->t_end - r->t0;
@@ -485,6 +507,11 @@ static int verdict(run_ctx *r, threshold_result *res) {
 
 static void write_summary(run_ctx *r, threshold_result *res) {
     const plan *p = r->plan;
+    enum { TOP_ERRORS = 5 };
+    const error_kind *top[TOP_ERRORS];
+    summary_error top_errors[TOP_ERRORS];
+    int ntop = r->errors ? error_tally_top(r->errors, top, TOP_ERRORS) : 0;
+    for (int i = 0; i < ntop; i++) top_errors[i] = (summary_error){top[i]->message, top[i]->count};
     long iters[p->nscenarios], dropped[p->nscenarios];
     for (int i = 0; i < p->nscenarios; i++) {
         iters[i] = atomic_load(&r->sh.scenarios[i].iterations_done);
@@ -500,7 +527,10 @@ static void write_summary(run_ctx *r, threshold_result *res) {
                         .thresholds = res,
                         .scenario_iterations = iters,
                         .scenario_dropped = dropped,
-                        .abort_reason = r->sh.abort_reason};
+                        .abort_reason = r->sh.abort_reason,
+                        .iteration_errors = r->errors ? r->errors->total : 0,
+                        .top_errors = top_errors,
+                        .ntop_errors = ntop};
     if (!r->args->quiet || !r->args->summary_export || strcmp(r->args->summary_export, "-") != 0)
         summary_print_text(stderr, &in, !r->args->no_color && isatty(2));
     if (r->args->summary_export) {
@@ -512,6 +542,31 @@ static void write_summary(run_ctx *r, threshold_result *res) {
         free(text);
         cJSON_Delete(j);
     }
+}
+
+/* Loading the script into a runtime failed (its top level raised, or lt could not create the
+ * runtime): prints why and returns the exit code, 108 for an lt.abort() at the top level. */
+static int script_load_failed(run_ctx *r, const char *err, bool script_error) {
+    if (atomic_load(&r->sh.aborted)) {
+        fprintf(stderr, "lt: test aborted by the script at its top level: %s\n",
+                r->sh.abort_reason);
+        return EXIT_ABORTED;
+    }
+    fprintf(stderr, "lt: %s%s\n", script_error ? "script error: " : "", err);
+    return script_error ? EXIT_SCRIPT : EXIT_CONFIG;
+}
+
+/* setup() or teardown() failed: prints why and returns the exit code, 108 when the script
+ * called lt.abort() (abort means abort wherever it is called), else 107 (script error). */
+static int control_call_failed(run_ctx *r, const char *fn, const char *err) {
+    const char *after = strcmp(fn, "teardown") == 0 ? " (the summary is still written)" : "";
+    if (atomic_load(&r->sh.aborted)) {
+        fprintf(stderr, "lt: test aborted by the script in %s(): %s%s\n", fn, r->sh.abort_reason,
+                after);
+        return EXIT_ABORTED;
+    }
+    fprintf(stderr, "lt: %s: %s%s\n", fn, err, after);
+    return EXIT_SCRIPT;
 }
 
 static void cleanup(run_ctx *r) {
@@ -530,6 +585,7 @@ static void cleanup(run_ctx *r) {
     free(r->sh.scenarios);
     free((char *)r->sh.setup_json);
     free(r->script_shown);
+    free(r->errors);
     plan_free(r->plan);
     free_env(&r->sh);
 }
@@ -561,8 +617,7 @@ int run_command(const cli_args *a) {
     int code = EXIT_OK;
     r.ctl = runtime_new(&r.sh, -1, err, sizeof err, &script_error);
     if (!r.ctl) {
-        fprintf(stderr, "lt: %s%s\n", script_error ? "script error: " : "", err);
-        code = script_error ? EXIT_SCRIPT : EXIT_CONFIG;
+        code = script_load_failed(&r, err, script_error);
         goto out;
     }
     if (load_plan(&r, err, sizeof err) != 0) {
@@ -611,8 +666,7 @@ int run_command(const cli_args *a) {
         char *json = NULL;
         if (runtime_call(r.ctl, "setup", false, r.plan->setup_timeout, &json, err, sizeof err) !=
             0) {
-            fprintf(stderr, "lt: setup: %s\n", err);
-            code = g_signals ? EXIT_SIGNAL : EXIT_SCRIPT;
+            code = g_signals ? EXIT_SIGNAL : control_call_failed(&r, "setup", err);
             goto out;
         }
         r.sh.setup_json = json;
@@ -623,8 +677,7 @@ int run_command(const cli_args *a) {
         }
     }
     if (start_workers(&r, err, sizeof err, &script_error) != 0) {
-        fprintf(stderr, "lt: %s%s\n", script_error ? "script error: " : "", err);
-        code = script_error ? EXIT_SCRIPT : EXIT_CONFIG;
+        code = script_load_failed(&r, err, script_error);
         goto out;
     }
     if (!a->quiet) r.prog = progress_new(r.plan, &r.sh, isatty(2));
@@ -644,11 +697,14 @@ int run_command(const cli_args *a) {
         }
     main_loop(&r);
     finish_workers(&r);
+    gather_iteration_errors(&r);
     r.t_end = lt_now();
     if (!r.hard && runtime_has_function(r.ctl, "teardown")) {
         if (runtime_call(r.ctl, "teardown", true, r.plan->teardown_timeout, NULL, err,
-                         sizeof err) != 0)
-            fprintf(stderr, "lt: teardown: %s (the summary is still written)\n", err);
+                         sizeof err) != 0) {
+            int failed = control_call_failed(&r, "teardown", err);
+            if (!r.exit_code) r.exit_code = failed; /* a signal's 105 or an earlier abort stays */
+        }
         if (g_signals >= 2) r.hard = true; /* a second Ctrl-C during teardown: partial */
     }
     scraper_stop(r.scraper); /* a last scrape, so the final collection has the end values */

@@ -178,3 +178,7 @@ void worker_free(worker *w) {
 metrics_shard *worker_shard(worker *w) {
     return w->rt->shard;
 }
+
+runtime *worker_runtime(worker *w) {
+    return w->rt;
+}

@@ -21,4 +21,5 @@ void worker_exit(worker *w);            /* leave the loop once every scenario is
 void worker_join(worker *w);
 void worker_free(worker *w);
 metrics_shard *worker_shard(worker *w);
+runtime *worker_runtime(worker *w); /* for the main thread once the worker is joined */
 #endif

@@ -57,6 +57,7 @@ enum {
     M_DATA_SENT,
     M_DATA_RECEIVED,
     M_CHECKS,
+    M_ITERATION_ERRORS, /* lt's: iterations that ended with a script error (k6 has none) */
     M_BUILTIN_COUNT
 };
 void metrics_init(void);

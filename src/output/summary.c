@@ -147,6 +147,20 @@ static int collect_checks(const store *st, check_row *rows, int cap) {
     return n;
 }
 
+/* "iteration_errors": {"count": N, "top": [{"message", "count"}, ...]}, always present, so a tool
+ * reads 0 rather than guessing from an absent metric. */
+static void add_iteration_errors(cJSON *root, const summary_input *in) {
+    cJSON *e = cJSON_AddObjectToObject(root, "iteration_errors");
+    cJSON_AddNumberToObject(e, "count", (double)in->iteration_errors);
+    cJSON *top = cJSON_AddArrayToObject(e, "top");
+    for (int i = 0; i < in->ntop_errors; i++) {
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "message", in->top_errors[i].message);
+        cJSON_AddNumberToObject(t, "count", (double)in->top_errors[i].count);
+        cJSON_AddItemToArray(top, t);
+    }
+}
+
 cJSON *summary_json(const summary_input *in) {
     const plan *p = in->plan;
     cJSON *root = cJSON_CreateObject();
@@ -202,6 +216,7 @@ cJSON *summary_json(const summary_input *in) {
         cJSON_AddNumberToObject(c, "fails", (double)rows[i].fails);
         cJSON_AddItemToArray(checks, c);
     }
+    add_iteration_errors(root, in);
 
     cJSON *sc = cJSON_AddObjectToObject(root, "scenarios");
     for (int i = 0; i < p->nscenarios; i++) {
@@ -332,6 +347,21 @@ static bool print_gauge_series(FILE *out, const metric_def *d, const summary_inp
     return true;
 }
 
+/* The iteration errors with their most frequent messages, when there were any. */
+static void print_iteration_errors(FILE *out, const summary_input *in, const char *red,
+                                   const char *reset) {
+    if (in->iteration_errors <= 0) return;
+    fprintf(out, "\n    %siteration errors: %ld%s (most frequent first)\n", red,
+            in->iteration_errors, reset);
+    long shown = 0;
+    for (int i = 0; i < in->ntop_errors; i++) {
+        fprintf(out, "    %8ld  %s\n", in->top_errors[i].count, in->top_errors[i].message);
+        shown += in->top_errors[i].count;
+    }
+    if (in->iteration_errors > shown)
+        fprintf(out, "    %8ld  (other messages)\n", in->iteration_errors - shown);
+}
+
 void summary_print_text(FILE *out, const summary_input *in, bool color) {
     const plan *p = in->plan;
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "",
@@ -401,6 +431,7 @@ void summary_print_text(FILE *out, const summary_input *in, bool color) {
             series_release(&sub);
         }
     }
+    print_iteration_errors(out, in, red, reset);
     if (p->nthresholds) {
         fprintf(out, "\n    thresholds:\n");
         for (int t = 0; t < p->nthresholds; t++) {

@@ -438,9 +438,13 @@ static int l_abort(lua_State *L) {
     runtime *rt = lt_runtime(L);
     size_t len;
     const char *msg = luaL_optlstring(L, 1, "lt.abort() called", &len);
-    if (!atomic_exchange(&rt->shared->aborted, true)) /* for the summary: valid UTF-8, cut whole */
+    /* The first caller writes the reason (valid UTF-8, cut whole), then publishes `aborted`: who
+     * sees the flag sees the reason. */
+    if (!atomic_exchange(&rt->shared->abort_claimed, true)) {
         utf8_copy(rt->shared->abort_reason, sizeof rt->shared->abort_reason, msg,
                   strnlen(msg, len));
+        atomic_store(&rt->shared->aborted, true);
+    }
     atomic_store(&rt->shared->stopping, true);
     return luaL_error(L, "test aborted: %s", msg);
 }

@@ -1,5 +1,6 @@
 /* runtime.c — Lua states, VU coroutines and their iterations. */
 #include "vu/runtime.h"
+#include "base/utf8.h"
 #include "vu/luajson.h"
 #include <lauxlib.h>
 #include <lualib.h>
@@ -236,18 +237,31 @@ double runtime_now(runtime *rt) {
 }
 
 static void log_script_error(runtime *rt, const char *msg) {
-    atomic_fetch_add(&rt->shared->script_errors, 1);
     double now = lt_now();
     /* at most one message a second per thread, with a count of what was held back */
     if (now - rt->last_error_log < 1.0) {
         rt->errors_suppressed++;
         return;
     }
+    runtime_end_error_log(rt);
+    rt->last_error_log = now;
+    fprintf(stderr, "lt: script error: %s\n", msg);
+}
+
+void runtime_end_error_log(runtime *rt) {
     if (rt->errors_suppressed)
         fprintf(stderr, "lt: (%ld more script errors in the last second)\n", rt->errors_suppressed);
     rt->errors_suppressed = 0;
-    rt->last_error_log = now;
-    fprintf(stderr, "lt: script error: %s\n", msg);
+}
+
+/* An iteration of v ended with a script error: `message` is "file:line: text", `logged` the same
+ * with its traceback. */
+static void count_iteration_error(vu *v, const char *message, const char *logged) {
+    runtime *rt = v->rt;
+    atomic_fetch_add(&rt->shared->script_errors, 1);
+    error_tally_add(&rt->errors, message, strlen(message), 1);
+    if (v->sc && v->sc->name) rt_sample(rt, M_ITERATION_ERRORS, vu_base_tid(v), 1);
+    log_script_error(rt, logged);
 }
 
 static void finish_iteration(vu *v, bool ok) {
@@ -296,14 +310,17 @@ void vu_resume(vu *v, int nargs) {
     const char *msg = lua_tostring(v->co, -1);
     char buf[1024];
     if (lua_type(v->co, -1) == LUA_TTABLE || !msg) {
-        snprintf(buf, sizeof buf, "(non-string error)");
+        msg = "(non-string error)";
+        snprintf(buf, sizeof buf, "%s", msg);
     } else {
         luaL_traceback(rt->L, v->co, msg, 0);
-        snprintf(buf, sizeof buf, "%s", lua_tostring(rt->L, -1));
+        size_t len;
+        const char *tb = lua_tolstring(rt->L, -1, &len);
+        utf8_copy(buf, sizeof buf, tb, len); /* the log and setup's message: whole characters */
         lua_pop(rt->L, 1);
     }
     snprintf(rt->last_error, sizeof rt->last_error, "%s", buf);
-    if (rt->index >= 0 && !atomic_load(&rt->shared->aborted)) log_script_error(rt, buf);
+    if (rt->index >= 0 && !atomic_load(&rt->shared->aborted)) count_iteration_error(v, msg, buf);
     /* a coroutine that raised is dead: give the VU a fresh one */
     drop_coroutine(v);
     new_coroutine(v);
@@ -318,7 +335,8 @@ static void kick_cb(evutil_socket_t fd, short what, void *arg) {
     lua_gettable(co, LUA_GLOBALSINDEX); /* as lua_getglobal: metamethods of _G apply */
     if (!lua_isfunction(co, -1)) {
         lua_pop(co, 1);
-        log_script_error(v->rt, "the scenario's exec function is not defined");
+        const char *msg = "the scenario's exec function is not defined";
+        count_iteration_error(v, msg, msg);
         v->busy = true;
         finish_iteration(v, false);
         return;

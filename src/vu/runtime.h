@@ -9,9 +9,14 @@
  *   loop and resume it with the result, so scripts read as sequential code.
  * - An iteration ends by returning (ok), by a Lua error (counted, logged with rate limiting, the
  *   run goes on), or by being interrupted (gracefulStop); the owner learns through vu_done_fn.
+ *   An error is counted three ways: an `iteration_errors` sample with the iteration's tags, its
+ *   message (file:line: text) in the runtime's error_tally, and a log line (at most one a second
+ *   per thread; runtime_end_error_log prints the count still held back when the run ends). The
+ *   error raised by lt.abort() and errors after an abort are not iteration errors.
  */
 #ifndef LT_VU_RUNTIME_H
 #define LT_VU_RUNTIME_H
+#include "metrics/error_tally.h"
 #include "metrics/metrics.h"
 #include "net/http_client.h"
 #include "plan/plan.h"
@@ -37,10 +42,11 @@ typedef struct {
     double wall_t0;         /* unix time of run_t0 */
     const char *setup_json; /* setup()'s return value, JSON; NULL before setup ran */
     atomic_int next_vu_id;
-    atomic_int vus_active; /* VUs inside an iteration, all threads */
-    atomic_int vus_max;    /* VUs that exist, all threads */
-    atomic_bool aborted;   /* lt.abort() was called */
-    atomic_bool stopping;  /* no new iterations */
+    atomic_int vus_active;     /* VUs inside an iteration, all threads */
+    atomic_int vus_max;        /* VUs that exist, all threads */
+    atomic_bool aborted;       /* lt.abort() was called (abort_reason is written before) */
+    atomic_bool abort_claimed; /* the first lt.abort() call writes abort_reason */
+    atomic_bool stopping;      /* no new iterations */
     atomic_long script_errors;
     char abort_reason[256];
     struct scenario_shared *scenarios; /* one per plan scenario */
@@ -142,7 +148,8 @@ struct runtime {
     vu *current;                    /* the VU whose coroutine is running */
     int data_ref;                   /* setup data decoded in this state (LUA_NOREF before setup) */
     double last_error_log;
-    long errors_suppressed;
+    long errors_suppressed;    /* errors not logged since the last message (one a second) */
+    error_tally errors;        /* this thread's iteration errors by message */
     char last_error[1024];     /* the last iteration error, file:line and traceback */
     int response_ctor_ref;     /* lt_http.c: builds response tables */
     luajson_buf json_buf;      /* lt.json.encode's output buffer, reused */
@@ -181,6 +188,10 @@ void runtime_set_interrupt(int fd, volatile sig_atomic_t *count);
 int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, char **json_out,
                  char *err, size_t errlen);
 bool runtime_has_function(runtime *rt, const char *fn);
+
+/* Prints how many iteration errors the one-a-second log held back since its last message; call
+ * once the runtime's thread is done, so no count is lost at the end of a run. */
+void runtime_end_error_log(runtime *rt);
 
 /* The base tags of the VU's iteration, interned (once per change of them). */
 #define BASE_TID_NONE UINT32_MAX
