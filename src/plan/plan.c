@@ -410,6 +410,29 @@ static int parse_thresholds(ctx *c, const cJSON *o, plan *p) {
     return 0;
 }
 
+/* A threshold on {scenario:NAME} where no scenario has that name can never see a sample: a typo
+ * ("shalow") would otherwise end as "no data" only after the whole run. Refused up front. */
+static int check_threshold_scenarios(ctx *c, const plan *p) {
+    for (int i = 0; i < p->nthresholds; i++) {
+        const metric_selector *sel = &p->thresholds[i].sel;
+        for (int k = 0; k < sel->ntags; k++) {
+            if (strcmp(sel->tags[k].key, "scenario")) continue;
+            bool known = false;
+            for (int j = 0; j < p->nscenarios && !known; j++)
+                known = strcmp(p->scenarios[j].name, sel->tags[k].value) == 0;
+            if (known) continue;
+            char names[200] = "";
+            size_t used = 0;
+            for (int j = 0; j < p->nscenarios && used < sizeof names; j++)
+                used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", j ? ", " : "",
+                                         p->scenarios[j].name);
+            return fail(c, "thresholds[\"%s\"]: no scenario is named '%s' (scenarios: %s)",
+                        p->thresholds[i].metric_src, sel->tags[k].value, names);
+        }
+    }
+    return 0;
+}
+
 static int parse_timeline(ctx *c, const cJSON *o, plan *p) {
     const cJSON *tl = cJSON_GetObjectItemCaseSensitive(o, "timeline");
     if (!tl || cJSON_IsNull(tl) || (cJSON_IsObject(tl) && cJSON_GetArraySize(tl) == 0)) return 0;
@@ -687,8 +710,9 @@ plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size
         if (parse_scenario(&c, s->string, s, sp)) goto bad;
     }
     sort_scenarios(p);
-    if (parse_thresholds(&c, o, p) || parse_timeline(&c, o, p) ||
-        get_kv(&c, o, "tags", "options", &p->tags) || parse_trend_stats(&c, o, p) ||
+    if (parse_thresholds(&c, o, p) || check_threshold_scenarios(&c, p) ||
+        parse_timeline(&c, o, p) || get_kv(&c, o, "tags", "options", &p->tags) ||
+        parse_trend_stats(&c, o, p) ||
         get_duration(&c, o, "setupTimeout", "options", 60, false, &p->setup_timeout) ||
         get_duration(&c, o, "teardownTimeout", "options", 60, false, &p->teardown_timeout))
         goto bad;

@@ -73,23 +73,32 @@ expect_match "nothing: text summary fails count>100 with its value" \
 expect_match "nothing: the summary says thresholds failed" "some thresholds failed" "$TMP/nothing.err"
 lt_inline nothing_nothr 0 "$(cat "$TMP/nothing.lua")" --no-thresholds
 
-# --- a typo in a sub-metric selector: {scenario:shalow} matches no series ---
+# --- a typo in a scenario selector names no scenario of the plan: refused before any load ---
+lt_inline typo_scenario 104 'local t = lt.metrics.trend("depth_latency", true)
+options = { scenarios = { shallow = { executor = "shared-iterations", vus = 1, iterations = 20 } },
+  thresholds = { ["depth_latency{scenario:shalow}"] = { "p(95)<100" } } }
+function default() t:add(5) end'
+expect_match "typo_scenario: the error names the selector and the scenarios there are" \
+    "thresholds\[\"depth_latency\{scenario:shalow\}\"\]: no scenario is named 'shalow' \(scenarios: shallow\)" \
+    "$TMP/typo_scenario.err"
+
+# --- a typo in any other tag of a sub-metric selector: {depth:shalow} matches no series ---
 lt_inline typo 99 'local t = lt.metrics.trend("depth_latency", true)
 options = { scenarios = { shallow = { executor = "shared-iterations", vus = 1, iterations = 20 } },
   thresholds = {
-    ["depth_latency{scenario:shallow}"] = { "p(95)<100" },
-    ["depth_latency{scenario:shalow}"] = { "p(95)<100", "count<1000" } } }
-function default() t:add(5) end'
+    ["depth_latency{depth:shallow}"] = { "p(95)<100" },
+    ["depth_latency{depth:shalow}"] = { "p(95)<100", "count<1000" } } }
+function default() t:add(5, { depth = "shallow" }) end'
 expect_eq "typo: the right selector holds" "True 1" \
-    "$(th typo 'depth_latency{scenario:shallow}' 'p(95)<100' ok) $(th typo 'depth_latency{scenario:shallow}' 'p(95)<100' series_matched)"
+    "$(th typo 'depth_latency{depth:shallow}' 'p(95)<100' ok) $(th typo 'depth_latency{depth:shallow}' 'p(95)<100' series_matched)"
 expect_eq "typo: p(95) over the typo fails as no data" "False True" \
-    "$(th typo 'depth_latency{scenario:shalow}' 'p(95)<100' ok) $(th typo 'depth_latency{scenario:shalow}' 'p(95)<100' no_data)"
+    "$(th typo 'depth_latency{depth:shalow}' 'p(95)<100' ok) $(th typo 'depth_latency{depth:shalow}' 'p(95)<100' no_data)"
 expect_eq "typo: the reason names the tags" "no series has these tags" \
-    "$(th typo 'depth_latency{scenario:shalow}' 'p(95)<100' no_data_reason)"
+    "$(th typo 'depth_latency{depth:shalow}' 'p(95)<100' no_data_reason)"
 expect_match "typo: text summary" \
-    "✗ depth_latency\{scenario:shalow\}: 'p\(95\)<100' \(no data: no series has these tags\)" "$TMP/typo.err"
+    "✗ depth_latency\{depth:shalow\}: 'p\(95\)<100' \(no data: no series has these tags\)" "$TMP/typo.err"
 expect_match "typo: a count over it is 0, and the text says why" \
-    "depth_latency\{scenario:shalow\}: 'count<1000' \(count=0, no series has these tags\)" "$TMP/typo.err"
+    "depth_latency\{depth:shalow\}: 'count<1000' \(count=0, no series has these tags\)" "$TMP/typo.err"
 
 # --- abortOnFail: no data yet mid-run stops nothing; crossed stops; no data at the end fails ---
 # scenario "late" starts 1.2 s in: the collection at 1 s sees no sample of {scenario:late}, those

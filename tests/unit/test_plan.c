@@ -71,6 +71,14 @@ static void test_time_scale(void) {
 }
 
 static void test_errors(void) {
+    /* A typo in a threshold's scenario selector is refused before the run, not found as "no
+     * data" after it. */
+    expect_error(
+        "{\"scenarios\":{\"shallow\":{\"executor\":\"constant-vus\",\"duration\":\"1s\"},"
+        "\"deep\":{\"executor\":\"constant-vus\",\"duration\":\"1s\"}},"
+        "\"thresholds\":{\"http_req_duration{scenario:shalow}\":[\"p(99)<200\"]}}",
+        "thresholds[\"http_req_duration{scenario:shalow}\"]: no scenario is named 'shalow' "
+        "(scenarios: ");
     expect_error("{\"scenarios\":{\"s\":{\"executor\":\"nope\"}}}",
                  "scenarios.s.executor: unknown executor 'nope'");
     expect_error("{\"scenarios\":{\"s\":{\"rate\":1}}}", "scenarios.s.executor: missing");
