@@ -329,6 +329,47 @@ static void test_ramping_vus(void) {
     T_CHECK(sched_participants(&many, 2) == 2, "maxVUs 60 on both threads");
 }
 
+/* issue 10: rates no machine can schedule are refused up front, naming the field and the limit;
+ * queueWhenBusy is lt's own key, accepted on arrival-rate executors only. */
+static void test_rate_ceiling_and_queue(void) {
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-arrival-rate\",\"rate\":1e12,"
+                 "\"duration\":\"1s\",\"preAllocatedVUs\":1}}}",
+                 "scenarios.s.rate: 1e+12 per 1s is 1e+12 iterations/s, above lt's ceiling of "
+                 "1e+09 iterations/s");
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-arrival-rate\",\"rate\":2,"
+                 "\"timeUnit\":\"1ns\",\"duration\":\"1s\",\"preAllocatedVUs\":1}}}",
+                 "scenarios.s.rate: 2 per 1ns is 2e+09 iterations/s, above lt's ceiling");
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"ramping-arrival-rate\",\"startRate\":2e9,"
+                 "\"preAllocatedVUs\":1,\"stages\":[{\"duration\":\"1s\",\"target\":1}]}}}",
+                 "scenarios.s.startRate: 2e+09 per 1s");
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"ramping-arrival-rate\",\"startRate\":1,"
+                 "\"preAllocatedVUs\":1,\"stages\":[{\"duration\":\"1s\",\"target\":1},"
+                 "{\"duration\":\"1s\",\"target\":5e9}]}}}",
+                 "scenarios.s.stages[2].target: 5e+09 per 1s");
+    char err[256] = "";
+    plan *p = build("{\"scenarios\":{\"s\":{\"executor\":\"constant-arrival-rate\",\"rate\":1e9,"
+                    "\"duration\":\"1s\",\"preAllocatedVUs\":1}}}",
+                    1, err);
+    T_CHECK(p != NULL, "the ceiling itself is allowed: %s", err);
+    T_CHECK(p && !p->scenarios[0].queue_when_busy, "queueWhenBusy defaults to false");
+    plan_free(p);
+    p = build("{\"scenarios\":{\"s\":{\"executor\":\"ramping-arrival-rate\",\"queueWhenBusy\":true,"
+              "\"preAllocatedVUs\":1,\"stages\":[{\"duration\":\"1s\",\"target\":1}]}}}",
+              1, err);
+    T_CHECK(p && p->scenarios[0].queue_when_busy, "queueWhenBusy = true: %s", err);
+    T_CHECK(p && cJSON_IsTrue(cJSON_GetObjectItem(
+                     cJSON_GetObjectItem(cJSON_GetObjectItem(p->resolved, "scenarios"), "s"),
+                     "queueWhenBusy")),
+            "resolved options (lt inspect) show queueWhenBusy");
+    plan_free(p);
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-arrival-rate\",\"rate\":1,"
+                 "\"queueWhenBusy\":1,\"duration\":\"1s\",\"preAllocatedVUs\":1}}}",
+                 "scenarios.s.queueWhenBusy: must be true or false");
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-vus\",\"duration\":\"1s\","
+                 "\"queueWhenBusy\":true}}}",
+                 "scenarios.s.queueWhenBusy: unknown option for executor constant-vus");
+}
+
 int main(void) {
     test_defaults();
     test_time_scale();
@@ -336,5 +377,6 @@ int main(void) {
     test_k6_config_map();
     test_arrival_curves();
     test_ramping_vus();
+    test_rate_ceiling_and_queue();
     return T_DONE();
 }
