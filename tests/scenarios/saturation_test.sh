@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Issue 10, past saturation: absurd arrival rates are refused (exit 104) or, below lt's ceiling,
+# cost O(1) per wake-up however many starts were missed (a 1 s test at 1e8/s ends in ~1 s, every
+# scheduled start is an iteration or a drop, SIGTERM stops it at once); with every VU busy a
+# 500 ms stall shows as drops by default (k6's semantics) and, with queueWhenBusy, in the
+# corrected latency measured from each start's due time (wrk2's).
+# Rate-sensitive: run it alone under `flock /tmp/lt-timing.lock`.
+. "$(dirname "$0")/../lib.sh"
+SCRIPT=$ROOT/tests/scenarios/saturation.lua
+sv() { json_get "$1" "(lambda m: $2)(d['metrics'])" 2>&1; }
+# elapsed SECONDS_SINCE: wall time since a `date +%s.%N` stamp
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'; }
+
+# ---- a rate no machine runs is refused before any traffic
+"$LT" -s "$SCRIPT" -q -e RATE=1e12 >"$TMP/ceil.out" 2>&1; rc=$?
+expect_eq "rate 1e12/s: exit 104" 104 "$rc"
+expect_match "rate 1e12/s: the message names the field and the ceiling" \
+    "scenarios.load.rate: 1e\+12 per 1s is 1e\+12 iterations/s, above lt's ceiling of 1e\+09" "$TMP/ceil.out"
+"$LT" -s "$SCRIPT" -q -e RATE=2 -e UNIT=1ns >"$TMP/ns.out" 2>&1; rc=$?
+expect_eq "rate 2 per 1ns: exit 104" 104 "$rc"
+
+# ---- 1 s at 1e8/s: missed starts are dropped arithmetically, not one by one
+for mode in constant ramp; do
+    ramp=0; [ "$mode" = ramp ] && ramp=1 # ramping 0 -> 2e8/s over 1 s: also 1e8 starts
+    rate=1e8; [ "$mode" = ramp ] && rate=2e8
+    t0=$(date +%s.%N)
+    "$LT" -s "$SCRIPT" -q -e RATE=$rate -e RAMP=$ramp --summary-export "$TMP/$mode.json" >"$TMP/$mode.out" 2>&1; rc=$?
+    secs=$(elapsed "$t0")
+    expect_eq "$mode 1e8 starts in 1 s: exit 0" 0 "$rc"
+    expect_num "$mode 1e8 starts in 1 s: ends within 1.5 s wall" "$secs" lt 1.5
+    expect_eq "$mode: iterations + dropped_iterations = the schedule's 1e8 starts" 100000000 \
+        "$(sv "$TMP/$mode.json" 'int(m["iterations"]["values"]["count"] + m["dropped_iterations"]["values"]["count"])')"
+done
+
+# ---- SIGTERM at the ceiling (1e9/s) stops at once, with a summary
+"$LT" -s "$SCRIPT" -q -e RATE=1e9 -e DUR=60s --summary-export "$TMP/term.json" >"$TMP/term.out" 2>&1 &
+pid=$!; _PIDS+=("$pid")
+end=$((SECONDS + 10))
+until grep -qs "SETUP DONE" "$TMP/term.out" || [ $SECONDS -ge $end ]; do sleep 0.05; done
+kill -TERM "$pid"
+t0=$(date +%s.%N)
+while kill -0 "$pid" 2>/dev/null && [ "$(awk -v s="$(elapsed "$t0")" 'BEGIN { print (s > 10) }')" = 0 ]; do sleep 0.02; done
+secs=$(elapsed "$t0")
+kill -9 "$pid" 2>/dev/null
+wait "$pid"; rc=$?
+expect_eq "rate 1e9/s, SIGTERM: exit 105" 105 "$rc"
+expect_num "rate 1e9/s, SIGTERM: stops at once (s)" "$secs" lt 1.5
+expect_eq "rate 1e9/s, SIGTERM: summary written with exit_code 105" 105 "$(json_get "$TMP/term.json" "d['exit_code']" 2>&1)"
+finish
