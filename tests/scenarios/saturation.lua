@@ -1,6 +1,7 @@
 -- A run for tests/scenarios/saturation_test.sh: one arrival-rate scenario shaped by lt.env.
 -- RATE (per UNIT, default 1s), DUR; RAMP=1 ramps from 0 to RATE over DUR instead; VUS; QUEUE=1
--- sets queueWhenBusy; URL: each iteration POSTs an order there, else it does nothing.
+-- sets queueWhenBusy; URL: each iteration POSTs an order there, else it does nothing; STALL_AT
+-- (a duration): the target at URL (a mesim shard) stalls for 500 ms from then on.
 local E = lt.env
 local vus = tonumber(E.VUS or "4")
 local s = { timeUnit = E.UNIT or "1s", preAllocatedVUs = vus, maxVUs = vus,
@@ -15,6 +16,22 @@ else
   s.duration = E.DUR or "1s"
 end
 options = { scenarios = { load = s } }
+if E.STALL_AT then
+  -- the target stalls: for 500 ms every /orders reply waits 500 ms
+  options.scenarios.stall = { executor = "per-vu-iterations", vus = 1, iterations = 1,
+                              startTime = E.STALL_AT, exec = "stall" }
+end
+
+local function set_delay(ms)
+  lt.http.post(E.URL .. "/admin/delay", string.format('{"ms":%d}', ms),
+    { headers = { ["Content-Type"] = "application/json" }, tags = { name = "admin" } })
+end
+
+function stall()
+  set_delay(500)
+  lt.sleep(0.5)
+  set_delay(0)
+end
 
 function setup() lt.log("SETUP DONE") end
 

@@ -46,4 +46,28 @@ wait "$pid"; rc=$?
 expect_eq "rate 1e9/s, SIGTERM: exit 105" 105 "$rc"
 expect_num "rate 1e9/s, SIGTERM: stops at once (s)" "$secs" lt 1.5
 expect_eq "rate 1e9/s, SIGTERM: summary written with exit_code 105" 105 "$(json_get "$TMP/term.json" "d['exit_code']" 2>&1)"
+# ---- a 500 ms stall with every VU busy: drops by default, latency with queueWhenBusy
+SHARD=$(free_port)
+"$MESIM" shard --port "$SHARD" >"$TMP/shard.log" 2>&1 &
+_PIDS+=($!)
+wait_port "$SHARD" || { fail "mesim shard starts" "$(cat "$TMP/shard.log")"; finish; }
+for mode in drop queue; do
+    q=0; [ "$mode" = queue ] && q=1
+    # 300/s for 3 s on 2 VUs; the stall from 1 s to 1.5 s delays only the ~2-4 requests in
+    # flight then (< 1% of 900), while ~150 starts fall due with both VUs stuck
+    "$LT" -s "$SCRIPT" -q -e URL="http://127.0.0.1:$SHARD" -e RATE=300 -e DUR=3s -e VUS=2 \
+        -e STALL_AT=1s -e QUEUE=$q -e TAG=$mode --summary-export "$TMP/$mode.json" >"$TMP/$mode.out" 2>&1; rc=$?
+    expect_eq "stall, $mode: exit 0" 0 "$rc"
+    p99c=$(sv "$TMP/$mode.json" 'm["http_req_duration_corrected"]["values"]["p(99)"]')
+    dropped=$(sv "$TMP/$mode.json" 'int(m.get("dropped_iterations", {"values": {"count": 0}})["values"]["count"])')
+    iters=$(sv "$TMP/$mode.json" 'int(m["iterations"]["values"]["count"])')
+    if [ "$mode" = drop ]; then
+        expect_num "stall, default: the stall shows as dropped_iterations" "$dropped" ge 50
+        expect_num "stall, default: ... not in the corrected p99 (ms)" "$p99c" lt 100
+    else
+        expect_num "stall, queueWhenBusy: the stall shows in the corrected p99 (ms)" "$p99c" ge 400
+        expect_eq "stall, queueWhenBusy: nothing dropped" 0 "$dropped"
+        expect_num "stall, queueWhenBusy: every start of the schedule ran (900 + the stall's 1)" "$iters" ge 900
+    fi
+done
 finish
