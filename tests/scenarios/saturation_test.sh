@@ -70,4 +70,12 @@ for mode in drop queue; do
         expect_num "stall, queueWhenBusy: every start of the schedule ran (900 + the stall's 1)" "$iters" ge 900
     fi
 done
+# ---- queueWhenBusy at the schedule's end: starts still waiting are dropped, none starts late
+"$LT" -s "$SCRIPT" -q -e URL="http://127.0.0.1:$SHARD" -e RATE=300 -e DUR=2s -e VUS=2 \
+    -e STALL_AT=1.7s -e QUEUE=1 -e TAG=end --summary-export "$TMP/end.json" >"$TMP/end.out" 2>&1; rc=$?
+expect_eq "stall past the end, queueWhenBusy: exit 0" 0 "$rc"
+dropped=$(sv "$TMP/end.json" 'int(m.get("dropped_iterations", {"values": {"count": 0}})["values"]["count"])')
+expect_num "stall past the end, queueWhenBusy: the starts waiting at the end are dropped" "$dropped" ge 30
+expect_eq "stall past the end, queueWhenBusy: iterations + dropped = the schedule's 600 (+ the stall's 1)" 601 \
+    "$(sv "$TMP/end.json" 'int(m["iterations"]["values"]["count"] + m["dropped_iterations"]["values"]["count"])')"
 finish
