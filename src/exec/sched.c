@@ -175,9 +175,7 @@ static void record_dropped(sched *s, long n) {
     rt_sample(s->rt, M_DROPPED_ITERATIONS, tagset_intern(s->rt->tags, &b), (double)n);
 }
 
-/* Iterations the rate curve holds between the scenario's start and t seconds: the integral of
- * the rate. Iteration i is due where this reaches i (arrival_due inverts it). */
-static double arrival_integral(const scenario_plan *sp, double t) {
+double arrival_integral(const scenario_plan *sp, double t) {
     if (sp->kind == EX_CONSTANT_ARRIVAL_RATE) return sp->rate * fmin(t, sp->duration);
     double sum = 0, t0 = 0;
     for (int k = 0; k < sp->nstages; k++) {

@@ -35,6 +35,10 @@ typedef struct {
     double stage_t0, stage_c0;
 } arrival_cursor;
 double arrival_due(const scenario_plan *sp, long i, arrival_cursor *cursor);
+/* Iterations the rate curve holds from the scenario's start to t seconds: the rate's integral.
+ * Iteration i is due where it reaches i (arrival_due inverts it), so the starts due by t are
+ * counted without visiting them. */
+double arrival_integral(const scenario_plan *sp, double t);
 /* VUs wanted by ramping-vus at `t` seconds into the scenario. */
 double ramping_vus_target(const scenario_plan *sp, double t);
 

@@ -315,6 +315,30 @@ static void test_arrival_curves(void) {
     T_CHECK(n == 3030, "down ramp: %ld", n);
 }
 
+/* The count of missed starts comes from arrival_integral: it must agree with arrival_due on every
+ * curve shape (constant, ramp up, plateau, ramp down, a stage at rate 0). */
+static void test_arrival_integral(void) {
+    stage st[4] = {{2, 100}, {1, 100}, {1, 0}, {1, 0}};
+    scenario_plan r = {
+        .kind = EX_RAMPING_ARRIVAL_RATE, .start_rate = 10, .stages = st, .nstages = 4};
+    scenario_plan c = {.kind = EX_CONSTANT_ARRIVAL_RATE, .rate = 1e8, .duration = 1};
+    const scenario_plan *curves[] = {&r, &c};
+    for (int k = 0; k < 2; k++) {
+        arrival_cursor cur = {0};
+        double worst = 0;
+        long n = 0;
+        for (double d; (d = arrival_due(curves[k], n, &cur)) >= 0 && n < 1000000;
+             n += k == 0 ? 1 : 997) {
+            double e = fabs(arrival_integral(curves[k], d) - (double)n);
+            if (e > worst) worst = e;
+        }
+        T_CHECK(worst < 1e-6, "curve %d: integral at due(i) is i, worst error %g", k, worst);
+    }
+    T_CHECK(fabs(arrival_integral(&r, 1e9) - 260) < 1e-9, "ramp: 110 + 100 + 50 + 0 = %g",
+            arrival_integral(&r, 1e9));
+    T_CHECK(arrival_integral(&c, 5) == 1e8, "constant: capped at the duration");
+}
+
 static void test_ramping_vus(void) {
     stage st[2] = {{10, 10}, {10, 0}};
     scenario_plan r = {
@@ -376,6 +400,7 @@ int main(void) {
     test_errors();
     test_k6_config_map();
     test_arrival_curves();
+    test_arrival_integral();
     test_ramping_vus();
     test_rate_ceiling_and_queue();
     return T_DONE();
