@@ -6,6 +6,8 @@
 #include <string.h>
 
 enum { S_IDLE, S_RUNNING, S_ENDING, S_DONE };
+/* queueWhenBusy: at most this many starts of one scenario wait for a VU (split across workers). */
+#define QUEUE_WHEN_BUSY_MAX 100000
 
 typedef struct {
     sched *s;
@@ -164,20 +166,86 @@ static void enter_ending(sched *s) {
 
 /* ---------------- arrival rate ---------------- */
 
-static void record_dropped(sched *s) {
-    atomic_fetch_add(&s->ss->dropped, 1);
+static void record_dropped(sched *s, long n) {
+    atomic_fetch_add(&s->ss->dropped, n);
     tag_builder b = {0};
     runtime_run_tags(s->rt->shared, lt_now() - s->rt->shared->run_t0, &b);
     tags_put(&b, "scenario", s->sp->name);
     for (int i = 0; i < s->sp->tags.n; i++) tags_put(&b, s->sp->tags.keys[i], s->sp->tags.vals[i]);
-    rt_sample(s->rt, M_DROPPED_ITERATIONS, tagset_intern(s->rt->tags, &b), 1);
+    rt_sample(s->rt, M_DROPPED_ITERATIONS, tagset_intern(s->rt->tags, &b), (double)n);
+}
+
+double arrival_integral(const scenario_plan *sp, double t) {
+    if (sp->kind == EX_CONSTANT_ARRIVAL_RATE) return sp->rate * fmin(t, sp->duration);
+    double sum = 0, t0 = 0;
+    for (int k = 0; k < sp->nstages; k++) {
+        const stage *st = &sp->stages[k];
+        double r0 = k == 0 ? sp->start_rate : sp->stages[k - 1].target;
+        double r1 = st->target, d = st->duration;
+        if (t < t0 + d) {
+            double x = t - t0;
+            return sum + r0 * x + (r1 - r0) * x * x / (2 * d);
+        }
+        sum += (r0 + r1) / 2 * d;
+        t0 += d;
+    }
+    return sum;
+}
+
+/* Whether this worker's start i is due before `limit` (or at it, when inclusive). A copy of the
+ * cursor is used, so probes may go back and forth past the scheduler's position. */
+static bool due_by(const sched *s, long i, double limit, bool inclusive) {
+    arrival_cursor c = s->cursor;
+    double due = arrival_due(s->sp, i, &c);
+    return due >= 0 && (inclusive ? due <= limit : due < limit);
+}
+
+/* How many of this worker's starts from next_i on are due by `limit`: from the rate's integral,
+ * in O(stages) however many there are (a 1 s run at 1e8/s misses ~1e8 starts), then confirmed
+ * against arrival_due at the edge so the count is exactly the schedule's. */
+static long due_count(const sched *s, double limit, bool inclusive) {
+    double global = floor(arrival_integral(s->sp, limit)) + 1; /* iterations 0 .. global-1 */
+    long k = global > (double)s->next_i ? (long)((global - 1 - (double)s->next_i) / s->nw) + 1 : 0;
+    while (k > 0 && !due_by(s, s->next_i + (k - 1) * s->nw, limit, inclusive)) k--;
+    while (due_by(s, s->next_i + k * s->nw, limit, inclusive)) k++;
+    return k;
+}
+
+static void drop_starts(sched *s, long n) {
+    if (n <= 0) return;
+    s->next_i += n * s->nw;
+    record_dropped(s, n);
+}
+
+/* queueWhenBusy: the starts due while every VU is busy wait, oldest first, and keep their due
+ * time. They need no memory (they are this worker's next starts of the schedule, from next_i
+ * on); the bound keeps what they measure meaningful: past it the oldest are dropped, and at the
+ * schedule's end every start still waiting is dropped, as no iteration starts after the end. */
+static void queue_backlog(sched *s, double rel) {
+    if (rel >= scenario_duration(s->sp)) {
+        drop_starts(s, due_count(s, INFINITY, true));
+        return;
+    }
+    long waiting = due_count(s, rel, true);
+    long bound = share(QUEUE_WHEN_BUSY_MAX, s->w, s->nw);
+    if (waiting > bound) drop_starts(s, waiting - bound);
+}
+
+static bool take_vu(sched *s, vu **v) {
+    if (s->nidle > 0)
+        *v = s->idle[--s->nidle];
+    else if (s->nvus < s->max_local)
+        *v = add_vu(s);
+    else
+        return false;
+    return true;
 }
 
 static void arrival_tick(evutil_socket_t fd, short what, void *arg) {
     sched *s = arg;
     if (s->state != S_RUNNING) return;
     double rel = lt_now() - s->t0;
-    bool dropped = false;
+    bool all_busy = false;
     for (;;) {
         double due = arrival_due(s->sp, s->next_i, &s->cursor);
         if (due < 0) {
@@ -185,28 +253,34 @@ static void arrival_tick(evutil_socket_t fd, short what, void *arg) {
             return;
         }
         if (due > rel) break;
-        s->next_i += s->nw;
-        /* As k6: a start that found every VU busy at its due time is dropped, even if a VU came
-         * back since (catching up after waiting_for_vu). */
         vu *v = NULL;
-        if (due >= s->busy_until) {
-            if (s->nidle > 0)
-                v = s->idle[--s->nidle];
-            else if (s->nvus < s->max_local)
-                v = add_vu(s);
+        /* As k6: a start that found every VU busy at its due time is dropped, even if a VU came
+         * back since (catching up after waiting_for_vu): every start due before busy_until. */
+        if (due < s->busy_until) {
+            drop_starts(s, due_count(s, s->busy_until, false));
+            continue;
         }
-        if (v) {
+        if (take_vu(s, &v)) {
+            s->next_i += s->nw;
             start_on(s, v, s->t0 + due, true);
-        } else {
-            record_dropped(s);
-            dropped = true;
+            continue;
         }
+        all_busy = true;
+        if (s->sp->queue_when_busy) {
+            queue_backlog(s, rel);
+            if (arrival_due(s->sp, s->next_i, &s->cursor) < 0) {
+                enter_ending(s);
+                return;
+            }
+            break;
+        }
+        drop_starts(s, due_count(s, rel, true)); /* this start and every other one due by now */
     }
     s->busy_until = -1;
-    if (dropped && s->nidle == 0 && s->nvus >= s->max_local) {
+    if (all_busy && s->nidle == 0 && s->nvus >= s->max_local) {
         /* Every VU is busy: rather than waking for each due start only to drop it, sleep until
          * a VU comes back (iteration_done calls in) or the schedule ends; the starts that fall
-         * due meanwhile are dropped then, in one go. */
+         * due meanwhile are dropped then, in one go, or (queueWhenBusy) start then. */
         s->waiting_for_vu = true;
         arm(s->timer, scenario_duration(s->sp) - rel);
         return;
@@ -256,9 +330,11 @@ static void iteration_done(vu *v, bool ok, void *arg) {
     s->idle[s->nidle++] = v;
     if (s->waiting_for_vu && s->state == S_RUNNING) {
         s->waiting_for_vu = false;
-        s->busy_until = lt_now() - s->t0;
-        evtimer_del(s->timer);
-        arrival_tick(-1, 0, s);
+        s->busy_until = s->sp->queue_when_busy ? -1 : lt_now() - s->t0;
+        /* Through the timer, not a direct call: libevent runs the events activated by a callback
+         * in the same pass, so at a high rate start -> done -> start would chain forever and the
+         * loop would never read its command fd again (SIGTERM's stop would not arrive). */
+        arm(s->timer, 0);
     }
     closed_all_idle_check(s);
     check_finished(s);

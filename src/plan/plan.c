@@ -33,13 +33,28 @@ const char *executor_name(executor_kind k) {
 static const char *common_keys[] = {"executor", "startTime", "gracefulStop", "exec",
                                     "env",      "tags",      "setup",        NULL};
 static const char *executor_keys[][8] = {
-    {"rate", "timeUnit", "duration", "preAllocatedVUs", "maxVUs", NULL},
-    {"startRate", "timeUnit", "stages", "preAllocatedVUs", "maxVUs", NULL},
+    {"rate", "timeUnit", "duration", "preAllocatedVUs", "maxVUs", "queueWhenBusy", NULL},
+    {"startRate", "timeUnit", "stages", "preAllocatedVUs", "maxVUs", "queueWhenBusy", NULL},
     {"vus", "duration", NULL},
     {"startVUs", "stages", "gracefulRampDown", NULL},
     {"vus", "iterations", "maxDuration", NULL},
     {"vus", "iterations", "maxDuration", NULL},
 };
+
+#define MAX_RATE_PER_SECOND 1e9
+/* Every rate is checked against this before any traffic: at 1e9 starts/s one start is due every
+ * nanosecond, beyond what any machine's clock and event loop can schedule, so a higher rate is a
+ * typo (rate = 1e12, timeUnit = "1ns"), not a test. */
+static int check_rate_ceiling(ctx *c, const char *field, double written, double time_unit,
+                              double per_second) {
+    if (per_second <= MAX_RATE_PER_SECOND) return 0;
+    char b[64];
+    return fail(c,
+                "%s: %g per %s is %g iterations/s, above lt's ceiling of %g iterations/s per "
+                "scenario (one start per nanosecond; no machine schedules more)",
+                field, written, duration_format(time_unit, b, sizeof b), per_second,
+                MAX_RATE_PER_SECOND);
+}
 
 static bool in_list(const char *k, const char *const *list) {
     for (; *list; list++)
@@ -106,6 +121,15 @@ static int get_vus(ctx *c, const cJSON *o, const char *key, const char *where, l
     if (l > MAX_VUS)
         return fail(c, "%s.%s: %ld VUs is more than lt runs (%d)", where, key, l, MAX_VUS);
     *out = (int)l;
+    return 0;
+}
+
+static int get_bool(ctx *c, const cJSON *o, const char *key, const char *where, bool *out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    *out = false;
+    if (!v || cJSON_IsNull(v)) return 0;
+    if (!cJSON_IsBool(v)) return fail(c, "%s.%s: must be true or false", where, key);
+    *out = cJSON_IsTrue(v);
     return 0;
 }
 
@@ -195,6 +219,11 @@ static int parse_stages(ctx *c, const cJSON *o, const char *where, bool per_time
         if (!per_time_unit && t != floor(t))
             return fail(c, "%s.target: must be a whole number of VUs", w);
         s->stages[i].target = per_time_unit ? t / time_unit : t;
+        if (per_time_unit) {
+            char f[300];
+            snprintf(f, sizeof f, "%s.target", w);
+            if (check_rate_ceiling(c, f, t, time_unit, s->stages[i].target)) return -1;
+        }
         i++;
     }
     return 0;
@@ -262,6 +291,7 @@ static int parse_scenario(ctx *c, const char *name, const cJSON *o, scenario_pla
             return fail(c, "%s.maxVUs: %d is less than preAllocatedVUs %d", where, s->max_vus,
                         s->pre_allocated_vus);
         if (s->max_vus == 0) return fail(c, "%s.maxVUs: must be > 0", where);
+        if (get_bool(c, o, "queueWhenBusy", where, &s->queue_when_busy)) return -1;
         if (s->kind == EX_CONSTANT_ARRIVAL_RATE) {
             if (!cJSON_GetObjectItemCaseSensitive(o, "rate"))
                 return fail(c, "%s.rate: missing", where);
@@ -271,12 +301,18 @@ static int parse_scenario(ctx *c, const char *name, const cJSON *o, scenario_pla
             if (get_number(c, o, "rate", where, 0, 0, &r)) return -1;
             if (r <= 0) return fail(c, "%s.rate: must be > 0, got %g", where, r);
             s->rate = r / time_unit;
+            char f[300];
+            snprintf(f, sizeof f, "%s.rate", where);
+            if (check_rate_ceiling(c, f, r, time_unit, s->rate)) return -1;
             if (get_duration(c, o, "duration", where, 0, true, &s->duration)) return -1;
             if (s->duration <= 0) return fail(c, "%s.duration: must be > 0", where);
         } else {
             double r;
             if (get_number(c, o, "startRate", where, 0, 0, &r)) return -1;
             s->start_rate = r / time_unit;
+            char f[300];
+            snprintf(f, sizeof f, "%s.startRate", where);
+            if (check_rate_ceiling(c, f, r, time_unit, s->start_rate)) return -1;
             if (parse_stages(c, o, where, true, time_unit, s)) return -1;
         }
         break;
@@ -551,6 +587,7 @@ static cJSON *scenario_resolved(const scenario_plan *s, double scale) {
         }
         cJSON_AddNumberToObject(j, "preAllocatedVUs", s->pre_allocated_vus);
         cJSON_AddNumberToObject(j, "maxVUs", s->max_vus);
+        cJSON_AddBoolToObject(j, "queueWhenBusy", s->queue_when_busy);
         break;
     case EX_CONSTANT_VUS:
         cJSON_AddNumberToObject(j, "vus", s->vus);

@@ -5,7 +5,8 @@
  * one message naming the offending field ("scenarios.ramp.stages[2].target: must be a number >=
  * 0"). Nothing in a plan refers back to Lua. Durations in the plan are seconds, already multiplied
  * by the time scale; `resolved` keeps the options as the user wrote them, with defaults filled in,
- * for `lt inspect` and the summary.
+ * for `lt inspect` and the summary. No arrival rate (rate, startRate or a stage's target, per
+ * second) exceeds 1e9 iterations/s per scenario: a plan asking for more is refused.
  */
 #ifndef LT_PLAN_PLAN_H
 #define LT_PLAN_PLAN_H
@@ -42,6 +43,7 @@ typedef struct {
     double rate, start_rate; /* per second (rate / timeUnit) */
     double time_unit;        /* seconds, as written (not scaled) */
     int pre_allocated_vus, max_vus, vus, start_vus;
+    bool queue_when_busy; /* arrival rates: a due start waits for a free VU instead of dropping */
     long iterations;
     stage *stages;
     int nstages;

@@ -323,6 +323,30 @@ static void test_arrival_curves(void) {
     T_CHECK(n == 3030, "down ramp: %ld", n);
 }
 
+/* The count of missed starts comes from arrival_integral: it must agree with arrival_due on every
+ * curve shape (constant, ramp up, plateau, ramp down, a stage at rate 0). */
+static void test_arrival_integral(void) {
+    stage st[4] = {{2, 100}, {1, 100}, {1, 0}, {1, 0}};
+    scenario_plan r = {
+        .kind = EX_RAMPING_ARRIVAL_RATE, .start_rate = 10, .stages = st, .nstages = 4};
+    scenario_plan c = {.kind = EX_CONSTANT_ARRIVAL_RATE, .rate = 1e8, .duration = 1};
+    const scenario_plan *curves[] = {&r, &c};
+    for (int k = 0; k < 2; k++) {
+        arrival_cursor cur = {0};
+        double worst = 0;
+        long n = 0;
+        for (double d; (d = arrival_due(curves[k], n, &cur)) >= 0 && n < 1000000;
+             n += k == 0 ? 1 : 997) {
+            double e = fabs(arrival_integral(curves[k], d) - (double)n);
+            if (e > worst) worst = e;
+        }
+        T_CHECK(worst < 1e-6, "curve %d: integral at due(i) is i, worst error %g", k, worst);
+    }
+    T_CHECK(fabs(arrival_integral(&r, 1e9) - 260) < 1e-9, "ramp: 110 + 100 + 50 + 0 = %g",
+            arrival_integral(&r, 1e9));
+    T_CHECK(arrival_integral(&c, 5) == 1e8, "constant: capped at the duration");
+}
+
 static void test_ramping_vus(void) {
     stage st[2] = {{10, 10}, {10, 0}};
     scenario_plan r = {
@@ -337,12 +361,55 @@ static void test_ramping_vus(void) {
     T_CHECK(sched_participants(&many, 2) == 2, "maxVUs 60 on both threads");
 }
 
+/* issue 10: rates no machine can schedule are refused up front, naming the field and the limit;
+ * queueWhenBusy is lt's own key, accepted on arrival-rate executors only. */
+static void test_rate_ceiling_and_queue(void) {
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-arrival-rate\",\"rate\":1e12,"
+                 "\"duration\":\"1s\",\"preAllocatedVUs\":1}}}",
+                 "scenarios.s.rate: 1e+12 per 1s is 1e+12 iterations/s, above lt's ceiling of "
+                 "1e+09 iterations/s");
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-arrival-rate\",\"rate\":2,"
+                 "\"timeUnit\":\"1ns\",\"duration\":\"1s\",\"preAllocatedVUs\":1}}}",
+                 "scenarios.s.rate: 2 per 1ns is 2e+09 iterations/s, above lt's ceiling");
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"ramping-arrival-rate\",\"startRate\":2e9,"
+                 "\"preAllocatedVUs\":1,\"stages\":[{\"duration\":\"1s\",\"target\":1}]}}}",
+                 "scenarios.s.startRate: 2e+09 per 1s");
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"ramping-arrival-rate\",\"startRate\":1,"
+                 "\"preAllocatedVUs\":1,\"stages\":[{\"duration\":\"1s\",\"target\":1},"
+                 "{\"duration\":\"1s\",\"target\":5e9}]}}}",
+                 "scenarios.s.stages[2].target: 5e+09 per 1s");
+    char err[256] = "";
+    plan *p = build("{\"scenarios\":{\"s\":{\"executor\":\"constant-arrival-rate\",\"rate\":1e9,"
+                    "\"duration\":\"1s\",\"preAllocatedVUs\":1}}}",
+                    1, err);
+    T_CHECK(p != NULL, "the ceiling itself is allowed: %s", err);
+    T_CHECK(p && !p->scenarios[0].queue_when_busy, "queueWhenBusy defaults to false");
+    plan_free(p);
+    p = build("{\"scenarios\":{\"s\":{\"executor\":\"ramping-arrival-rate\",\"queueWhenBusy\":true,"
+              "\"preAllocatedVUs\":1,\"stages\":[{\"duration\":\"1s\",\"target\":1}]}}}",
+              1, err);
+    T_CHECK(p && p->scenarios[0].queue_when_busy, "queueWhenBusy = true: %s", err);
+    T_CHECK(p && cJSON_IsTrue(cJSON_GetObjectItem(
+                     cJSON_GetObjectItem(cJSON_GetObjectItem(p->resolved, "scenarios"), "s"),
+                     "queueWhenBusy")),
+            "resolved options (lt inspect) show queueWhenBusy");
+    plan_free(p);
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-arrival-rate\",\"rate\":1,"
+                 "\"queueWhenBusy\":1,\"duration\":\"1s\",\"preAllocatedVUs\":1}}}",
+                 "scenarios.s.queueWhenBusy: must be true or false");
+    expect_error("{\"scenarios\":{\"s\":{\"executor\":\"constant-vus\",\"duration\":\"1s\","
+                 "\"queueWhenBusy\":true}}}",
+                 "scenarios.s.queueWhenBusy: unknown option for executor constant-vus");
+}
+
 int main(void) {
     test_defaults();
     test_time_scale();
     test_errors();
     test_k6_config_map();
     test_arrival_curves();
+    test_arrival_integral();
     test_ramping_vus();
+    test_rate_ceiling_and_queue();
     return T_DONE();
 }
