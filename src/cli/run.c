@@ -173,9 +173,19 @@ typedef struct {
     char *script_shown; /* the script path as the summary and outputs write it: valid UTF-8 */
 } run_ctx;
 
+/* When running iterations of scenario i must end, for the watchdog that interrupts Lua that does
+ * not yield (vu/preempt.h): only ever moved earlier. A scenario not started yet gets `at` too. */
+static void publish_deadline(run_ctx *r, int i, double at) {
+    double d = atomic_load(&r->sh.scenarios[i].deadline);
+    if (d <= 0 || at < d) atomic_store(&r->sh.scenarios[i].deadline, at);
+}
+
 static void stop_all(run_ctx *r, bool hard, int code) {
     if (!r->stopping && code) r->exit_code = code;
     if (r->stopping && (!hard || r->hard)) return;
+    double now = lt_now();
+    for (int i = 0; i < r->plan->nscenarios; i++)
+        publish_deadline(r, i, hard ? now : now + r->plan->scenarios[i].graceful_stop);
     r->stopping = true;
     atomic_store(&r->sh.stopping, true);
     if (hard) r->hard = true;
@@ -257,6 +267,7 @@ static void start_due_scenarios(run_ctx *r, double now, double *next_event) {
             t0 = lt_now();
         }
         r->sh.scenarios[i].t0 = t0;
+        publish_deadline(r, i, t0 + scenario_duration(s) + s->graceful_stop);
         r->started[i] = true;
         for (int w = 0; w < r->participants[i]; w++) worker_start_scenario(r->workers[w], i);
     }
@@ -484,10 +495,11 @@ static int verdict(run_ctx *r, threshold_result *res) {
 
 static void write_summary(run_ctx *r, threshold_result *res) {
     const plan *p = r->plan;
-    long iters[p->nscenarios], dropped[p->nscenarios];
+    long iters[p->nscenarios], dropped[p->nscenarios], interrupted[p->nscenarios];
     for (int i = 0; i < p->nscenarios; i++) {
         iters[i] = atomic_load(&r->sh.scenarios[i].iterations_done);
         dropped[i] = atomic_load(&r->sh.scenarios[i].dropped);
+        interrupted[i] = atomic_load(&r->sh.scenarios[i].iterations_interrupted);
     }
     summary_input in = {.script = r->script_shown,
                         .plan = p,
@@ -499,6 +511,7 @@ static void write_summary(run_ctx *r, threshold_result *res) {
                         .thresholds = res,
                         .scenario_iterations = iters,
                         .scenario_dropped = dropped,
+                        .scenario_interrupted = interrupted,
                         .abort_reason = r->sh.abort_reason};
     if (!r->args->quiet || !r->args->summary_export || strcmp(r->args->summary_export, "-") != 0)
         summary_print_text(stderr, &in, !r->args->no_color && isatty(2));
@@ -649,6 +662,7 @@ int run_command(const cli_args *a) {
                          sizeof err) != 0)
             fprintf(stderr, "lt: teardown: %s (the summary is still written)\n", err);
         if (g_signals >= 2) r.hard = true; /* a second Ctrl-C during teardown: partial */
+        if (g_signals && !r.exit_code) r.exit_code = EXIT_SIGNAL; /* Ctrl-C during teardown */
     }
     scraper_stop(r.scraper); /* a last scrape, so the final collection has the end values */
     collect(&r, lt_now(), true);
