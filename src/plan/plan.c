@@ -348,6 +348,50 @@ double plan_total_duration(const plan *p) {
     return end;
 }
 
+/* VUs scenario s has at once: closed executors allocate all of theirs when they start; an arrival
+ * rate its preAllocatedVUs, growing towards maxVUs only when starts find no idle VU. */
+static long scenario_vus(const scenario_plan *s, bool with_max) {
+    switch (s->kind) {
+    case EX_CONSTANT_ARRIVAL_RATE:
+    case EX_RAMPING_ARRIVAL_RATE:
+        return with_max ? s->max_vus : s->pre_allocated_vus;
+    case EX_RAMPING_VUS:
+        return s->max_vus;
+    default:
+        return s->vus;
+    }
+}
+
+long plan_peak_vus(const plan *p, bool with_max) {
+    /* a scenario's VUs are freed when it ends, so only scenarios that overlap add up; the peak
+     * is at some scenario's start */
+    long peak = 0;
+    for (int i = 0; i < p->nscenarios; i++) {
+        double at = p->scenarios[i].start_time;
+        long sum = 0;
+        for (int j = 0; j < p->nscenarios; j++) {
+            const scenario_plan *s = &p->scenarios[j];
+            if (s->start_time <= at &&
+                at <= s->start_time + scenario_duration(s) + s->graceful_stop)
+                sum += scenario_vus(s, with_max);
+        }
+        if (sum > peak) peak = sum;
+    }
+    return peak;
+}
+
+int plan_check_memory(const plan *p, double limit_bytes, const char *limit_what, char *err,
+                      size_t errlen) {
+    long vus = plan_peak_vus(p, false);
+    double need = (double)vus * PLAN_VU_BYTES;
+    if (limit_bytes <= 0 || need <= limit_bytes) return 0;
+    snprintf(err, errlen,
+             "vus: %ld VUs at once need at least %.1f GB (%d KB each, more once they hold "
+             "connections), more than %s (%.1f GB); use fewer VUs per machine",
+             vus, need / 1e9, PLAN_VU_BYTES / 1024, limit_what, limit_bytes / 1e9);
+    return -1;
+}
+
 static int parse_threshold_item(ctx *c, const char *metric, const cJSON *it, int idx, plan *p) {
     char where[300];
     snprintf(where, sizeof where, "thresholds[\"%s\"][%d]", metric, idx + 1);

@@ -184,6 +184,28 @@ timeout 20 "$LT" -s "$S/run.lua" -q -e URL="$H/ok?t=td_err" -e TEARDOWN_ERROR=1 
     --summary-export "$TMP/td_err.json" >/dev/null 2>"$TMP/td_err.err"
 expect_match "teardown error: message and line reported" "teardown.*run.lua:32:.*teardown broke on purpose" "$TMP/td_err.err"
 check "teardown error: summary still written" valid_json "$TMP/td_err.json"
+# --- VUs that cannot fit in memory are refused up front; allocating many VUs stays stoppable ---
+start=$SECONDS
+timeout 20 "$LT" -s "$S/vus.lua" -q -e N=10000000 >/dev/null 2>"$TMP/vus_huge.err"
+expect_eq "vus_huge: 10,000,000 VUs refused: exit code 104" 104 "$?"
+expect_num "vus_huge: at once, before allocating (s)" $((SECONDS - start)) le 2
+expect_match "vus_huge: says how much memory they need and what it was compared with" \
+    "10000000 VUs at once need at least [0-9.]+ GB .*more than (this machine's memory|.*limit)" "$TMP/vus_huge.err"
+if [[ "${LT_BIN_DIR:-bin}" != *asan* ]]; then # ASan's shadow memory needs an unlimited address space
+    (ulimit -v 1000000; timeout 20 "$LT" -s "$S/vus.lua" -q -e N=300000 >/dev/null 2>"$TMP/vus_ulimit.err")
+    expect_eq "vus_ulimit: 300,000 VUs under ulimit -v 1 GB refused: exit code 104" 104 "$?"
+    expect_match "vus_ulimit: names the limit" "need at least 1\.[0-9] GB.*ulimit -v" "$TMP/vus_ulimit.err"
+fi
+"$LT" -s "$S/vus.lua" -q -e N=200000 >/dev/null 2>"$TMP/vus_term.err" &
+LT_PID=$!
+_PIDS+=($LT_PID)
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+await "[ \$(rss_kb $LT_PID) -gt 100000 ]" 20 || fail "vus_term: allocation started"
+kill -TERM "$LT_PID"
+await_exit "$LT_PID" 10
+expect_eq "vus_term: SIGTERM while 200,000 VUs are being allocated: exit code 105" 105 "$EXIT_RC"
+expect_num "vus_term: honoured at once, not after the allocation (s)" "$EXIT_SECS" lt 2
+
 # --- CPU-bound Lua is stoppable: a VU, setup() or teardown() spinning in `while true do end` ---
 # (LuaJIT runs hooks only in the interpreter; a compiled loop is left by the watchdog's signal.)
 # start_busy NAME ARGS...: tests/signals/scripts/busy.lua in the background, like start_lt
