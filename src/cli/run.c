@@ -483,13 +483,18 @@ static int load_plan(run_ctx *r, char *err, size_t errlen) {
                          .duration = a->duration,
                          .iterations = a->iterations,
                          .time_scale = a->time_scale,
-                         .no_thresholds = a->no_thresholds};
+                         .no_thresholds = a->no_thresholds,
+                         .max_tag_sets = a->max_tag_sets};
     r->plan = plan_build(opts, &ov, err, errlen);
     cJSON_Delete(opts);
     if (!r->plan) return -1;
     if (a->insecure) r->plan->insecure_skip_tls_verify = true;
     if (thresholds_validate(r->plan->thresholds, r->plan->nthresholds, err, errlen) != 0) return -1;
     if (check_memory(r->plan, err, errlen) != 0) return -1;
+    /* the warning comes at a tenth of the cap, the cap's message at the cap (metrics.h) */
+    metrics_limit_tagsets(
+        (uint32_t)r->plan->max_tag_sets,
+        (uint32_t)(r->plan->max_tag_sets / 10 > 0 ? r->plan->max_tag_sets / 10 : 1));
     return check_functions(r->ctl, r->plan, err, errlen);
 }
 

@@ -1,5 +1,6 @@
 /* plan.c — options JSON -> validated plan, with k6's defaults and k6's option names. */
 #include "plan/plan.h"
+#include "metrics/metrics.h"
 #include "plan/duration.h"
 #include <math.h>
 #include <stdarg.h>
@@ -496,6 +497,7 @@ static const char *top_keys[] = {"scenarios",
                                  "setupTimeout",
                                  "teardownTimeout",
                                  "summaryTrendStats",
+                                 "maxTagSets",
                                  "timeline",
                                  "vus",
                                  "duration",
@@ -649,6 +651,7 @@ static cJSON *plan_resolved(const plan *p, const cJSON *options) {
     cJSON_AddStringToObject(r, "teardownTimeout",
                             duration_format(p->teardown_timeout, b, sizeof b));
     cJSON_AddNumberToObject(r, "timeScale", p->time_scale);
+    cJSON_AddNumberToObject(r, "maxTagSets", (double)p->max_tag_sets);
     return r;
 }
 
@@ -734,8 +737,10 @@ plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size
     if (parse_thresholds(&c, o, p) || parse_timeline(&c, o, p) ||
         get_kv(&c, o, "tags", "options", &p->tags) || parse_trend_stats(&c, o, p) ||
         get_duration(&c, o, "setupTimeout", "options", 60, false, &p->setup_timeout) ||
-        get_duration(&c, o, "teardownTimeout", "options", 60, false, &p->teardown_timeout))
+        get_duration(&c, o, "teardownTimeout", "options", 60, false, &p->teardown_timeout) ||
+        get_int(&c, o, "maxTagSets", "options", TAGSETS_DEFAULT_MAX, 1, &p->max_tag_sets))
         goto bad;
+    if (ov && ov->max_tag_sets > 0) p->max_tag_sets = ov->max_tag_sets;
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "discardResponseBodies");
     p->discard_response_bodies = cJSON_IsTrue(b);
     b = cJSON_GetObjectItemCaseSensitive(o, "insecureSkipTLSVerify");

@@ -72,7 +72,8 @@ typedef struct {
     double setup_timeout, teardown_timeout, time_scale;
     char **trend_stats; /* "avg", "min", "med", "max", "p(90)", ... */
     int ntrend_stats;
-    cJSON *resolved; /* owned */
+    long max_tag_sets; /* options.maxTagSets / --max-tag-sets: distinct tag sets before folding */
+    cJSON *resolved;   /* owned */
 } plan;
 
 /* Command-line overrides (k6's --vus/--duration/--iterations replace the scenarios with one). */
@@ -82,6 +83,7 @@ typedef struct {
     long iterations;      /* 0 = not given */
     double time_scale;    /* 1 when not given */
     bool no_thresholds;
+    long max_tag_sets; /* 0 = not given */
 } plan_overrides;
 
 /* Builds the plan from `options` (may be NULL: k6's default of one iteration on one VU).

@@ -206,6 +206,32 @@ await_exit "$LT_PID" 10
 expect_eq "vus_term: SIGTERM while 200,000 VUs are being allocated: exit code 105" 105 "$EXIT_RC"
 expect_num "vus_term: honoured at once, not after the allocation (s)" "$EXIT_SECS" lt 2
 
+# --- distinct tag sets are capped: 3,000 URLs with IDs under --max-tag-sets 100 (nginx) ---
+start_nginx >/dev/null 2>&1 || fail "nginx starts"
+peak_rss_kb() { python3 -c 'import resource,subprocess,sys
+rc = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=open(sys.argv[1], "w")).returncode
+print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"; }
+read -r rc rss <<<"$(peak_rss_kb "$TMP/urls.err" "$LT" -s "$S/urls.lua" -q --threads 2 --max-tag-sets 100 \
+    -e BASE="http://127.0.0.1:$NGINX_PORT" -e N=3000 --summary-export "$TMP/urls.json")"
+expect_eq "urls: 3,000 distinct URLs under --max-tag-sets 100: exit code 0" 0 "$rc"
+expect_match "urls: warns once, early, naming the name tag" "warning: 10 distinct tag sets.*name" "$TMP/urls.err"
+expect_eq "urls: the warning comes once" 1 "$(grep -c 'distinct tag sets so far' "$TMP/urls.err")"
+expect_match "urls: says the cap is reached and where samples go" "100 distinct tag sets reached the cap.*series_overflow=true" "$TMP/urls.err"
+expect_eq "urls: http_reqs counts every request" 3000 "$(json_get "$TMP/urls.json" "d['metrics']['http_reqs']['values']['count']")"
+expect_eq "urls: the series of http_reqs add up to every request" 3000 \
+    "$(json_get "$TMP/urls.json" "sum(s['values']['count'] for s in d['series'] if s['metric'] == 'http_reqs')")"
+expect_eq "urls: one overflow series for http_reqs, keeping scenario and status" "1 s 200" \
+    "$(json_get "$TMP/urls.json" "' '.join(str(x) for x in [len(o), o[0]['tags'].get('scenario'), o[0]['tags'].get('status')]) if (o := [s for s in d['series'] if s['metric'] == 'http_reqs' and s['tags'].get('series_overflow') == 'true']) else 'none'")"
+expect_num "urls: it holds the requests past the cap" \
+    "$(json_get "$TMP/urls.json" "[s for s in d['series'] if s['metric'] == 'http_reqs' and s['tags'].get('series_overflow') == 'true'][0]['values']['count']")" ge 2850
+expect_num "urls: at most 100 tag sets plus the overflow ones (http_reqs series)" \
+    "$(json_get "$TMP/urls.json" "len([s for s in d['series'] if s['metric'] == 'http_reqs'])")" le 101
+if [[ "${LT_BIN_DIR:-bin}" != *asan* ]]; then # ASan's own memory use says nothing about lt's
+    expect_num "urls: peak RSS bounded (MB; 404 MB without the cap)" $((rss / 1024)) lt 80
+fi
+"$LT" -s "$S/urls.lua" -q --max-tag-sets 0 -e BASE="http://127.0.0.1:$NGINX_PORT" >/dev/null 2>&1
+expect_eq "urls: --max-tag-sets 0 is a usage error (exit 2)" 2 "$?"
+
 # --- CPU-bound Lua is stoppable: a VU, setup() or teardown() spinning in `while true do end` ---
 # (LuaJIT runs hooks only in the interpreter; a compiled loop is left by the watchdog's signal.)
 # start_busy NAME ARGS...: tests/signals/scripts/busy.lua in the background, like start_lt
