@@ -34,6 +34,8 @@ void args_print_help(void) {
         "      --ca FILE               trust the certificates in FILE (PEM) for https://\n"
         "      --insecure-skip-tls-verify  do not verify TLS certificates\n"
         "      --no-thresholds         do not evaluate thresholds (exit 0 unless something broke)\n"
+        "      --max-tag-sets N        distinct tag sets kept (default 10000); later ones are\n"
+        "                              folded into series tagged series_overflow=true\n"
         "      --scrape URL            read a Prometheus endpoint once a second during the run and "
         "keep\n"
         "                              its series as gauges (repeatable; replaces "
@@ -203,6 +205,9 @@ int args_parse(int argc, char **argv, cli_args *a, char *err, size_t errlen) {
             if (a->nscrape_filters == MAX_LIST)
                 return snprintf(err, errlen, "too many --scrape-filter"), -1;
             a->scrape_filters[a->nscrape_filters++] = val;
+        } else if (IS("--max-tag-sets")) {
+            NEED();
+            if (parse_long(val, 1, &a->max_tag_sets, "--max-tag-sets", err, errlen)) return -1;
         } else if (IS("--no-thresholds")) {
             a->no_thresholds = true;
         } else if (IS("-q") || IS("--quiet")) {

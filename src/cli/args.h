@@ -29,6 +29,7 @@ typedef struct {
     double time_scale;
     uint64_t seed;
     bool seeded, no_thresholds, quiet, no_color, insecure;
+    long max_tag_sets; /* --max-tag-sets; 0 = not given */
     char keybuf[MAX_LIST * 2][256];
 } cli_args;
 

@@ -127,6 +127,68 @@ static void ensure_fd_limit(const plan *p) {
                 need, (long)rl.rlim_cur);
 }
 
+/* The memory this process can use: physical memory, or less under `ulimit -v`/`-d` or a cgroup
+ * (v2) limit; *what names which. 0 when unknown. */
+static double memory_limit(const char **what) {
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    double limit = pages > 0 && psize > 0 ? (double)pages * (double)psize : 0;
+    *what = "this machine's memory";
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (limit == 0 || (double)rl.rlim_cur < limit))
+        limit = (double)rl.rlim_cur, *what = "the address-space limit (ulimit -v)";
+    if (getrlimit(RLIMIT_DATA, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (limit == 0 || (double)rl.rlim_cur < limit))
+        limit = (double)rl.rlim_cur, *what = "the data-size limit (ulimit -d)";
+    char line[512], path[600];
+    FILE *f = fopen("/proc/self/cgroup", "r");
+    if (!f) return limit;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "0::", 3) == 0) {
+            line[strcspn(line, "\n")] = 0;
+            snprintf(path, sizeof path, "/sys/fs/cgroup%s/memory.max", line + 3);
+            FILE *m = fopen(path, "r");
+            double v = 0;
+            if (m && fscanf(m, "%lf", &v) == 1 && v > 0 && (limit == 0 || v < limit))
+                limit = v, *what = "the cgroup's memory limit (memory.max)";
+            if (m) fclose(m);
+        }
+    fclose(f);
+    return limit;
+}
+
+/* MemAvailable from /proc/meminfo, in bytes; 0 when unknown. */
+static double available_memory(void) {
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f) return 0;
+    char line[256];
+    double kb = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1) break;
+    fclose(f);
+    return kb * 1024;
+}
+
+/* VUs that cannot fit in memory are refused before anything is allocated (exit 104). */
+static int check_memory(const plan *p, char *err, size_t errlen) {
+    const char *what;
+    double limit = memory_limit(&what);
+    if (plan_check_memory(p, limit, what, err, errlen) != 0) return -1;
+    double avail = available_memory(), need = (double)plan_peak_vus(p, false) * PLAN_VU_BYTES;
+    if (avail > 0 && need > avail)
+        fprintf(stderr,
+                "lt: warning: the VUs need at least %.1f GB but only %.1f GB of memory is "
+                "available now\n",
+                need / 1e9, avail / 1e9);
+    long most = plan_peak_vus(p, true);
+    if (limit > 0 && (double)most * PLAN_VU_BYTES > limit)
+        fprintf(stderr,
+                "lt: warning: maxVUs allow %ld VUs at once, at least %.1f GB, more than %s "
+                "(%.1f GB): the run may run out of memory if the pool grows that far\n",
+                most, (double)most * PLAN_VU_BYTES / 1e9, what, limit / 1e9);
+    return 0;
+}
+
 static int check_functions(runtime *ctl, const plan *p, char *err, size_t errlen) {
     for (int i = 0; i < p->nscenarios; i++) {
         const scenario_plan *s = &p->scenarios[i];
@@ -174,9 +236,19 @@ typedef struct {
     char *script_shown;  /* the script path as the summary and outputs write it: valid UTF-8 */
 } run_ctx;
 
+/* When running iterations of scenario i must end, for the watchdog that interrupts Lua that does
+ * not yield (vu/preempt.h): only ever moved earlier. A scenario not started yet gets `at` too. */
+static void publish_deadline(run_ctx *r, int i, double at) {
+    double d = atomic_load(&r->sh.scenarios[i].deadline);
+    if (d <= 0 || at < d) atomic_store(&r->sh.scenarios[i].deadline, at);
+}
+
 static void stop_all(run_ctx *r, bool hard, int code) {
     if (!r->stopping && code) r->exit_code = code;
     if (r->stopping && (!hard || r->hard)) return;
+    double now = lt_now();
+    for (int i = 0; i < r->plan->nscenarios; i++)
+        publish_deadline(r, i, hard ? now : now + r->plan->scenarios[i].graceful_stop);
     r->stopping = true;
     atomic_store(&r->sh.stopping, true);
     if (hard) r->hard = true;
@@ -259,6 +331,7 @@ static void start_due_scenarios(run_ctx *r, double now, double *next_event) {
             t0 = lt_now();
         }
         r->sh.scenarios[i].t0 = t0;
+        publish_deadline(r, i, t0 + scenario_duration(s) + s->graceful_stop);
         r->started[i] = true;
         for (int w = 0; w < r->participants[i]; w++) worker_start_scenario(r->workers[w], i);
     }
@@ -422,12 +495,18 @@ static int load_plan(run_ctx *r, char *err, size_t errlen) {
                          .duration = a->duration,
                          .iterations = a->iterations,
                          .time_scale = a->time_scale,
-                         .no_thresholds = a->no_thresholds};
+                         .no_thresholds = a->no_thresholds,
+                         .max_tag_sets = a->max_tag_sets};
     r->plan = plan_build(opts, &ov, err, errlen);
     cJSON_Delete(opts);
     if (!r->plan) return -1;
     if (a->insecure) r->plan->insecure_skip_tls_verify = true;
     if (thresholds_validate(r->plan->thresholds, r->plan->nthresholds, err, errlen) != 0) return -1;
+    if (check_memory(r->plan, err, errlen) != 0) return -1;
+    /* the warning comes at a tenth of the cap, the cap's message at the cap (metrics.h) */
+    metrics_limit_tagsets(
+        (uint32_t)r->plan->max_tag_sets,
+        (uint32_t)(r->plan->max_tag_sets / 10 > 0 ? r->plan->max_tag_sets / 10 : 1));
     return check_functions(r->ctl, r->plan, err, errlen);
 }
 
@@ -512,10 +591,11 @@ static void write_summary(run_ctx *r, threshold_result *res) {
     summary_error top_errors[TOP_ERRORS];
     int ntop = r->errors ? error_tally_top(r->errors, top, TOP_ERRORS) : 0;
     for (int i = 0; i < ntop; i++) top_errors[i] = (summary_error){top[i]->message, top[i]->count};
-    long iters[p->nscenarios], dropped[p->nscenarios];
+    long iters[p->nscenarios], dropped[p->nscenarios], interrupted[p->nscenarios];
     for (int i = 0; i < p->nscenarios; i++) {
         iters[i] = atomic_load(&r->sh.scenarios[i].iterations_done);
         dropped[i] = atomic_load(&r->sh.scenarios[i].dropped);
+        interrupted[i] = atomic_load(&r->sh.scenarios[i].iterations_interrupted);
     }
     summary_input in = {.script = r->script_shown,
                         .plan = p,
@@ -527,6 +607,7 @@ static void write_summary(run_ctx *r, threshold_result *res) {
                         .thresholds = res,
                         .scenario_iterations = iters,
                         .scenario_dropped = dropped,
+                        .scenario_interrupted = interrupted,
                         .abort_reason = r->sh.abort_reason,
                         .iteration_errors = r->errors ? r->errors->total : 0,
                         .top_errors = top_errors,
@@ -706,6 +787,7 @@ int run_command(const cli_args *a) {
             if (!r.exit_code) r.exit_code = failed; /* a signal's 105 or an earlier abort stays */
         }
         if (g_signals >= 2) r.hard = true; /* a second Ctrl-C during teardown: partial */
+        if (g_signals && !r.exit_code) r.exit_code = EXIT_SIGNAL; /* Ctrl-C during teardown */
     }
     scraper_stop(r.scraper); /* a last scrape, so the final collection has the end values */
     collect(&r, lt_now(), true);

@@ -343,6 +343,8 @@ static void iteration_done(vu *v, bool ok, void *arg) {
 static void start_closed_vus(sched *s, long want) {
     /* activate VUs with local index < want that are idle */
     for (long k = 0; k < want; k++) {
+        /* a stop (Ctrl-C, abort) must not wait for millions of VUs to be allocated */
+        if (k >= s->nvus && atomic_load(&s->rt->shared->stopping)) break;
         vu *v = k < s->nvus ? s->vus[k] : add_vu(s);
         if (v->busy) continue;
         for (int i = 0; i < s->nidle; i++)
@@ -447,7 +449,7 @@ void sched_start(sched *s, double t0) {
     case EX_CONSTANT_ARRIVAL_RATE:
     case EX_RAMPING_ARRIVAL_RATE: {
         int pre = share(sp->pre_allocated_vus, s->w, s->nw);
-        for (int i = 0; i < pre; i++) {
+        for (int i = 0; i < pre && !atomic_load(&s->rt->shared->stopping); i++) {
             vu *v = add_vu(s);
             s->idle[s->nidle++] = v;
         }

@@ -326,16 +326,109 @@ static uint32_t add_repaired(const char *raw, size_t len, uint64_t h, int n) {
     return id;
 }
 
-static uint32_t intern_global(const char *key, size_t len, uint64_t h, int n) {
+/* ---- the cap on distinct tag sets (metrics_limit_tagsets) ---- */
+static uint32_t g_max_tagsets = TAGSETS_DEFAULT_MAX, g_warn_tagsets = TAGSETS_WARN;
+static bool g_warned, g_capped;
+static uint64_t g_folded; /* interning calls answered with an overflow set */
+
+void metrics_limit_tagsets(uint32_t max, uint32_t warn) {
+    pthread_mutex_lock(&g_tag_lock);
+    g_max_tagsets = max;
+    g_warn_tagsets = warn;
+    pthread_mutex_unlock(&g_tag_lock);
+}
+
+uint64_t metrics_tagsets_folded(void) {
+    pthread_mutex_lock(&g_tag_lock);
+    uint64_t n = g_folded;
+    pthread_mutex_unlock(&g_tag_lock);
+    return n;
+}
+
+/* Tags an overflow set keeps: few values each, so the folded sets stay few (the scenario, the
+ * request's method and outcome, the check), and k6's thresholds on them still see every sample. */
+static bool kept_when_folded(const char *key) {
+    static const char *keep[] = {"scenario",   "method", "status", "expected_response",
+                                 "error_code", "check",  NULL};
+    for (const char **k = keep; *k; k++)
+        if (strcmp(key, *k) == 0) return true;
+    return false;
+}
+
+/* The canonical text (sorted pairs) of a set past the cap, folded: its kept tags plus
+ * series_overflow=true, in key order. */
+static void fold_text(const char *key, size_t len, int n, text *out, int *nout) {
+    const char *p = key, *end = key + len;
+    bool marked = false;
+    *nout = 0;
+    for (int i = 0; i < n && p < end; i++) {
+        const char *k = p, *v = p + strlen(p) + 1;
+        p = v + strlen(v) + 1;
+        if (!marked && strcmp(k, TAG_SERIES_OVERFLOW) > 0) {
+            text_put(out, TAG_SERIES_OVERFLOW);
+            text_put(out, "true");
+            marked = true;
+            (*nout)++;
+        }
+        if (!kept_when_folded(k)) continue;
+        text_put(out, k);
+        text_put(out, v);
+        (*nout)++;
+    }
+    if (!marked) {
+        text_put(out, TAG_SERIES_OVERFLOW);
+        text_put(out, "true");
+        (*nout)++;
+    }
+}
+
+/* Looks the set up, or adds it (repaired when it is not valid UTF-8). Under the lock. */
+static uint32_t find_or_add(const char *key, size_t len, uint64_t h, int n) {
+    intern_slot *s = imap_find(&g_tag_map, key, len, h);
+    if (s) return s->id;
+    return utf8_valid(key, len) ? add_tagset(key, len, h, n) : add_repaired(key, len, h, n);
+}
+
+static void warn_tagsets(void) {
+    if (!g_warned && g_ntagsets >= g_warn_tagsets) {
+        g_warned = true;
+        fprintf(stderr,
+                "lt: warning: %u distinct tag sets so far (each a time series per metric): "
+                "memory grows with each; give URLs with IDs one `name` tag (params.name)\n",
+                g_ntagsets);
+    }
+}
+
+/* *folded: the set is past the cap and the id is its overflow set's (not to be cached by set). */
+static uint32_t intern_global(const char *key, size_t len, uint64_t h, int n, bool *folded) {
     pthread_mutex_lock(&g_tag_lock);
     intern_slot *s = imap_find(&g_tag_map, key, len, h);
     uint32_t id;
-    if (s)
+    *folded = false;
+    if (s) {
         id = s->id;
-    else if (utf8_valid(key, len))
-        id = add_tagset(key, len, h, n);
-    else
-        id = add_repaired(key, len, h, n);
+    } else if (g_ntagsets < g_max_tagsets) {
+        id = find_or_add(key, len, h, n);
+        warn_tagsets();
+    } else {
+        if (!g_capped) {
+            g_capped = true;
+            fprintf(stderr,
+                    "lt: %u distinct tag sets reached the cap (maxTagSets, --max-tag-sets): "
+                    "samples with new tag sets go to one series per metric tagged %s=true "
+                    "(keeping scenario, method, status, expected_response, error_code, check), "
+                    "so counts stay exact and memory bounded; give URLs with IDs one `name` tag\n",
+                    g_max_tagsets, TAG_SERIES_OVERFLOW);
+        }
+        text t = {0};
+        int m;
+        fold_text(key, len, n, &t, &m);
+        uint64_t fh = hash_bytes(0xcbf29ce484222325ULL, t.buf, t.len);
+        id = find_or_add(t.buf, t.len, fh, m);
+        free(t.buf);
+        g_folded++;
+        *folded = true;
+    }
     pthread_mutex_unlock(&g_tag_lock);
     return id;
 }
@@ -370,10 +463,13 @@ uint32_t tagset_intern(tag_cache *c, const tag_builder *b) {
     if (s) {
         id = s->id;
     } else {
-        id = intern_global(c->scratch.buf, len, h, n);
-        char *copy = malloc(len ? len : 1);
-        memcpy(copy, c->scratch.buf, len);
-        imap_put(&c->map, copy, len, h, id);
+        bool folded;
+        id = intern_global(c->scratch.buf, len, h, n, &folded);
+        if (!folded) { /* a folded set is not kept: memory stays bounded past the cap */
+            char *copy = malloc(len ? len : 1);
+            memcpy(copy, c->scratch.buf, len);
+            imap_put(&c->map, copy, len, h, id);
+        }
     }
     *fs = (front_slot){fh, id, true};
     return id;

@@ -7,6 +7,8 @@
  *   adds samples to it with no lock; once a second it hands the store over (metrics_shard_flush)
  *   and the main thread merges it. Interning a tag set takes a global lock only the first time a
  *   thread sees that tag set (a per-thread cache answers after that).
+ * - Memory is bounded: distinct tag sets are capped (metrics_limit_tagsets), and samples past the
+ *   cap are folded into overflow sets, never dropped.
  * - Aggregates: counter = sum and number of adds; gauge = last value, min, max; rate = number of
  *   non-zero samples and total samples; trend = an lt_hist of every value.
  */
@@ -89,6 +91,18 @@ void tag_cache_free(tag_cache *c);
 /* Interns the builder's set (the strings are copied on first sight, and stored as valid UTF-8:
  * ill-formed sequences become U+FFFD, so outputs never see invalid bytes). */
 uint32_t tagset_intern(tag_cache *c, const tag_builder *b);
+
+/* Distinct tag sets are capped (each is a time series per metric that uses it, so memory grows
+ * with them): past `max`, a new set is folded into an overflow set that keeps only the tags with
+ * few values (scenario, method, status, expected_response, error_code, check) plus
+ * series_overflow=true, so every sample is still counted, once. Folded sets are not remembered
+ * (per thread only the 512-entry front cache answers them). A warning goes to stderr once past
+ * `warn` sets, and a message once at the cap. Defaults: TAGSETS_DEFAULT_MAX, TAGSETS_WARN. */
+#define TAGSETS_DEFAULT_MAX 10000
+#define TAGSETS_WARN        1000
+#define TAG_SERIES_OVERFLOW "series_overflow"
+void metrics_limit_tagsets(uint32_t max, uint32_t warn);
+uint64_t metrics_tagsets_folded(void); /* interning calls answered with an overflow set */
 
 /* ---- stores ---- */
 typedef struct {

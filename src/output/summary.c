@@ -227,6 +227,8 @@ cJSON *summary_json(const summary_input *in) {
                                 in->scenario_iterations ? (double)in->scenario_iterations[i] : 0);
         cJSON_AddNumberToObject(e, "dropped_iterations",
                                 in->scenario_dropped ? (double)in->scenario_dropped[i] : 0);
+        cJSON_AddNumberToObject(e, "interrupted_iterations",
+                                in->scenario_interrupted ? (double)in->scenario_interrupted[i] : 0);
         if (sp->kind == EX_CONSTANT_ARRIVAL_RATE || sp->kind == EX_RAMPING_ARRIVAL_RATE) {
             double d = scenario_duration(sp), planned = 0;
             if (sp->kind == EX_CONSTANT_ARRIVAL_RATE) {
@@ -451,6 +453,12 @@ void summary_print_text(FILE *out, const summary_input *in, bool color) {
                     tp->metric_src, tp->expr_src, observed, reset);
         }
     }
+    long interrupted = 0;
+    for (int i = 0; in->scenario_interrupted && i < p->nscenarios; i++)
+        interrupted += in->scenario_interrupted[i];
+    if (interrupted) /* as k6's "N complete and M interrupted iterations" */
+        fprintf(out, "\n    %ld iteration%s interrupted (not counted in iterations)\n", interrupted,
+                interrupted == 1 ? "" : "s");
     fprintf(out, "\n    %s in %.1fs%s\n\n",
             in->partial ? "run interrupted (partial results)" : "run finished", in->duration_s,
             in->exit_code == 99 ? ": some thresholds failed" : "");

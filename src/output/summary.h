@@ -31,6 +31,7 @@ typedef struct {
     const threshold_result *thresholds;
     const long *scenario_iterations; /* per plan scenario */
     const long *scenario_dropped;
+    const long *scenario_interrupted; /* iterations cut short (gracefulStop, hard stop); NULL: 0 */
     const char *abort_reason;
     long iteration_errors;           /* iterations that ended with a script error, all threads */
     const summary_error *top_errors; /* the most frequent messages, most frequent first */

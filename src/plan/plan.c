@@ -1,5 +1,6 @@
 /* plan.c — options JSON -> validated plan, with k6's defaults and k6's option names. */
 #include "plan/plan.h"
+#include "metrics/metrics.h"
 #include "plan/duration.h"
 #include <math.h>
 #include <stdarg.h>
@@ -384,6 +385,50 @@ double plan_total_duration(const plan *p) {
     return end;
 }
 
+/* VUs scenario s has at once: closed executors allocate all of theirs when they start; an arrival
+ * rate its preAllocatedVUs, growing towards maxVUs only when starts find no idle VU. */
+static long scenario_vus(const scenario_plan *s, bool with_max) {
+    switch (s->kind) {
+    case EX_CONSTANT_ARRIVAL_RATE:
+    case EX_RAMPING_ARRIVAL_RATE:
+        return with_max ? s->max_vus : s->pre_allocated_vus;
+    case EX_RAMPING_VUS:
+        return s->max_vus;
+    default:
+        return s->vus;
+    }
+}
+
+long plan_peak_vus(const plan *p, bool with_max) {
+    /* a scenario's VUs are freed when it ends, so only scenarios that overlap add up; the peak
+     * is at some scenario's start */
+    long peak = 0;
+    for (int i = 0; i < p->nscenarios; i++) {
+        double at = p->scenarios[i].start_time;
+        long sum = 0;
+        for (int j = 0; j < p->nscenarios; j++) {
+            const scenario_plan *s = &p->scenarios[j];
+            if (s->start_time <= at &&
+                at <= s->start_time + scenario_duration(s) + s->graceful_stop)
+                sum += scenario_vus(s, with_max);
+        }
+        if (sum > peak) peak = sum;
+    }
+    return peak;
+}
+
+int plan_check_memory(const plan *p, double limit_bytes, const char *limit_what, char *err,
+                      size_t errlen) {
+    long vus = plan_peak_vus(p, false);
+    double need = (double)vus * PLAN_VU_BYTES;
+    if (limit_bytes <= 0 || need <= limit_bytes) return 0;
+    snprintf(err, errlen,
+             "vus: %ld VUs at once need at least %.1f GB (%d KB each, more once they hold "
+             "connections), more than %s (%.1f GB); use fewer VUs per machine",
+             vus, need / 1e9, PLAN_VU_BYTES / 1024, limit_what, limit_bytes / 1e9);
+    return -1;
+}
+
 static int parse_threshold_item(ctx *c, const char *metric, const cJSON *it, int idx, plan *p) {
     char where[300];
     snprintf(where, sizeof where, "thresholds[\"%s\"][%d]", metric, idx + 1);
@@ -511,6 +556,7 @@ static const char *top_keys[] = {"scenarios",
                                  "setupTimeout",
                                  "teardownTimeout",
                                  "summaryTrendStats",
+                                 "maxTagSets",
                                  "timeline",
                                  "vus",
                                  "duration",
@@ -665,6 +711,7 @@ static cJSON *plan_resolved(const plan *p, const cJSON *options) {
     cJSON_AddStringToObject(r, "teardownTimeout",
                             duration_format(p->teardown_timeout, b, sizeof b));
     cJSON_AddNumberToObject(r, "timeScale", p->time_scale);
+    cJSON_AddNumberToObject(r, "maxTagSets", (double)p->max_tag_sets);
     return r;
 }
 
@@ -751,8 +798,10 @@ plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size
         parse_timeline(&c, o, p) || get_kv(&c, o, "tags", "options", &p->tags) ||
         parse_trend_stats(&c, o, p) ||
         get_duration(&c, o, "setupTimeout", "options", 60, false, &p->setup_timeout) ||
-        get_duration(&c, o, "teardownTimeout", "options", 60, false, &p->teardown_timeout))
+        get_duration(&c, o, "teardownTimeout", "options", 60, false, &p->teardown_timeout) ||
+        get_int(&c, o, "maxTagSets", "options", TAGSETS_DEFAULT_MAX, 1, &p->max_tag_sets))
         goto bad;
+    if (ov && ov->max_tag_sets > 0) p->max_tag_sets = ov->max_tag_sets;
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "discardResponseBodies");
     p->discard_response_bodies = cJSON_IsTrue(b);
     b = cJSON_GetObjectItemCaseSensitive(o, "insecureSkipTLSVerify");

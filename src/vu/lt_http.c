@@ -154,6 +154,7 @@ static void on_done(void *arg, const http_result *res) {
     vu *v = arg;
     if (v->interrupted || !v->co) return;
     record_response(v, res);
+    if (v->rt->preempt.poisoned) return vu_resume(v, 0); /* ends the iteration; no Lua runs */
     push_response(v->rt, v->co, res, res->body != NULL);
     vu_resume(v, 1);
 }

@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 static const char RUNTIME_KEY = 'r';
+#define POISONED_MSG                                                                               \
+    "this Lua state was abandoned after compiled Lua had to be interrupted (see the message "      \
+    "above)"
 
 runtime *lt_runtime(lua_State *L) {
     lua_pushlightuserdata(L, (void *)&RUNTIME_KEY);
@@ -108,7 +111,8 @@ runtime *runtime_new(run_shared *sh, int index, char *err, size_t errlen, bool *
 
 void runtime_free(runtime *rt) {
     if (!rt) return;
-    if (rt->L) lua_close(rt->L);
+    preempt_unregister(rt);
+    if (rt->L && !rt->preempt.poisoned) lua_close(rt->L); /* a poisoned state is left as it is */
     luajson_buf_free(&rt->json_buf);
     http_worker_free(rt->http);
     metrics_shard_free(rt->shard);
@@ -125,6 +129,7 @@ int runtime_load_setup_data(runtime *rt, char *err, size_t errlen) {
     if (rt->data_ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, rt->data_ref);
     rt->data_ref = LUA_NOREF;
     if (!rt->shared->setup_json) return 0;
+    if (rt->preempt.poisoned) return snprintf(err, errlen, "%s", POISONED_MSG), -1;
     if (luajson_decode(L, rt->shared->setup_json, strlen(rt->shared->setup_json), err, errlen) != 0)
         return -1;
     rt->data_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -132,6 +137,7 @@ int runtime_load_setup_data(runtime *rt, char *err, size_t errlen) {
 }
 
 bool runtime_has_function(runtime *rt, const char *fn) {
+    if (rt->preempt.poisoned) return false;
     lua_getglobal(rt->L, fn);
     bool ok = lua_isfunction(rt->L, -1);
     lua_pop(rt->L, 1);
@@ -150,12 +156,14 @@ void runtime_run_tags(const run_shared *sh, double elapsed, tag_builder *b) {
 
 static void new_coroutine(vu *v) {
     lua_State *L = v->rt->L;
+    if (v->rt->preempt.poisoned) return; /* no coroutine: its iterations end at once */
     v->co = lua_newthread(L);
     v->co_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 static void drop_coroutine(vu *v) {
-    if (v->co_ref != LUA_NOREF) luaL_unref(v->rt->L, LUA_REGISTRYINDEX, v->co_ref);
+    if (v->co_ref != LUA_NOREF && !v->rt->preempt.poisoned)
+        luaL_unref(v->rt->L, LUA_REGISTRYINDEX, v->co_ref);
     v->co_ref = LUA_NOREF;
     v->co = NULL;
 }
@@ -171,13 +179,16 @@ vu *vu_new(runtime *rt, const scenario_plan *sc) {
     v->co_ref = LUA_NOREF;
     v->base_phase = -1;
     v->base_tid = BASE_TID_NONE;
+    v->exec_name_ref = v->keep_ref = LUA_NOREF;
     new_coroutine(v);
     /* The exec function's name as a Lua string: each iteration looks the global up by it without
      * hashing the C string again (still a global lookup: a script may redefine the function). */
-    lua_pushstring(rt->L, sc && sc->exec ? sc->exec : "default");
-    v->exec_name_ref = luaL_ref(rt->L, LUA_REGISTRYINDEX);
-    lua_newtable(rt->L);
-    v->keep_ref = luaL_ref(rt->L, LUA_REGISTRYINDEX);
+    if (!rt->preempt.poisoned) {
+        lua_pushstring(rt->L, sc && sc->exec ? sc->exec : "default");
+        v->exec_name_ref = luaL_ref(rt->L, LUA_REGISTRYINDEX);
+        lua_newtable(rt->L);
+        v->keep_ref = luaL_ref(rt->L, LUA_REGISTRYINDEX);
+    }
     /* Each VU's stream depends only on the seed and the VU id, so runs with the same seed,
      * threads and script send the same sequence of requests. */
     uint64_t x = rt->shared->seed * 0x2545F4914F6CDD1DULL + (uint64_t)v->id;
@@ -193,8 +204,10 @@ void vu_free(vu *v) {
     if (v->busy) vu_interrupt(v);
     http_pool_free(v->pool);
     drop_coroutine(v);
-    luaL_unref(v->rt->L, LUA_REGISTRYINDEX, v->keep_ref);
-    luaL_unref(v->rt->L, LUA_REGISTRYINDEX, v->exec_name_ref);
+    if (!v->rt->preempt.poisoned) {
+        luaL_unref(v->rt->L, LUA_REGISTRYINDEX, v->keep_ref);
+        luaL_unref(v->rt->L, LUA_REGISTRYINDEX, v->exec_name_ref);
+    }
     if (v->sleep_ev) event_free(v->sleep_ev);
     event_free(v->kick_ev);
     v->rt->nvus--;
@@ -269,6 +282,8 @@ static void finish_iteration(vu *v, bool ok) {
     double now = lt_now();
     v->busy = false;
     atomic_fetch_sub(&rt->shared->vus_active, 1);
+    if (v->interrupted && v->sc && v->sc->name && rt->shared->scenarios)
+        atomic_fetch_add(&rt->shared->scenarios[v->sc->index].iterations_interrupted, 1);
     if (ok && v->sc && v->sc->name) { /* setup and teardown are not iterations, as in k6 */
         uint32_t tid = vu_base_tid(v);
         rt_sample(rt, M_ITERATIONS, tid, 1);
@@ -284,11 +299,43 @@ static void finish_iteration(vu *v, bool ok) {
 }
 
 /* Resumes the VU's coroutine with nargs values on its stack; handles the three outcomes. */
+/* The watchdog left a trace of this VU's coroutine by siglongjmp (preempt.h): the Lua state is
+ * abandoned; the iteration ends as interrupted. */
+static void resume_escaped(vu *v, vu *prev_cur) {
+    runtime *rt = v->rt;
+    preempt_landed(rt);
+    rt->current = prev_cur;
+    preempt_leave(rt);
+    v->co = NULL;
+    v->co_ref = LUA_NOREF;
+    v->interrupted = v->preempted = true;
+    const char *who = v->sc && v->sc->name ? v->sc->name : v->sc && v->sc->exec ? v->sc->exec : "?";
+    fprintf(stderr,
+            "lt: %s %s ran compiled Lua past its stop; LuaJIT cannot interrupt that, so this "
+            "thread's Lua state was abandoned (no Lua runs on it again)\n",
+            v->sc && v->sc->name ? "a VU of scenario" : "function", who);
+    finish_iteration(v, false);
+}
+
 void vu_resume(vu *v, int nargs) {
     runtime *rt = v->rt;
     vu *prev_cur = rt->current;
+    if (rt->preempt.poisoned || !v->co) { /* an abandoned Lua state: nothing to resume */
+        v->interrupted = true;
+        finish_iteration(v, false);
+        return;
+    }
     rt->current = v;
-    int st = lua_resume(v->co, nargs);
+    v->preempted = false;
+    int st;
+    if (preempt_enter(rt, v->sc && v->sc->name ? v->sc->index : -1)) {
+        if (sigsetjmp(rt->preempt.landing, 0) != 0) {
+            resume_escaped(v, prev_cur);
+            return;
+        }
+    }
+    st = lua_resume(v->co, nargs);
+    preempt_leave(rt);
     rt->current = prev_cur;
     if (st == LUA_YIELD) return; /* waiting on the event loop */
     if (st == 0) {
@@ -320,7 +367,10 @@ void vu_resume(vu *v, int nargs) {
         lua_pop(rt->L, 1);
     }
     snprintf(rt->last_error, sizeof rt->last_error, "%s", buf);
-    if (rt->index >= 0 && !atomic_load(&rt->shared->aborted)) count_iteration_error(v, msg, buf);
+    if (v->preempted)
+        v->interrupted = true; /* the watchdog's hook: an interruption, not a script error */
+    else if (rt->index >= 0 && !atomic_load(&rt->shared->aborted))
+        count_iteration_error(v, msg, buf);
     /* a coroutine that raised is dead: give the VU a fresh one */
     drop_coroutine(v);
     new_coroutine(v);
@@ -331,6 +381,11 @@ static void kick_cb(evutil_socket_t fd, short what, void *arg) {
     vu *v = arg;
     int nargs = 0;
     lua_State *co = v->co;
+    if (v->rt->preempt.poisoned || !co) { /* an abandoned Lua state runs no iteration */
+        v->interrupted = true;
+        finish_iteration(v, false);
+        return;
+    }
     lua_rawgeti(co, LUA_REGISTRYINDEX, v->exec_name_ref);
     lua_gettable(co, LUA_GLOBALSINDEX); /* as lua_getglobal: metamethods of _G apply */
     if (!lua_isfunction(co, -1)) {
@@ -407,6 +462,7 @@ static volatile sig_atomic_t *g_interrupt_count;
 void runtime_set_interrupt(int fd, volatile sig_atomic_t *count) {
     g_interrupt_fd = fd;
     g_interrupt_count = count;
+    preempt_set_signal_counter(count);
 }
 
 static void call_interrupt(evutil_socket_t fd, short what, void *arg) {
@@ -419,6 +475,8 @@ static void call_interrupt(evutil_socket_t fd, short what, void *arg) {
 int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, char **json_out,
                  char *err, size_t errlen) {
     lua_State *L = rt->L;
+    if (rt->preempt.poisoned)
+        return snprintf(err, errlen, "%s() not run: %s", fn, POISONED_MSG), -1;
     lua_getglobal(L, fn);
     if (!lua_isfunction(L, -1)) {
         lua_pop(L, 1);
@@ -442,6 +500,9 @@ int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, 
     struct event *intr = NULL;
     int signals_at_start = g_interrupt_count ? *g_interrupt_count : 0;
     bool interrupted = false;
+    /* the watchdog (preempt.h) ends the call at its timeout or a signal even if it never yields */
+    atomic_store(&rt->preempt.call_signals, signals_at_start);
+    atomic_store(&rt->preempt.call_deadline, lt_now() + timeout_s);
     if (g_interrupt_fd >= 0) {
         intr = event_new(rt->base, g_interrupt_fd, EV_READ | EV_PERSIST, call_interrupt, rt->base);
         event_add(intr, NULL);
@@ -456,14 +517,19 @@ int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, 
         if (!evtimer_pending(to, NULL)) break;
     }
     if (intr) event_free(intr);
+    atomic_store(&rt->preempt.call_deadline, 0);
     rt->data_ref = saved_ref;
     int rc = 0;
+    if (cs.finished && !cs.ok && v->preempted) { /* the watchdog ended it: say why */
+        cs.finished = false;
+        interrupted = g_interrupt_count && *g_interrupt_count != signals_at_start;
+    }
     if (!cs.finished) {
         vu_interrupt(v);
         if (interrupted)
             snprintf(err, errlen, "%s() interrupted (Ctrl-C)", fn);
         else
-            snprintf(err, errlen, "%s() did not finish within %.0f s", fn, timeout_s);
+            snprintf(err, errlen, "%s() did not finish within %g s", fn, timeout_s);
         rc = -1;
     } else if (!cs.ok) {
         snprintf(err, errlen, "%s() failed: %s", fn,

@@ -8,11 +8,15 @@
  * - A VU runs one iteration at a time as a coroutine; lt.http.* and lt.sleep yield it to the event
  *   loop and resume it with the result, so scripts read as sequential code.
  * - An iteration ends by returning (ok), by a Lua error (counted, logged with rate limiting, the
- *   run goes on), or by being interrupted (gracefulStop); the owner learns through vu_done_fn.
+ *   run goes on), or by being interrupted (gracefulStop, a hard stop, or the watchdog of preempt.h
+ *   for Lua that does not yield past its scenario's deadline or its control call's timeout);
+ *   the owner learns through vu_done_fn. Interrupted iterations are counted per scenario.
  *   An error is counted three ways: an `iteration_errors` sample with the iteration's tags, its
  *   message (file:line: text) in the runtime's error_tally, and a log line (at most one a second
  *   per thread; runtime_end_error_log prints the count still held back when the run ends). The
  *   error raised by lt.abort() and errors after an abort are not iteration errors.
+ * - A runtime whose Lua state was abandoned by the watchdog (preempt.h, "poisoned") runs no Lua
+ *   again: its iterations end at once as interrupted, its control calls fail, nothing is freed.
  */
 #ifndef LT_VU_RUNTIME_H
 #define LT_VU_RUNTIME_H
@@ -21,6 +25,7 @@
 #include "net/http_client.h"
 #include "plan/plan.h"
 #include "vu/luajson.h"
+#include "vu/preempt.h"
 #include <event2/event.h>
 #include <lua.h>
 #include <signal.h>
@@ -57,6 +62,8 @@ typedef struct scenario_shared {
     atomic_long iterations_started;
     atomic_long iterations_done;
     atomic_long dropped;
+    atomic_long iterations_interrupted; /* ended by gracefulStop, a hard stop or the watchdog */
+    _Atomic double deadline; /* monotonic s when running iterations must end; 0: not started */
     atomic_int workers_done;
     atomic_int active_vus;
     atomic_int alloc_vus;
@@ -114,6 +121,7 @@ struct vu {
     double due;              /* when the iteration was due (arrival rate) */
     double iter_start;
     bool busy, interrupted, corrected;
+    bool preempted; /* the watchdog's hook raised the error that ends this iteration */
     struct event *sleep_ev, *kick_ev;
     vu_done_fn done;
     void *done_arg;
@@ -160,6 +168,7 @@ struct runtime {
     bool capture;              /* runtime_call: keep the function's first result as JSON */
     char *call_result;
     int nvus;
+    preempt_state preempt; /* preempt.h: interrupting Lua that does not yield */
 };
 
 /* Creates the runtime: event base, Lua state with `lt` registered, the script run once (its top

@@ -184,4 +184,120 @@ timeout 20 "$LT" -s "$S/run.lua" -q -e URL="$H/ok?t=td_err" -e TEARDOWN_ERROR=1 
     --summary-export "$TMP/td_err.json" >/dev/null 2>"$TMP/td_err.err"
 expect_match "teardown error: message and line reported" "teardown.*run.lua:32:.*teardown broke on purpose" "$TMP/td_err.err"
 check "teardown error: summary still written" valid_json "$TMP/td_err.json"
+# --- VUs that cannot fit in memory are refused up front; allocating many VUs stays stoppable ---
+start=$SECONDS
+timeout 20 "$LT" -s "$S/vus.lua" -q -e N=10000000 >/dev/null 2>"$TMP/vus_huge.err"
+expect_eq "vus_huge: 10,000,000 VUs refused: exit code 104" 104 "$?"
+expect_num "vus_huge: at once, before allocating (s)" $((SECONDS - start)) le 2
+expect_match "vus_huge: says how much memory they need and what it was compared with" \
+    "10000000 VUs at once need at least [0-9.]+ GB .*more than (this machine's memory|.*limit)" "$TMP/vus_huge.err"
+if [[ "${LT_BIN_DIR:-bin}" != *asan* ]]; then # ASan's shadow memory needs an unlimited address space
+    (ulimit -v 1000000; timeout 20 "$LT" -s "$S/vus.lua" -q -e N=300000 >/dev/null 2>"$TMP/vus_ulimit.err")
+    expect_eq "vus_ulimit: 300,000 VUs under ulimit -v 1 GB refused: exit code 104" 104 "$?"
+    expect_match "vus_ulimit: names the limit" "need at least 1\.[0-9] GB.*ulimit -v" "$TMP/vus_ulimit.err"
+fi
+"$LT" -s "$S/vus.lua" -q -e N=200000 >/dev/null 2>"$TMP/vus_term.err" &
+LT_PID=$!
+_PIDS+=($LT_PID)
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+await "[ \$(rss_kb $LT_PID) -gt 100000 ]" 20 || fail "vus_term: allocation started"
+kill -TERM "$LT_PID"
+await_exit "$LT_PID" 10
+expect_eq "vus_term: SIGTERM while 200,000 VUs are being allocated: exit code 105" 105 "$EXIT_RC"
+expect_num "vus_term: honoured at once, not after the allocation (s)" "$EXIT_SECS" lt 2
+
+# --- distinct tag sets are capped: 3,000 URLs with IDs under --max-tag-sets 100 (nginx) ---
+start_nginx >/dev/null 2>&1 || fail "nginx starts"
+peak_rss_kb() { python3 -c 'import resource,subprocess,sys
+rc = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=open(sys.argv[1], "w")).returncode
+print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"; }
+read -r rc rss <<<"$(peak_rss_kb "$TMP/urls.err" "$LT" -s "$S/urls.lua" -q --threads 2 --max-tag-sets 100 \
+    -e BASE="http://127.0.0.1:$NGINX_PORT" -e N=3000 --summary-export "$TMP/urls.json")"
+expect_eq "urls: 3,000 distinct URLs under --max-tag-sets 100: exit code 0" 0 "$rc"
+expect_match "urls: warns once, early, naming the name tag" "warning: 10 distinct tag sets.*name" "$TMP/urls.err"
+expect_eq "urls: the warning comes once" 1 "$(grep -c 'distinct tag sets so far' "$TMP/urls.err")"
+expect_match "urls: says the cap is reached and where samples go" "100 distinct tag sets reached the cap.*series_overflow=true" "$TMP/urls.err"
+expect_eq "urls: http_reqs counts every request" 3000 "$(json_get "$TMP/urls.json" "d['metrics']['http_reqs']['values']['count']")"
+expect_eq "urls: the series of http_reqs add up to every request" 3000 \
+    "$(json_get "$TMP/urls.json" "sum(s['values']['count'] for s in d['series'] if s['metric'] == 'http_reqs')")"
+expect_eq "urls: one overflow series for http_reqs, keeping scenario and status" "1 s 200" \
+    "$(json_get "$TMP/urls.json" "' '.join(str(x) for x in [len(o), o[0]['tags'].get('scenario'), o[0]['tags'].get('status')]) if (o := [s for s in d['series'] if s['metric'] == 'http_reqs' and s['tags'].get('series_overflow') == 'true']) else 'none'")"
+expect_num "urls: it holds the requests past the cap" \
+    "$(json_get "$TMP/urls.json" "[s for s in d['series'] if s['metric'] == 'http_reqs' and s['tags'].get('series_overflow') == 'true'][0]['values']['count']")" ge 2850
+expect_num "urls: at most 100 tag sets plus the overflow ones (http_reqs series)" \
+    "$(json_get "$TMP/urls.json" "len([s for s in d['series'] if s['metric'] == 'http_reqs'])")" le 101
+if [[ "${LT_BIN_DIR:-bin}" != *asan* ]]; then # ASan's own memory use says nothing about lt's
+    expect_num "urls: peak RSS bounded (MB; 404 MB without the cap)" $((rss / 1024)) lt 80
+fi
+"$LT" -s "$S/urls.lua" -q --max-tag-sets 0 -e BASE="http://127.0.0.1:$NGINX_PORT" >/dev/null 2>&1
+expect_eq "urls: --max-tag-sets 0 is a usage error (exit 2)" 2 "$?"
+
+# --- CPU-bound Lua is stoppable: a VU, setup() or teardown() spinning in `while true do end` ---
+# (LuaJIT runs hooks only in the interpreter; a compiled loop is left by the watchdog's signal.)
+# start_busy NAME ARGS...: tests/signals/scripts/busy.lua in the background, like start_lt
+start_busy() {
+    local name=$1; shift
+    "$LT" -s "$S/busy.lua" -q --summary-export "$TMP/$name.json" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+    LT_PID=$!
+    _PIDS+=($LT_PID)
+}
+interrupted() { json_get "$TMP/$1.json" "d['scenarios']['s'].get('interrupted_iterations')"; }
+for loop in jit interp pcall; do
+    n=busy_int_$loop
+    start_busy $n -e LOOP=$loop -e GRACE=0.3s -e VUS=2 --threads 2
+    await "[ \$(count $n 'BUSY default') -ge 2 ]" 10 || fail "$n: both VUs spinning"
+    kill -INT "$LT_PID"
+    await_exit "$LT_PID" 5
+    expect_eq "$n: Ctrl-C stops a spinning default() ($loop loop): exit code 105" 105 "$EXIT_RC"
+    expect_num "$n: within the 0.3 s gracefulStop and a bound (s)" "$EXIT_SECS" lt 2.5
+    check "$n: summary written" valid_json "$TMP/$n.json"
+    expect_eq "$n: both spinning iterations counted as interrupted" 2 "$(interrupted $n)"
+    expect_match "$n: teardown ran" "TEARDOWN RAN" "$TMP/$n.err"
+done
+
+start_busy busy_double -e GRACE=30s
+await "[ \$(count busy_double 'BUSY default') -ge 1 ]" 10 || fail "busy_double: VU spinning"
+kill -INT "$LT_PID"
+await "grep -qs 'stopping' '$TMP/busy_double.err'" 5 || fail "busy_double: first Ctrl-C acknowledged"
+kill -INT "$LT_PID"
+await_exit "$LT_PID" 5
+expect_eq "busy_double: a second Ctrl-C stops a spinning VU at once: exit code 105" 105 "$EXIT_RC"
+expect_num "busy_double: at once (s)" "$EXIT_SECS" lt 1.5
+check "busy_double: summary written" valid_json "$TMP/busy_double.json"
+expect_eq "busy_double: summary marked partial" True "$(json_get "$TMP/busy_double.json" "d['partial']")"
+
+start_busy busy_end -e DUR=0.5s -e GRACE=0s
+await_exit "$LT_PID" 6
+expect_eq "busy_end: the duration's end with gracefulStop 0s stops a spinning VU: exit code 0" 0 "$EXIT_RC"
+expect_num "busy_end: soon after the 0.5 s duration (s)" "$EXIT_SECS" lt 2.5
+check "busy_end: summary written" valid_json "$TMP/busy_end.json"
+expect_eq "busy_end: the spinning iteration counted as interrupted" 1 "$(interrupted busy_end)"
+expect_eq "busy_end: and not as a complete one" 0 \
+    "$(json_get "$TMP/busy_end.json" "d['metrics'].get('iterations', {}).get('values', {}).get('count', 0)")"
+expect_match "busy_end: teardown ran" "TEARDOWN RAN" "$TMP/busy_end.err"
+
+start_busy busy_setup -e BUSY_IN=setup
+await "[ \$(count busy_setup 'BUSY setup') -ge 1 ]" 10 || fail "busy_setup: setup spinning"
+kill -INT "$LT_PID"
+await_exit "$LT_PID" 3
+expect_eq "busy_setup: Ctrl-C stops a spinning setup(): exit code 105" 105 "$EXIT_RC"
+expect_match "busy_setup: says setup() was interrupted" "setup.*interrupted" "$TMP/busy_setup.err"
+
+start_busy busy_setup_to -e BUSY_IN=setup -e SETUP_TIMEOUT=0.5s
+await_exit "$LT_PID" 4
+expect_eq "busy_setup_to: setupTimeout ends a spinning setup(): exit code 107" 107 "$EXIT_RC"
+expect_match "busy_setup_to: says setup() did not finish in time" "setup.*did not finish within" "$TMP/busy_setup_to.err"
+
+start_busy busy_td_to -e BUSY_IN=teardown -e DUR=0.2s -e TEARDOWN_TIMEOUT=0.5s
+await_exit "$LT_PID" 4
+expect_eq "busy_td_to: teardownTimeout ends a spinning teardown(): exit code 0" 0 "$EXIT_RC"
+expect_match "busy_td_to: says teardown() did not finish in time" "teardown.*did not finish within" "$TMP/busy_td_to.err"
+check "busy_td_to: summary written" valid_json "$TMP/busy_td_to.json"
+
+start_busy busy_td_int -e BUSY_IN=teardown -e DUR=0.2s
+await "[ \$(count busy_td_int 'BUSY teardown') -ge 1 ]" 10 || fail "busy_td_int: teardown spinning"
+kill -INT "$LT_PID"
+await_exit "$LT_PID" 3
+expect_eq "busy_td_int: Ctrl-C stops a spinning teardown(): exit code 105" 105 "$EXIT_RC"
+check "busy_td_int: summary written" valid_json "$TMP/busy_td_int.json"
 finish

@@ -402,7 +402,32 @@ static void test_rate_ceiling_and_queue(void) {
                  "scenarios.s.queueWhenBusy: unknown option for executor constant-vus");
 }
 
+/* VUs alive at once: overlapping scenarios add up, sequential ones do not; arrival rates count
+ * their preAllocatedVUs (maxVUs only with with_max); refusal names the need and the limit. */
+static void test_memory(void) {
+    char err[512];
+    plan *p = build("{\"scenarios\":{"
+                    "\"a\":{\"executor\":\"constant-vus\",\"vus\":100,\"duration\":\"10s\","
+                    "\"gracefulStop\":\"0s\"},"
+                    "\"b\":{\"executor\":\"constant-vus\",\"vus\":300,\"duration\":\"10s\","
+                    "\"startTime\":\"20s\"},"
+                    "\"c\":{\"executor\":\"constant-arrival-rate\",\"rate\":10,\"duration\":\"5s\","
+                    "\"preAllocatedVUs\":50,\"maxVUs\":1000,\"startTime\":\"25s\"}}}",
+                    1, err);
+    T_CHECK(p != NULL, "%s", err);
+    if (!p) return;
+    T_CHECK(plan_peak_vus(p, false) == 350, "peak %ld, wanted b+c = 350", plan_peak_vus(p, false));
+    T_CHECK(plan_peak_vus(p, true) == 1300, "with maxVUs %ld", plan_peak_vus(p, true));
+    T_CHECK(plan_check_memory(p, 350.0 * PLAN_VU_BYTES, "x", err, sizeof err) == 0, "fits");
+    T_CHECK(plan_check_memory(p, 349.0 * PLAN_VU_BYTES, "the test limit", err, sizeof err) != 0,
+            "does not fit");
+    T_CHECK(strstr(err, "350 VUs") && strstr(err, "the test limit"), "message: %s", err);
+    T_CHECK(plan_check_memory(p, 0, "unknown", err, sizeof err) == 0, "no limit known: accepted");
+    plan_free(p);
+}
+
 int main(void) {
+    test_memory();
     test_defaults();
     test_time_scale();
     test_errors();
