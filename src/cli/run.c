@@ -637,10 +637,15 @@ static int script_load_failed(run_ctx *r, const char *err, bool script_error) {
     return script_error ? EXIT_SCRIPT : EXIT_CONFIG;
 }
 
-/* setup() or teardown() failed: prints why and returns the exit code, 108 when the script
- * called lt.abort() (abort means abort wherever it is called), else 107 (script error). */
+/* setup() or teardown() failed: prints why and returns the exit code, 105 when a signal
+ * interrupted it, 108 when the script called lt.abort() (abort means abort wherever it is
+ * called), else 107 (script error). */
 static int control_call_failed(run_ctx *r, const char *fn, const char *err) {
     const char *after = strcmp(fn, "teardown") == 0 ? " (the summary is still written)" : "";
+    if (g_signals) {
+        fprintf(stderr, "lt: %s: %s%s\n", fn, err, after);
+        return EXIT_SIGNAL;
+    }
     if (atomic_load(&r->sh.aborted)) {
         fprintf(stderr, "lt: test aborted by the script in %s(): %s%s\n", fn, r->sh.abort_reason,
                 after);
@@ -747,7 +752,7 @@ int run_command(const cli_args *a) {
         char *json = NULL;
         if (runtime_call(r.ctl, "setup", false, r.plan->setup_timeout, &json, err, sizeof err) !=
             0) {
-            code = g_signals ? EXIT_SIGNAL : control_call_failed(&r, "setup", err);
+            code = control_call_failed(&r, "setup", err);
             goto out;
         }
         r.sh.setup_json = json;
