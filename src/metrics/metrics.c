@@ -126,6 +126,7 @@ void metrics_init(void) {
         [M_DATA_RECEIVED] = {"data_received", METRIC_COUNTER, false},
         [M_CHECKS] = {"checks", METRIC_RATE, false},
         [M_ITERATION_ERRORS] = {"iteration_errors", METRIC_COUNTER, false},
+        [M_HTTP_REQ_RETRIES] = {"http_req_retries", METRIC_COUNTER, false},
     };
     if (g_nmetrics > 0) return;
     char err[160];

@@ -60,6 +60,7 @@ enum {
     M_DATA_RECEIVED,
     M_CHECKS,
     M_ITERATION_ERRORS, /* lt's: iterations that ended with a script error (k6 has none) */
+    M_HTTP_REQ_RETRIES, /* lt's: requests sent again on a fresh connection (net/http_client.h) */
     M_BUILTIN_COUNT
 };
 void metrics_init(void);

@@ -1,7 +1,8 @@
 /* conn.c — the connections of lt's HTTP client: connecting (trying each resolved address),
- * the TLS handshake, the keep-alive idle list and TLS sessions of a pool, the one retry of a
- * kept-alive connection the server had closed, and the socket event callbacks that drive a
- * connection's transport. Shared structs are in http_internal.h.
+ * the TLS handshake, the keep-alive idle list and TLS sessions of a pool, sending a request
+ * once more after a reused connection failed (only what RFC 9110 lets a client retry), and the
+ * socket event callbacks that drive a connection's transport. Shared structs are in
+ * http_internal.h.
  */
 #include "net/http_internal.h"
 
@@ -111,13 +112,20 @@ int on_new_tls_session(SSL *ssl, SSL_SESSION *session) {
     return 1; /* we keep the reference */
 }
 
-/* ---- retrying a stale kept-alive connection ---- */
+/* ---- sending a request again after a reused connection failed ----
+ * A kept-alive connection may have been closed by the server just before the request went out;
+ * the request is then worth one more try on a fresh connection. But the server may also have
+ * read the request and then failed (or reset the connection on purpose): a POST sent again would
+ * be an order placed twice without a trace. So, as RFC 9110 section 9.2.2 and Go's net/http
+ * (shouldRetryRequest, isReplayable) do: only when nothing of the request was written, or when
+ * it is idempotent. Go leaves PUT and DELETE out of isReplayable; RFC 9110 names them
+ * idempotent, and so does lt. */
 
-/* A kept-alive connection the server had already closed: try once more on a new one. */
-bool is_stale_connection_failure(http_pool *p, http_conn *c, int io_code) {
+bool may_send_again(http_pool *p, http_conn *c, int io_code) {
     int e = c->tr.sys_errno;
-    return c->served && !p->got_byte && !p->retried &&
-           (io_code == LT_IO_EOF || e == ECONNRESET || e == EPIPE);
+    bool closed = io_code == LT_IO_EOF || e == ECONNRESET || e == EPIPE;
+    bool nothing_written = p->out_off == 0;
+    return closed && c->served && !p->got_byte && !p->retried && (nothing_written || p->replayable);
 }
 
 step retry_on_fresh_connection(http_pool *p) {
@@ -133,7 +141,7 @@ step retry_on_fresh_connection(http_pool *p) {
 }
 
 step io_failed(http_pool *p, http_conn *c, int io_code) {
-    if (is_stale_connection_failure(p, c, io_code)) return retry_on_fresh_connection(p);
+    if (may_send_again(p, c, io_code)) return retry_on_fresh_connection(p);
     int e = c->tr.sys_errno;
     if (io_code == LT_IO_EOF || e == 0) {
         if (c->tr.ssl && io_code == LT_IO_ERROR) {

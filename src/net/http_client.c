@@ -75,6 +75,8 @@ const char *http_error_name(http_error e) {
         return "protocol error";
     case HTTP_ERR_INVALID_URL:
         return "invalid url";
+    case HTTP_ERR_INVALID_HEADER:
+        return "invalid header";
     case HTTP_ERR_CANCELLED:
         return "request cancelled";
     }
@@ -125,6 +127,7 @@ static void deliver(http_pool *p) {
         .timings = compute_timings(p, end),
         .bytes_sent = p->sent,
         .bytes_received = p->received,
+        .retries = p->retried ? 1 : 0,
         .started = p->t_issue,
         .finished = end,
     };
@@ -246,6 +249,8 @@ static step start_request(http_pool *p, const http_request *req) {
             return fail_request(p, HTTP_ERR_GENERIC, "out of memory");
     }
     p->is_head = strcmp(method, "HEAD") == 0;
+    if (check_headers(req, p->errtext, sizeof p->errtext) < 0)
+        return finish_request(p, HTTP_ERR_INVALID_HEADER);
     if (build_request(p, req, method) < 0)
         return fail_request(p, HTTP_ERR_GENERIC, "out of memory");
     if (p->url.tls && !p->w->ssl_ctx) {

@@ -5,14 +5,21 @@
  *   event_base, exactly once per request, with a result that is valid only during the call.
  * - Connections are owned by an http_pool (one per VU), kept alive and reused across requests to
  *   the same scheme://host:port; a connection that cannot be trusted (parse error, timeout,
- *   "Connection: close", HTTP/1.0 without keep-alive, unread body) is closed, never reused. A
- *   reused connection that the server had closed (EOF/reset before any response byte) is retried
- *   once on a fresh connection.
+ *   "Connection: close", HTTP/1.0 without keep-alive, unread body) is closed, never reused.
+ * - No request is sent twice unless RFC 9110 (section 9.2.2) lets a client retry it on its own,
+ *   by Go's net/http rules (so k6's): when a reused connection fails (EOF, reset, broken pipe)
+ *   before any response byte, the request is sent once more on a fresh connection if nothing of
+ *   it was written yet, or if it is idempotent (GET, HEAD, OPTIONS, TRACE, PUT, DELETE, or any
+ *   method with an Idempotency-Key or X-Idempotency-Key header). Anything else fails with its
+ *   error. http_result.retries says whether the request was sent again.
  * - http:// over non-blocking TCP; https:// through OpenSSL with SNI, certificate and host name
  *   verification on by default (CA file from http_tls_config, else the system store), and TLS
  *   session reuse on reconnect to the same host. Both behind one small transport table.
  * - Host, Content-Length (when a body is given or the method is POST/PUT/PATCH), User-Agent
- *   (unless given) and Connection are set for the caller; caller headers are sent as given.
+ *   (unless given) and Connection are set for the caller; caller headers are sent as given, all
+ *   of them, unless a name is not an RFC 9110 token or a value holds a control character other
+ *   than tab (CR, LF, NUL: request smuggling): then nothing is sent and the request fails with
+ *   HTTP_ERR_INVALID_HEADER and Go's message naming the header.
  * - Responses: Content-Length, chunked, and read-until-close bodies; 1xx interim responses are
  *   skipped; HEAD and 204/304 have no body. Bodies are kept or discarded per request.
  * - Names are resolved once per process and cached, off the loop (dns.h); connect and
@@ -48,6 +55,7 @@ typedef enum {
     HTTP_ERR_BODY_TOO_LARGE = 1605,   /* "response body too large" (> max_body) */
     HTTP_ERR_PROTOCOL = 1650,         /* "protocol error" (anything else the parser rejects) */
     HTTP_ERR_INVALID_URL = 1020,      /* "invalid url" */
+    HTTP_ERR_INVALID_HEADER = 1021,   /* "invalid header" (lt's; k6 reports Go's error as 1000) */
     HTTP_ERR_CANCELLED = 1099,        /* "request cancelled" (run stopping) */
 } http_error;
 const char *http_error_name(http_error e); /* short stable name: "timeout", "connection refused" */
@@ -84,7 +92,8 @@ typedef struct {
     size_t header_len;
     const char *proto; /* "HTTP/1.1" */
     http_timings timings;
-    uint64_t bytes_sent, bytes_received;
+    uint64_t bytes_sent, bytes_received; /* bytes_sent counts every attempt */
+    int retries;     /* 1 when the request was sent again on a fresh connection, else 0 */
     double started;  /* monotonic seconds when the request was issued */
     double finished; /* monotonic seconds when it completed */
 } http_result;
@@ -108,7 +117,7 @@ typedef struct {
     uint64_t tls_handshakes; /* TLS handshakes completed */
     uint64_t tls_resumed;    /* of those, resumed sessions (SSL_session_reused) */
     uint64_t reused;         /* requests started on a kept-alive connection */
-    uint64_t retries;        /* requests retried on a fresh connection after a stale one */
+    uint64_t retries;        /* requests sent again on a fresh connection (see the promise) */
     uint64_t write_waits;    /* times a request did not fit the socket and waited for EV_WRITE */
 } http_worker_stats;
 void http_worker_get_stats(const http_worker *w, http_worker_stats *out);

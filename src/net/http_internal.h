@@ -4,8 +4,10 @@
  * The client is one state machine split by responsibility:
  *   http_client.c  the public API: http_send, pools, workers; completing a request
  *   conn.c         connections: connect, TLS handshake, keep-alive idle list and TLS sessions
- *                  per pool, retry of a stale kept-alive connection, the socket event callbacks
- *   request.c      building the request into the pool's buffer and writing it
+ *                  per pool, sending a request again after a reused connection failed (only
+ *                  what RFC 9110 allows), the socket event callbacks
+ *   request.c      checking the caller's headers, building the request into the pool's buffer
+ *                  and writing it
  *   response.c     reading and parsing the response (http_parser callbacks, error classification)
  * The re-entrancy rule at the top of http_client.c holds across all of them: a function that
  * returns STOPPED may have completed the request, and its caller returns at once.
@@ -100,6 +102,8 @@ struct http_pool {
     buf_t out; /* serialized request: header block then body */
     size_t out_off;
     bool is_head, discard_body, close_requested, retried;
+    bool idempotent_method; /* of line_method's request line (make_request_line) */
+    bool replayable;        /* idempotent: may be sent again after a reused connection failed */
     struct timeval timer_tv;
 
     /* The response. */
@@ -179,16 +183,22 @@ step open_connection(http_pool *p, int addr_index);
 void on_dns_retry(evutil_socket_t fd, short what, void *arg);
 void stop_waiting_dns(http_pool *p);
 void worker_dns_free(http_worker *w);
-/* A kept-alive connection the server had already closed: try once more on a new one. */
-bool is_stale_connection_failure(http_pool *p, http_conn *c, int io_code);
+/* Whether a failure of reused connection c (io_code, before any response byte) lets the request
+ * be sent again on a fresh connection: nothing of it was written yet, or it is replayable (RFC
+ * 9110 section 9.2.2, Go's shouldRetryRequest); at most once per request. */
+bool may_send_again(http_pool *p, http_conn *c, int io_code);
 step retry_on_fresh_connection(http_pool *p);
 /* A read or write failed with io_code (LT_IO_EOF or LT_IO_ERROR): retry or fail the request. */
 step io_failed(http_pool *p, http_conn *c, int io_code);
 
 /* ---- request.c: the request ---- */
 
-/* Makes p->line (request line for method) and p->host_line for p->url; -1 on OOM. */
+/* Makes p->line (request line for method) and p->host_line for p->url, and notes whether the
+ * method is idempotent; -1 on OOM. */
 int make_request_line(http_pool *p, const char *method);
+/* 0 when every header of req may be sent; else -1 and Go's message naming the first bad header
+ * ("invalid header field name \"X\r\n\"", "invalid header field value for \"X-A\""). */
+int check_headers(const http_request *req, char *err, size_t errlen);
 /* Serializes the whole request (header block and body) into p->out; returns -1 on OOM. */
 int build_request(http_pool *p, const http_request *req, const char *method);
 /* Writes what is left of p->out; waits for the socket when it is full. */

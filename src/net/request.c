@@ -1,14 +1,91 @@
-/* request.c — the request of lt's HTTP client: serializing it (request line, default headers,
- * the caller's headers and body) into the pool's buffer, and writing that buffer to the
- * connection. Shared structs are in http_internal.h.
+/* request.c — the request of lt's HTTP client: checking the caller's headers, serializing the
+ * request (request line, default headers, the caller's headers and body) into the pool's
+ * buffer, and writing that buffer to the connection. Shared structs are in http_internal.h.
  */
 #include "net/http_internal.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #define USER_AGENT "lt/0.1"
+
+/* ---- checking the caller's headers ----
+ * A CR or LF in a header would end the line early and let the script's data write headers (or a
+ * whole second request) of its own: request smuggling into the target. Go's net/http refuses
+ * such headers before sending anything (httpguts.ValidHeaderFieldName/Value), and so k6 does;
+ * lt does the same, with Go's messages. */
+
+/* RFC 9110 5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_"
+ * / "`" / "|" / "~" / DIGIT / ALPHA */
+static bool is_tchar(unsigned char ch) {
+    static const char extra[] = "!#$%&'*+-.^_`|~";
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+           (ch && memchr(extra, ch, sizeof extra - 1));
+}
+
+static bool valid_name(const char *s, size_t n) {
+    if (n == 0) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!is_tchar((unsigned char)s[i])) return false;
+    return true;
+}
+
+/* As Go's ValidHeaderFieldValue: no control characters but tab; obs-text (>= 0x80) is allowed. */
+static bool valid_value(const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if ((ch < ' ' && ch != '\t') || ch == 0x7f) return false;
+    }
+    return true;
+}
+
+/* Writes s quoted as Go's %q would (\r, \n, \t, \", \\, \xNN), cut at about 80 bytes. */
+static void quote(char *out, size_t outlen, const char *s, size_t n) {
+    size_t o = 0;
+    out[o++] = '"';
+    for (size_t i = 0; i < n && o + 8 < outlen; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        const char *esc = ch == '\r'   ? "\\r"
+                          : ch == '\n' ? "\\n"
+                          : ch == '\t' ? "\\t"
+                          : ch == '"'  ? "\\\""
+                          : ch == '\\' ? "\\\\"
+                                       : NULL;
+        if (esc) {
+            o += (size_t)snprintf(out + o, outlen - o, "%s", esc);
+        } else if (ch < ' ' || ch >= 0x7f) {
+            o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", ch);
+        } else {
+            out[o++] = (char)ch;
+        }
+        if (o > 80 && i + 1 < n) {
+            o += (size_t)snprintf(out + o, outlen - o, "...");
+            break;
+        }
+    }
+    snprintf(out + o, outlen - o, "\"");
+}
+
+int check_headers(const http_request *req, char *err, size_t errlen) {
+    for (int i = 0; i < req->nheaders; i++) {
+        const http_header *h = &req->headers[i];
+        char q[128];
+        if (!valid_name(h->name, h->name_len)) {
+            quote(q, sizeof q, h->name, h->name_len);
+            snprintf(err, errlen, "invalid header field name %s", q);
+            return -1;
+        }
+        if (!valid_value(h->value, h->value_len)) {
+            /* the value is not shown: it may be a secret (Go leaves it out too) */
+            quote(q, sizeof q, h->name, h->name_len);
+            snprintf(err, errlen, "invalid header field value for %s", q);
+            return -1;
+        }
+    }
+    return 0;
+}
 
 /* ---- building the request ---- */
 
@@ -52,12 +129,21 @@ static bool method_sends_length(const char *m) {
     return strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0;
 }
 
+/* RFC 9110 9.2.2: the methods whose effect is the same sent once or twice. */
+static bool method_is_idempotent(const char *m) {
+    static const char *const idempotent[] = {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"};
+    for (size_t i = 0; i < sizeof idempotent / sizeof idempotent[0]; i++)
+        if (strcmp(m, idempotent[i]) == 0) return true;
+    return false;
+}
+
 /* Makes the request line for method and the Host line for p->url, kept in the pool while the
  * method and URL stay the same (see use_url). Returns -1 on OOM. */
 int make_request_line(http_pool *p, const char *method) {
     buf_t *l = &p->line;
     l->len = 0;
     p->line_method[0] = 0;
+    p->idempotent_method = method_is_idempotent(method);
     if (buf_reserve(l, strlen(method) + p->url.target_len + 16) < 0) return -1;
     append_str(l, method);
     append_str(l, lt_url_target_needs_slash(&p->url) ? " /" : " ");
@@ -87,9 +173,12 @@ int make_request_line(http_pool *p, const char *method) {
  * request line and Host line come from make_request_line. */
 int build_request(http_pool *p, const http_request *req, const char *method) {
     bool has_host = false, has_ua = false, has_length = false, has_conn = false, has_auth = false;
+    bool has_idempotency_key = false;
     size_t headers_size = 0;
     for (int i = 0; i < req->nheaders; i++) {
         const http_header *h = &req->headers[i];
+        /* Go's isReplayable: the header's name says the server makes the request idempotent */
+        has_idempotency_key |= name_is(h, "Idempotency-Key") || name_is(h, "X-Idempotency-Key");
         has_host |= name_is(h, "Host");
         has_ua |= name_is(h, "User-Agent");
         has_length |= name_is(h, "Content-Length");
@@ -100,6 +189,7 @@ int build_request(http_pool *p, const http_request *req, const char *method) {
         }
         headers_size += h->name_len + h->value_len + 4;
     }
+    p->replayable = p->idempotent_method || has_idempotency_key;
     buf_t *b = &p->out;
     b->len = 0;
     /* One reservation covers everything appended below (fixed parts < 256 bytes), so the

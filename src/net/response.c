@@ -193,7 +193,7 @@ static step parse(http_pool *p, const char *data, size_t len) {
 
 static step on_eof(http_pool *p, http_conn *c) {
     if (!p->got_byte) {
-        if (is_stale_connection_failure(p, c, LT_IO_EOF)) return retry_on_fresh_connection(p);
+        if (may_send_again(p, c, LT_IO_EOF)) return retry_on_fresh_connection(p);
         return fail_request(p, HTTP_ERR_CLOSED, "connection closed before response");
     }
     /* A body delimited by the connection's end completes here. */

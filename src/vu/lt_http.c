@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RESPONSE_MT "lt.response"
-#define MAX_HEADERS 64
+#define RESPONSE_MT   "lt.response"
+#define LOCAL_HEADERS 64 /* params.headers up to this many need no allocation */
 
 static bool expected_status(int status) {
     return status >= 200 && status < 400;
@@ -59,7 +59,7 @@ typedef struct {
 
 static int resp_slot(int metric) {
     if (metric <= M_HTTP_REQ_DURATION_CORRECTED) return metric; /* the http_req_* ids: 0..9 */
-    return metric == M_DATA_SENT ? 10 : 11;
+    return metric == M_DATA_SENT ? 10 : metric == M_DATA_RECEIVED ? 11 : 12;
 }
 
 static void sampler_init(sampler *sm, runtime *rt, uint32_t tid) {
@@ -130,6 +130,8 @@ static void record_response(vu *v, const http_result *res) {
     sample(&sm, M_HTTP_REQ_FAILED, METRIC_RATE, ok ? 0 : 1);
     sample(&sm, M_DATA_SENT, METRIC_COUNTER, (double)res->bytes_sent);
     sample(&sm, M_DATA_RECEIVED, METRIC_COUNTER, (double)res->bytes_received);
+    /* one sample per request, 0 or 1: the summary always shows how many were sent again */
+    sample(&sm, M_HTTP_REQ_RETRIES, METRIC_COUNTER, res->retries);
     if (res->error != HTTP_OK && res->status == 0 && t->duration == 0) return;
     sample(&sm, M_HTTP_REQ_DURATION, METRIC_TREND, t->duration);
     sample(&sm, M_HTTP_REQ_BLOCKED, METRIC_TREND, t->blocked);
@@ -294,6 +296,54 @@ static const char *arena_copy(vu *v, size_t *used, const char *s) {
     return d;
 }
 
+/* Fills hs (room for cap) from the headers table at hidx: string keys with string or number
+ * values. Each value is kept on the stack below the iteration's key (a number's text must stay
+ * alive until http_send has copied it). Returns the count, or -1 when the table has more. */
+static int collect_headers(lua_State *L, int hidx, http_header *hs, int cap) {
+    int n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, hidx)) {
+        if (lua_type(L, -2) == LUA_TSTRING && lua_isstring(L, -1)) {
+            if (n == cap) {
+                lua_pop(L, 2);
+                return -1;
+            }
+            http_header *h = &hs[n++];
+            h->name = lua_tolstring(L, -2, &h->name_len);
+            lua_pushvalue(L, -1); /* a string copy stays on the stack below the key */
+            lua_insert(L, -3);
+            h->value = lua_tolstring(L, -3, &h->value_len);
+        }
+        lua_pop(L, 1);
+    }
+    return n;
+}
+
+static int count_headers(lua_State *L, int hidx) {
+    int n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, hidx)) {
+        n += lua_type(L, -2) == LUA_TSTRING && lua_isstring(L, -1);
+        lua_pop(L, 1);
+    }
+    return n;
+}
+
+/* Every header of params.headers (k6 sends them all): up to LOCAL_HEADERS in `local`, more in a
+ * userdata left on the stack, alive until http_send has copied the request. */
+static void set_headers(lua_State *L, int hidx, http_header *local, http_request *req) {
+    int n = collect_headers(L, hidx, local, LOCAL_HEADERS);
+    req->headers = local;
+    if (n < 0) {
+        int total = count_headers(L, hidx);
+        luaL_checkstack(L, total + 16, "too many headers");
+        http_header *all = lua_newuserdata(L, (size_t)total * sizeof *all);
+        n = collect_headers(L, hidx, all, total);
+        req->headers = all;
+    }
+    req->nheaders = n;
+}
+
 /* The keys do_request reads from params, as Lua strings in upvalues of the lt.http functions
  * (lt_open_http): lua_getfield would hash and intern the C string on every call. */
 enum { P_HEADERS = 2, P_TIMEOUT, P_RESPONSETYPE, P_NAME, P_TAGS, P_NUPVALUES = P_TAGS };
@@ -324,10 +374,9 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
                               "lt.http: the body must be a string (use lt.json.encode for tables)");
         body = lua_tolstring(L, body_idx, &body_len);
     }
-    http_header headers[MAX_HEADERS];
+    http_header headers[LOCAL_HEADERS];
     http_request req = {.method = method,
                         .url = url,
-                        .headers = headers,
                         .body = body,
                         .body_len = body_len,
                         .timeout_s = 60,
@@ -336,22 +385,10 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
     v->req_plain = true;
     size_t used = 0;
     if (params_idx && lua_istable(L, params_idx)) {
-        luaL_checkstack(L, MAX_HEADERS + 16, "too many headers");
+        luaL_checkstack(L, LOCAL_HEADERS + 16, "too many headers");
         get_param(L, params_idx, P_HEADERS);
         int hidx = lua_gettop(L);
-        if (lua_istable(L, hidx)) {
-            lua_pushnil(L);
-            while (lua_next(L, hidx) && req.nheaders < MAX_HEADERS) {
-                if (lua_type(L, -2) == LUA_TSTRING && lua_isstring(L, -1)) {
-                    http_header *h = &headers[req.nheaders++];
-                    h->name = lua_tolstring(L, -2, &h->name_len);
-                    lua_pushvalue(L, -1); /* a string copy stays on the stack below the key */
-                    lua_insert(L, -3);
-                    h->value = lua_tolstring(L, -3, &h->value_len);
-                }
-                lua_pop(L, 1);
-            }
-        }
+        if (lua_istable(L, hidx)) set_headers(L, hidx, headers, &req);
         get_param(L, params_idx, P_TIMEOUT);
         if (!lua_isnil(L, -1)) req.timeout_s = timeout_param(L, lua_gettop(L));
         lua_pop(L, 1);

@@ -87,10 +87,10 @@ typedef struct {
     char name[104];
 } resp_tag_entry;
 
-/* The series of a response tag set in the worker's store (lt_http.c), so a response's 11-12
+/* The series of a response tag set in the worker's store (lt_http.c), so a response's 12-13
  * samples skip the store's hash lookups: a direct-mapped table by tag set id. An entry is valid
  * while `st` is the worker's store and its generation is `gen` (see store_series). */
-#define RESP_SERIES 12
+#define RESP_SERIES 13
 #define RESP_TABLE  256
 typedef struct {
     store *st;

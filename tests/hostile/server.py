@@ -7,8 +7,14 @@ Usage: server.py --port P [--tls-port P --cert F --key F] [--tls-garbage-port P]
 Plain port: every path below is one behaviour (GET; the query string is ignored for the
 behaviour, but it is part of the key in /stats, so a test can count its own connections).
   /ok                  200, Content-Length, kept alive (the healthy behaviour)
-  /stats               JSON {target: {"reqs": n, "conns": n}} (conns: distinct connections
-                       that carried a request for that target) and "_accepts": all accepts
+  /stats               JSON {target: {"reqs": n, "conns": n, "methods": {m: n}, "resets": n}}
+                       (conns: distinct connections that carried a request for that target;
+                       resets: requests answered with a reset) and "_accepts": all accepts
+  /read-reset?f=F      reads the whole request (it is counted), then resets the connection for
+                       a fraction F of the target's requests (exactly: request n resets when
+                       floor(n*F) > floor((n-1)*F)), else 200 kept alive
+  /headers             200 with a JSON body {"count": n, "names": [...], "lines": [...]}: the
+                       request's header lines as read
   ...and the hostile ones listed in BEHAVIOURS.
 TLS port: self-signed certificate, serves the plain port's behaviours (/ok mostly).
 TLS garbage port: accepts TCP, reads the ClientHello, answers with plain-text garbage.
@@ -27,22 +33,31 @@ import threading
 import time
 
 LOCK = threading.Lock()
-STATS = {}  # target -> {"reqs": n, "conns": set()}
+STATS = {}  # target -> {"reqs": n, "conns": set(), "methods": {m: n}, "resets": n}
 ACCEPTS = [0]
 CONN_IDS = [0]
 HANG_LIMIT = 90.0
 
 
-def record(target, conn_id):
+def record(target, conn_id, method):
+    """Counts a request read in full; returns its 1-based number for the target."""
     with LOCK:
-        s = STATS.setdefault(target, {"reqs": 0, "conns": set()})
+        s = STATS.setdefault(target, {"reqs": 0, "conns": set(), "methods": {}, "resets": 0})
         s["reqs"] += 1
         s["conns"].add(conn_id)
+        s["methods"][method] = s["methods"].get(method, 0) + 1
+        return s["reqs"]
+
+
+def count_reset(target):
+    with LOCK:
+        STATS[target]["resets"] += 1
 
 
 def stats_json():
     with LOCK:
-        d = {k: {"reqs": v["reqs"], "conns": len(v["conns"])} for k, v in STATS.items()}
+        d = {k: {"reqs": v["reqs"], "conns": len(v["conns"]), "methods": dict(v["methods"]),
+                 "resets": v["resets"]} for k, v in STATS.items()}
         d["_accepts"] = ACCEPTS[0]
     return json.dumps(d).encode()
 
@@ -60,6 +75,10 @@ class Conn:
         self.s = sock
         self.id = conn_id
         self.buf = b""
+        self.method = ""
+        self.target = ""
+        self.header_lines = []
+        self.seq = 0  # the request's number for its target (record)
 
     def read_request(self):
         """Returns the request target, or None when the client closed."""
@@ -74,6 +93,8 @@ class Conn:
         head, self.buf = self.buf.split(b"\r\n\r\n", 1)
         lines = head.decode("latin-1").split("\r\n")
         parts = lines[0].split(" ")
+        self.method = parts[0]
+        self.header_lines = lines[1:]
         length = 0
         for ln in lines[1:]:
             k, _, v = ln.partition(":")
@@ -85,7 +106,8 @@ class Conn:
                 return None
             self.buf += d
         self.buf = self.buf[length:]
-        return parts[1] if len(parts) > 1 else "/"
+        self.target = parts[1] if len(parts) > 1 else "/"
+        return self.target
 
     def send(self, data):
         try:
@@ -375,6 +397,30 @@ def b_slow_ok(c):  # a healthy but slow answer (for the signal tests)
     return c.send(OK)
 
 
+def query_float(target, key, default):
+    for kv in target.partition("?")[2].split("&"):
+        k, _, v = kv.partition("=")
+        if k == key:
+            return float(v)
+    return default
+
+
+def b_read_reset(c):  # the whole request was read (and counted); a fraction of them get a reset
+    f = query_float(c.target, "f", 0.35)
+    if int(c.seq * f) > int((c.seq - 1) * f):
+        count_reset(c.target)
+        c.reset()
+        return None
+    return c.send(OK)
+
+
+def b_headers(c):  # echoes the request's header lines as JSON
+    names = [ln.partition(":")[0] for ln in c.header_lines]
+    body = json.dumps({"count": len(names), "names": names, "lines": c.header_lines}).encode()
+    return c.send(resp(headers=[("Content-Length", str(len(body))), ("Content-Type", "application/json")],
+                       body=body))
+
+
 def b_hang(c):  # reads the request, never answers
     c.hang()
     return False
@@ -425,6 +471,8 @@ BEHAVIOURS = {
     "/no-content": b_empty_reply_204_body,
     "/slow-ok": b_slow_ok,
     "/hang": b_hang,
+    "/read-reset": b_read_reset,
+    "/headers": b_headers,
 }
 
 
@@ -449,7 +497,7 @@ def serve_conn(sock, wrap=None):
                 c.send(resp(headers=[("Content-Length", str(len(body))), ("Content-Type", "application/json")],
                             body=body))
                 continue
-            record(target, conn_id)
+            c.seq = record(target, conn_id, c.method)
             fn = BEHAVIOURS.get(path)
             if fn is None:
                 c.send(resp("404 Not Found", [("Content-Length", "0")]))

@@ -33,7 +33,7 @@ typedef struct {
     long content_length; /* -1 when the request had none */
     char *body;
     size_t body_len;
-    char headers[2048];
+    char headers[8192];
 } server;
 
 typedef struct {
@@ -67,6 +67,14 @@ static void reply_then_close(server_conn *sc, const char *s) {
     bufferevent_setcb(sc->bev, NULL, close_when_flushed, server_event, sc);
 }
 
+static void reset_when_flushed(struct bufferevent *bev, void *arg) {
+    if (evbuffer_get_length(bufferevent_get_output(bev)) != 0) return;
+    struct linger lg = {1, 0}; /* close() sends a reset */
+    setsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    bufferevent_free(bev);
+    free(arg);
+}
+
 /* Answers one parsed request; returns false when the connection was handed over or closed. */
 static bool respond(server_conn *sc) {
     server *s = sc->srv;
@@ -98,6 +106,11 @@ static bool respond(server_conn *sc) {
     } else if (strcmp(p, "/close-after") == 0) {
         /* Keep-alive response, then the server drops the connection (an idle timeout). */
         reply_then_close(sc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        return false;
+    } else if (strcmp(p, "/reset-after") == 0) {
+        /* Keep-alive response, then the server resets the connection. */
+        reply(sc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        bufferevent_setcb(sc->bev, NULL, reset_when_flushed, server_event, sc);
         return false;
     } else if (strcmp(p, "/bad-status") == 0) {
         reply(sc, "HTTX/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
@@ -526,9 +539,131 @@ static void test_connection_close(http_worker *w, http_pool *p, server *s) {
                 strcmp(second.body, "hello") == 0,
             "stale connection retried: %d %s", second.r.error, second.error_text);
     T_CHECK(stats(w).retries == retries + 1, "one retry counted");
+    T_CHECK(second.r.retries == 1 && o.r.retries == 0, "the result says it was sent again");
     check_timings(&second, "retried request");
     free((char *)next.url);
     outcome_free(&second);
+    outcome_free(&o);
+}
+
+/* Sends `second` from the `done` of `first`, on the connection `first` leaves idle, before the
+ * client could notice what the server did to it; waits for both. */
+static void send_back_to_back(http_pool *p, const http_request *first, const http_request *second,
+                              outcome *o1, outcome *o2) {
+    outcome_free(o1);
+    outcome_free(o2);
+    o1->then_pool = p;
+    o1->then_req = second;
+    o1->then_outcome = o2;
+    send_req(p, first, o1);
+    wait_for(o2);
+}
+
+/* RFC 9110 9.2.2, as Go's net/http: a request the server may have read is not sent again unless
+ * it is idempotent; one of which nothing was written is. */
+static void test_no_replay(http_worker *w, http_pool *p, server *s) {
+    outcome o1 = {0}, o2 = {0};
+    char close_url[512], reset_url[512], echo_url[512];
+    snprintf(close_url, sizeof close_url, "%s", url(s->port, "/close-after"));
+    snprintf(reset_url, sizeof reset_url, "%s", url(s->port, "/reset-after"));
+    snprintf(echo_url, sizeof echo_url, "%s", url(s->port, "/echo"));
+    http_request first_close = {.method = "GET", .url = close_url};
+    http_request first_reset = {.method = "GET", .url = reset_url};
+    http_request post = {.method = "POST", .url = echo_url, .body = "order=1", .body_len = 7};
+
+    /* The server closed the kept-alive connection; the POST was written into it: not again. */
+    uint64_t retries = stats(w).retries;
+    send_back_to_back(p, &first_close, &post, &o1, &o2);
+    T_CHECK(o1.r.status == 200, "close-after first response");
+    T_CHECK(o2.r.error == HTTP_ERR_CLOSED || o2.r.error == HTTP_ERR_CONN_RESET,
+            "a written POST on a closed connection fails: %d %s", o2.r.error, o2.error_text);
+    T_CHECK(stats(w).retries == retries && o2.r.retries == 0, "the POST was not sent again");
+    check_timings(&o2, "POST not sent again");
+
+    /* With an Idempotency-Key header it may be sent again (Go's isReplayable). */
+    http_header idem = {"Idempotency-Key", 15, "k-1", 3};
+    http_request post_idem = post;
+    post_idem.headers = &idem;
+    post_idem.nheaders = 1;
+    int requests = s->requests;
+    send_back_to_back(p, &first_close, &post_idem, &o1, &o2);
+    T_CHECK(o2.r.status == 200 && o2.r.retries == 1 && stats(w).retries == retries + 1,
+            "a POST with Idempotency-Key is sent again: %d %s", o2.r.error, o2.error_text);
+    T_CHECK(s->requests == requests + 2, "the server read it once: %d", s->requests - requests);
+
+    /* PUT and DELETE are idempotent (RFC 9110), unlike in Go's isReplayable. */
+    http_request put = post;
+    put.method = "PUT";
+    send_back_to_back(p, &first_close, &put, &o1, &o2);
+    T_CHECK(o2.r.status == 200 && o2.r.retries == 1, "a PUT is sent again: %d %s", o2.r.error,
+            o2.error_text);
+
+    /* The server reset the connection before the POST went out: nothing was written, so it
+     * is sent again, whatever the method. */
+    retries = stats(w).retries;
+    requests = s->requests;
+    send_back_to_back(p, &first_reset, &post, &o1, &o2);
+    T_CHECK(o1.r.status == 200, "reset-after first response: %d %s", o1.r.error, o1.error_text);
+    T_CHECK(o2.r.status == 200 && o2.r.retries == 1 && stats(w).retries == retries + 1,
+            "a POST of which nothing was written is sent again: %d %s", o2.r.error, o2.error_text);
+    T_CHECK(s->requests == requests + 2 && s->body_len == 7 && memcmp(s->body, "order=1", 7) == 0,
+            "the server read the POST once: %d", s->requests - requests);
+    outcome_free(&o1);
+    outcome_free(&o2);
+}
+
+/* Expects req to fail with HTTP_ERR_INVALID_HEADER and `text`, nothing reaching the server. */
+static void expect_bad_header(http_pool *p, server *s, const http_header *h, const char *text) {
+    outcome o = {0};
+    http_request req = {
+        .method = "GET", .url = url(s->port, "/hello"), .headers = h, .nheaders = 1};
+    int requests = s->requests, accepts = s->accepts;
+    send_req(p, &req, &o);
+    wait_for(&o);
+    T_CHECK(o.r.error == HTTP_ERR_INVALID_HEADER, "%s: error %d", text, o.r.error);
+    T_CHECK(strcmp(o.error_text, text) == 0, "error text '%s', want '%s'", o.error_text, text);
+    run_for(0.02);
+    T_CHECK(s->requests == requests && s->accepts == accepts, "%s: nothing sent", text);
+    check_timings(&o, text);
+    outcome_free(&o);
+}
+
+static void test_request_headers(http_pool *p, server *s) {
+    expect_bad_header(p, s, &(http_header){"X-A", 3, "a\r\nX-Injected: 1", 16},
+                      "invalid header field value for \"X-A\"");
+    expect_bad_header(p, s, &(http_header){"X-A", 3, "a\nb", 3},
+                      "invalid header field value for \"X-A\"");
+    expect_bad_header(p, s, &(http_header){"X-A", 3, "a\0b", 3},
+                      "invalid header field value for \"X-A\"");
+    expect_bad_header(p, s, &(http_header){"X-A", 3, "a\x7f", 2},
+                      "invalid header field value for \"X-A\"");
+    expect_bad_header(p, s, &(http_header){"X-A\r\nX-B", 8, "1", 1},
+                      "invalid header field name \"X-A\\r\\nX-B\"");
+    expect_bad_header(p, s, &(http_header){"X A", 3, "1", 1}, "invalid header field name \"X A\"");
+    expect_bad_header(p, s, &(http_header){"X\0A", 3, "1", 1},
+                      "invalid header field name \"X\\x00A\"");
+    expect_bad_header(p, s, &(http_header){"", 0, "1", 1}, "invalid header field name \"\"");
+
+    /* Tabs and obs-text in values are allowed (RFC 9110 5.5); 100 headers are all sent. */
+    enum { N = 100 };
+    http_header hs[N + 1];
+    char names[N][16];
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "X-%03d", i);
+        hs[i] = (http_header){names[i], 5, "v", 1};
+    }
+    hs[N] = (http_header){"X-Tab", 5, "a\tb\xe9", 4};
+    http_request req = {
+        .method = "GET", .url = url(s->port, "/hello"), .headers = hs, .nheaders = N + 1};
+    outcome o = {0};
+    send_req(p, &req, &o);
+    wait_for(&o);
+    T_CHECK(o.r.status == 200, "101 headers: %d %s", o.r.error, o.error_text);
+    int seen = 0;
+    for (const char *h = s->headers; (h = strstr(h, "\r\nX-")) != NULL; h++) seen++;
+    T_CHECK(seen == N + 1, "the server saw %d of %d headers", seen, N + 1);
+    T_CHECK(strstr(s->headers, "\r\nX-Tab: a\tb\xe9\r\n") != NULL,
+            "tab and obs-text sent as given");
     outcome_free(&o);
 }
 
@@ -707,6 +842,8 @@ int main(void) {
     test_keep_alive(w, p, &s);
     test_body_framings(p, &s);
     test_connection_close(w, p, &s);
+    test_no_replay(w, p, &s);
+    test_request_headers(p, &s);
     test_errors(p, &s);
     test_big_bodies(w, p, &s);
     test_timeout(p, &s);
