@@ -557,6 +557,7 @@ int run_command(const cli_args *a) {
     r.sh.seed = a->seeded ? a->seed : ((uint64_t)lt_wall_now() * 1000003ULL) ^ (uint64_t)getpid();
     r.sh.seeded = a->seeded;
     r.sh.ca_file = a->ca_file ? a->ca_file : getenv("LT_CA_FILE");
+    r.sh.inspect = a->cmd == CMD_INSPECT;
     build_env(&r.sh, a);
     r.total = store_new();
     r.interval = store_new();
