@@ -150,8 +150,11 @@ static void test_quote(void) {
                 !strcmp(buf, "\"a\\\"b\\\\c\\u000a\""),
             "quoted: %s", buf);
     T_CHECK(me_json_quote(buf, 4, "abcdef") == -1 && buf[0] == '\0', "too small reports -1");
-    T_CHECK(me_json_quote(buf, sizeof buf, "a\xff" "b\xc3\xa9\xe2\x82") > 0 &&
-                !strcmp(buf, "\"a\\ufffd" "b\xc3\xa9\\ufffd\\ufffd\""),
+    T_CHECK(me_json_quote(buf, sizeof buf,
+                          "a\xff"
+                          "b\xc3\xa9\xe2\x82") > 0 &&
+                !strcmp(buf, "\"a\\ufffd"
+                             "b\xc3\xa9\\ufffd\\ufffd\""),
             "invalid UTF-8 is written as U+FFFD, one per bad byte: %s", buf);
 }
 
