@@ -79,6 +79,26 @@ await_output() {
     printf '%s\n' "$got"
 }
 
+# await_cond SECONDS CMD...: runs CMD until it succeeds (0) or SECONDS pass (1).
+await_cond() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@" >/dev/null 2>&1; do
+        [ $SECONDS -ge $deadline ] && return 1
+        sleep 0.05
+    done
+}
+# has_connection PID: the process (or a child: PID may be a `timeout` wrapper) has an established
+# TCP connection, i.e. it is sending load.
+has_connection() {
+    local p out
+    out=$(ss -Htnp state established 2>/dev/null)
+    for p in "$1" $(pgrep -P "$1"); do grep -q "pid=$p," <<<"$out" && return 0; done
+    return 1
+}
+# lines_more_than FILE N: FILE has more than N lines (a watcher wrote a sample after a point).
+lines_more_than() { [ "$(wc -l <"$1" 2>/dev/null || echo 0)" -gt "$2" ]; }
+
 # jq-free JSON reads: json_get FILE EXPR, where EXPR is a Python expression on `d`.
 json_get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 

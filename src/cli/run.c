@@ -512,6 +512,14 @@ static int load_plan(run_ctx *r, char *err, size_t errlen) {
 
 static int start_outputs(run_ctx *r, char *err, size_t errlen) {
     const cli_args *a = r->args;
+    /* The summary is written after the run: a path it cannot take must stop the run now. */
+    if (a->summary_export && strcmp(a->summary_export, "-") != 0) {
+        char e[512];
+        if (output_path_check(a->summary_export, e, sizeof e) != 0) {
+            snprintf(err, errlen, "--summary-export %s: %s", a->summary_export, e);
+            return -1;
+        }
+    }
     r->outputs = calloc(a->nouts + 1, sizeof *r->outputs);
     output_run info = {.script = r->script_shown,
                        .time_scale = r->plan->time_scale,
@@ -692,6 +700,7 @@ int run_command(const cli_args *a) {
     r.sh.seed = a->seeded ? a->seed : ((uint64_t)lt_wall_now() * 1000003ULL) ^ (uint64_t)getpid();
     r.sh.seeded = a->seeded;
     r.sh.ca_file = a->ca_file ? a->ca_file : getenv("LT_CA_FILE");
+    r.sh.inspect = a->cmd == CMD_INSPECT;
     build_env(&r.sh, a);
     r.total = store_new();
     r.interval = store_new();

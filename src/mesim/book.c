@@ -33,11 +33,18 @@ typedef struct {
     int64_t qty;
 } me_ladder;
 
+struct me_ids {
+    const char **slots; /* each points at a resting order's id; NULL = empty */
+    size_t nslots, n;   /* power of two; load at most 1/2 */
+};
+
 struct me_book {
     me_ladder side[2];
     uint64_t seq;
     me_order *free_orders;
     me_level *free_levels;
+    me_ids *ids;
+    int own_ids;
 };
 
 /* ---- heap ---- */
@@ -140,6 +147,81 @@ static int ladder_reserve(me_ladder *l) {
     return 0;
 }
 
+/* ---- id index: resting order ids, open addressing with backward-shift deletion ---- */
+
+static size_t id_slot(const me_ids *x, const char *id) {
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    return (size_t)(h ^ (h >> 32)) & (x->nslots - 1);
+}
+
+me_ids *me_ids_new(void) {
+    return calloc(1, sizeof(me_ids));
+}
+
+void me_ids_free(me_ids *x) {
+    if (!x) return;
+    free(x->slots);
+    free(x);
+}
+
+size_t me_ids_count(const me_ids *x) {
+    return x->n;
+}
+
+int me_ids_has(const me_ids *x, const char *id) {
+    if (!x->n) return 0;
+    for (size_t i = id_slot(x, id);; i = (i + 1) & (x->nslots - 1)) {
+        if (!x->slots[i]) return 0;
+        if (!strcmp(x->slots[i], id)) return 1;
+    }
+}
+
+static void ids_put(me_ids *x, const char *id) {
+    size_t i = id_slot(x, id);
+    while (x->slots[i]) i = (i + 1) & (x->nslots - 1);
+    x->slots[i] = id;
+    x->n++;
+}
+
+/* Room for one more id, so that resting an order cannot fail after matching began. */
+static int ids_reserve(me_ids *x) {
+    if ((x->n + 1) * 2 <= x->nslots) return 0;
+    size_t ns = x->nslots ? x->nslots * 2 : 64;
+    const char **s = calloc(ns, sizeof *s);
+    if (!s) return -1;
+    const char **old = x->slots;
+    size_t oldn = x->nslots;
+    x->slots = s;
+    x->nslots = ns;
+    x->n = 0;
+    for (size_t i = 0; i < oldn; i++)
+        if (old[i]) ids_put(x, old[i]);
+    free(old);
+    return 0;
+}
+
+/* Removes the entry pointing at this order's id (by address: ids are unique anyway). */
+static void ids_del(me_ids *x, const char *id) {
+    size_t mask = x->nslots - 1, i = id_slot(x, id);
+    while (x->slots[i] != id) i = (i + 1) & mask;
+    x->n--;
+    size_t j = i;
+    for (;;) {
+        x->slots[i] = NULL;
+        for (;;) {
+            j = (j + 1) & mask;
+            if (!x->slots[j]) return;
+            size_t k = id_slot(x, x->slots[j]);
+            if (i <= j ? (i < k && k <= j) : (i < k || k <= j)) continue;
+            break;
+        }
+        x->slots[i] = x->slots[j];
+        i = j;
+    }
+}
+
 /* ---- allocation ---- */
 
 static me_order *order_alloc(me_book *b) {
@@ -172,9 +254,22 @@ static void level_release(me_book *b, me_level *lv) {
 
 /* ---- public ---- */
 
-me_book *me_book_new(void) {
+me_book *me_book_new_shared(me_ids *ids) {
     me_book *b = calloc(1, sizeof *b);
-    if (b) b->side[ME_BUY].bid = 1;
+    if (!b) return NULL;
+    b->side[ME_BUY].bid = 1;
+    b->ids = ids;
+    return b;
+}
+
+me_book *me_book_new(void) {
+    me_ids *ids = me_ids_new();
+    me_book *b = ids ? me_book_new_shared(ids) : NULL;
+    if (!b) {
+        me_ids_free(ids);
+        return NULL;
+    }
+    b->own_ids = 1;
     return b;
 }
 
@@ -185,6 +280,7 @@ void me_book_clear(me_book *b) {
             me_level *lv = l->heap[i];
             for (me_order *o = lv->head, *nx; o; o = nx) {
                 nx = o->next;
+                ids_del(b->ids, o->id);
                 order_release(b, o);
             }
             level_release(b, lv);
@@ -211,6 +307,7 @@ void me_book_free(me_book *b) {
         free(b->side[s].heap);
         free(b->side[s].slots);
     }
+    if (b->own_ids) me_ids_free(b->ids);
     free(b);
 }
 
@@ -229,7 +326,9 @@ static void pop_best(me_book *b, me_ladder *l) {
 int64_t me_book_submit(me_book *b, const char *id, me_side side, int64_t price, int64_t qty,
                        me_fill_fn on_fill, void *ud) {
     me_ladder *own = &b->side[side], *opp = &b->side[!side];
+    if (me_ids_has(b->ids, id)) return ME_DUPLICATE_ID;
     /* Reserve everything resting could need, so nothing fails after the first fill. */
+    if (ids_reserve(b->ids) < 0) return -1;
     me_order *o = order_alloc(b);
     if (!o) return -1;
     me_level *spare = NULL;
@@ -256,6 +355,7 @@ int64_t me_book_submit(me_book *b, const char *id, me_side side, int64_t price, 
                 if (!lv->head) lv->tail = NULL;
                 lv->count--;
                 opp->orders--;
+                ids_del(b->ids, r->id);
                 order_release(b, r);
             }
         }
@@ -274,6 +374,7 @@ int64_t me_book_submit(me_book *b, const char *id, me_side side, int64_t price, 
     o->qty = qty;
     o->seq = ++b->seq;
     o->next = NULL;
+    ids_put(b->ids, o->id);
     me_level *lv = hash_find(own, price);
     if (!lv) {
         lv = spare;
@@ -359,6 +460,8 @@ int me_book_check(const me_book *b, char *err, size_t errlen) {
                 CHECK(o->qty > 0, "side %d: order %s has qty %lld", s, o->id, (long long)o->qty);
                 CHECK(o->seq > last, "side %d: level %lld not in time order at %s", s,
                       (long long)lv->price, o->id);
+                CHECK(me_ids_has(b->ids, o->id), "side %d: order %s missing from the id index", s,
+                      o->id);
                 last = o->seq;
                 n++;
                 q += o->qty;
@@ -374,6 +477,10 @@ int me_book_check(const me_book *b, char *err, size_t errlen) {
               (unsigned long long)l->orders, (long long)l->qty, (unsigned long long)orders,
               (long long)qty);
     }
+    if (b->own_ids)
+        CHECK(me_ids_count(b->ids) == b->side[0].orders + b->side[1].orders,
+              "id index holds %zu ids for %llu resting orders", me_ids_count(b->ids),
+              (unsigned long long)(b->side[0].orders + b->side[1].orders));
     int64_t bid, ask;
     if (me_book_best(b, ME_BUY, &bid) && me_book_best(b, ME_SELL, &ask))
         CHECK(bid < ask, "crossed book: bid %lld >= ask %lld", (long long)bid, (long long)ask);

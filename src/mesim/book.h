@@ -7,7 +7,9 @@
  * level for a price is found in O(1) expected (hash). Resting-order counts and quantities per side
  * are kept incrementally. me_book_submit never fails half-way: memory for the remainder is
  * reserved before matching, so an allocation failure rejects the order with the book untouched.
- * One thread owns a book at a time.
+ * An order id is unique among the resting orders of every book that shares one id index (a
+ * shard's books share one): an order whose id is still resting is refused untouched, so an order
+ * never trades against itself. One thread owns a book (and its id index) at a time.
  */
 #ifndef MESIM_BOOK_H
 #define MESIM_BOOK_H
@@ -20,16 +22,32 @@ typedef enum { ME_BUY = 0, ME_SELL = 1 } me_side;
 
 typedef struct me_book me_book;
 
+/* The ids of resting orders, shared by books (O(1) expected per lookup, insert and removal). */
+typedef struct me_ids me_ids;
+me_ids *me_ids_new(void);
+void me_ids_free(me_ids *ids); /* only after every book using it is freed */
+/* 1 when an order with this id rests in a book using the index. */
+int me_ids_has(const me_ids *ids, const char *id);
+/* Resting orders indexed. */
+size_t me_ids_count(const me_ids *ids);
+
+#define ME_DUPLICATE_ID (-2) /* me_book_submit: the id is still resting */
+
 /* Called once per fill, before the resting order's memory may be reused. */
 typedef void (*me_fill_fn)(void *ud, int64_t price, int64_t qty, const char *resting_id);
 
+/* A book with an id index of its own. */
 me_book *me_book_new(void);
+/* A book whose resting ids go to `ids` (not owned), shared with other books. */
+me_book *me_book_new_shared(me_ids *ids);
 void me_book_free(me_book *b);
 /* Removes every resting order. */
 void me_book_clear(me_book *b);
 
 /* Matches an order (id up to ME_ID_MAX bytes, price > 0, qty > 0) and rests the remainder.
- * Returns the remaining (resting) quantity, or -1 with the book untouched if memory ran out. */
+ * Returns the remaining (resting) quantity; ME_DUPLICATE_ID when an order with this id is still
+ * resting (in any book sharing the index), or -1 if memory ran out, both with the book
+ * untouched. */
 int64_t me_book_submit(me_book *b, const char *id, me_side side, int64_t price, int64_t qty,
                        me_fill_fn on_fill, void *ud);
 

@@ -18,6 +18,8 @@ static const char *reason_phrase(int code) {
         return "Not Found";
     case 405:
         return "Method Not Allowed";
+    case 409:
+        return "Conflict";
     case 413:
         return "Payload Too Large";
     case 500:

@@ -45,6 +45,7 @@ struct me_shard {
     me_sym *syms[ME_MAX_SYMBOLS]; /* in creation order */
     size_t nsyms;
     me_sym *index[INDEX_SLOTS]; /* open addressing by name */
+    me_ids *ids;                /* resting order ids of every book: unique across the shard */
     int delay_ms;
     me_hist match_hist;
     uint64_t rejected[NREJECT];
@@ -71,7 +72,7 @@ static me_sym **sym_slot(me_shard *s, const char *name) {
 static me_sym *sym_add(me_shard *s, const char *name) {
     if (s->nsyms == ME_MAX_SYMBOLS) return NULL;
     me_sym *y = calloc(1, sizeof *y);
-    if (!y || !(y->book = me_book_new())) {
+    if (!y || !(y->book = me_book_new_shared(s->ids))) {
         free(y);
         return NULL;
     }
@@ -109,8 +110,8 @@ static void on_fill(void *ud, int64_t price, int64_t qty, const char *resting_id
     snprintf(e->maker, sizeof e->maker, "%s", resting_id);
 }
 
-/* Matches one validated order; fills land in s->fills. Returns the remaining quantity, or -1 when
- * out of memory (nothing changed). */
+/* Matches one validated order; fills land in s->fills. Returns the remaining quantity, or
+ * ME_DUPLICATE_ID when its id is still resting, or -1 when out of memory (nothing changed). */
 static int64_t match(me_shard *s, me_sym *y, const me_order_in *o) {
     uint64_t opp = me_book_orders(y->book, o->side == ME_BUY ? ME_SELL : ME_BUY);
     size_t need = (size_t)((uint64_t)o->qty < opp ? (uint64_t)o->qty : opp);
@@ -127,7 +128,7 @@ static int64_t match(me_shard *s, me_sym *y, const me_order_in *o) {
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int64_t rem = me_book_submit(y->book, o->id, o->side, o->price, o->qty, on_fill, s);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (rem < 0) return -1;
+    if (rem < 0) return rem;
     me_hist_observe(&s->match_hist,
                     (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
     y->orders[o->side]++;
@@ -213,6 +214,12 @@ static void handle_orders(me_shard *s, struct evhttp_request *req) {
             order_reject(s, req, 503, "body", "out of memory");
         return;
     }
+    me_reject rej;
+    if (me_json_text_check(body, len, &rej) != 0) {
+        free(body);
+        order_reject(s, req, 400, rej.field, rej.reason);
+        return;
+    }
     cJSON *root = cJSON_ParseWithLength(body, len);
     free(body);
     if (!root) {
@@ -220,7 +227,6 @@ static void handle_orders(me_shard *s, struct evhttp_request *req) {
         return;
     }
     me_order_in o;
-    me_reject rej;
     char reason[160];
     me_sym *y;
     if (me_order_parse(root, "", &o, &rej) != 0) {
@@ -230,7 +236,10 @@ static void handle_orders(me_shard *s, struct evhttp_request *req) {
     } else {
         int64_t rem = match(s, y, &o);
         struct evbuffer *b = rem < 0 ? NULL : evbuffer_new();
-        if (!b) {
+        if (rem == ME_DUPLICATE_ID) {
+            order_reject(s, req, 409, "orderId",
+                         "orderId is the id of an order still resting on this shard");
+        } else if (!b) {
             order_reject(s, req, 503, "order", "out of memory");
         } else {
             char q[ME_ID_MAX * 6 + 3];
@@ -259,6 +268,12 @@ static void handle_seed(me_shard *s, struct evhttp_request *req) {
                        too_large ? "body too large" : "out of memory");
         return;
     }
+    me_reject rej;
+    if (me_json_text_check(body, len, &rej) != 0) {
+        free(body);
+        me_http_reject(req, 400, rej.field, rej.reason);
+        return;
+    }
     cJSON *root = cJSON_ParseWithLength(body, len);
     free(body);
     const cJSON *arr = root ? cJSON_GetObjectItemCaseSensitive(root, "orders") : NULL;
@@ -274,7 +289,6 @@ static void handle_seed(me_shard *s, struct evhttp_request *req) {
         if (!ok) me_http_reject(req, 503, "orders", "out of memory");
         const cJSON *it;
         char prefix[32], reason[160];
-        me_reject rej;
         cJSON_ArrayForEach(it, arr) {
             if (!ok) break;
             snprintf(prefix, sizeof prefix, "orders[%d].", i);
@@ -290,18 +304,25 @@ static void handle_seed(me_shard *s, struct evhttp_request *req) {
             }
             i++;
         }
-        int seeded = 0;
+        /* An order whose id is still resting (from an earlier seed, or earlier in this one) is
+         * skipped and counted: seeds repeat their ids from test to test. */
+        int seeded = 0, duplicates = 0;
         for (i = 0; ok && i < n; i++) {
-            if (match(s, ys[i], &os[i]) < 0) break;
+            int64_t rem = match(s, ys[i], &os[i]);
+            if (rem == ME_DUPLICATE_ID) {
+                duplicates++;
+                continue;
+            }
+            if (rem < 0) break;
             seeded++;
         }
-        if (ok && seeded < n)
+        if (ok && seeded + duplicates < n)
             me_http_reply(req, 503,
                           "{\"status\":\"REJECTED\",\"reason\":\"out of memory\","
-                          "\"seeded\":%d}\n",
-                          seeded);
+                          "\"seeded\":%d,\"duplicates\":%d}\n",
+                          seeded, duplicates);
         else if (ok)
-            me_http_reply(req, 200, "{\"seeded\":%d}\n", seeded);
+            me_http_reply(req, 200, "{\"seeded\":%d,\"duplicates\":%d}\n", seeded, duplicates);
         free(os);
         free(ys);
     }
@@ -448,6 +469,11 @@ me_shard *me_shard_new(struct event_base *base, const me_shard_cfg *cfg, char *e
     s->base = base;
     s->delay_ms = cfg->delay_ms;
     s->any_symbol = cfg->nsymbols == 0;
+    if (!(s->ids = me_ids_new())) {
+        snprintf(err, errlen, "out of memory");
+        free(s);
+        return NULL;
+    }
     for (size_t i = 0; i < cfg->nsymbols; i++) {
         if (!me_symbol_valid(cfg->symbols[i])) {
             snprintf(err, errlen, "invalid symbol '%s'", cfg->symbols[i]);
@@ -484,6 +510,7 @@ void me_shard_free(me_shard *s) {
         me_book_free(s->syms[i]->book);
         free(s->syms[i]);
     }
+    me_ids_free(s->ids);
     free(s->fills);
     free(s);
 }

@@ -5,8 +5,11 @@
  * POST /admin/broker/pause, POST /admin/broker/resume, GET /metrics, GET /health.
  * Promises: all book access happens on the event_base's thread, so matching takes no lock (the
  * publisher's queue is the only shared state). Bad input is answered 400 naming the field and
- * never changes a book; a /seed is validated whole before any of it is applied. The service delay
- * postpones /orders replies with a timer, never blocking other requests.
+ * never changes a book (the text is checked too: invalid UTF-8, \u0000 in strings, integers
+ * beyond 2^53, trailing characters); a /seed is validated whole before any of it is applied.
+ * Order ids are unique among the shard's resting orders: /orders answers 409 for an id still
+ * resting, /seed skips such orders and says how many ({"seeded":N,"duplicates":K}). The service
+ * delay postpones /orders replies with a timer, never blocking other requests.
  */
 #ifndef MESIM_SHARD_H
 #define MESIM_SHARD_H

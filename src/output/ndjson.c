@@ -132,6 +132,7 @@ static void add_values(cJSON *o, const metric_def *d, const series *s, double dt
 
 static int nd_start(output *o, const output_run *run, char *err, size_t errlen) {
     nd *n = o->self;
+    if (!n->use_stdout && output_path_check(n->path, err, errlen) != 0) return -1;
     if (!n->use_stdout) {
         size_t len = strlen(n->path) + 32;
         n->tmp_path = malloc(len);

@@ -3,8 +3,13 @@
 #include "output/output.h"
 #include "output/ndjson.h"
 #include "output/prom_rw.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 output *output_create(const char *spec, char *err, size_t errlen) {
     if (!spec || !*spec) {
@@ -24,4 +29,42 @@ output *output_create(const char *spec, char *err, size_t errlen) {
              "experimental-prometheus-rw[=URL])",
              (int)nlen, spec);
     return NULL;
+}
+
+/* The directory part of path, for messages ("." when there is none). */
+static void dir_of(const char *path, char *out, size_t len) {
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(out, len, ".");
+    else if (slash == path)
+        snprintf(out, len, "/");
+    else
+        snprintf(out, len, "%.*s", (int)(slash - path), path);
+}
+
+int output_path_check(const char *path, char *err, size_t errlen) {
+    size_t len = strlen(path);
+    struct stat st;
+    if (len == 0) return snprintf(err, errlen, "empty file name"), -1;
+    if (path[len - 1] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+        return snprintf(err, errlen, "%s is a directory, not a file", path), -1;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return snprintf(err, errlen, "%s is not a regular file (\"-\" writes to stdout)", path), -1;
+    /* The writers' own temporary file is PATH.tmp.PID; the probe takes another name so that it
+     * can be created exclusively and removed without touching anything else. */
+    char *probe = malloc(len + 32);
+    if (!probe) return snprintf(err, errlen, "out of memory"), -1;
+    snprintf(probe, len + 32, "%s.probe.%d", path, (int)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        char dir[4096];
+        dir_of(path, dir, sizeof dir);
+        snprintf(err, errlen, "cannot create %s (a file in %s): %s", path, dir, strerror(errno));
+        free(probe);
+        return -1;
+    }
+    close(fd);
+    unlink(probe);
+    free(probe);
+    return 0;
 }

@@ -5,6 +5,8 @@
  * once per collection tick (about a second) with the samples of that interval and the totals so
  * far, and once at the end. An output that talks to the network does it on its own thread with a
  * bounded queue, so a slow or absent receiver never delays the load or the summary.
+ * A file output (and the summary) checks its path with output_path_check before any traffic, so
+ * a path that cannot be written ends the run before it starts, not after it.
  */
 #ifndef LT_OUTPUT_OUTPUT_H
 #define LT_OUTPUT_OUTPUT_H
@@ -39,4 +41,12 @@ struct output {
 /* Creates an output from a --out argument ("json=FILE", "prometheus-rw[=URL]",
  * "experimental-prometheus-rw[=URL]"). NULL with a message in err when unknown or malformed. */
 output *output_create(const char *spec, char *err, size_t errlen);
+
+/* Checks that a file written as a temporary file in the same directory and then renamed over
+ * `path` (write_file_atomic, the json output) can be written: `path` is not a directory nor any
+ * other non-regular file (a device, a pipe: renaming over it would replace it, not write into it),
+ * and its directory takes a new file (tried by creating and removing one, which also catches a
+ * read-only file system and, unlike access(2), holds for root). Returns 0, or -1 with err
+ * ("PATH is a directory", "cannot create a file in DIR: Permission denied"). */
+int output_path_check(const char *path, char *err, size_t errlen);
 #endif

@@ -42,6 +42,9 @@ typedef struct {
     int nenv;
     uint64_t seed; /* --seed; 0 = random */
     bool seeded;
+    /* lt inspect: the script is loaded for its options only; lt_module.c makes the standard
+     * library's commands and file writes fail, so loading it has no side effects. */
+    bool inspect;
     const char *ca_file;    /* extra CA bundle (LT_CA_FILE / --ca) */
     double run_t0;          /* monotonic time the run started (after setup) */
     double wall_t0;         /* unix time of run_t0 */

@@ -133,12 +133,13 @@ expect_num "abortOnFail: stopped long before the 30 s schedule" "$((SECONDS - st
 # --- SIGINT: graceful stop, summary written, exit 105 ---
 timeout 60 "$LT" -s "$S/rate.lua" -e URL="$URL" -e RATE=100 -e DUR=30s -q --summary-export "$TMP/sigint.json" 2>"$TMP/sigint.err" &
 pid=$!
-for _ in $(seq 100); do grep -q . "$TMP/sigint.err" 2>/dev/null && break; [ -d /proc/$pid ] || break; sleep 0.02; done
-sleep 1
+await_cond 10 has_connection "$pid" || fail "SIGINT: load started (a connection is open)"
 kill -INT $pid
 wait $pid
 expect_eq "SIGINT: exit 105" 105 "$?"
 expect_eq "SIGINT: summary written" "105" "$(json_get "$TMP/sigint.json" "d['exit_code']")"
+expect_num "SIGINT: it came during the load (requests in the summary)" \
+    "$(json_get "$TMP/sigint.json" "d['metrics']['http_reqs']['values']['count']")" gt 0
 
 # --- inspect: resolved options with k6 defaults, no traffic ---
 timeout 10 "$LT" inspect "$S/schedule.lua" >"$TMP/inspect.json" 2>"$TMP/inspect.err"

@@ -122,6 +122,34 @@ req GET "$SA/orders"; expect_eq "GET /orders is refused" 405 "$CODE"
 req GET "$SA/nope"; expect_eq "unknown path is 404" 404 "$CODE"
 req POST "$SA/admin/delay" '{"ms":-1}'; expect_eq "bad delay is 400 naming ms" "400 ms" "$CODE $(json_get "$TMP/body" 'd["field"]')"
 
+# ---- strict text and unique ids: 400 naming the field, 409 for an id still resting ----
+strict_cases=(
+    "body|{\"orderId\":\"t1\",\"symbol\":\"TEST-ASSET-A\",\"side\":\"BUY\",\"type\":\"LIMIT\",\"price\":1,\"quantity\":1}garbage"
+    "price|{\"orderId\":\"t1\",\"symbol\":\"TEST-ASSET-A\",\"side\":\"BUY\",\"type\":\"LIMIT\",\"price\":9007199254740993,\"quantity\":1}"
+    "orderId|{\"orderId\":\"t1\\u0000x\",\"symbol\":\"TEST-ASSET-A\",\"side\":\"BUY\",\"type\":\"LIMIT\",\"price\":1,\"quantity\":1}"
+    "orderId|{\"orderId\":\"t1$(printf '\xff')\",\"symbol\":\"TEST-ASSET-A\",\"side\":\"BUY\",\"type\":\"LIMIT\",\"price\":1,\"quantity\":1}"
+)
+for c in "${strict_cases[@]}"; do
+    field=${c%%|*} body=${c#*|}
+    req POST "$SA/orders" "$body"
+    check "strict: 400 naming $field, valid UTF-8 JSON reply: ${body:0:50}" python3 -c '
+import json, sys
+d = json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))
+sys.exit(0 if sys.argv[2] == "400" and d["field"] == sys.argv[3] and d["status"] == "REJECTED" else 1)' "$TMP/body" "$CODE" "$field"
+done
+expect_eq "strict: bad text left the books alone" "$depth_before" "$(curl -s "$SA/metrics" | grep '^me_orderbook_depth')"
+req POST "$SA/orders" "$(order dup1 TEST-ASSET-C SELL 7000 5)"; expect_eq "dup1 rests" 200 "$CODE"
+req POST "$SA/orders" "$(order dup1 TEST-ASSET-C BUY 7000 5)"
+expect_eq "a BUY with the id of a resting SELL is 409 naming orderId" "409 orderId" "$CODE $(json_get "$TMP/body" 'd["field"]')"
+req POST "$SA/orders" "$(order dup1 TEST-ASSET-A SELL 7000 5)"
+expect_eq "the id is unique across the shard's symbols" 409 "$CODE"
+expect_eq "no self-trade: dup1 still rests" 1 "$(metric "$SA" 'me_orderbook_depth{shard="a",symbol="TEST-ASSET-C",side="SELL"}')"
+req POST "$SA/orders" "$(order dup-taker TEST-ASSET-C BUY 7000 5)"
+req POST "$SA/orders" "$(order dup1 TEST-ASSET-C SELL 7100 1)"
+expect_eq "once filled, the id is free again" 200 "$CODE"
+req POST "$SA/seed" '{"orders":[{"orderId":"dup1","symbol":"TEST-ASSET-C","side":"SELL","type":"LIMIT","price":7200,"quantity":1},{"orderId":"sd1","symbol":"TEST-ASSET-C","side":"SELL","type":"LIMIT","price":7200,"quantity":1},{"orderId":"sd1","symbol":"TEST-ASSET-C","side":"SELL","type":"LIMIT","price":7300,"quantity":1}]}'
+expect_eq "seed skips ids still resting and says how many" "200 1 2" "$CODE $(json_get "$TMP/body" 'd["seeded"], d["duplicates"]' | tr -d '(),')"
+req POST "$SA/admin/reset"
 # ---- 413 ----
 python3 -c 'import sys; sys.stdout.write("{\"orderId\":\"" + "x" * 70000 + "\"}")' >"$TMP/big.json"
 req POST "$SA/orders" "@$TMP/big.json"

@@ -67,6 +67,6 @@ check "out.ndjson.gz is gzip" python3 -c 'import sys; sys.exit(open(sys.argv[1],
 
 "$LT" -s "$TMP/script.lua" -e URL="$URL" --out "json=$TMP/no/such/dir/x.json" >/dev/null 2>"$TMP/bad.err"
 rc=$?
-expect_num "unwritable file: the run does not start (exit code)" "$rc" gt 0
+expect_eq "unwritable file: the run does not start (exit code 104)" 104 "$rc"
 expect_match "unwritable file: says why" 'x.json' "$TMP/bad.err"
 finish

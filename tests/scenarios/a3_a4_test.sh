@@ -19,9 +19,10 @@ $PROM watch "$TMP/a4.jsonl" 0.1 "$A/metrics" & _PIDS+=($!); W4=$!
 A3_PID=$!; _PIDS+=("$A3_PID")
 rc4=$(run_lt "$TMP/a4.log" 60 run "$ROOT/lua/a4_kafka_degradation.lua" -e "ME_SHARD_A_URL=$A" \
     --time-scale 0.05 --quiet --summary-export "$TMP/a4.json")
-sleep 0.3; kill "$W4"
+# one more sample after each run ends, then the watchers stop
+n=$(wc -l <"$TMP/a4.jsonl"); await_cond 5 lines_more_than "$TMP/a4.jsonl" "$n"; kill "$W4"
 wait "$A3_PID"; rc3=$?
-sleep 0.3; kill "$W3"
+n=$(wc -l <"$TMP/a3.jsonl"); await_cond 5 lines_more_than "$TMP/a3.jsonl" "$n"; kill "$W3"
 
 # ---- A3
 J=$TMP/a3.json

@@ -41,8 +41,10 @@ pid=$!
 set +m
 deadline=$((SECONDS + 20))
 until grep -q "demo: lt -s" "$TMP/int.out" 2>/dev/null || [ $SECONDS -ge $deadline ]; do sleep 0.1; done
-sleep 1.5
 read -r pa _ _ < <(shard_ports_of "$TMP/int.out")
+# the load is under way once shard a has taken BUYs (the seeds are SELLs)
+buys_seen() { curl -s --max-time 2 "http://127.0.0.1:$1/metrics" | awk '/^me_orders_total\{.*side="BUY"/ { s += $2 } END { exit !(s > 0) }'; }
+await_cond 15 buys_seen "$pa" || fail "demo: the load started before Ctrl-C"
 kill -INT -- "-$pid" 2>/dev/null
 deadline=$((SECONDS + 20))
 while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done

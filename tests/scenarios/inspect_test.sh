@@ -47,4 +47,46 @@ expect_eq "negative rate: lt inspect exits 104" 104 "$rc"
 "$LT" inspect "$S/a2_normal_load.lua" -e ORDER_FLOW=bogus >"$TMP/flow.out" 2>&1; rc=$?
 expect_eq "unknown ORDER_FLOW: script error (107) before any traffic" 107 "$rc"
 expect_match "... naming the variable" "ORDER_FLOW must be 'spec' or 'balanced'" "$TMP/flow.out"
+
+# lt inspect has no side effects: the script's top level runs, but runs no command and writes,
+# removes or renames no file (each such call fails as the library reports a failure: nil and a
+# message); reading stays allowed, and the options are printed
+FX=$TMP/fx
+mkdir -p "$FX" && echo keep >"$FX/keep" && echo keep >"$FX/stay"
+sed "s|@DIR@|$FX|g" >"$FX/effects.lua" <<'LUA'
+local D = "@DIR@"
+local r = {}
+r.execute = os.execute("touch " .. D .. "/os_execute")
+r.popen = io.popen("touch " .. D .. "/io_popen")
+r.open_w = io.open(D .. "/io_open_w", "w")
+r.open_a = io.open(D .. "/io_open_a", "a+")
+r.output = pcall(io.output, D .. "/io_output") or nil
+r.remove = os.remove(D .. "/keep")
+r.rename = os.rename(D .. "/stay", D .. "/moved")
+local f = io.open(D .. "/keep", "r")
+r.read = f and f:read("*l")
+if f then f:close() end
+lt.log("RESULTS " .. lt.json.encode(r))
+options = { vus = 1, iterations = 1, tags = { from_top_level = r.read or "none" } }
+function default() end
+LUA
+"$LT" inspect "$FX/effects.lua" >"$TMP/fx.json" 2>"$TMP/fx.err"
+expect_eq "inspect, side effects at the top level: exit 0" 0 "$?"
+expect_eq "... prints the options" keep "$(json_get "$TMP/fx.json" "d.get('options', d)['tags']['from_top_level']" 2>&1)"
+expect_eq "... runs no command and creates, removes or renames no file" "effects.lua keep stay" \
+    "$(ls "$FX" | tr '\n' ' ' | sed 's/ $//')"
+expect_match "... each call fails as the library reports a failure (reads work)" \
+    'RESULTS \{"read":"keep"\}$' "$TMP/fx.err"
+expect_match "... and says why" "inspect: os.execute not run .*no side effects" "$TMP/fx.err"
+
+# lt.exec at the top level is refused by inspect and run alike (it used to run the command, and
+# `lt run` then failed anyway in the worker threads, which run the top level again)
+printf 'lt.exec("touch %s/lt_exec")\noptions = { vus = 1, iterations = 1 }\nfunction default() end\n' \
+    "$FX" >"$FX/exec.lua"
+"$LT" inspect "$FX/exec.lua" >/dev/null 2>"$TMP/exec.err"
+expect_eq "top-level lt.exec under inspect: script error (107)" 107 "$?"
+expect_match "... naming where lt.exec may run" "lt.exec.*setup.*top level" "$TMP/exec.err"
+"$LT" run -q "$FX/exec.lua" >/dev/null 2>"$TMP/exec_run.err"
+expect_eq "top-level lt.exec under run: script error (107)" 107 "$?"
+check "... and the command never ran" test ! -e "$FX/lt_exec"
 finish

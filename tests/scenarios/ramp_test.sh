@@ -8,7 +8,8 @@ start_mesim_cluster || { fail "mesim cluster starts"; finish; }
 watch_start "$TMP/watch.jsonl" 0.25
 rc=$(run_lt "$TMP/b3.log" 120 run "$ROOT/lua/b3_ramp.lua" -e "GATEWAY_URL=http://127.0.0.1:$GW_PORT" \
     --time-scale "$SCALE" --quiet --summary-export "$TMP/b3.json")
-sleep 0.5
+n=$(wc -l <"$TMP/watch.jsonl")
+await_cond 5 lines_more_than "$TMP/watch.jsonl" "$n" || fail "a sample after the run was taken"
 watch_stop
 expect_eq "B3 exits 0" 0 "$rc"
 

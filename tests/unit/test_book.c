@@ -1,5 +1,6 @@
 /* test_book.c — the mesim order book: price-time priority, partial fills across levels, resting
- * remainders, and a randomized run (fixed seed) checked against a naive reference model, with
+ * remainders, ids unique among resting orders (no self-trade, shared across a shard's books), and
+ * randomized runs (fixed seeds, some reusing ids) checked against a naive reference model, with
  * the book's invariants verified after every order. */
 #include "mesim/book.h"
 #include "t.h"
@@ -119,6 +120,8 @@ typedef struct {
 static int64_t ref_submit(ref_book *r, fills *fs, const char *id, int side, int64_t price,
                           int64_t qty) {
     fs->n = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (!strcmp(r->o[i].id, id)) return ME_DUPLICATE_ID;
     while (qty > 0) {
         ref_order *best = NULL;
         for (size_t i = 0; i < r->n; i++) {
@@ -173,21 +176,29 @@ static void fifo_visit(void *ud, const char *id, int64_t qty) {
     w->bad = 1;
 }
 
-static void test_random(unsigned seed, int norders, int64_t base, int64_t spread, int maxq) {
+/* id_pool > 0: ids are drawn from that many, so many orders reuse an id still resting. */
+static void test_random(unsigned seed, int norders, int64_t base, int64_t spread, int maxq,
+                        int id_pool) {
     srand(seed);
     me_book *b = me_book_new();
     ref_book r = {0};
     static fills fb, fr;
     int64_t submitted = 0, filled = 0;
-    int mismatches = 0, broken = 0, unconserved = 0, fifo_bad = 0, depth_bad = 0;
+    int mismatches = 0, broken = 0, unconserved = 0, fifo_bad = 0, depth_bad = 0, dups = 0;
     for (int i = 0; i < norders; i++) {
         char id[16];
-        snprintf(id, sizeof id, "o%d", i);
+        snprintf(id, sizeof id, "o%d", id_pool ? rand() % id_pool : i);
         int side = rand() % 2;
         int64_t price = base + rand() % spread - spread / 2;
         int64_t qty = 1 + rand() % maxq;
         int64_t rb = submit(b, &fb, id, side, price, qty);
         int64_t rr = ref_submit(&r, &fr, id, side, price, qty);
+        if (rr == ME_DUPLICATE_ID) {
+            dups++;
+            if ((rb != rr || fb.n != 0) && mismatches++ < 3)
+                printf("order %s: a duplicate id gave %" PRId64 " and %d fills\n", id, rb, fb.n);
+            continue;
+        }
         submitted += qty;
         int64_t got = 0;
         for (int k = 0; k < fb.n && k < 4096; k++) got += fb.f[k].qty;
@@ -226,6 +237,7 @@ static void test_random(unsigned seed, int norders, int64_t base, int64_t spread
     T_CHECK(fifo_bad == 0, "seed %u: FIFO order wrong %d times", seed, fifo_bad);
     T_CHECK(filled > 0 && me_book_orders(b, ME_BUY) + me_book_orders(b, ME_SELL) > 0,
             "seed %u: the run both matched (%" PRId64 ") and rested", seed, filled);
+    T_CHECK(!id_pool || dups > norders / 10, "seed %u: ids were reused (%d refused)", seed, dups);
     me_book_free(b);
     free(r.o);
 }
@@ -256,12 +268,61 @@ static void test_many_levels(void) {
     me_book_free(b);
 }
 
+static void test_duplicate_ids(void) {
+    me_book *b = me_book_new();
+    fills fs;
+    T_CHECK(submit(b, &fs, "x", ME_SELL, 100, 5) == 5, "x rests");
+    T_CHECK(submit(b, &fs, "x", ME_BUY, 100, 5) == ME_DUPLICATE_ID && fs.n == 0,
+            "a BUY with the id of a resting SELL is refused, no self-trade (%d fills)", fs.n);
+    T_CHECK(submit(b, &fs, "x", ME_SELL, 200, 1) == ME_DUPLICATE_ID, "same side, same id refused");
+    T_CHECK(me_book_orders(b, ME_SELL) == 1 && me_book_quantity(b, ME_SELL) == 5 &&
+                me_book_orders(b, ME_BUY) == 0,
+            "refusals left the book untouched");
+    book_ok(b, "after refusals");
+    T_CHECK(submit(b, &fs, "y", ME_BUY, 100, 3) == 0 && fs.n == 1, "y partly fills x");
+    T_CHECK(submit(b, &fs, "x", ME_BUY, 50, 1) == ME_DUPLICATE_ID, "x still rests (2 left)");
+    T_CHECK(submit(b, &fs, "z", ME_BUY, 100, 2) == 0 && fs.n == 1, "z fills the rest of x");
+    T_CHECK(submit(b, &fs, "x", ME_BUY, 50, 1) == 1, "once filled, the id can be used again");
+    T_CHECK(submit(b, &fs, "t", ME_BUY, 60, 1) == 1 && submit(b, &fs, "t2", ME_SELL, 60, 1) == 0,
+            "an order that matched at once never rested");
+    T_CHECK(submit(b, &fs, "t2", ME_SELL, 70, 1) == 1, "... so its id is free");
+    book_ok(b, "after reuse");
+    me_book_clear(b);
+    T_CHECK(submit(b, &fs, "x", ME_SELL, 100, 1) == 1, "clear frees every id");
+    book_ok(b, "after clear");
+    me_book_free(b);
+
+    /* a shard's books share one index: an id resting in one book is refused in another */
+    me_ids *ids = me_ids_new();
+    me_book *b1 = me_book_new_shared(ids), *b2 = me_book_new_shared(ids);
+    T_CHECK(submit(b1, &fs, "s", ME_SELL, 100, 1) == 1, "s rests in book 1");
+    T_CHECK(submit(b2, &fs, "s", ME_BUY, 100, 1) == ME_DUPLICATE_ID, "s refused in book 2");
+    T_CHECK(me_ids_count(ids) == 1 && me_ids_has(ids, "s"), "the index holds s");
+    for (int i = 0; i < 1000; i++) { /* growth and backward-shift deletion of the index */
+        char id[16];
+        snprintf(id, sizeof id, "g%d", i);
+        submit(i % 2 ? b1 : b2, &fs, id, ME_BUY, 10 + i % 7, 1);
+    }
+    T_CHECK(me_ids_count(ids) == 1001, "1001 ids resting, got %zu", me_ids_count(ids));
+    submit(b1, &fs, "sweep1", ME_SELL, 1, 1000);
+    submit(b2, &fs, "sweep2", ME_SELL, 1, 1000);
+    T_CHECK(me_ids_count(ids) == 3 && !me_ids_has(ids, "g5") && me_ids_has(ids, "s"),
+            "swept ids left the index (%zu left)", me_ids_count(ids));
+    book_ok(b1, "shared 1");
+    book_ok(b2, "shared 2");
+    me_book_free(b1);
+    me_book_free(b2);
+    me_ids_free(ids);
+}
+
 int main(void) {
     test_price_time_priority();
     test_partial_across_levels();
     test_many_levels();
-    test_random(42, 20000, 10000, 40, 20);  /* narrow: deep FIFO queues */
-    test_random(7, 20000, 10000, 2000, 50); /* wide: many levels */
-    test_random(1234, 5000, 500, 6, 1000);  /* few levels, big sweeps */
+    test_duplicate_ids();
+    test_random(42, 20000, 10000, 40, 20, 0);   /* narrow: deep FIFO queues */
+    test_random(7, 20000, 10000, 2000, 50, 0);  /* wide: many levels */
+    test_random(1234, 5000, 500, 6, 1000, 0);   /* few levels, big sweeps */
+    test_random(99, 20000, 10000, 40, 20, 400); /* ids reused while resting */
     return T_DONE();
 }

@@ -1,5 +1,7 @@
-/* test_mesim_parts.c — mesim's pure pieces: order validation (every bad field is named), JSON
- * quoting, the match-time histogram, and the event publisher (pause, bound, drops, drain). */
+/* test_mesim_parts.c — mesim's pure pieces: order validation (every bad field is named), the
+ * request text check (UTF-8, \u0000, integers beyond 2^53, trailing characters, each naming its
+ * field's path), JSON quoting, the match-time histogram, and the event publisher (pause, bound,
+ * drops, drain). */
 #include "mesim/metrics_text.h"
 #include "mesim/order.h"
 #include "mesim/publisher.h"
@@ -69,12 +71,91 @@ static void test_parse(void) {
     cJSON_Delete(j);
 }
 
+/* text_case(json, field): field NULL = accepted; otherwise refused naming that path. */
+static void text_case_n(const char *json, size_t len, const char *field) {
+    me_reject rej = {{0}, {0}};
+    char *copy = malloc(len + 1); /* NUL-terminated at len, as me_http_body leaves a body */
+    memcpy(copy, json, len);
+    copy[len] = '\0';
+    int rc = me_json_text_check(copy, len, &rej);
+    if (!field)
+        T_CHECK(rc == 0, "%s accepted, got: %s", json, rej.reason);
+    else
+        T_CHECK(rc == -1 && !strcmp(rej.field, field) && !strncmp(rej.reason, field, strlen(field)),
+                "%s: want field %s, got rc %d field '%s' reason '%s'", json, field, rc, rej.field,
+                rej.reason);
+    free(copy);
+}
+#define text_case(json, field) text_case_n(json, sizeof(json) - 1, field)
+
+static void test_text_check(void) {
+#define ORDER(id, price)                                                                           \
+    "{\"orderId\":" id ",\"symbol\":\"S\",\"side\":\"BUY\",\"price\":" price "}"
+    text_case(ORDER("\"o1\"", "100"), NULL);
+    text_case(" " ORDER("\"o1\"", "100") " \n", NULL);
+    text_case(ORDER("\"o1\"", "9007199254740992"), NULL); /* 2^53 is exact */
+    text_case(ORDER("\"o1\"", "1.5"), NULL);              /* not an integer: order.c says so */
+    text_case(ORDER("\"\u00e9\u20ac\"", "1"), NULL);
+    text_case(ORDER("\"\xc3\xa9\xe2\x82\xac\xf0\x9d\x84\x9e\"", "1"), NULL); /* é€𝄞 */
+    text_case("{\"a\":[1,{\"b\":null}],\"c\":true}", NULL);
+    text_case("{\"a\":1", NULL); /* malformed: left to the parser */
+
+    /* trailing characters after the value */
+    text_case(ORDER("\"o1\"", "100") "garbage", "body");
+    text_case(ORDER("\"o1\"", "100") "}", "body");
+    text_case(ORDER("\"o1\"", "100") ORDER("\"o2\"", "100"), "body");
+    text_case_n(ORDER("\"o1\"", "100") "\0x", sizeof(ORDER("\"o1\"", "100")) + 1, "body");
+    text_case("1 2", "body");
+
+    /* integers beyond 2^53 are not exact as doubles: cJSON would round them silently */
+    text_case(ORDER("\"o1\"", "9007199254740993"), "price");
+    text_case(ORDER("\"o1\"", "-9007199254740993"), "price");
+    text_case(ORDER("\"o1\"", "12345678901234567890"), "price");
+    text_case(ORDER("\"o1\"", "9.007199254740993e15"), "price");
+    text_case(ORDER("\"o1\"", "1e16"), "price");
+    text_case("{\"quantity\":18014398509481985}", "quantity");
+
+    /* strings: \u0000 (cJSON cuts the string there), raw control characters, invalid UTF-8 */
+    text_case(ORDER("\"a\\u0000b\"", "1"), "orderId");
+    text_case(ORDER("\"a\\u0000\"", "1"), "orderId");
+    text_case_n("{\"orderId\":\"a\0b\"}", 16, "orderId");
+    text_case(ORDER("\"a\x01\"", "1"), "orderId");
+    text_case(ORDER("\"\xff\"", "1"), "orderId");
+    text_case(ORDER("\"\xc0\xaf\"", "1"), "orderId");         /* overlong '/' */
+    text_case(ORDER("\"\xed\xa0\x80\"", "1"), "orderId");     /* a surrogate */
+    text_case(ORDER("\"\xe2\x82\"", "1"), "orderId");         /* cut short */
+    text_case(ORDER("\"\xf4\x90\x80\x80\"", "1"), "orderId"); /* above U+10FFFF */
+    text_case("{\"symbol\":\"S\xff\"}", "symbol");
+    text_case("{\"k\xff\":1}", "body"); /* a bad key names no field */
+    text_case("{\"k\\u0000\":1}", "body");
+    text_case("\xff", "body");
+
+    /* paths inside a seed: orders[i].field, arrays counted past nested values */
+    text_case("{\"orders\":[" ORDER("\"a\"", "1") "," ORDER("\"b\\u0000\"", "1") "]}",
+              "orders[1].orderId");
+    text_case("{\"orders\":[{\"x\":[1,[2,3],{\"y\":4}]}," ORDER(
+                  "\"c\"", "1") ","
+                                "{\"orderId\":\"d\",\"price\":9007199254740993}]}",
+              "orders[2].price");
+    text_case("{\"orders\":[],\"extra\":\"\xff\"}", "extra");
+#undef ORDER
+    char deep[200] = {0};
+    memset(deep, '[', 40);
+    text_case_n(deep, 40, "body"); /* nested too deeply */
+}
+
 static void test_quote(void) {
     char buf[64];
     T_CHECK(me_json_quote(buf, sizeof buf, "a\"b\\c\n") > 0 &&
                 !strcmp(buf, "\"a\\\"b\\\\c\\u000a\""),
             "quoted: %s", buf);
     T_CHECK(me_json_quote(buf, 4, "abcdef") == -1 && buf[0] == '\0', "too small reports -1");
+    T_CHECK(me_json_quote(buf, sizeof buf,
+                          "a\xff"
+                          "b\xc3\xa9\xe2\x82") > 0 &&
+                !strcmp(buf, "\"a\\ufffd"
+                             "b\xc3\xa9\\ufffd\\ufffd\""),
+            "invalid UTF-8 is written as U+FFFD, one per bad byte: %s", buf);
 }
 
 static void test_hist(void) {
@@ -186,6 +267,7 @@ static void test_publisher_pause_races(void) {
 }
 
 int main(void) {
+    test_text_check();
     test_parse();
     test_quote();
     test_hist();
