@@ -36,7 +36,8 @@ typedef struct {
     Prometheus__WriteRequest *req[MAXREQ];
     char *headers[MAXREQ];
     size_t body_len[MAXREQ];
-    int bad; /* requests that failed to decode */
+    int bad;     /* requests that failed to decode */
+    int nclosed; /* connections closed after an answer (close_after) */
 } receiver;
 
 static double now(void) {
@@ -95,6 +96,9 @@ static void serve_conn(receiver *r, int fd) {
                 if (r->close_after) {
                     free(buf);
                     close(fd);
+                    pthread_mutex_lock(&r->mu);
+                    r->nclosed++;
+                    pthread_mutex_unlock(&r->mu);
                     return;
                 }
             }
@@ -518,7 +522,6 @@ static void test_dead(void) {
         o->interval(o, start + s, 1.0, iv, total);
         double el = now() - t0;
         worst = el > worst ? el : worst;
-        usleep(100000);
     }
     double t0 = now();
     o->stop(o, total);
@@ -605,6 +608,17 @@ static void test_reject(void) {
     recv_stop(r);
 }
 
+/* Waits until the receiver has closed n connections after answering; false after 10 s. */
+static bool await_closed(receiver *r, int n) {
+    for (double end = now() + 10; now() < end; usleep(1000)) {
+        pthread_mutex_lock(&r->mu);
+        bool done = r->nclosed >= n;
+        pthread_mutex_unlock(&r->mu);
+        if (done) return true;
+    }
+    return false;
+}
+
 /* A receiver that closes the connection after every answer: each push reconnects. */
 static void test_reconnect(void) {
     receiver *r = recv_start();
@@ -623,7 +637,8 @@ static void test_reconnect(void) {
         fill(iv, 10, 1);
         store_merge(total, iv);
         o->interval(o, start + s, 1.0, iv, total);
-        usleep(150000); /* let the server's close arrive while the connection is idle */
+        /* the next push finds a connection the server has closed while it was idle */
+        T_CHECK(await_closed(r, s), "the receiver answered and closed push %d", s);
     }
     o->stop(o, total);
     char *e = release_stderr("/tmp/lt-test-prw-reconnect.err");
