@@ -85,6 +85,10 @@ expect_eq "dead B1: exit 99" 99 "$RC"
 expect_eq "dead B1: scaling row fails" fail "$(row "$TMP/dead.out" asr2 4 verdict)"
 expect_match "dead B1: says all requests failed" 'all 31 load requests failed' "$TMP/dead.out"
 
+report deadonly --format json "$F/b1_dead.json"
+expect_eq "dead B1 alone: exit 99 (the scaling row cannot pass, B2 or not)" 99 "$RC"
+expect_eq "dead B1 alone: scaling row fails" fail "$(row "$TMP/deadonly.out" asr2 4 verdict)"
+
 # --- B2 without B1: the scaling row is undecided and asks for B1; exit 110 ---
 report nob1 --format json "$F/b2_pass.json"
 expect_eq "no B1: exit 110" 110 "$RC"
