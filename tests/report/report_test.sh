@@ -7,8 +7,14 @@ F=$ROOT/tests/report/fixtures
 
 # report NAME ARGS...: runs lt report, output in $TMP/NAME.out, stderr in $TMP/NAME.err, rc in RC.
 report() { local n=$1; shift; "$LT" report "$@" >"$TMP/$n.out" 2>"$TMP/$n.err"; RC=$?; }
-# row FILE ASR INDEX FIELD: a field of a row of a JSON report.
-row() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))[sys.argv[2]]["rows"][int(sys.argv[3])]; print(r[sys.argv[4]])' "$@"; }
+# row FILE ASR INDEX|PREFIX FIELD: a field of a row of a JSON report (by index, or the first row
+# whose criterion starts with PREFIX).
+row() { python3 -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))[sys.argv[2]]["rows"]
+k = sys.argv[3]
+r = rows[int(k)] if k.isdigit() else next(x for x in rows if x["criterion"].startswith(k))
+print(r[sys.argv[4]])' "$@"; }
 asr() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]]["verdict"])' "$@"; }
 close() { python3 -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); sys.exit(0 if abs(a-b) <= 1e-6*max(1,abs(b)) else 1)' "$1" "$2"; }
 
@@ -87,7 +93,7 @@ expect_match "dead B1: says all requests failed" 'all 31 load requests failed' "
 
 report deadonly --format json "$F/b1_dead.json"
 expect_eq "dead B1 alone: exit 99 (the scaling row cannot pass, B2 or not)" 99 "$RC"
-expect_eq "dead B1 alone: scaling row fails" fail "$(row "$TMP/deadonly.out" asr2 4 verdict)"
+expect_eq "dead B1 alone: scaling row fails" fail "$(row "$TMP/deadonly.out" asr2 "linear scaling" verdict)"
 
 # --- B2 without B1: the scaling row is undecided and asks for B1; exit 110 ---
 report nob1 --format json "$F/b2_pass.json"
