@@ -53,7 +53,42 @@ local function missing(criterion, limit, what, required)
   return row(criterion, "undecided", "no data", nil, limit, what, required)
 end
 
-local function asr1_rows(cases)
+-- p99 of a phase sub-metric of A4, or nil and why not.
+local function phase_p99(case, phase)
+  local v = (case.s.metrics["match_latency_ms{phase:" .. phase .. "}"] or {}).values
+  if not v then return nil, "no match_latency_ms{phase:" .. phase .. "} sub-metric" end
+  if not ((v.count or 0) > 0) then return nil, "no sample in phase " .. phase end
+  if type(v["p(99)"]) ~= "number" then return nil, "no p(99) in phase " .. phase end
+  return v["p(99)"]
+end
+
+-- A4: p99 during the outage within 10% of before, or risen by less than the noise allowance
+-- (scenarios/summary_tool.py a4). Not counted when A4 was not given (the spec's table is A2's).
+local function a4_row(a4, noise_ms)
+  local criterion = "A4: p99 match_latency_ms during the broker outage within 10% of before"
+  local limit = "ratio <= 1.10" .. (noise_ms > 0 and string.format(", or a rise under %g ms", noise_ms) or "")
+  if not a4 then
+    return missing(criterion, limit, "run A4 (lua/a4_kafka_degradation.lua); not counted", false)
+  end
+  local bad = problem_row(criterion, a4, limit, a4.problems)
+  if bad then return bad end
+  local src = "A4 (" .. a4.name .. "): metrics match_latency_ms{phase:outage} / {phase:before} p(99)"
+  local before, why_b = phase_p99(a4, "before")
+  local outage, why_o = phase_p99(a4, "outage")
+  if not before or not outage then
+    return row(criterion, "fail", why_b or why_o, nil, limit, src)
+  end
+  local ratio = before > 0 and outage / before or nil
+  if not ratio or ratio ~= ratio or ratio == math.huge then
+    return row(criterion, "fail", "undefined ratio (p99 before is 0)", nil, limit, src)
+  end
+  local ok = ratio <= 1.10 or (outage - before) < noise_ms
+  return row(criterion, ok and "pass" or "fail",
+             string.format("%.3f (%s during, %s before)", ratio, fmt_ms(outage), fmt_ms(before)),
+             ratio, limit, src)
+end
+
+local function asr1_rows(cases, opts)
   local a2 = cases.A2
   local rows = {}
   if not a2 then
@@ -71,6 +106,7 @@ local function asr1_rows(cases)
     "scrape the target's /metrics during A2 (lt summaries hold no scrape yet); not counted", false)
   rows[#rows + 1] = missing("GC pauses jvm_gc_pause_seconds_max", "< 5 ms",
     "scrape a JVM target's /metrics (mesim has no GC); not counted", false)
+  rows[#rows + 1] = a4_row(cases.A4, opts.a4_noise_ms or 0)
   return rows
 end
 
@@ -172,8 +208,8 @@ local function asr_verdict(rows)
 end
 
 -- cases: {A2 = {id, name, s, problems}, ...}. Returns {asr1 = {verdict, rows}, asr2 = ...}.
-function M.evaluate(cases, time_scale)
-  local r1, r2 = asr1_rows(cases), asr2_rows(cases, time_scale)
+function M.evaluate(cases, time_scale, opts)
+  local r1, r2 = asr1_rows(cases, opts or {}), asr2_rows(cases, time_scale)
   return { asr1 = { verdict = asr_verdict(r1), rows = r1 },
            asr2 = { verdict = asr_verdict(r2), rows = r2 } }
 end

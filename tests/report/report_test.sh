@@ -108,6 +108,24 @@ expect_match "stdin: recognised as A2" '\(stdin\): A2' "$TMP/stdin.out"
 report all "$F/a2_pass.json" "$F/b1_pass.json" "$F/b2_pass.json"
 expect_eq "A2+B1+B2: ASR 1 pass, ASR 2 undecided -> exit 0" 0 "$RC"
 
+# --- A4 (real run at --time-scale 0.02, broker paused via mesim's admin call) ---
+report a4 --format json "$F/a2_pass.json" "$F/a4_pass.json"
+expect_eq "A4: row passes" pass "$(row "$TMP/a4.out" asr1 "A4:" verdict)"
+want=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["metrics"]; print(m["match_latency_ms{phase:outage}"]["values"]["p(99)"] / m["match_latency_ms{phase:before}"]["values"]["p(99)"])' "$F/a4_pass.json")
+check "A4: ratio = outage p99 / before p99 from the fixture" close "$(row "$TMP/a4.out" asr1 "A4:" value)" "$want"
+# the same run with the outage p99 doubled (edited here): fails, unless the rise is under the allowance
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); v=s["metrics"]["match_latency_ms{phase:outage}"]["values"]; v["p(99)"]=2*s["metrics"]["match_latency_ms{phase:before}"]["values"]["p(99)"]; json.dump(s,open(sys.argv[2],"w"))' "$F/a4_pass.json" "$TMP/a4_slow.json"
+report a4s --format json "$F/a2_pass.json" "$TMP/a4_slow.json"
+expect_eq "A4 doubled: exit 99" 99 "$RC"
+expect_eq "A4 doubled: row fails" fail "$(row "$TMP/a4s.out" asr1 "A4:" verdict)"
+report a4n --format json --a4-noise-ms 5 "$F/a2_pass.json" "$TMP/a4_slow.json"
+expect_eq "A4 doubled, --a4-noise-ms 5 (rise ~0.3 ms): passes" pass "$(row "$TMP/a4n.out" asr1 "A4:" verdict)"
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); s["metrics"]["match_latency_ms{phase:outage}"]["values"]["count"]=0; json.dump(s,open(sys.argv[2],"w"))' "$F/a4_pass.json" "$TMP/a4_empty.json"
+report a4e --format json "$TMP/a4_empty.json"
+expect_eq "A4 without outage samples: fails, never passes" fail "$(row "$TMP/a4e.out" asr1 "A4:" verdict)"
+report noa4 --format json "$F/a2_pass.json"
+expect_eq "no A4: undecided and not counted (ASR 1 still passes)" "undecided False pass" "$(row "$TMP/noa4.out" asr1 "A4:" verdict) $(row "$TMP/noa4.out" asr1 "A4:" required) $(asr "$TMP/noa4.out" asr1)"
+
 # --- bad input and usage ---
 echo '{"schema":"other"}' >"$TMP/foreign.json"
 report foreign "$TMP/foreign.json"
