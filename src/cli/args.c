@@ -14,6 +14,8 @@ void args_print_help(void) {
         "Usage:\n"
         "  lt -s SCRIPT [flags]        run a test (same as: lt run SCRIPT [flags])\n"
         "  lt inspect SCRIPT [flags]   print the resolved options as JSON; sends no traffic\n"
+        "  lt report [--format md|json] [-o FILE] SUMMARY...\n"
+        "                              the spec's ASR verdicts from JSON summaries\n"
         "  lt version                  print the version\n"
         "\n"
         "Flags:\n"

@@ -1,0 +1,145 @@
+-- summary.lua: reads lt's JSON summaries (schema lt-summary/1) and answers what the verdicts ask:
+-- the test case a summary is, its load requests (seeding and control calls excluded, as the suites
+-- do), and percentiles of merged series histograms (lt's log-linear buckets, k6's percentile).
+local M = {}
+
+M.SCHEMA = "lt-summary/1"
+local LOAD_EXCLUDE = { seed = true, control = true }
+
+-- Script basename and scenario names of each test case (the scripts in lua/).
+local CASES = {
+  { id = "A1", script = "a1_warmup", scenarios = { "warmup" } },
+  { id = "A2", script = "a2_normal_load", scenarios = { "normal_load" } },
+  { id = "A3", script = "a3_depth_variation", scenarios = { "shallow", "medium", "deep" } },
+  { id = "A4", script = "a4_kafka_degradation", scenarios = { "kafka_degradation" } },
+  { id = "B1", script = "b1_baseline", scenarios = { "baseline" } },
+  { id = "B2", script = "b2_peak_sustained", scenarios = { "peak_sustained" } },
+  { id = "B3", script = "b3_ramp", scenarios = { "ramp" } },
+  { id = "B4", script = "b4_hot_symbol", scenarios = { "hot_symbol" } },
+}
+
+local function has_all(tbl, names)
+  if type(tbl) ~= "table" then return false end
+  for _, n in ipairs(names) do
+    if tbl[n] == nil then return false end
+  end
+  return true
+end
+
+-- The test case id (A1..B4) from the script path, else from the scenario names; nil if neither.
+function M.test_case(s)
+  local base = tostring(s.script or ""):match("([^/]+)%.lua$")
+  for _, c in ipairs(CASES) do
+    if base == c.script then return c.id end
+  end
+  for _, c in ipairs(CASES) do
+    if has_all(s.scenarios, c.scenarios) then return c.id end
+  end
+  return nil
+end
+
+-- Decodes and checks one input {name, text|error}; returns the summary or nil, message.
+function M.parse(input)
+  if input.error then return nil, input.name .. ": " .. input.error end
+  if input.text == "" then return nil, input.name .. ": empty file" end
+  local s, err = lt_json_decode(input.text)
+  if s == nil then return nil, input.name .. ": not JSON (" .. tostring(err) .. ")" end
+  if type(s) ~= "table" or s.schema ~= M.SCHEMA then
+    return nil, input.name .. ": not an lt JSON summary (no \"schema\": \"" .. M.SCHEMA .. "\")"
+  end
+  if type(s.metrics) ~= "table" or type(s.series) ~= "table" then
+    return nil, input.name .. ": truncated lt summary (no metrics or series)"
+  end
+  return s
+end
+
+local function is_load(row) return not LOAD_EXCLUDE[(row.tags or {}).kind] end
+
+-- Series rows of metric that are load (orders), optionally only those whose tags match.
+function M.load_rows(s, metric, tag, value)
+  local out = {}
+  for _, row in ipairs(s.series) do
+    if row.metric == metric and is_load(row) and (tag == nil or (row.tags or {})[tag] == value) then
+      out[#out + 1] = row
+    end
+  end
+  return out
+end
+
+-- Load requests sent and failed.
+function M.load_requests(s)
+  local reqs, failed = 0, 0
+  for _, r in ipairs(M.load_rows(s, "http_reqs")) do reqs = reqs + ((r.values or {}).count or 0) end
+  for _, r in ipairs(M.load_rows(s, "http_req_failed")) do
+    failed = failed + ((r.values or {}).passes or 0)
+  end
+  return reqs, failed
+end
+
+-- Why a run's numbers cannot pass whatever they say (summary_tool.py's case_problems): a list.
+function M.problems(s)
+  local p = {}
+  local reqs, failed = M.load_requests(s)
+  if reqs == 0 then
+    p[#p + 1] = "no load request was sent"
+  elseif failed == reqs then
+    p[#p + 1] = string.format("all %d load requests failed", reqs)
+  end
+  local sf, sp = 0, 0
+  for _, c in ipairs(s.checks or {}) do
+    if tostring(c.name or ""):sub(1, 13) == "seed response" then
+      sf, sp = sf + (c.fails or 0), sp + (c.passes or 0)
+    end
+  end
+  if sf > 0 then p[#p + 1] = string.format("seeding failed (%d of %d seed requests)", sf, sf + sp) end
+  local lat = s.metrics.match_latency_ms
+  if lat and not ((lat.values or {}).count or 0 > 0) then
+    p[#p + 1] = "match_latency_ms has no sample: no order succeeded"
+  end
+  if s.partial then p[#p + 1] = "the run was interrupted: partial results" end
+  return p
+end
+
+-- A bucket index's midpoint (hist.h: index = (exponent + 1100) * sub + sub_bucket).
+local function bucket_mid(index, sub)
+  local e = math.floor(index / sub) - 1100
+  local k = index % sub
+  return (1 + (k + 0.5) / sub) * 2 ^ e
+end
+
+-- p-th percentile (k6's definition) of the merged histograms of rows; nil, count when empty.
+function M.merged_percentile(rows, p)
+  local count, zero, lo, hi, sub = 0, 0, math.huge, -math.huge, 512
+  local buckets = {}
+  for _, r in ipairs(rows) do
+    local h = r.histogram
+    if h and (h.count or 0) > 0 then
+      if h.neg and #h.neg > 0 then return nil, 0 end -- latencies are never negative
+      count, zero, sub = count + h.count, zero + (h.zero or 0), h.sub or sub
+      lo, hi = math.min(lo, h.min), math.max(hi, h.max)
+      for _, b in ipairs(h.pos or {}) do buckets[b[1]] = (buckets[b[1]] or 0) + b[2] end
+    end
+  end
+  if count == 0 then return nil, 0 end
+  local idx = {}
+  for i in pairs(buckets) do idx[#idx + 1] = i end
+  table.sort(idx)
+  local function value_at(rank) -- rank 0-based
+    if rank == 0 then return lo end
+    if rank >= count - 1 then return hi end
+    if rank < zero then return math.max(lo, math.min(hi, 0)) end
+    local seen = zero
+    for _, i in ipairs(idx) do
+      seen = seen + buckets[i]
+      if rank < seen then return math.max(lo, math.min(hi, bucket_mid(i, sub))) end
+    end
+    return hi
+  end
+  local r = (count - 1) * p / 100
+  local f = math.floor(r)
+  local a = value_at(f)
+  if f + 1 > count - 1 then return a, count end
+  return a + (value_at(f + 1) - a) * (r - f), count
+end
+
+return M
