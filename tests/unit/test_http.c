@@ -197,6 +197,11 @@ static void server_start(server *s) {
     s->listener =
         evconnlistener_new_bind(base, server_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
                                 128, (struct sockaddr *)&sin, sizeof sin);
+    /* A fixed receive buffer (inherited by accepted sockets): with the kernel's autotuning
+     * (tcp_rmem up to 32 MB here) a 4 MB body could land whole in the server's socket while this
+     * single-threaded server is not reading, and the client's write-wait path went untested. */
+    int rcvbuf = 128 * 1024;
+    setsockopt(evconnlistener_get_fd(s->listener), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     struct sockaddr_in bound;
     socklen_t blen = sizeof bound;
     getsockname(evconnlistener_get_fd(s->listener), (struct sockaddr *)&bound, &blen);
