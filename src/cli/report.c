@@ -1,5 +1,6 @@
 /* report.c — `lt report`: command line, file reading and the bridge to lua/report (the verdict
  * logic lives in Lua so a team can change a table without recompiling). */
+#include "cli/lua_dir.h"
 #include "cli/report.h"
 #include "cli/run.h"
 #include "vu/luajson.h"
@@ -94,25 +95,6 @@ static char *slurp(FILE *f, size_t *len) {
     return buf;
 }
 
-/* lua/ next to the binary's parent (bin/../lua), or $LT_LUA_DIR. */
-static void find_lua_dir(char *out, size_t len) {
-    const char *env = getenv("LT_LUA_DIR");
-    if (env) {
-        snprintf(out, len, "%s", env);
-        return;
-    }
-    char exe[PATH_MAX - 64];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-        snprintf(out, len, "lua");
-        return;
-    }
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    if (slash) *slash = 0;
-    snprintf(out, len, "%s/../lua", exe);
-}
-
 /* json_decode(text) -> value | nil, message (lt's strict decoder). */
 static int l_json_decode(lua_State *L) {
     size_t len;
@@ -179,7 +161,7 @@ static int run_report_lua(const report_args *a) {
     if (!L) return EXIT_SCRIPT;
     luaL_openlibs(L);
     char dir[PATH_MAX];
-    find_lua_dir(dir, sizeof dir);
+    lua_dir_find("LT_LUA_DIR", "", dir, sizeof dir);
     lua_getglobal(L, "package");
     lua_pushfstring(L, "%s/?.lua;%s/?/init.lua", dir, dir);
     lua_setfield(L, -2, "path");

@@ -1,4 +1,5 @@
 /* run.c — the main thread of a run: load, plan, setup, workers, collection, verdict. */
+#include "cli/lua_dir.h"
 #include "cli/run.h"
 #include "base/clock.h"
 #include "base/utf8.h"
@@ -52,25 +53,6 @@ static void install_signals(void) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN); /* a peer closing a socket is an error to count, not a way to die */
-}
-
-/* lt's own lua/lib: next to the binary's parent (bin/../lua/lib), or $LT_LUA_LIB. */
-static void find_lib_dir(char *out, size_t len) {
-    const char *env = getenv("LT_LUA_LIB");
-    if (env) {
-        snprintf(out, len, "%s", env);
-        return;
-    }
-    char exe[PATH_MAX - 64];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-        snprintf(out, len, "lua/lib");
-        return;
-    }
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    if (slash) *slash = 0;
-    snprintf(out, len, "%s/../lua/lib", exe);
 }
 
 /* Process environment overlaid by -e (later wins). */
@@ -693,7 +675,7 @@ int run_command(const cli_args *a) {
         fprintf(stderr, "lt: cannot read script '%s': %s\n", a->script, strerror(errno));
         return EXIT_SCRIPT;
     }
-    find_lib_dir(lib, sizeof lib);
+    lua_dir_find("LT_LUA_LIB", "lib", lib, sizeof lib);
     r.sh.script_path = a->script;
     r.script_shown = utf8_repair_dup(a->script, strlen(a->script), NULL);
     r.sh.lib_dir = lib;
