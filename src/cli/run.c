@@ -478,7 +478,10 @@ static int load_plan(run_ctx *r, char *err, size_t errlen) {
                          .iterations = a->iterations,
                          .time_scale = a->time_scale,
                          .no_thresholds = a->no_thresholds,
-                         .max_tag_sets = a->max_tag_sets};
+                         .max_tag_sets = a->max_tag_sets,
+                         .user_agent = a->user_agent,
+                         .no_connection_reuse = a->no_connection_reuse,
+                         .no_vu_connection_reuse = a->no_vu_connection_reuse};
     r->plan = plan_build(opts, &ov, err, errlen);
     cJSON_Delete(opts);
     if (!r->plan) return -1;

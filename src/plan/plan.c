@@ -2,6 +2,7 @@
 #include "plan/plan.h"
 #include "metrics/metrics.h"
 #include "plan/duration.h"
+#include "version.h"
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -564,8 +565,26 @@ static const char *top_keys[] = {"scenarios",
                                  "stages",
                                  "scrape",
                                  "noConnectionReuse",
+                                 "noVUConnectionReuse",
                                  "userAgent",
                                  NULL};
+
+/* k6's connection and User-Agent options; a command-line flag wins over the script. */
+static int parse_http_options(ctx *c, const cJSON *o, const plan_overrides *ov, plan *p) {
+    const cJSON *ua = cJSON_GetObjectItemCaseSensitive(o, "userAgent");
+    if (ua && !cJSON_IsNull(ua) && !cJSON_IsString(ua))
+        return fail(c, "options.userAgent: must be a string (\"\" sends no User-Agent header)");
+    const char *agent = ov && ov->user_agent ? ov->user_agent
+                        : cJSON_IsString(ua) ? ua->valuestring
+                                             : "lt/" LT_VERSION;
+    p->user_agent = strdup(agent);
+    if (get_bool(c, o, "noConnectionReuse", "options", &p->no_connection_reuse) ||
+        get_bool(c, o, "noVUConnectionReuse", "options", &p->no_vu_connection_reuse))
+        return -1;
+    if (ov && ov->no_connection_reuse) p->no_connection_reuse = true;
+    if (ov && ov->no_vu_connection_reuse) p->no_vu_connection_reuse = true;
+    return 0;
+}
 
 /* The k6 shortcut options (vus, duration, iterations, stages) and the CLI flags become one
  * "default" scenario, as in k6. */
@@ -712,6 +731,9 @@ static cJSON *plan_resolved(const plan *p, const cJSON *options) {
                             duration_format(p->teardown_timeout, b, sizeof b));
     cJSON_AddNumberToObject(r, "timeScale", p->time_scale);
     cJSON_AddNumberToObject(r, "maxTagSets", (double)p->max_tag_sets);
+    cJSON_AddStringToObject(r, "userAgent", p->user_agent);
+    cJSON_AddBoolToObject(r, "noConnectionReuse", p->no_connection_reuse);
+    cJSON_AddBoolToObject(r, "noVUConnectionReuse", p->no_vu_connection_reuse);
     return r;
 }
 
@@ -799,7 +821,8 @@ plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size
         parse_trend_stats(&c, o, p) ||
         get_duration(&c, o, "setupTimeout", "options", 60, false, &p->setup_timeout) ||
         get_duration(&c, o, "teardownTimeout", "options", 60, false, &p->teardown_timeout) ||
-        get_int(&c, o, "maxTagSets", "options", TAGSETS_DEFAULT_MAX, 1, &p->max_tag_sets))
+        get_int(&c, o, "maxTagSets", "options", TAGSETS_DEFAULT_MAX, 1, &p->max_tag_sets) ||
+        parse_http_options(&c, o, ov, p))
         goto bad;
     if (ov && ov->max_tag_sets > 0) p->max_tag_sets = ov->max_tag_sets;
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "discardResponseBodies");
@@ -842,6 +865,7 @@ void plan_free(plan *p) {
     kv_free(&p->tags);
     for (int i = 0; i < p->ntrend_stats; i++) free(p->trend_stats[i]);
     free(p->trend_stats);
+    free(p->user_agent);
     cJSON_Delete(p->resolved);
     free(p);
 }

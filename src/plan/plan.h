@@ -72,6 +72,9 @@ typedef struct {
     timeline_entry *timeline;
     kv_list tags;
     bool discard_response_bodies, insecure_skip_tls_verify, no_thresholds;
+    char *user_agent;            /* options.userAgent / --user-agent; "" sends none */
+    bool no_connection_reuse;    /* every request on a new connection (k6's noConnectionReuse) */
+    bool no_vu_connection_reuse; /* a VU's connections are closed after each iteration */
     double setup_timeout, teardown_timeout, time_scale;
     char **trend_stats; /* "avg", "min", "med", "max", "p(90)", ... */
     int ntrend_stats;
@@ -86,7 +89,9 @@ typedef struct {
     long iterations;      /* 0 = not given */
     double time_scale;    /* 1 when not given */
     bool no_thresholds;
-    long max_tag_sets; /* 0 = not given */
+    long max_tag_sets;      /* 0 = not given */
+    const char *user_agent; /* NULL = not given; "" = send no User-Agent */
+    bool no_connection_reuse, no_vu_connection_reuse; /* true = given */
 } plan_overrides;
 
 /* Builds the plan from `options` (may be NULL: k6's default of one iteration on one VU).

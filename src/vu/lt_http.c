@@ -381,6 +381,8 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
                         .body_len = body_len,
                         .timeout_s = 60,
                         .discard_body = !g_keep_body_default};
+    const plan *pl = rt->shared->plan; /* NULL only while lt inspect loads the script */
+    if (pl) req.user_agent = pl->user_agent, req.no_reuse = pl->no_connection_reuse;
     const char *name = url;
     v->req_plain = true;
     size_t used = 0;

@@ -290,6 +290,8 @@ static void finish_iteration(vu *v, bool ok) {
         rt_sample(rt, M_ITERATION_DURATION, tid, (now - v->iter_start) * 1000.0);
     }
     v->iteration++;
+    /* k6's noVUConnectionReuse: the next iteration (or setup's caller) starts on new connections */
+    if (rt->shared->plan && rt->shared->plan->no_vu_connection_reuse) http_pool_close_idle(v->pool);
     if (v->done) {
         double outer = rt->now_hint; /* done may end another VU's iteration (nested) */
         rt->now_hint = now;
