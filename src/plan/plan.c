@@ -42,6 +42,42 @@ static const char *executor_keys[][8] = {
     {"vus", "iterations", "maxDuration", NULL},
     {"vus", "iterations", "maxDuration", NULL},
 };
+static const char *stage_keys[] = {"duration", "target", NULL};
+static const char *threshold_keys[] = {"threshold", "abortOnFail", "delayAbortEval", NULL};
+static const char *timeline_keys[] = {"at", "exec", "tags", NULL};
+
+/* k6's options that lt does not implement: refused by name, so a k6 script that relies on one
+ * stops before any traffic instead of measuring something else (a typo is "unknown option"). */
+static const char *k6_unsupported_top[] = {"batch",
+                                           "batchPerHost",
+                                           "blacklistIPs",
+                                           "blockHostnames",
+                                           "cloud",
+                                           "dns",
+                                           "executionSegment",
+                                           "executionSegmentSequence",
+                                           "ext",
+                                           "handleSummaryTimeout",
+                                           "hosts",
+                                           "httpDebug",
+                                           "localIPs",
+                                           "maxRedirects",
+                                           "metricSamplesBufferSize",
+                                           "minIterationDuration",
+                                           "noCookiesReset",
+                                           "noSetup",
+                                           "noTeardown",
+                                           "paused",
+                                           "rps",
+                                           "summaryTimeUnit",
+                                           "systemTags",
+                                           "throw",
+                                           "tlsAuth",
+                                           "tlsCipherSuites",
+                                           "tlsVersion",
+                                           NULL};
+static const char *k6_unsupported_scenario[] = {"options", NULL};
+static const char *k6_unsupported_executors[] = {"externally-controlled", NULL};
 
 #define MAX_RATE_PER_SECOND 1e9
 /* Every rate is checked against this before any traffic: at 1e9 starts/s one start is due every
@@ -206,7 +242,7 @@ static int parse_stages(ctx *c, const cJSON *o, const char *where, bool per_time
             return fail(c, "%s: must be a table {duration=..., target=...}", w);
         const cJSON *k;
         cJSON_ArrayForEach(k, it) {
-            if (strcmp(k->string, "duration") && strcmp(k->string, "target"))
+            if (!in_list(k->string, stage_keys))
                 return fail(c, "%s: unknown key '%s' (expected duration, target)", w, k->string);
         }
         if (!cJSON_GetObjectItemCaseSensitive(it, "duration"))
@@ -251,6 +287,9 @@ static int parse_executor_kind(ctx *c, const cJSON *o, const char *where, execut
             *k = (executor_kind)i;
             return 0;
         }
+    if (in_list(ex->valuestring, k6_unsupported_executors))
+        return fail(c, "%s.executor: k6's executor '%s' is not supported by lt", where,
+                    ex->valuestring);
     return fail(
         c,
         "%s.executor: unknown executor '%s' (expected constant-arrival-rate, ramping-arrival-rate, "
@@ -267,6 +306,9 @@ static int parse_scenario(ctx *c, const char *name, const cJSON *o, scenario_pla
     if (parse_executor_kind(c, o, where, &s->kind)) return -1;
     const cJSON *k;
     cJSON_ArrayForEach(k, o) {
+        if (in_list(k->string, k6_unsupported_scenario))
+            return fail(c, "%s.%s: k6's scenario option '%s' is not supported by lt", where,
+                        k->string, k->string);
         if (!in_list(k->string, common_keys) && !in_list(k->string, executor_keys[s->kind]))
             return fail(c, "%s.%s: unknown option for executor %s", where, k->string,
                         executor_names[s->kind]);
@@ -441,8 +483,7 @@ static int parse_threshold_item(ctx *c, const char *metric, const cJSON *it, int
     } else if (cJSON_IsObject(it)) {
         const cJSON *k;
         cJSON_ArrayForEach(k, it) {
-            if (strcmp(k->string, "threshold") && strcmp(k->string, "abortOnFail") &&
-                strcmp(k->string, "delayAbortEval"))
+            if (!in_list(k->string, threshold_keys))
                 return fail(
                     c, "%s: unknown key '%s' (expected threshold, abortOnFail, delayAbortEval)",
                     where, k->string);
@@ -529,7 +570,7 @@ static int parse_timeline(ctx *c, const cJSON *o, plan *p) {
             return fail(c, "%s: must be a table {at=..., exec=..., tags=...}", where);
         const cJSON *k;
         cJSON_ArrayForEach(k, it) {
-            if (strcmp(k->string, "at") && strcmp(k->string, "exec") && strcmp(k->string, "tags"))
+            if (!in_list(k->string, timeline_keys))
                 return fail(c, "%s: unknown key '%s' (expected at, exec, tags)", where, k->string);
         }
         timeline_entry *e = &p->timeline[p->ntimeline++];
@@ -568,6 +609,36 @@ static const char *top_keys[] = {"scenarios",
                                  "noVUConnectionReuse",
                                  "userAgent",
                                  NULL};
+
+static const plan_key_table key_tables[] = {
+    {"options", top_keys},
+    {"scenario", common_keys},
+    {"constant-arrival-rate", executor_keys[EX_CONSTANT_ARRIVAL_RATE]},
+    {"ramping-arrival-rate", executor_keys[EX_RAMPING_ARRIVAL_RATE]},
+    {"constant-vus", executor_keys[EX_CONSTANT_VUS]},
+    {"ramping-vus", executor_keys[EX_RAMPING_VUS]},
+    {"per-vu-iterations", executor_keys[EX_PER_VU_ITERATIONS]},
+    {"shared-iterations", executor_keys[EX_SHARED_ITERATIONS]},
+    {"stage", stage_keys},
+    {"threshold", threshold_keys},
+    {"timeline", timeline_keys},
+    {NULL, NULL},
+};
+
+const plan_key_table *plan_key_tables(void) {
+    return key_tables;
+}
+
+static const plan_key_table unsupported_tables[] = {
+    {"options", k6_unsupported_top},
+    {"scenario", k6_unsupported_scenario},
+    {"executor", k6_unsupported_executors},
+    {NULL, NULL},
+};
+
+const plan_key_table *plan_unsupported_k6_keys(void) {
+    return unsupported_tables;
+}
 
 /* k6's connection and User-Agent options; a command-line flag wins over the script. */
 static int parse_http_options(ctx *c, const cJSON *o, const plan_overrides *ov, plan *p) {
@@ -793,6 +864,10 @@ plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size
     }
     const cJSON *k;
     cJSON_ArrayForEach(k, o) {
+        if (in_list(k->string, k6_unsupported_top)) {
+            fail(&c, "options.%s: k6's option '%s' is not supported by lt", k->string, k->string);
+            goto bad;
+        }
         if (!in_list(k->string, top_keys)) {
             fail(&c, "options.%s: unknown option", k->string);
             goto bad;

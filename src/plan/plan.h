@@ -104,6 +104,19 @@ double plan_total_duration(const plan *p);
 double scenario_duration(const scenario_plan *s);
 const char *kv_get(const kv_list *kv, const char *key);
 
+/* Every key plan_build accepts, one table per place it is written: "options" (top level),
+ * "scenario" (any executor), an executor's name (its own keys), "stage", "threshold" (the table
+ * form) and "timeline" (an entry). Ends with {NULL, NULL}. tests/unit/test_options_walk.c shows
+ * that each key changes the plan; a key added here without such a proof fails that test. */
+typedef struct {
+    const char *where;
+    const char *const *keys; /* NULL-terminated */
+} plan_key_table;
+const plan_key_table *plan_key_tables(void);
+/* k6's names lt refuses with "... is not supported by lt" (exit 104) rather than "unknown":
+ * top-level options ("options"), scenario keys ("scenario") and executors ("executor"). */
+const plan_key_table *plan_unsupported_k6_keys(void);
+
 /* The least memory one VU takes (its Lua coroutine, tables and connection pool; measured 4.3 KB
  * with no connection, 6.6 KB with one: tests/bench P4). */
 #define PLAN_VU_BYTES 4096
