@@ -2,6 +2,7 @@
  * to the event loop; every response recorded in k6's http_* metrics with k6's tags. */
 #include "plan/duration.h"
 #include "vu/luajson.h"
+#include "vu/response_callback.h"
 #include "vu/runtime.h"
 #include <lauxlib.h>
 #include <stdio.h>
@@ -11,10 +12,6 @@
 #define RESPONSE_MT   "lt.response"
 #define LOCAL_HEADERS 64 /* params.headers up to this many need no allocation */
 
-static bool expected_status(int status) {
-    return status >= 200 && status < 400;
-}
-
 /* A request that failed (even after its status line arrived) reports status 0, as documented:
  * a half-read response must not pass a `status == 200` check. */
 static int response_status(const http_result *res) {
@@ -22,8 +19,8 @@ static int response_status(const http_result *res) {
 }
 
 /* The tags of a response's samples: the request's (base, params.tags, method, name), then the
- * status and whether it was expected, and on failure the error. */
-static uint32_t intern_response_tags(vu *v, const http_result *res, int st, bool ok) {
+ * status and whether it was expected (ok: 1, 0, or -1 for no tag), and on failure the error. */
+static uint32_t intern_response_tags(vu *v, const http_result *res, int st, int ok) {
     tag_builder b = v->base;
     if (!v->req_plain) { /* the request's own tag set; interned tag sets never change */
         const tagset *t = tagset_get(v->req_tid);
@@ -40,7 +37,7 @@ static uint32_t intern_response_tags(vu *v, const http_result *res, int st, bool
         snprintf(status, sizeof status, "%d", st);
     }
     tags_put(&b, "status", status);
-    tags_put(&b, "expected_response", ok ? "true" : "false");
+    if (ok >= 0) tags_put(&b, "expected_response", ok ? "true" : "false");
     if (res->error != HTTP_OK) {
         snprintf(code, sizeof code, "%d", (int)res->error);
         tags_put(&b, "error_code", code);
@@ -88,13 +85,13 @@ static void sample(sampler *sm, int metric, metric_type type, double value) {
     series_add(it, type, value);
 }
 
-static bool resp_tag_hit(const resp_tag_entry *e, uint32_t req_tid, const vu *v, int st, bool ok) {
+static bool resp_tag_hit(const resp_tag_entry *e, uint32_t req_tid, const vu *v, int st, int ok) {
     return e->used && e->req_tid == req_tid && e->status == st && e->expected == ok &&
            e->method == v->req_method && strcmp(e->name, v->req_name) == 0;
 }
 
 /* The response's tag set id, through the runtime's resp_tags cache for successful requests. */
-static uint32_t response_tid(vu *v, const http_result *res, int st, bool ok) {
+static uint32_t response_tid(vu *v, const http_result *res, int st, int ok) {
     resp_tag_entry *table = v->rt->resp_tags;
     size_t n = strlen(v->req_name);
     if (res->error != HTTP_OK || !table || n >= sizeof table[0].name)
@@ -111,7 +108,7 @@ static uint32_t response_tid(vu *v, const http_result *res, int st, bool ok) {
     v->last_resp = e;
     uint32_t tid = intern_response_tags(v, res, st, ok);
     *e = (resp_tag_entry){.used = true,
-                          .expected = ok,
+                          .expected = (int8_t)ok,
                           .status = st,
                           .req_tid = req_tid,
                           .tid = tid,
@@ -122,12 +119,15 @@ static uint32_t response_tid(vu *v, const http_result *res, int st, bool ok) {
 
 static void record_response(vu *v, const http_result *res) {
     int st = response_status(res);
-    bool ok = res->error == HTTP_OK && expected_status(res->status);
+    /* k6: the response callback sees status 0 for a failed request; without one, nothing is
+     * failed by status: no http_req_failed sample, no expected_response tag */
+    const lt_statuses *cb = v->req_response_cb;
+    int ok = cb ? lt_statuses_match(cb, st) : -1;
     sampler sm;
     sampler_init(&sm, v->rt, response_tid(v, res, st, ok));
     const http_timings *t = &res->timings;
     sample(&sm, M_HTTP_REQS, METRIC_COUNTER, 1);
-    sample(&sm, M_HTTP_REQ_FAILED, METRIC_RATE, ok ? 0 : 1);
+    if (cb) sample(&sm, M_HTTP_REQ_FAILED, METRIC_RATE, ok ? 0 : 1);
     sample(&sm, M_DATA_SENT, METRIC_COUNTER, (double)res->bytes_sent);
     sample(&sm, M_DATA_RECEIVED, METRIC_COUNTER, (double)res->bytes_received);
     /* one sample per request, 0 or 1: the summary always shows how many were sent again */
@@ -346,8 +346,17 @@ static void set_headers(lua_State *L, int hidx, http_header *local, http_request
 
 /* The keys do_request reads from params, as Lua strings in upvalues of the lt.http functions
  * (lt_open_http): lua_getfield would hash and intern the C string on every call. */
-enum { P_HEADERS = 2, P_TIMEOUT, P_RESPONSETYPE, P_NAME, P_TAGS, P_NUPVALUES = P_TAGS };
-static const char *const PARAM_KEYS[] = {"headers", "timeout", "responseType", "name", "tags"};
+enum {
+    P_HEADERS = 2,
+    P_TIMEOUT,
+    P_RESPONSETYPE,
+    P_NAME,
+    P_TAGS,
+    P_RESPONSECALLBACK,
+    P_NUPVALUES = P_RESPONSECALLBACK
+};
+static const char *const PARAM_KEYS[] = {"headers", "timeout", "responseType",
+                                         "name",    "tags",    "responseCallback"};
 
 /* Pushes t[key] as lua_getfield does (metamethods apply); t must be an absolute index. */
 static void get_param(lua_State *L, int t, int key) {
@@ -385,6 +394,7 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
     if (pl) req.user_agent = pl->user_agent, req.no_reuse = pl->no_connection_reuse;
     const char *name = url;
     v->req_plain = true;
+    v->req_response_cb = lt_vu_response_callback(v);
     size_t used = 0;
     if (params_idx && lua_istable(L, params_idx)) {
         luaL_checkstack(L, LOCAL_HEADERS + 16, "too many headers");
@@ -408,6 +418,9 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
             v->req_tid = lt_table_tags(L, rt, lua_gettop(L));
             v->req_plain = false;
         }
+        lua_pop(L, 1);
+        get_param(L, params_idx, P_RESPONSECALLBACK);
+        if (!lua_isnil(L, -1)) lt_response_callback_param(L, lua_gettop(L), &v->req_response_cb);
         lua_pop(L, 1);
     }
     if (name == url) {
@@ -474,5 +487,6 @@ void lt_open_http(lua_State *L, runtime *rt) {
         lua_pushcclosure(L, f->func, P_NUPVALUES);
         lua_setfield(L, -2, f->name);
     }
+    lt_open_response_callback(L, rt);
     lua_setfield(L, -2, "http");
 }

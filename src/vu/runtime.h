@@ -83,7 +83,8 @@ typedef struct vu vu;
  * permanent, so entries never go stale. */
 #define RESP_TAGS 256
 typedef struct {
-    bool used, expected;
+    bool used;
+    int8_t expected; /* expected_response: 1 true, 0 false, -1 no tag (no response callback) */
     int status;
     uint32_t req_tid, tid;
     const char *method; /* one of lt_http.c's static method names */
@@ -144,6 +145,10 @@ struct vu {
     resp_tag_entry *last_resp; /* the runtime's resp_tags entry of this VU's last response */
     char req_arena[768];
     double req_due;
+    /* response_callback.h: the VU's own callback once it set one (NULL: none), and the one of
+     * the request in flight (NULL: none) */
+    const struct lt_statuses *response_cb, *req_response_cb;
+    bool response_cb_own;
 };
 
 struct runtime {
@@ -159,16 +164,18 @@ struct runtime {
     vu *current;                    /* the VU whose coroutine is running */
     int data_ref;                   /* setup data decoded in this state (LUA_NOREF before setup) */
     double last_error_log;
-    long errors_suppressed;    /* errors not logged since the last message (one a second) */
-    error_tally errors;        /* this thread's iteration errors by message */
-    char last_error[1024];     /* the last iteration error, file:line and traceback */
-    int response_ctor_ref;     /* lt_http.c: builds response tables */
-    luajson_buf json_buf;      /* lt.json.encode's output buffer, reused */
-    resp_series *rseries;      /* RESP_TABLE entries */
-    resp_tag_entry *resp_tags; /* RESP_TAGS entries */
-    double now_hint;           /* > 0: the time the iteration ending right now ended (lt_now) */
-    uint64_t rng[4];           /* lt.random() outside a VU (the script's top level) */
-    bool capture;              /* runtime_call: keep the function's first result as JSON */
+    long errors_suppressed; /* errors not logged since the last message (one a second) */
+    error_tally errors;     /* this thread's iteration errors by message */
+    char last_error[1024];  /* the last iteration error, file:line and traceback */
+    int response_ctor_ref;  /* lt_http.c: builds response tables */
+    const struct lt_statuses *response_cb; /* response_callback.h: the default; NULL: none */
+    int response_cb_ref;                   /* keeps the default's object alive */
+    luajson_buf json_buf;                  /* lt.json.encode's output buffer, reused */
+    resp_series *rseries;                  /* RESP_TABLE entries */
+    resp_tag_entry *resp_tags;             /* RESP_TAGS entries */
+    double now_hint; /* > 0: the time the iteration ending right now ended (lt_now) */
+    uint64_t rng[4]; /* lt.random() outside a VU (the script's top level) */
+    bool capture;    /* runtime_call: keep the function's first result as JSON */
     char *call_result;
     int nvus;
     preempt_state preempt; /* preempt.h: interrupting Lua that does not yield */
