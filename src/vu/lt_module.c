@@ -635,6 +635,7 @@ void lt_open_module(lua_State *L, runtime *rt) {
     lua_setfield(L, -2, "scenario");
 
     lt_open_http(L, rt);
+    lt_open_group(L, rt);
     lua_setglobal(L, "lt");
 
     /* require "lt", require "lt.http", require "lt.metrics" */

@@ -240,6 +240,36 @@ static void build_base_tags(vu *v, double now) {
     }
 }
 
+static void base_tags_remove(tag_builder *b, const char *key) {
+    for (int i = 0; i < b->n; i++)
+        if (strcmp(b->keys[i], key) == 0) {
+            memmove(&b->keys[i], &b->keys[i + 1], (size_t)(b->n - i - 1) * sizeof b->keys[0]);
+            memmove(&b->vals[i], &b->vals[i + 1], (size_t)(b->n - i - 1) * sizeof b->vals[0]);
+            b->n--;
+            return;
+        }
+}
+
+int vu_group_enter(vu *v, const char *name, size_t len) {
+    int token = v->group_len;
+    if ((size_t)token + len + 3 > sizeof v->group) return -1;
+    memcpy(v->group + token, "::", 2);
+    memcpy(v->group + token + 2, name, len);
+    v->group_len = token + 2 + (int)len;
+    v->group[v->group_len] = 0;
+    tags_put(&v->base, "group", v->group); /* interning copies the text */
+    v->base_tid = BASE_TID_NONE;
+    return token;
+}
+
+void vu_group_leave(vu *v, int token) {
+    if (token < 0 || token >= v->group_len) return;
+    v->group_len = token;
+    v->group[token] = 0;
+    if (token == 0) base_tags_remove(&v->base, "group");
+    v->base_tid = BASE_TID_NONE;
+}
+
 uint32_t vu_base_tid(vu *v) {
     if (v->base_tid == BASE_TID_NONE) v->base_tid = tagset_intern(v->rt->tags, &v->base);
     return v->base_tid;
@@ -280,6 +310,7 @@ static void count_iteration_error(vu *v, const char *message, const char *logged
 static void finish_iteration(vu *v, bool ok) {
     runtime *rt = v->rt;
     double now = lt_now();
+    vu_group_leave(v, 0); /* ended inside a group: its samples are the iteration's own */
     v->busy = false;
     atomic_fetch_sub(&rt->shared->vus_active, 1);
     if (v->interrupted && v->sc && v->sc->name && rt->shared->scenarios)

@@ -149,6 +149,9 @@ struct vu {
      * the request in flight (NULL: none) */
     const struct lt_statuses *response_cb, *req_response_cb;
     bool response_cb_own;
+    /* lt.group: the path of the groups the VU is in ("::outer::inner"), its `group` tag */
+    char group[256];
+    int group_len;
 };
 
 struct runtime {
@@ -212,6 +215,13 @@ bool runtime_has_function(runtime *rt, const char *fn);
  * once the runtime's thread is done, so no count is lost at the end of a run. */
 void runtime_end_error_log(runtime *rt);
 
+/* Groups (lt.group, lt_group.c): entering appends "::name" to the VU's group path, which is the
+ * `group` tag of its samples until the matching leave; returns the path's previous length (the
+ * token for vu_group_leave), or -1 when the path would not fit. An iteration that ends inside a
+ * group (error, interruption) leaves them all. */
+int vu_group_enter(vu *v, const char *name, size_t len);
+void vu_group_leave(vu *v, int token);
+
 /* The base tags of the VU's iteration, interned (once per change of them). */
 #define BASE_TID_NONE UINT32_MAX
 uint32_t vu_base_tid(vu *v);
@@ -232,8 +242,10 @@ void tags_from_lua(lua_State *L, int idx, tag_builder *b, char *arena, size_t ca
 /* The tag set id of the running VU's base tags plus the Lua tag table at idx (cached). */
 uint32_t lt_table_tags(lua_State *L, runtime *rt, int idx);
 
-/* Registers the `lt` module into L (lt_module.c) and lt.http (lt_http.c). */
+/* Registers the `lt` module into L (lt_module.c), lt.http (lt_http.c) and lt.group (lt_group.c)
+ * into the lt table at the top of the stack. */
 void lt_open_module(lua_State *L, runtime *rt);
+void lt_open_group(lua_State *L, runtime *rt);
 void lt_open_http(lua_State *L, runtime *rt);
 /* Pushes a response table for res (lt_http.c). */
 void lt_push_response(lua_State *L, const http_result *res, bool keep_body);
