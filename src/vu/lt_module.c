@@ -363,7 +363,7 @@ static int vu_index(lua_State *L) {
         lua_pushinteger(L, v ? v->iteration : 0);
     else if (strcmp(key, "thread") == 0)
         lua_pushinteger(L, rt->index);
-    else
+    else if (!lt_push_vu_field(L, rt, key))
         lua_pushnil(L);
     return 1;
 }
@@ -382,7 +382,7 @@ static int scenario_index(lua_State *L) {
         lua_pushinteger(L, v ? v->scenario_iteration : 0);
     } else if (strcmp(key, "executor") == 0 && sc && sc->name) {
         lua_pushstring(L, executor_name(sc->kind));
-    } else {
+    } else if (!lt_push_scenario_field(L, rt, key)) {
         lua_pushnil(L);
     }
     return 1;
@@ -636,6 +636,7 @@ void lt_open_module(lua_State *L, runtime *rt) {
 
     lt_open_http(L, rt);
     lt_open_group(L, rt);
+    lt_open_execution(L, rt);
     lua_setglobal(L, "lt");
 
     /* require "lt", require "lt.http", require "lt.metrics" */

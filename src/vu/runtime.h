@@ -246,6 +246,11 @@ uint32_t lt_table_tags(lua_State *L, runtime *rt, int idx);
  * into the lt table at the top of the stack. */
 void lt_open_module(lua_State *L, runtime *rt);
 void lt_open_group(lua_State *L, runtime *rt);
+/* k6/execution (lt_execution.c): lt.instance, and the k6-named fields of lt.vu and lt.scenario,
+ * pushed by lt_push_vu_field / lt_push_scenario_field (false when key is not one of them). */
+void lt_open_execution(lua_State *L, runtime *rt);
+bool lt_push_vu_field(lua_State *L, runtime *rt, const char *key);
+bool lt_push_scenario_field(lua_State *L, runtime *rt, const char *key);
 void lt_open_http(lua_State *L, runtime *rt);
 /* Pushes a response table for res (lt_http.c). */
 void lt_push_response(lua_State *L, const http_result *res, bool keep_body);
