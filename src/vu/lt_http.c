@@ -1,6 +1,7 @@
 /* lt_http.c — lt.http: requests that look synchronous to the script and yield the VU's coroutine
  * to the event loop; every response recorded in k6's http_* metrics with k6's tags. */
 #include "plan/duration.h"
+#include "vu/lt_http_internal.h"
 #include "vu/luajson.h"
 #include "vu/response_callback.h"
 #include "vu/runtime.h"
@@ -20,16 +21,17 @@ static int response_status(const http_result *res) {
 
 /* The tags of a response's samples: the request's (base, params.tags, method, name), then the
  * status and whether it was expected (ok: 1, 0, or -1 for no tag), and on failure the error. */
-static uint32_t intern_response_tags(vu *v, const http_result *res, int st, int ok) {
+static uint32_t intern_response_tags(vu *v, const lt_req_meta *m, const http_result *res, int st,
+                                     int ok) {
     tag_builder b = v->base;
-    if (!v->req_plain) { /* the request's own tag set; interned tag sets never change */
-        const tagset *t = tagset_get(v->req_tid);
+    if (!m->plain) { /* the request's own tag set; interned tag sets never change */
+        const tagset *t = tagset_get(m->tid);
         b.n = 0;
         for (int i = 0; t && i < t->n; i++) tags_put(&b, t->keys[i], t->vals[i]);
     }
     char status[16], code[16];
-    tags_put(&b, "method", v->req_method);
-    tags_put(&b, "name", v->req_name);
+    tags_put(&b, "method", m->method);
+    tags_put(&b, "name", m->name);
     if (st >= 100 && st < 600) { /* no printf on the hot path */
         status[0] = (char)('0' + st / 100), status[1] = (char)('0' + st / 10 % 10);
         status[2] = (char)('0' + st % 10), status[3] = 0;
@@ -85,46 +87,47 @@ static void sample(sampler *sm, int metric, metric_type type, double value) {
     series_add(it, type, value);
 }
 
-static bool resp_tag_hit(const resp_tag_entry *e, uint32_t req_tid, const vu *v, int st, int ok) {
+static bool resp_tag_hit(const resp_tag_entry *e, uint32_t req_tid, const lt_req_meta *m, int st,
+                         int ok) {
     return e->used && e->req_tid == req_tid && e->status == st && e->expected == ok &&
-           e->method == v->req_method && strcmp(e->name, v->req_name) == 0;
+           e->method == m->method && strcmp(e->name, m->name) == 0;
 }
 
 /* The response's tag set id, through the runtime's resp_tags cache for successful requests. */
-static uint32_t response_tid(vu *v, const http_result *res, int st, int ok) {
+static uint32_t response_tid(vu *v, const lt_req_meta *m, const http_result *res, int st, int ok) {
     resp_tag_entry *table = v->rt->resp_tags;
-    size_t n = strlen(v->req_name);
+    size_t n = strlen(m->name);
     if (res->error != HTTP_OK || !table || n >= sizeof table[0].name)
-        return intern_response_tags(v, res, st, ok);
-    uint32_t req_tid = v->req_plain ? vu_base_tid(v) : v->req_tid;
-    if (v->last_resp && resp_tag_hit(v->last_resp, req_tid, v, st, ok)) return v->last_resp->tid;
-    uint64_t h = (req_tid * 0x9E3779B97F4A7C15ULL) ^ (uintptr_t)v->req_method ^ (uint64_t)st << 40;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)v->req_name[i]) * 0x100000001b3ULL;
+        return intern_response_tags(v, m, res, st, ok);
+    uint32_t req_tid = m->plain ? vu_base_tid(v) : m->tid;
+    if (v->last_resp && resp_tag_hit(v->last_resp, req_tid, m, st, ok)) return v->last_resp->tid;
+    uint64_t h = (req_tid * 0x9E3779B97F4A7C15ULL) ^ (uintptr_t)m->method ^ (uint64_t)st << 40;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)m->name[i]) * 0x100000001b3ULL;
     resp_tag_entry *e = &table[(h ^ (h >> 29)) & (RESP_TAGS - 1)];
     resp_tag_entry *pair = &table[(size_t)(e - table) ^ 1];
-    if (resp_tag_hit(e, req_tid, v, st, ok)) return (v->last_resp = e)->tid;
-    if (resp_tag_hit(pair, req_tid, v, st, ok)) return (v->last_resp = pair)->tid;
+    if (resp_tag_hit(e, req_tid, m, st, ok)) return (v->last_resp = e)->tid;
+    if (resp_tag_hit(pair, req_tid, m, st, ok)) return (v->last_resp = pair)->tid;
     if (e->used && !pair->used) e = pair;
     v->last_resp = e;
-    uint32_t tid = intern_response_tags(v, res, st, ok);
+    uint32_t tid = intern_response_tags(v, m, res, st, ok);
     *e = (resp_tag_entry){.used = true,
                           .expected = (int8_t)ok,
                           .status = st,
                           .req_tid = req_tid,
                           .tid = tid,
-                          .method = v->req_method};
-    memcpy(e->name, v->req_name, n + 1);
+                          .method = m->method};
+    memcpy(e->name, m->name, n + 1);
     return tid;
 }
 
-static void record_response(vu *v, const http_result *res) {
+void lt_http_record(vu *v, const lt_req_meta *m, const http_result *res) {
     int st = response_status(res);
     /* k6: the response callback sees status 0 for a failed request; without one, nothing is
      * failed by status: no http_req_failed sample, no expected_response tag */
-    const lt_statuses *cb = v->req_response_cb;
+    const lt_statuses *cb = m->response_cb;
     int ok = cb ? lt_statuses_match(cb, st) : -1;
     sampler sm;
-    sampler_init(&sm, v->rt, response_tid(v, res, st, ok));
+    sampler_init(&sm, v->rt, response_tid(v, m, res, st, ok));
     const http_timings *t = &res->timings;
     sample(&sm, M_HTTP_REQS, METRIC_COUNTER, 1);
     if (cb) sample(&sm, M_HTTP_REQ_FAILED, METRIC_RATE, ok ? 0 : 1);
@@ -155,7 +158,8 @@ static void push_response(runtime *rt, lua_State *L, const http_result *res, boo
 static void on_done(void *arg, const http_result *res) {
     vu *v = arg;
     if (v->interrupted || !v->co) return;
-    record_response(v, res);
+    lt_req_meta m = {v->req_method, v->req_name, v->req_plain, v->req_tid, v->req_response_cb};
+    lt_http_record(v, &m, res);
     if (v->rt->preempt.poisoned) return vu_resume(v, 0); /* ends the iteration; no Lua runs */
     push_response(v->rt, v->co, res, res->body != NULL);
     vu_resume(v, 1);
@@ -364,48 +368,40 @@ static void get_param(lua_State *L, int t, int key) {
     lua_gettable(L, t);
 }
 
-static int do_request(lua_State *L, const char *method, int url_idx, int body_idx, int params_idx) {
-    runtime *rt = lua_touserdata(L, lua_upvalueindex(1)); /* lt_open_http: no registry lookup */
-    vu *v = rt->current;
-    if (!v || v->co != L)
-        return luaL_error(
-            L,
-            "lt.http.%s can only be called inside an iteration, setup or teardown (not at the top "
-            "level of the script or inside a coroutine of the script's own)",
-            method);
+const char *lt_http_prepare(lua_State *L, vu *v, const char *method, int url_idx, int body_idx,
+                            int params_idx, http_request *req, http_header *headers,
+                            lt_req_meta *m) {
+    runtime *rt = v->rt;
     size_t url_len;
     const char *url = luaL_checklstring(L, url_idx, &url_len);
     size_t body_len = 0;
     const char *body = NULL;
     if (body_idx && !lua_isnoneornil(L, body_idx)) {
         if (!lua_isstring(L, body_idx))
-            return luaL_error(L,
-                              "lt.http: the body must be a string (use lt.json.encode for tables)");
+            luaL_error(L, "lt.http: the body must be a string (use lt.json.encode for tables)");
         body = lua_tolstring(L, body_idx, &body_len);
     }
-    http_header headers[LOCAL_HEADERS];
-    http_request req = {.method = method,
-                        .url = url,
-                        .body = body,
-                        .body_len = body_len,
-                        .timeout_s = 60,
-                        .discard_body = !g_keep_body_default};
+    *req = (http_request){.method = method,
+                          .url = url,
+                          .body = body,
+                          .body_len = body_len,
+                          .timeout_s = 60,
+                          .discard_body = !g_keep_body_default};
     const plan *pl = rt->shared->plan; /* NULL only while lt inspect loads the script */
-    if (pl) req.user_agent = pl->user_agent, req.no_reuse = pl->no_connection_reuse;
+    if (pl) req->user_agent = pl->user_agent, req->no_reuse = pl->no_connection_reuse;
     const char *name = url;
-    v->req_plain = true;
-    v->req_response_cb = lt_vu_response_callback(v);
+    *m = (lt_req_meta){.method = method, .plain = true, .response_cb = lt_vu_response_callback(v)};
     size_t used = 0;
     if (params_idx && lua_istable(L, params_idx)) {
         luaL_checkstack(L, LOCAL_HEADERS + 16, "too many headers");
         get_param(L, params_idx, P_HEADERS);
         int hidx = lua_gettop(L);
-        if (lua_istable(L, hidx)) set_headers(L, hidx, headers, &req);
+        if (lua_istable(L, hidx)) set_headers(L, hidx, headers, req);
         get_param(L, params_idx, P_TIMEOUT);
-        if (!lua_isnil(L, -1)) req.timeout_s = timeout_param(L, lua_gettop(L));
+        if (!lua_isnil(L, -1)) req->timeout_s = timeout_param(L, lua_gettop(L));
         lua_pop(L, 1);
         get_param(L, params_idx, P_RESPONSETYPE);
-        if (lua_isstring(L, -1)) req.discard_body = strcmp(lua_tostring(L, -1), "none") == 0;
+        if (lua_isstring(L, -1)) req->discard_body = strcmp(lua_tostring(L, -1), "none") == 0;
         lua_pop(L, 1);
         get_param(L, params_idx, P_NAME);
         if (lua_isstring(L, -1)) name = arena_copy(v, &used, lua_tostring(L, -1));
@@ -415,12 +411,12 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
             get_param(L, lua_gettop(L), P_NAME); /* k6 also takes the name from tags */
             if (lua_isstring(L, -1)) name = arena_copy(v, &used, lua_tostring(L, -1));
             lua_pop(L, 1);
-            v->req_tid = lt_table_tags(L, rt, lua_gettop(L));
-            v->req_plain = false;
+            m->tid = lt_table_tags(L, rt, lua_gettop(L));
+            m->plain = false;
         }
         lua_pop(L, 1);
         get_param(L, params_idx, P_RESPONSECALLBACK);
-        if (!lua_isnil(L, -1)) lt_response_callback_param(L, lua_gettop(L), &v->req_response_cb);
+        if (!lua_isnil(L, -1)) lt_response_callback_param(L, lua_gettop(L), &m->response_cb);
         lua_pop(L, 1);
     }
     if (name == url) {
@@ -431,8 +427,33 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
         tail[n] = 0;
         name = tail;
     }
-    v->req_method = method; /* the tags are made when the response is recorded */
-    v->req_name = name;
+    m->name = name;
+    return name;
+}
+
+vu *lt_http_vu(lua_State *L, const char *what) {
+    runtime *rt = lua_touserdata(L, lua_upvalueindex(1)); /* lt_open_http: no registry lookup */
+    vu *v = rt->current;
+    if (!v || v->co != L)
+        luaL_error(L,
+                   "lt.http.%s can only be called inside an iteration, setup or teardown (not at "
+                   "the top level of the script or inside a coroutine of the script's own)",
+                   what);
+    return v;
+}
+
+static int do_request(lua_State *L, const char *method, int url_idx, int body_idx, int params_idx) {
+    vu *v = lt_http_vu(L, method);
+    http_header headers[LOCAL_HEADERS];
+    http_request req;
+    lt_req_meta m;
+    lt_http_prepare(L, v, method, url_idx, body_idx, params_idx, &req, headers, &m);
+    /* the tags are made when the response is recorded */
+    v->req_method = m.method;
+    v->req_name = m.name;
+    v->req_plain = m.plain;
+    v->req_tid = m.tid;
+    v->req_response_cb = m.response_cb;
     if (http_send(v->pool, &req, on_done, v) != 0)
         return luaL_error(L, "lt.http: a request is already in flight on this VU");
     return lua_yield(L, 0);
@@ -460,11 +481,17 @@ static int l_del(lua_State *L) {
     return do_request(L, "DELETE", 1, 2, 3);
 }
 
-static int l_request(lua_State *L) {
-    const char *m = luaL_checkstring(L, 1);
+const char *lt_http_method(const char *m) {
     static const char *known[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", NULL};
     for (const char **k = known; *k; k++)
-        if (strcasecmp(m, *k) == 0) return do_request(L, *k, 2, 3, 4);
+        if (strcasecmp(m, *k) == 0) return *k;
+    return NULL;
+}
+
+static int l_request(lua_State *L) {
+    const char *m = luaL_checkstring(L, 1);
+    const char *method = lt_http_method(m);
+    if (method) return do_request(L, method, 2, 3, 4);
     return luaL_error(L, "lt.http.request: unknown method '%s'", m);
 }
 
@@ -477,9 +504,10 @@ void lt_open_http(lua_State *L, runtime *rt) {
     lua_insert(L, -2); /* ctor chunk, mt */
     lua_call(L, 1, 1);
     rt->response_ctor_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    static const luaL_Reg fns[] = {{"get", l_get},         {"head", l_head},       {"post", l_post},
-                                   {"put", l_put},         {"patch", l_patch},     {"del", l_del},
-                                   {"options", l_options}, {"request", l_request}, {NULL, NULL}};
+    static const luaL_Reg fns[] = {
+        {"get", l_get},           {"head", l_head}, {"post", l_post},       {"put", l_put},
+        {"patch", l_patch},       {"del", l_del},   {"options", l_options}, {"request", l_request},
+        {"batch", lt_http_batch}, {NULL, NULL}};
     lua_newtable(L);
     for (const luaL_Reg *f = fns; f->name; f++) {
         lua_pushlightuserdata(L, rt);
@@ -488,5 +516,6 @@ void lt_open_http(lua_State *L, runtime *rt) {
         lua_setfield(L, -2, f->name);
     }
     lt_open_response_callback(L, rt);
+    lt_open_http_batch(L);
     lua_setfield(L, -2, "http");
 }

@@ -202,6 +202,7 @@ vu *vu_new(runtime *rt, const scenario_plan *sc) {
 void vu_free(vu *v) {
     if (!v) return;
     if (v->busy) vu_interrupt(v);
+    lt_batch_free_pools(v);
     http_pool_free(v->pool);
     drop_coroutine(v);
     if (!v->rt->preempt.poisoned) {
@@ -322,7 +323,10 @@ static void finish_iteration(vu *v, bool ok) {
     }
     v->iteration++;
     /* k6's noVUConnectionReuse: the next iteration (or setup's caller) starts on new connections */
-    if (rt->shared->plan && rt->shared->plan->no_vu_connection_reuse) http_pool_close_idle(v->pool);
+    if (rt->shared->plan && rt->shared->plan->no_vu_connection_reuse) {
+        http_pool_close_idle(v->pool);
+        lt_batch_close_idle(v);
+    }
     if (v->done) {
         double outer = rt->now_hint; /* done may end another VU's iteration (nested) */
         rt->now_hint = now;
@@ -465,6 +469,7 @@ void vu_interrupt(vu *v) {
     event_del(v->kick_ev);
     if (v->sleep_ev) event_del(v->sleep_ev);
     http_pool_cancel(v->pool); /* its completion sees `interrupted` and does not resume */
+    lt_batch_cancel(v);
     drop_coroutine(v);
     new_coroutine(v);
     finish_iteration(v, false);

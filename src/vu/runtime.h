@@ -104,6 +104,11 @@ typedef struct {
 } resp_series;
 typedef void (*vu_done_fn)(vu *v, bool ok, void *arg);
 
+/* http.batch: at most this many requests of one batch in flight, and this many to one host (k6's
+ * defaults for its `batch` and `batchPerHost` options) */
+#define LT_BATCH_PARALLEL 20
+#define LT_BATCH_PER_HOST 6
+
 /* A check name (key "check") or no extra tag (key NULL) on top of a VU's base tags. */
 #define VU_TAG_CACHE 4
 typedef struct {
@@ -152,6 +157,10 @@ struct vu {
     /* lt.group: the path of the groups the VU is in ("::outer::inner"), its `group` tag */
     char group[256];
     int group_len;
+    /* lt.http.batch (lt_http_batch.c): the batch in flight, and the pools of its parallel
+     * requests beyond the first (which uses `pool`), kept for their connections */
+    struct lt_batch *batch;
+    http_pool *batch_pools[LT_BATCH_PARALLEL - 1];
 };
 
 struct runtime {
@@ -200,6 +209,11 @@ void vu_start_iteration(vu *v, const char *fn, double due, bool corrected, vu_do
                         void *arg);
 /* Interrupts the iteration in flight: its coroutine is abandoned, `done` is called (ok = false). */
 void vu_interrupt(vu *v);
+/* lt_http_batch.c: cancels the VU's batch in flight (its requests complete as cancelled, nothing
+ * resumes); closes the idle connections of its batch pools; frees them (vu_free). */
+void lt_batch_cancel(vu *v);
+void lt_batch_close_idle(vu *v);
+void lt_batch_free_pools(vu *v);
 
 /* Runs global function `fn` (with the setup data when with_data) in the control runtime as a
  * coroutine driven by rt's event loop until it returns or `timeout_s` passes; returns 0 or -1 with
