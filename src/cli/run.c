@@ -481,11 +481,11 @@ static int load_plan(run_ctx *r, char *err, size_t errlen) {
                          .max_tag_sets = a->max_tag_sets,
                          .user_agent = a->user_agent,
                          .no_connection_reuse = a->no_connection_reuse,
-                         .no_vu_connection_reuse = a->no_vu_connection_reuse};
+                         .no_vu_connection_reuse = a->no_vu_connection_reuse,
+                         .insecure_skip_tls_verify = a->insecure};
     r->plan = plan_build(opts, &ov, err, errlen);
     cJSON_Delete(opts);
     if (!r->plan) return -1;
-    if (a->insecure) r->plan->insecure_skip_tls_verify = true;
     if (thresholds_validate(r->plan->thresholds, r->plan->nthresholds, err, errlen) != 0) return -1;
     if (check_memory(r->plan, err, errlen) != 0) return -1;
     /* the warning comes at a tenth of the cap, the cap's message at the cap (metrics.h) */

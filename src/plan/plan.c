@@ -903,7 +903,7 @@ plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "discardResponseBodies");
     p->discard_response_bodies = cJSON_IsTrue(b);
     b = cJSON_GetObjectItemCaseSensitive(o, "insecureSkipTLSVerify");
-    p->insecure_skip_tls_verify = cJSON_IsTrue(b);
+    p->insecure_skip_tls_verify = cJSON_IsTrue(b) || (ov && ov->insecure_skip_tls_verify);
     p->resolved = plan_resolved(p, o);
     cJSON_Delete(shortcut);
     cJSON_Delete(empty);

@@ -92,6 +92,7 @@ typedef struct {
     long max_tag_sets;      /* 0 = not given */
     const char *user_agent; /* NULL = not given; "" = send no User-Agent */
     bool no_connection_reuse, no_vu_connection_reuse; /* true = given */
+    bool insecure_skip_tls_verify;                    /* --insecure-skip-tls-verify */
 } plan_overrides;
 
 /* Builds the plan from `options` (may be NULL: k6's default of one iteration on one VU).

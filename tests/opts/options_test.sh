@@ -19,4 +19,9 @@ refused externally '{ scenarios = { s = { executor = "externally-controlled", vu
 refused browser '{ scenarios = { s = { executor = "constant-vus", duration = "1s", options = { browser = { type = "chromium" } } } } }' \
     "scenarios.s.options: k6's scenario option 'options' is not supported by lt"
 refused typo '{ noConectionReuse = true }' "options.noConectionReuse: unknown option"
+
+# flags show in the resolved options as the script's keys do (lt inspect prints what will run)
+printf 'options = {}\nfunction default() end\n' >"$TMP/plain.lua"
+"$LT" inspect "$TMP/plain.lua" --insecure-skip-tls-verify >"$TMP/flag.json" 2>&1
+expect_eq "--insecure-skip-tls-verify shows in lt inspect" True "$(json_get "$TMP/flag.json" "d['insecureSkipTLSVerify']")"
 finish
