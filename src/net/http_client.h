@@ -17,10 +17,11 @@
  *   verification on by default (CA file from http_tls_config, else the system store), and TLS
  *   session reuse on reconnect to the same host. Both behind one small transport table.
  * - Host, Content-Length (when a body is given or the method is POST/PUT/PATCH), User-Agent
- *   (unless given) and Connection are set for the caller; caller headers are sent as given, all
- *   of them, unless a name is not an RFC 9110 token or a value holds a control character other
- *   than tab (CR, LF, NUL: request smuggling): then nothing is sent and the request fails with
- *   HTTP_ERR_INVALID_HEADER and Go's message naming the header.
+ *   (unless given; http_request.user_agent, "" for none) and Connection (keep-alive, or close for
+ *   a no_reuse request) are set for the caller; caller headers are sent as given, all of them
+ *   (but an empty User-Agent, which sends none, as Go), unless a name is not an RFC 9110 token or a
+ * value holds a control character other than tab (CR, LF, NUL: request smuggling): then nothing is
+ * sent and the request fails with HTTP_ERR_INVALID_HEADER and Go's message naming the header.
  * - Responses: Content-Length, chunked, and read-until-close bodies; 1xx interim responses are
  *   skipped; HEAD and 204/304 have no body. Bodies are kept or discarded per request.
  * - Names are resolved once per process and cached, off the loop (dns.h); connect and
