@@ -1,13 +1,16 @@
 /* lt_execution.c — k6's `k6/execution` fields with k6's names: lt.vu.idInInstance, idInTest,
  * iterationInInstance, iterationInScenario; lt.scenario.startTime, progress, iterationInInstance,
  * iterationInTest (name and executor are lt_module.c's); lt.instance.iterationsCompleted,
- * iterationsInterrupted, vusActive, vusInitialized, currentTestRunDuration.
+ * iterationsInterrupted, vusActive, vusInitialized, currentTestRunDuration; lt.test.abort (which
+ * is lt.abort) and lt.test.options (the resolved options, as `lt inspect` prints them).
  *
  * lt runs as one instance (several machines merge summaries afterwards, `lt merge`), so the
  * "in instance" and "in test" numbers are the same. Read outside a VU (the script's top level),
  * the VU and scenario numbers are 0 and nil, as lt.vu.id has always been. */
+#include "vu/luajson.h"
 #include "vu/runtime.h"
 #include <lauxlib.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool lt_push_vu_field(lua_State *L, runtime *rt, const char *key) {
@@ -84,8 +87,36 @@ static int instance_index(lua_State *L) {
     return 1;
 }
 
+/* lt.test.options: the resolved plan as a Lua table, made on first use and kept (it never
+ * changes); nil while there is no plan yet (lt inspect loading the script). */
+static int test_index(lua_State *L) {
+    runtime *rt = lt_runtime(L);
+    const char *key = luaL_checkstring(L, 2);
+    if (strcmp(key, "options") != 0 || !rt->shared->plan || !rt->shared->plan->resolved) {
+        lua_pushnil(L);
+        return 1;
+    }
+    char *json = cJSON_PrintUnformatted(rt->shared->plan->resolved);
+    char err[256];
+    int rc = json ? luajson_decode(L, json, strlen(json), err, sizeof err) : -1;
+    free(json);
+    if (rc != 0) return luaL_error(L, "lt.test.options: %s", json ? err : "out of memory");
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, 1);
+    return 1;
+}
+
 void lt_open_execution(lua_State *L, runtime *rt) {
     (void)rt;
+    lua_newtable(L); /* lt.test */
+    lua_getfield(L, -2, "abort");
+    lua_setfield(L, -2, "abort");
+    lua_newtable(L);
+    lua_pushcfunction(L, test_index);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, -2, "test");
     lua_newtable(L); /* lt.instance: an empty table whose fields are read when asked for */
     lua_newtable(L);
     lua_pushcfunction(L, instance_index);

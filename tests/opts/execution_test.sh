@@ -7,6 +7,7 @@ expect_eq "execution script: exit code" 0 $?
 j() { json_get "$TMP/x.json" "$1"; }
 expect_eq "every check inside the iterations passes" 0 "$(j "sum(c['fails'] for c in d['checks'])")"
 expect_num "checks ran" "$(j "sum(c['passes'] for c in d['checks'])")" ge 50
+expect_eq "lt.test.options checked in every iteration" "$(j "int(d['metrics']['iterations']['values']['count'])")" "$(j "[c['passes'] for c in d['checks'] if c['name']=='lt.test.options are the resolved options'][0]")"
 sel() { j "[s['values']['$3'] for s in d['series'] if s['metric']=='$1' and s['tags'].get('scenario_seen')=='$2'][0]"; }
 expect_eq "shared-iterations: iterationInTest runs 0..5 over 6 iterations (count)" 6 "$(sel iteration_in_test shared count)"
 expect_eq "... min 0" 0 "$(sel iteration_in_test shared min)"

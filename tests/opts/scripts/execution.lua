@@ -36,6 +36,13 @@ local function common()
     ["currentTestRunDuration > 0 ms"] = function(i) return i.currentTestRunDuration > 0 end,
   })
   lt.check(t0_top, { ["top level: lt.vu.idInTest is 0"] = function(x) return x == 0 end })
+  lt.check(lt.test, {
+    ["lt.test.options are the resolved options"] = function(t)
+      return t.options.scenarios.shared.executor == "shared-iterations" and t.options.scenarios.timed.vus == 1
+        and t.options.scenarios.cut.gracefulStop == "0s"
+    end,
+    ["lt.test.abort is lt.abort"] = function(t) return t.abort == lt.abort end,
+  })
 end
 
 function default()
