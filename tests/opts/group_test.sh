@@ -43,6 +43,9 @@ expect_num "group_duration of ::orders::submit (sleeps 50 ms)" "$(gd ::orders::s
 expect_num "::orders lasts at least as long as the group inside it" "$(python3 -c "print($(gd ::orders min) - $(gd ::orders::submit min))")" ge 0
 expect_eq "group_duration also for a group whose fn raised (3)" 3 "$(gd ::err count)"
 expect_eq "group_duration for the group that failed the iteration (1)" 1 "$(gd ::fails count)"
+expect_eq "summary checks: a check inside a group is listed with its group" "::orders" "$(j "[c.get('group') for c in d['checks'] if c['name']=='outer ok'][0]")"
+expect_eq "summary checks: one outside has none" "None" "$(j "[c.get('group') for c in d['checks'] if c['name']=='group returns fn\'s values'][0]")"
+expect_match "text summary: the group's heading, as k6's" "█ ::orders" "$TMP/g.out"
 expect_eq "checks: values returned, errors go through" 0 "$(j "sum(c['fails'] for c in d['checks'])")"
 expect_eq "the error inside a group failed that iteration only" 1 "$(j "int(d['metrics']['iteration_errors']['values']['count'])")"
 expect_eq "the iteration after it has no group tag on iterations" "" "$(j "sorted(set(s['tags'].get('group','') for s in d['series'] if s['metric']=='iterations'))[0]")"
