@@ -44,6 +44,9 @@ static uint32_t intern_response_tags(vu *v, const lt_req_meta *m, const http_res
         snprintf(code, sizeof code, "%d", (int)res->error);
         tags_put(&b, "error_code", code);
         tags_put(&b, "error", http_error_name(res->error));
+    } else if (st >= 400) { /* k6: an HTTP error status is error_code 1000 + status, no error */
+        snprintf(code, sizeof code, "%d", 1000 + st);
+        tags_put(&b, "error_code", code);
     }
     return tagset_intern(v->rt->tags, &b);
 }
@@ -249,7 +252,9 @@ static void push_response(runtime *rt, lua_State *L, const http_result *res, boo
     else
         lua_pushstring(M, res->error_text && res->error_text[0] ? res->error_text
                                                                 : http_error_name(res->error));
-    lua_pushinteger(M, res->error);
+    lua_pushinteger(M, res->error != HTTP_OK ? (int)res->error
+                       : res->status >= 400  ? 1000 + res->status /* as k6 */
+                                             : 0);
     if (res->proto)
         lua_pushstring(M, res->proto);
     else

@@ -53,7 +53,9 @@ run_mode default 0 -e MODE=default
 expect_eq "default (200-399 expected): 409, 422, 500 fail, rate 0.75" 0.75 "$(failed_rate default)"
 expect_eq "default: 409 tagged expected_response=false" false "$(exp_tag default 409)"
 expect_eq "default: 200 tagged expected_response=true" true "$(exp_tag default 200)"
-expect_eq "default: every status as asked" 0 "$(j default "d['checks'][0]['fails']")"
+expect_eq "default: every status as asked, error_code 1000 + status from 400 (k6)" 0 "$(j default "sum(c['fails'] for c in d['checks'])")"
+expect_eq "default: the 422's series tagged error_code=1422, no error tag" "1422 None" "$(j default "' '.join(str(x) for x in [(s['tags'].get('error_code'), s['tags'].get('error')) for s in d['series'] if s['metric']=='http_reqs' and s['tags'].get('status')=='422'][0])")"
+expect_eq "default: the 200's series has no error_code tag" None "$(j default "[s['tags'].get('error_code') for s in d['series'] if s['metric']=='http_reqs' and s['tags'].get('status')=='200'][0]")"
 
 run_mode set 0 -e MODE=set -e "THRESHOLD=rate<0.3"
 expect_eq "expectedStatuses(200, {min=400,max=422}): only 500 fails, rate 0.25" 0.25 "$(failed_rate set)"

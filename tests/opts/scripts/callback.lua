@@ -22,6 +22,9 @@ function default()
     if st == 409 and mode == "param" then params.responseCallback = only409 end
     if st == 409 and mode == "param_false" then params.responseCallback = false end
     local r = http.get(lt.env.BASE .. "/s/" .. st, params)
-    lt.check(r, { ["status as asked"] = function(x) return x.status == st end })
+    lt.check(r, { ["status as asked"] = function(x) return x.status == st end,
+                  ["error_code is k6's (1000 + status from 400)"] = function(x)
+                    return x.error_code == (st >= 400 and 1000 + st or 0) and x.error == ""
+                  end })
   end
 end
