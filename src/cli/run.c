@@ -245,8 +245,13 @@ static void collect(run_ctx *r, double now, bool final) {
     metrics_shard_collect(r->ctl->shard, r->interval);
     if (r->scraper) scraper_collect(r->scraper, r->interval);
     if (!final) { /* after the run every VU is gone: a last 0 would say nothing */
-        store_add(r->interval, M_VUS, r->run_tags_id, atomic_load(&r->sh.vus_active));
-        store_add(r->interval, M_VUS_MAX, r->run_tags_id, atomic_load(&r->sh.vus_max));
+        double vus = atomic_load(&r->sh.vus_active), vus_max = atomic_load(&r->sh.vus_max);
+        store_add(r->interval, M_VUS, r->run_tags_id, vus);
+        store_add(r->interval, M_VUS_MAX, r->run_tags_id, vus_max);
+        if (samples_enabled()) { /* the control runtime's ring: this (main) thread's */
+            samples_record(&r->ctl->raw, M_VUS, r->run_tags_id, vus, now);
+            samples_record(&r->ctl->raw, M_VUS_MAX, r->run_tags_id, vus_max, now);
+        }
     }
     store_merge(r->total, r->interval);
     double wall = r->sh.wall_t0 + (now - r->t0);
@@ -509,7 +514,9 @@ static int start_outputs(run_ctx *r, char *err, size_t errlen) {
                        .planned_duration = plan_total_duration(r->plan),
                        .nstatic_tags = a->ntags,
                        .static_keys = a->tag_keys,
-                       .static_vals = a->tag_vals};
+                       .static_vals = a->tag_vals,
+                       .nthresholds = r->plan->nthresholds,
+                       .thresholds = r->plan->thresholds};
     for (int i = 0; i < a->nouts; i++) {
         char e[512];
         output *o = output_create(a->outs[i], e, sizeof e);
