@@ -7,6 +7,7 @@
  * hist_from_json, which is exact.
  */
 #include "output/timeline.h"
+#include "output/scrape.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,8 @@ struct timeline {
     scraped_cols *scraped[TIMELINE_MAX_SCRAPED];
     int nscraped;
     bool scraped_truncated;
+    signed char *scraped_known; /* per metric id: 0 not asked yet, 1 scraped, -1 not */
+    int nknown;
     event events[TIMELINE_MAX_EVENTS];
     int nevents;
 };
@@ -101,6 +104,7 @@ void timeline_free(timeline *tl) {
         cJSON_Delete(tl->events[i].tags);
     }
     free(tl->scenarios);
+    free(tl->scraped_known);
     free(tl);
 }
 
@@ -250,6 +254,22 @@ static scraped_cols *scraped_slot(timeline *tl, int metric, uint32_t tags) {
     return c;
 }
 
+/* is_scraped's answer for metric, asked once per metric (the scraper registers a metric before it
+ * adds a sample, and a metric's origin never changes). */
+static bool scraped(timeline *tl, int metric, bool (*is_scraped)(int, void *), void *arg) {
+    if (!is_scraped) return false;
+    if (metric >= tl->nknown) {
+        int n = metric + 64;
+        signed char *k = realloc(tl->scraped_known, (size_t)n);
+        if (!k) return is_scraped(metric, arg);
+        memset(k + tl->nknown, 0, (size_t)(n - tl->nknown));
+        tl->scraped_known = k;
+        tl->nknown = n;
+    }
+    if (!tl->scraped_known[metric]) tl->scraped_known[metric] = is_scraped(metric, arg) ? 1 : -1;
+    return tl->scraped_known[metric] > 0;
+}
+
 /* The tick's histograms, merged over every tag set before they join the point. */
 typedef struct {
     lt_hist *duration, *corrected;
@@ -292,8 +312,7 @@ static void add_series(timeline *tl, int p, const series *s, tick_hists *th,
     if (d->type == METRIC_TREND) {
         int k = trend_slot(tl, s->metric);
         if (k >= 0) tick_merge(&th->trend[k], s->hist);
-    } else if (d->type == METRIC_GAUGE && s->count > 0 && is_scraped &&
-               is_scraped(s->metric, arg)) {
+    } else if (d->type == METRIC_GAUGE && s->count > 0 && scraped(tl, s->metric, is_scraped, arg)) {
         scraped_cols *c = scraped_slot(tl, s->metric, s->tags);
         if (c) c->m.sum[p] += s->sum, c->m.n[p]++; /* the gauge's last value in the tick */
     }
@@ -329,6 +348,24 @@ void timeline_collect(timeline *tl, double t, const store *interval, const timel
         tl->scenarios[i].target[p] = planned_rate(sp, t - start);
         tl->scenarios[i].vus[p] = sc && sc->vus ? sc->vus[i] : 0;
     }
+}
+
+static bool scraper_keeps(int metric, void *arg) {
+    return scraper_keeps_metric(arg, metric);
+}
+
+void timeline_collect_run(timeline *tl, double t, const store *interval, const run_shared *sh,
+                          const bool *started, const struct scraper *scr, bool final) {
+    if (!tl) return;
+    int n = tl->plan->nscenarios;
+    double start_s[n ? n : 1];
+    int vus[n ? n : 1];
+    for (int i = 0; i < n; i++) {
+        start_s[i] = sh->scenarios[i].t0 - sh->run_t0;
+        vus[i] = atomic_load(&sh->scenarios[i].active_vus);
+    }
+    timeline_scenarios sc = {started, start_s, vus};
+    timeline_collect(tl, t, interval, &sc, scr ? scraper_keeps : NULL, (void *)scr, final);
 }
 
 void timeline_event(timeline *tl, double t, const char *exec, const kv_list *tags) {
