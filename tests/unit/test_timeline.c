@@ -236,6 +236,44 @@ static void test_short_and_events(const plan *p) {
     timeline_free(tl);
 }
 
+/* Negative, zero and large samples survive packing and merging: two ticks in one second, each
+ * point's percentiles equal to one histogram fed the same samples. */
+static void test_packed_values(const plan *p, int plain_trend) {
+    timeline *tl = timeline_new(p);
+    store *iv = store_new();
+    lt_hist *ref = hist_new();
+    uint32_t none = tags_of(NULL, NULL, NULL, NULL), other = tags_of("k", "v", NULL, NULL);
+    const double v1[] = {-5.25, 0, 0, 3.5, 1e6, -1e-3};
+    const double v2[] = {7, 0, -12345.678, 2.5e-7};
+    store_clear(iv);
+    for (size_t i = 0; i < sizeof v1 / sizeof *v1; i++) {
+        store_add(iv, plain_trend, i % 2 ? none : other, v1[i]);
+        hist_add(ref, v1[i]);
+    }
+    timeline_collect(tl, 1.0, iv, NULL, NULL, NULL, false);
+    store_clear(iv);
+    for (size_t i = 0; i < sizeof v2 / sizeof *v2; i++) {
+        store_add(iv, plain_trend, none, v2[i]);
+        hist_add(ref, v2[i]);
+    }
+    timeline_collect(tl, 1.3, iv, NULL, NULL, NULL, false); /* also second 1 */
+    cJSON *j = timeline_json(tl);
+    T_CHECK(cJSON_GetArraySize(at(j, "t")) == 1, "one point");
+    const cJSON *tr = at(j, "trends.depth_score");
+    T_CHECK(tr && nth(at(tr, "count"), 0) == 10, "count 10");
+    for (int k = 0; tr && k < 2; k++) {
+        double pct = k ? 99 : 50;
+        char buf[32];
+        snprintf(buf, sizeof buf, "%.6g", hist_percentile(ref, pct));
+        double got = nth(at(tr, k ? "p99" : "p50"), 0);
+        T_CHECK(got == strtod(buf, NULL), "p%g %g, one histogram %s", pct, got, buf);
+    }
+    cJSON_Delete(j);
+    hist_free(ref);
+    store_free(iv);
+    timeline_free(tl);
+}
+
 /* More than 200 scraped series: the first 200 are kept, the rest flagged. */
 static void test_scraped_cap(const plan *p, int gauge) {
     timeline *tl = timeline_new(p);
@@ -267,6 +305,7 @@ int main(void) {
     test_spike_and_ramp(p);
     test_short_and_events(p);
     test_scraped_cap(p, gauge);
+    test_packed_values(p, metric_register("depth_score", METRIC_TREND, false, err, sizeof err));
     plan_free(p);
     return T_DONE();
 }
