@@ -336,7 +336,7 @@ static int timeline_run(run_ctx *r, int next, double now, double *next_event) {
             if (at < *next_event) *next_event = at;
             break;
         }
-        timeline_event(r->tl, now - r->t0, e->exec, &e->tags);
+        timeline_event(r->tl, lt_now() - r->t0, e->exec, &e->tags); /* after a slow action too */
         if (e->exec) {
             char err[1024];
             if (runtime_call(r->ctl, e->exec, true, p->setup_timeout, NULL, err, sizeof err) != 0)
