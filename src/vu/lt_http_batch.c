@@ -231,6 +231,23 @@ void lt_batch_free_pools(vu *v) {
 
 /* ---------------- lt.http.batch(requests) ---------------- */
 
+/* Whether the n keys of the table at idx are exactly 1..n (n distinct keys, each a whole number
+ * in 1..n); the length operator alone can name a border of a table with holes. */
+static bool is_list(lua_State *L, int idx, int n) {
+    for (lua_pushnil(L); lua_next(L, idx); lua_pop(L, 1)) {
+        if (lua_type(L, -2) != LUA_TNUMBER) {
+            lua_pop(L, 2);
+            return false;
+        }
+        lua_Number k = lua_tonumber(L, -2);
+        if (k != (lua_Number)(int)k || k < 1 || k > n) {
+            lua_pop(L, 2);
+            return false;
+        }
+    }
+    return true;
+}
+
 int lt_http_batch(lua_State *L) {
     vu *v = lt_http_vu(L, "batch");
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -246,7 +263,7 @@ int lt_http_batch(lua_State *L) {
     b->v = v;
     b->n = n;        /* __gc frees every slot's copies, made or not */
     lua_newtable(L); /* 4: keys: a list's are 1..n, in order; other tables' in lua_next's */
-    bool list = (int)lua_objlen(L, 1) == n;
+    bool list = is_list(L, 1, n);
     int i = 0;
     for (lua_pushnil(L); lua_next(L, 1); lua_pop(L, 1)) {
         int key = list ? (int)lua_tointeger(L, -2) : ++i;

@@ -23,6 +23,7 @@ for it in 0 1; do
     expect_num "it $it: ... not one by one (elapsed < 1.45 s)" "$(val $it eight elapsed)" lt 1.45
     expect_eq "it $it: keyed requests answer under their keys" "200 200" "$(val $it keyed quick) $(val $it keyed other)"
     expect_eq "it $it: a refused request fails alone (status 0, error set)" "0 yes" "$(val $it keyed dead) $(val $it keyed dead_error)"
+    expect_eq "it $it: a table with holes keeps its keys" "200 200 200" "$(val $it holes r1) $(val $it holes r3) $(val $it holes rx)"
     expect_eq "it $it: an empty batch returns an empty table" "table 0" "$(val $it empty type) $(val $it empty n)"
     expect_eq "it $it: a request that is not a URL or table: error" false "$(val $it bad_entry ok)"
     expect_eq "it $it: an unknown method: error" false "$(val $it bad_method ok)"
@@ -33,7 +34,7 @@ python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]
 conns() { json_get "$TMP/stats.json" "d.get('$1', {}).get('conns')"; }
 expect_eq "four in flight on four connections, kept for the second iteration (4 in all)" 4 "$(conns '/slow-ok?t=four')"
 expect_eq "eight to one host used six connections (k6's batchPerHost)" 6 "$(conns '/slow-ok?t=eight')"
-expect_eq "every batched request is counted in http_reqs (2 x 15)" 30 "$(json_get "$TMP/b.json" "int(d['metrics']['http_reqs']['values']['count'])")"
+expect_eq "every batched request is counted in http_reqs (2 x 18)" 36 "$(json_get "$TMP/b.json" "int(d['metrics']['http_reqs']['values']['count'])")"
 expect_eq "a batched request keeps its params (tags, name)" "True True" "$(json_get "$TMP/b.json" "' '.join(str(any(s['metric']=='http_reqs' and s['tags'].get(k)==v for s in d['series'])) for k, v in (('form','list'), ('name','object-form')))")"
 
 # --- a batch cut off by the end of its scenario: cancelled cleanly, counted as interrupted ---

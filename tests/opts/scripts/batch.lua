@@ -38,6 +38,10 @@ function default()
   rs = http.batch({ quick = B .. "/ok?t=keyed", dead = lt.env.DEAD, other = { "GET", B .. "/ok?t=keyed" } })
   lt.log(string.format("it=%d keyed quick=%s other=%s dead=%s dead_error=%s", it, rs.quick.status,
                        rs.other.status, rs.dead.status, rs.dead.error ~= "" and "yes" or "no"))
+  -- a table with holes and a string key is not a list, whatever its length says
+  rs = http.batch({ [1] = B .. "/ok?t=holes", [3] = B .. "/ok?t=holes", x = B .. "/ok?t=holes" })
+  lt.log(string.format("it=%d holes r1=%s r3=%s rx=%s", it, rs[1] and rs[1].status, rs[3] and rs[3].status,
+                       rs.x and rs.x.status))
   local empty = http.batch({})
   lt.log(string.format("it=%d empty type=%s n=%d", it, type(empty), #empty))
   local ok, err = pcall(http.batch, { 5 })
