@@ -11,7 +11,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-static atomic_int g_group_duration = -1; /* registered on the first group, so runs without */
+static atomic_int g_group_duration = -1; /* the metric's id (lt_open_group) */
 
 static vu *group_vu(lua_State *L) {
     runtime *rt = lt_runtime(L);
@@ -69,6 +69,10 @@ static const char GROUP_LUA[] =
 
 void lt_open_group(lua_State *L, runtime *rt) {
     (void)rt;
+    /* registered with the module, so thresholds on group_duration pass validation */
+    char err[200];
+    int id = metric_register("group_duration", METRIC_TREND, true, err, sizeof err);
+    if (id >= 0) atomic_store(&g_group_duration, id);
     if (luaL_loadbuffer(L, GROUP_LUA, sizeof GROUP_LUA - 1, "=lt.group") != 0) lua_error(L);
     lua_pushcfunction(L, l_group_enter);
     lua_pushcfunction(L, l_group_leave);

@@ -24,7 +24,8 @@ _PIDS+=($!)
 wait_port "$NGINX_PORT" || { fail "nginx starts"; finish; }
 
 timeout 30 "$LT" run "$S/group.lua" -q -e BASE="http://127.0.0.1:$NGINX_PORT" --summary-export "$TMP/g.json" >"$TMP/g.out" 2>&1
-expect_eq "group script: exit code" 0 $?
+expect_eq "group script: exit code (thresholds on group_duration and a group's sub-metric pass)" 0 $?
+expect_eq "the threshold on group_duration{group:::orders::submit} was evaluated" True "$(json_get "$TMP/g.json" "[t['ok'] for t in d['thresholds'] if t['metric']=='group_duration{group:::orders::submit}'][0]")"
 j() { json_get "$TMP/g.json" "$1"; }
 # group tag of the http_reqs series named $1 ('' when none)
 gtag() { j "[s['tags'].get('group','') for s in d['series'] if s['metric']=='http_reqs' and s['tags'].get('name')=='$1'][0]"; }

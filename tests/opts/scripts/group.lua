@@ -3,7 +3,10 @@
 -- lt.group at the top level, MODE=sep uses '::' in a name (both errors).
 local http = require "lt.http"
 local custom = lt.metrics.counter("in_group")
-options = { scenarios = { s = { executor = "per-vu-iterations", vus = 1, iterations = 3 } } }
+options = {
+  scenarios = { s = { executor = "per-vu-iterations", vus = 1, iterations = 3 } },
+  thresholds = { ["group_duration{group:::orders::submit}"] = { "min>=50" }, group_duration = { "count==13" } },
+}
 local mode = lt.env.MODE or "ok"
 if mode == "top" then lt.group("x", function() end) end
 local U = lt.env.BASE
