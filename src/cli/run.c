@@ -491,7 +491,10 @@ static int load_plan(run_ctx *r, char *err, size_t errlen) {
                          .user_agent = a->user_agent,
                          .no_connection_reuse = a->no_connection_reuse,
                          .no_vu_connection_reuse = a->no_vu_connection_reuse,
-                         .insecure_skip_tls_verify = a->insecure};
+                         .insecure_skip_tls_verify = a->insecure,
+                         .batch = a->batch,
+                         .batch_per_host = a->batch_per_host,
+                         .batch_per_host_given = a->batch_per_host >= 0};
     r->plan = plan_build(opts, &ov, err, errlen);
     cJSON_Delete(opts);
     if (!r->plan) return -1;

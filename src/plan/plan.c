@@ -48,9 +48,7 @@ static const char *timeline_keys[] = {"at", "exec", "tags", NULL};
 
 /* k6's options that lt does not implement: refused by name, so a k6 script that relies on one
  * stops before any traffic instead of measuring something else (a typo is "unknown option"). */
-static const char *k6_unsupported_top[] = {"batch",
-                                           "batchPerHost",
-                                           "blacklistIPs",
+static const char *k6_unsupported_top[] = {"blacklistIPs",
                                            "blockHostnames",
                                            "cloud",
                                            "dns",
@@ -608,6 +606,8 @@ static const char *top_keys[] = {"scenarios",
                                  "noConnectionReuse",
                                  "noVUConnectionReuse",
                                  "userAgent",
+                                 "batch",
+                                 "batchPerHost",
                                  NULL};
 
 static const plan_key_table key_tables[] = {
@@ -640,7 +640,9 @@ const plan_key_table *plan_unsupported_k6_keys(void) {
     return unsupported_tables;
 }
 
-/* k6's connection and User-Agent options; a command-line flag wins over the script. */
+#define MAX_BATCH 1000
+
+/* k6's connection, User-Agent and batch options; a command-line flag wins over the script. */
 static int parse_http_options(ctx *c, const cJSON *o, const plan_overrides *ov, plan *p) {
     const cJSON *ua = cJSON_GetObjectItemCaseSensitive(o, "userAgent");
     if (ua && !cJSON_IsNull(ua) && !cJSON_IsString(ua))
@@ -654,6 +656,19 @@ static int parse_http_options(ctx *c, const cJSON *o, const plan_overrides *ov, 
         return -1;
     if (ov && ov->no_connection_reuse) p->no_connection_reuse = true;
     if (ov && ov->no_vu_connection_reuse) p->no_vu_connection_reuse = true;
+    /* k6's defaults. Each request of a batch in flight takes a connection pool on its VU: hence
+     * lt's ceiling. */
+    long batch, per_host;
+    if (get_int(c, o, "batch", "options", 20, 1, &batch) ||
+        get_int(c, o, "batchPerHost", "options", 6, 0, &per_host))
+        return -1;
+    if (ov && ov->batch > 0) batch = ov->batch;
+    if (ov && ov->batch_per_host_given) per_host = ov->batch_per_host;
+    if (batch > MAX_BATCH)
+        return fail(c, "options.batch: %ld requests in flight at once is more than lt runs (%d)",
+                    batch, MAX_BATCH);
+    p->batch = (int)batch;
+    p->batch_per_host = per_host > MAX_BATCH ? MAX_BATCH : (int)per_host;
     return 0;
 }
 
@@ -805,6 +820,8 @@ static cJSON *plan_resolved(const plan *p, const cJSON *options) {
     cJSON_AddStringToObject(r, "userAgent", p->user_agent);
     cJSON_AddBoolToObject(r, "noConnectionReuse", p->no_connection_reuse);
     cJSON_AddBoolToObject(r, "noVUConnectionReuse", p->no_vu_connection_reuse);
+    cJSON_AddNumberToObject(r, "batch", p->batch);
+    cJSON_AddNumberToObject(r, "batchPerHost", p->batch_per_host);
     return r;
 }
 

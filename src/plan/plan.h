@@ -75,6 +75,7 @@ typedef struct {
     char *user_agent;            /* options.userAgent / --user-agent; "" sends none */
     bool no_connection_reuse;    /* every request on a new connection (k6's noConnectionReuse) */
     bool no_vu_connection_reuse; /* a VU's connections are closed after each iteration */
+    int batch, batch_per_host;   /* http.batch: requests in flight at once, to one host (0: any) */
     double setup_timeout, teardown_timeout, time_scale;
     char **trend_stats; /* "avg", "min", "med", "max", "p(90)", ... */
     int ntrend_stats;
@@ -93,6 +94,9 @@ typedef struct {
     const char *user_agent; /* NULL = not given; "" = send no User-Agent */
     bool no_connection_reuse, no_vu_connection_reuse; /* true = given */
     bool insecure_skip_tls_verify;                    /* --insecure-skip-tls-verify */
+    long batch;                                       /* --batch; 0 = not given */
+    long batch_per_host;       /* --batch-per-host (0 = no limit per host) ... */
+    bool batch_per_host_given; /* ... when this is true */
 } plan_overrides;
 
 /* Builds the plan from `options` (may be NULL: k6's default of one iteration on one VU).

@@ -4,10 +4,11 @@
  * timed on its own, as a single request is.
  *
  * A request is a URL (GET), a list {method, url, body, params}, or a table {method = , url = ,
- * body = , params = }. At most LT_BATCH_PARALLEL of them are in flight, and LT_BATCH_PER_HOST to
- * one scheme://host:port (k6's defaults); the others start, in order, as those complete. Each
- * request in flight has its own connection pool: the VU's own and LT_BATCH_PARALLEL - 1 more,
- * made on first use and kept for their connections (a batch of the same shape reuses them).
+ * body = , params = }. At most options.batch of them are in flight, and options.batchPerHost to
+ * one host:port (k6's options and defaults, 20 and 6; 0 per host: no limit); the others start, in
+ * order, as those complete. Each request in flight has its own connection pool: the VU's own and
+ * batch - 1 more, made on first use and kept for their connections (a batch of the same shape
+ * reuses them).
  *
  * Everything a request needs is copied out of Lua when the batch is called (lt_http_prepare, then
  * the slot's own buffer), so requests started later read no Lua. The copies live in a userdata
@@ -33,9 +34,10 @@ typedef struct {
 struct lt_batch {
     vu *v;
     int n, next, inflight, remaining;
-    int anchor_ref; /* registry: {this userdata, results, keys} */
+    int parallel, per_host; /* the plan's batch and batchPerHost (0: no limit per host) */
+    int anchor_ref;         /* registry: {this userdata, results, keys} */
     bool cancelled;
-    bool pool_busy[LT_BATCH_PARALLEL];
+    bool *pool_busy; /* `parallel` of them, after the slots in the same userdata */
     batch_slot slots[];
 };
 typedef struct lt_batch lt_batch;
@@ -122,26 +124,37 @@ static void read_request(lua_State *L, vu *v, int e, batch_slot *s, int pos) {
 
 /* ---------------- running the batch ---------------- */
 
+/* Pool i of the VU's batches: 0 is the VU's own, the others are made on first use. */
 static http_pool *pool_at(vu *v, int i) {
     if (i == 0) return v->pool;
+    if (i > v->nbatch_pools) {
+        http_pool **more = realloc(v->batch_pools, (size_t)i * sizeof *more);
+        if (!more) abort(); /* as Lua itself on no memory */
+        memset(more + v->nbatch_pools, 0, (size_t)(i - v->nbatch_pools) * sizeof *more);
+        v->batch_pools = more;
+        v->nbatch_pools = i;
+    }
     if (!v->batch_pools[i - 1]) v->batch_pools[i - 1] = http_pool_new(v->rt->http);
     return v->batch_pools[i - 1];
 }
 
-/* "http://host:port" of a URL: what LT_BATCH_PER_HOST counts by. */
-static size_t origin_len(const char *url) {
+/* The host:port of a URL (k6's batchPerHost counts by URL.Host): where it starts, its length. */
+static const char *url_host(const char *url, size_t *len) {
     const char *p = strstr(url, "://");
     p = p ? p + 3 : url;
-    return (size_t)(p - url) + strcspn(p, "/?#");
+    *len = strcspn(p, "/?#");
+    return p;
 }
 
 static int in_flight_to(const lt_batch *b, const batch_slot *s) {
-    size_t n = origin_len(s->req.url);
+    size_t n, on;
+    const char *h = url_host(s->req.url, &n);
     int count = 0;
     for (int i = 0; i < b->n; i++) {
         const batch_slot *o = &b->slots[i];
-        count += o->started && !o->done && origin_len(o->req.url) == n &&
-                 memcmp(o->req.url, s->req.url, n) == 0;
+        if (!o->started || o->done) continue;
+        const char *oh = url_host(o->req.url, &on);
+        count += on == n && memcmp(oh, h, n) == 0;
     }
     return count;
 }
@@ -151,11 +164,11 @@ static void on_batch_response(void *arg, const http_result *res);
 /* Starts the next requests that fit under the limits, in order. */
 static void pump(lt_batch *b) {
     while (b->next < b->n && b->slots[b->next].started) b->next++;
-    for (int i = b->next; i < b->n && b->inflight < LT_BATCH_PARALLEL; i++) {
+    for (int i = b->next; i < b->n && b->inflight < b->parallel; i++) {
         batch_slot *s = &b->slots[i];
-        if (s->started || in_flight_to(b, s) >= LT_BATCH_PER_HOST) continue;
+        if (s->started || (b->per_host > 0 && in_flight_to(b, s) >= b->per_host)) continue;
         int p = 0;
-        while (b->pool_busy[p]) p++; /* inflight < LT_BATCH_PARALLEL: one is free */
+        while (b->pool_busy[p]) p++; /* inflight < parallel: one is free */
         b->pool_busy[p] = true;
         b->inflight++;
         s->pool = p;
@@ -219,14 +232,14 @@ void lt_batch_cancel(vu *v) {
 }
 
 void lt_batch_close_idle(vu *v) {
-    for (int i = 0; i < LT_BATCH_PARALLEL - 1; i++) http_pool_close_idle(v->batch_pools[i]);
+    for (int i = 0; i < v->nbatch_pools; i++) http_pool_close_idle(v->batch_pools[i]);
 }
 
 void lt_batch_free_pools(vu *v) {
-    for (int i = 0; i < LT_BATCH_PARALLEL - 1; i++) {
-        http_pool_free(v->batch_pools[i]);
-        v->batch_pools[i] = NULL;
-    }
+    for (int i = 0; i < v->nbatch_pools; i++) http_pool_free(v->batch_pools[i]);
+    free(v->batch_pools);
+    v->batch_pools = NULL;
+    v->nbatch_pools = 0;
 }
 
 /* ---------------- lt.http.batch(requests) ---------------- */
@@ -256,11 +269,17 @@ int lt_http_batch(lua_State *L) {
     for (lua_pushnil(L); lua_next(L, 1); lua_pop(L, 1)) n++;
     lua_newtable(L); /* 2: results */
     if (n == 0) return 1;
-    lt_batch *b = lua_newuserdata(L, sizeof *b + (size_t)n * sizeof b->slots[0]); /* 3 */
-    memset(b, 0, sizeof *b + (size_t)n * sizeof b->slots[0]);
+    const plan *pl = v->rt->shared->plan;
+    int parallel = pl ? pl->batch : 20, per_host = pl ? pl->batch_per_host : 6;
+    size_t size = sizeof(lt_batch) + (size_t)n * sizeof(batch_slot) + (size_t)parallel;
+    lt_batch *b = lua_newuserdata(L, size); /* 3 */
+    memset(b, 0, size);
     luaL_getmetatable(L, BATCH_MT);
     lua_setmetatable(L, 3);
     b->v = v;
+    b->parallel = parallel;
+    b->per_host = per_host;
+    b->pool_busy = (bool *)&b->slots[n];
     b->n = n;        /* __gc frees every slot's copies, made or not */
     lua_newtable(L); /* 4: keys: a list's are 1..n, in order; other tables' in lua_next's */
     bool list = is_list(L, 1, n);

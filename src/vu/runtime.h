@@ -105,11 +105,6 @@ typedef struct {
 } resp_series;
 typedef void (*vu_done_fn)(vu *v, bool ok, void *arg);
 
-/* http.batch: at most this many requests of one batch in flight, and this many to one host (k6's
- * defaults for its `batch` and `batchPerHost` options) */
-#define LT_BATCH_PARALLEL 20
-#define LT_BATCH_PER_HOST 6
-
 /* A check name (key "check") or no extra tag (key NULL) on top of a VU's base tags. */
 #define VU_TAG_CACHE 4
 typedef struct {
@@ -161,7 +156,8 @@ struct vu {
     /* lt.http.batch (lt_http_batch.c): the batch in flight, and the pools of its parallel
      * requests beyond the first (which uses `pool`), kept for their connections */
     struct lt_batch *batch;
-    http_pool *batch_pools[LT_BATCH_PARALLEL - 1];
+    http_pool **batch_pools; /* nbatch_pools of them, made as needed */
+    int nbatch_pools;
 };
 
 struct runtime {

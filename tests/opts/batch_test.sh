@@ -37,6 +37,32 @@ expect_eq "eight to one host used six connections (k6's batchPerHost)" 6 "$(conn
 expect_eq "every batched request is counted in http_reqs (2 x 18)" 36 "$(json_get "$TMP/b.json" "int(d['metrics']['http_reqs']['values']['count'])")"
 expect_eq "a batched request keeps its params (tags, name)" "True True" "$(json_get "$TMP/b.json" "' '.join(str(any(s['metric']=='http_reqs' and s['tags'].get(k)==v for s in d['series'])) for k, v in (('form','list'), ('name','object-form')))")"
 
+# --- k6's batch and batchPerHost options (and flags) set the limits ---
+# limits NAME N ARGS...: one batch of N requests to /slow-ok?t=NAME; prints "elapsed ok conns"
+limits() {
+    local name=$1 n=$2; shift 2
+    timeout 30 "$LT" run "$S/batch_limits.lua" -q -e BASE="$BASE" -e T="$name" -e N="$n" "$@" >"$TMP/$name.out" 2>&1
+    local rc=$?
+    python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())' "$BASE/stats" >"$TMP/$name.stats"
+    echo "$rc $(sed -n 's/.*limits elapsed=\([0-9.]*\) ok=\([0-9]*\).*/\1 \2/p' "$TMP/$name.out") $(json_get "$TMP/$name.stats" "d.get('/slow-ok?t=$name', {}).get('conns')")"
+}
+read -r rc el ok conns <<<"$(limits perhost2 4 --batch-per-host 2)"
+expect_eq "--batch-per-host 2: exit 0, 4 answers, on 2 connections" "0 4 2" "$rc $ok $conns"
+expect_num "--batch-per-host 2: 4 requests go 2 and 2 (elapsed >= 1 s)" "$el" ge 0.95
+read -r rc el ok conns <<<"$(limits batch3 4 -e BATCH=3)"
+expect_eq "options.batch = 3: exit 0, 4 answers, on 3 connections" "0 4 3" "$rc $ok $conns"
+expect_num "options.batch = 3: 4 requests go 3 and 1 (elapsed >= 1 s)" "$el" ge 0.95
+read -r rc el ok conns <<<"$(limits nolimit 8 --batch-per-host 0)"
+expect_eq "--batch-per-host 0 (no limit per host): 8 answers on 8 connections" "0 8 8" "$rc $ok $conns"
+expect_num "--batch-per-host 0: all 8 at once (elapsed < 0.9 s)" "$el" lt 0.9
+"$LT" inspect "$S/batch_limits.lua" -e BATCH=7 --batch-per-host 3 >"$TMP/bl.json" 2>&1
+expect_eq "inspect: batch and batchPerHost resolved" "7 3" "$(json_get "$TMP/bl.json" "'%d %d' % (d['batch'], d['batchPerHost'])")"
+"$LT" inspect "$S/batch_limits.lua" -e BATCH=0 >"$TMP/bl0.out" 2>&1
+expect_eq "options.batch = 0: exit 104" 104 $?
+"$LT" inspect "$S/batch_limits.lua" -e BATCH=5000 >"$TMP/bl5k.out" 2>&1
+expect_eq "options.batch = 5000: exit 104" 104 $?
+expect_match "... naming lt's ceiling" "options.batch: 5000 requests in flight at once is more than lt runs" "$TMP/bl5k.out"
+
 # --- a batch cut off by the end of its scenario: cancelled cleanly, counted as interrupted ---
 timeout 30 "$LT" run "$S/batch_cut.lua" -q -e BASE="$BASE" --summary-export "$TMP/cut.json" >"$TMP/cut.out" 2>&1
 expect_eq "batch cut at gracefulStop: exit code" 0 $?

@@ -58,6 +58,8 @@ static const proof proofs[] = {
     {"options", "noConnectionReuse", TOP(""), TOP(",\"noConnectionReuse\":true")},
     {"options", "noVUConnectionReuse", TOP(""), TOP(",\"noVUConnectionReuse\":true")},
     {"options", "userAgent", TOP(""), TOP(",\"userAgent\":\"x/1\"")},
+    {"options", "batch", TOP(""), TOP(",\"batch\":5")},
+    {"options", "batchPerHost", TOP(""), TOP(",\"batchPerHost\":0")},
     /* every scenario */
     {"scenario", "executor", SC("{\"executor\":\"constant-vus\",\"vus\":2,\"duration\":\"1s\"}"),
      SC("{\"executor\":\"per-vu-iterations\",\"vus\":2}")},
