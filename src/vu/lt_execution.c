@@ -1,7 +1,8 @@
 /* lt_execution.c — k6's `k6/execution` fields with k6's names: lt.vu.idInInstance, idInTest,
  * iterationInInstance, iterationInScenario; lt.scenario.startTime, progress, iterationInInstance,
  * iterationInTest (name and executor are lt_module.c's); lt.instance.iterationsCompleted,
- * iterationsInterrupted, vusActive, vusInitialized, currentTestRunDuration; lt.test.abort (which
+ * iterationsInterrupted, vusActive, vusInitialized, currentTestRunDuration; lt.vu.tags (read and
+ * set the VU's tags, k6's vu.tags); lt.test.abort (which
  * is lt.abort) and lt.test.options (the resolved options, as `lt inspect` prints them).
  *
  * lt runs as one instance (several machines merge summaries afterwards, `lt merge`), so the
@@ -13,8 +14,86 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---------------- lt.vu.tags ---------------- */
+
+static const char TAGS_KEY = 0; /* registry key of the lt.vu.tags proxy */
+
+static vu *tags_vu(lua_State *L) {
+    runtime *rt = lt_runtime(L);
+    if (!rt->current || rt->current->co != L)
+        luaL_error(L, "lt.vu.tags can only be used inside an iteration, setup or teardown");
+    return rt->current;
+}
+
+/* lt.vu.tags.k: the tag's value on the VU's samples now (the run's, scenario's, group, own) */
+static int tags_index(lua_State *L) {
+    const char *key = luaL_checkstring(L, 2);
+    vu *v = tags_vu(L);
+    for (int i = v->base.n - 1; i >= 0; i--)
+        if (strcmp(v->base.keys[i], key) == 0) {
+            lua_pushstring(L, v->base.vals[i]);
+            return 1;
+        }
+    lua_pushnil(L);
+    return 1;
+}
+
+/* lt.vu.tags.k = value (a string, number or boolean, as k6 takes), or nil to remove it */
+static int tags_newindex(lua_State *L) {
+    const char *key = luaL_checkstring(L, 2);
+    vu *v = tags_vu(L);
+    char num[64];
+    const char *val = NULL;
+    switch (lua_type(L, 3)) {
+    case LUA_TNIL:
+        break;
+    case LUA_TSTRING:
+        val = lua_tostring(L, 3);
+        break;
+    case LUA_TBOOLEAN:
+        val = lua_toboolean(L, 3) ? "true" : "false";
+        break;
+    case LUA_TNUMBER:
+        snprintf(num, sizeof num, "%.14g", lua_tonumber(L, 3));
+        val = num;
+        break;
+    default:
+        return luaL_error(L, "lt.vu.tags.%s: only strings, numbers and booleans can be tag values",
+                          key);
+    }
+    if (!key[0] || strcmp(key, "group") == 0 || strcmp(key, "scenario") == 0)
+        return luaL_error(L, "lt.vu.tags.%s: this tag is lt's to set", key);
+    if (vu_set_tag(v, key, val) != 0)
+        return luaL_error(L,
+                          "lt.vu.tags.%s: at most %d tags per VU, keys up to 63 bytes and values "
+                          "up to 127",
+                          key, VU_USER_TAGS);
+    return 0;
+}
+
+static void push_tags_proxy(lua_State *L) {
+    lua_pushlightuserdata(L, (void *)&TAGS_KEY);
+    lua_rawget(L, LUA_REGISTRYINDEX);
+    if (!lua_isnil(L, -1)) return;
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushcfunction(L, tags_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, tags_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_setmetatable(L, -2);
+    lua_pushlightuserdata(L, (void *)&TAGS_KEY);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, LUA_REGISTRYINDEX);
+}
+
 bool lt_push_vu_field(lua_State *L, runtime *rt, const char *key) {
     const vu *v = rt->current;
+    if (strcmp(key, "tags") == 0) {
+        push_tags_proxy(L);
+        return true;
+    }
     if (strcmp(key, "idInInstance") == 0 || strcmp(key, "idInTest") == 0)
         lua_pushinteger(L, v ? v->id : 0);
     else if (strcmp(key, "iterationInInstance") == 0 || strcmp(key, "iterationInScenario") == 0)

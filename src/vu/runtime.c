@@ -205,6 +205,7 @@ void vu_free(vu *v) {
     lt_batch_free_pools(v);
     http_pool_free(v->pool);
     drop_coroutine(v);
+    free(v->user_tags);
     if (!v->rt->preempt.poisoned) {
         luaL_unref(v->rt->L, LUA_REGISTRYINDEX, v->keep_ref);
         luaL_unref(v->rt->L, LUA_REGISTRYINDEX, v->exec_name_ref);
@@ -226,6 +227,8 @@ static int timeline_phase(const plan *p, double elapsed) {
 /* Base tags of every sample of this iteration: run tags, the scenario, the scenario's tags.
  * They change only when a timeline entry comes due, so they are rebuilt (and interned) only then.
  */
+static void base_tags_remove(tag_builder *b, const char *key);
+
 static void build_base_tags(vu *v, double now) {
     runtime *rt = v->rt;
     int phase = timeline_phase(rt->shared->plan, now - rt->shared->run_t0);
@@ -239,6 +242,34 @@ static void build_base_tags(vu *v, double now) {
         for (int i = 0; i < v->sc->tags.n; i++)
             tags_put(&v->base, v->sc->tags.keys[i], v->sc->tags.vals[i]);
     }
+    const vu_user_tags *u = v->user_tags; /* lt.vu.tags: last, so they win */
+    for (int i = 0; u && i < u->n; i++) {
+        if (u->deleted[i])
+            base_tags_remove(&v->base, u->key[i]);
+        else
+            tags_put(&v->base, u->key[i], u->val[i]);
+    }
+}
+
+int vu_set_tag(vu *v, const char *key, const char *val) {
+    if (strlen(key) >= sizeof v->user_tags->key[0] ||
+        (val && strlen(val) >= sizeof v->user_tags->val[0]))
+        return -1;
+    if (!v->user_tags && !(v->user_tags = calloc(1, sizeof *v->user_tags))) return -1;
+    vu_user_tags *u = v->user_tags;
+    int i = 0;
+    while (i < u->n && strcmp(u->key[i], key) != 0) i++;
+    if (i == u->n) {
+        if (u->n == VU_USER_TAGS) return -1;
+        snprintf(u->key[u->n++], sizeof u->key[0], "%s", key);
+    }
+    u->deleted[i] = val == NULL;
+    snprintf(u->val[i], sizeof u->val[0], "%s", val ? val : "");
+    /* the base tags again, with the same timeline phase as the iteration's start, and the group */
+    v->base_phase = -1;
+    build_base_tags(v, v->iter_start > 0 ? v->iter_start : lt_now());
+    if (v->group_len) tags_put(&v->base, "group", v->group);
+    return 0;
 }
 
 static void base_tags_remove(tag_builder *b, const char *key) {

@@ -105,6 +105,16 @@ typedef struct {
 } resp_series;
 typedef void (*vu_done_fn)(vu *v, bool ok, void *arg);
 
+/* Tags a VU's script set through lt.vu.tags (k6's vu.tags): on every later sample of the VU,
+ * across iterations, over the run's and scenario's; a deleted one removes that tag. */
+#define VU_USER_TAGS 16
+typedef struct vu_user_tags {
+    int n;
+    bool deleted[VU_USER_TAGS];
+    char key[VU_USER_TAGS][64];
+    char val[VU_USER_TAGS][128];
+} vu_user_tags;
+
 /* A check name (key "check") or no extra tag (key NULL) on top of a VU's base tags. */
 #define VU_TAG_CACHE 4
 typedef struct {
@@ -158,6 +168,7 @@ struct vu {
     struct lt_batch *batch;
     http_pool **batch_pools; /* nbatch_pools of them, made as needed */
     int nbatch_pools;
+    struct vu_user_tags *user_tags; /* lt.vu.tags set by the script (NULL until one is) */
 };
 
 struct runtime {
@@ -233,6 +244,9 @@ void runtime_end_error_log(runtime *rt);
  * group (error, interruption) leaves them all. */
 int vu_group_enter(vu *v, const char *name, size_t len);
 void vu_group_leave(vu *v, int token);
+/* lt.vu.tags: sets (val) or deletes (val NULL) a tag of the VU's samples from now on; -1 when
+ * the key (63 bytes) or value (127) is too long or VU_USER_TAGS are set already. */
+int vu_set_tag(vu *v, const char *key, const char *val);
 
 /* The base tags of the VU's iteration, interned (once per change of them). */
 #define BASE_TID_NONE UINT32_MAX
