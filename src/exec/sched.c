@@ -56,28 +56,33 @@ int sched_participants(const scenario_plan *sp, int nthreads) {
 
 /* ---------------- rate curves ---------------- */
 
+/* Where the rate's integral, from a stage's start, reaches k: the positive root of
+ * r0 t + (r1 - r0) t^2 / (2 d) = k, clamped so float noise at a stage's end (a discriminant a
+ * hair below 0) gives the end rather than NaN. */
+static double stage_time_of(double r0, double r1, double d, double k) {
+    double a = (r1 - r0) / (2 * d);
+    if (fabs(a) < 1e-12) return k / r0;
+    double t = (-r0 + sqrt(fmax(0, r0 * r0 + 4 * a * k))) / (2 * a);
+    return fmin(fmax(t, 0), d);
+}
+
 double arrival_due(const scenario_plan *sp, long i, arrival_cursor *c) {
     if (sp->kind == EX_CONSTANT_ARRIVAL_RATE) {
         double t = (double)i / sp->rate;
         return t < sp->duration - 1e-9 ? t : -1;
     }
-    double x = (double)i;
+    /* As k6 (ramping_arrival_rate.go, cal): iteration i starts where the integral reaches i + 1,
+     * so none starts at t = 0, and one whose count falls exactly on a stage's end belongs to
+     * that stage (the last stage's end included). */
+    double x = (double)i + 1;
     while (c->stage < sp->nstages) {
         const stage *st = &sp->stages[c->stage];
         double r0 = c->stage == 0 ? sp->start_rate : sp->stages[c->stage - 1].target;
         double r1 = st->target, d = st->duration;
         double count = (r0 + r1) / 2 * d;
         double k = x - c->stage_c0; /* iterations into this stage */
-        if (k < count - 1e-9) {
-            double t;
-            double a = (r1 - r0) / (2 * d);
-            if (fabs(a) < 1e-12)
-                t = k / r0;
-            else
-                t = (-r0 + sqrt(r0 * r0 + 4 * a * k)) / (2 * a);
-            if (t < 0) t = 0;
-            return c->stage_t0 + t;
-        }
+        if (count > 0 && k <= count * (1 + 1e-12) + 1e-9)
+            return c->stage_t0 + stage_time_of(r0, r1, d, fmin(k, count));
         c->stage_c0 += count;
         c->stage_t0 += d;
         c->stage++;
@@ -204,7 +209,9 @@ static bool due_by(const sched *s, long i, double limit, bool inclusive) {
  * in O(stages) however many there are (a 1 s run at 1e8/s misses ~1e8 starts), then confirmed
  * against arrival_due at the edge so the count is exactly the schedule's. */
 static long due_count(const sched *s, double limit, bool inclusive) {
-    double global = floor(arrival_integral(s->sp, limit)) + 1; /* iterations 0 .. global-1 */
+    /* iterations 0 .. global-1: constant rates start one at t = 0, ramping ones at 1 */
+    double global =
+        floor(arrival_integral(s->sp, limit)) + (s->sp->kind == EX_CONSTANT_ARRIVAL_RATE ? 1 : 0);
     long k = global > (double)s->next_i ? (long)((global - 1 - (double)s->next_i) / s->nw) + 1 : 0;
     while (k > 0 && !due_by(s, s->next_i + (k - 1) * s->nw, limit, inclusive)) k--;
     while (due_by(s, s->next_i + k * s->nw, limit, inclusive)) k++;
