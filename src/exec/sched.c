@@ -1,5 +1,6 @@
 /* sched.c — the executors' scheduling on one worker thread. */
 #include "exec/sched.h"
+#include "exec/ramp_steps.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,7 @@ enum { S_IDLE, S_RUNNING, S_ENDING, S_DONE };
 
 typedef struct {
     sched *s;
-    int local;             /* index among this worker's VUs of the scenario */
-    double unwanted_since; /* ramping-vus: when the ramp-down released it (0 = wanted) */
+    int local; /* index among this worker's VUs of the scenario */
 } vu_slot;
 
 struct sched {
@@ -35,6 +35,11 @@ struct sched {
     bool waiting_for_vu; /* arrival rate: all VUs busy, the timer sleeps until one is free */
     double busy_until;   /* starts due before this (s from t0) found no VU: drop them */
     long local_target;   /* closed model: VUs that should be running */
+    /* ramping-vus, this worker's share of k6's steps: VUs that should run (raw) and VUs allowed
+     * to exist (allowed: a ramped-down VU past it is interrupted), each with its next index */
+    ramp_steps raw, allowed;
+    long raw_next, allowed_next;
+    double ramp_end, ramp_deadline; /* s from t0: the last global raw and allowed steps */
     long per_vu_iterations;
     uint32_t scenario_tags;
     sched_finished_fn finished;
@@ -90,20 +95,6 @@ double arrival_due(const scenario_plan *sp, long i, arrival_cursor *c) {
     return -1;
 }
 
-double ramping_vus_target(const scenario_plan *sp, double t) {
-    double from = sp->start_vus, t0 = 0;
-    for (int i = 0; i < sp->nstages; i++) {
-        const stage *st = &sp->stages[i];
-        if (t < t0 + st->duration) {
-            double f = st->duration > 0 ? (t - t0) / st->duration : 1;
-            return from + (st->target - from) * f;
-        }
-        from = st->target;
-        t0 += st->duration;
-    }
-    return from;
-}
-
 /* ---------------- VUs ---------------- */
 
 static void iteration_done(vu *v, bool ok, void *arg);
@@ -157,10 +148,14 @@ static void arm(struct event *ev, double delay) {
     evtimer_add(ev, &tv);
 }
 
+static void arm_ramp(sched *s);
+
 static void enter_ending(sched *s) {
     if (s->state >= S_ENDING) return;
     s->state = S_ENDING;
     evtimer_del(s->timer);
+    /* ramping-vus: VUs ramped down before the end still get gracefulRampDown, no more */
+    if (s->sp->kind == EX_RAMPING_VUS) arm_ramp(s);
     double now = lt_now();
     if (s->deadline > now)
         arm(s->deadline_ev, s->deadline - now);
@@ -367,32 +362,58 @@ static void start_closed_vus(sched *s, long want) {
     }
 }
 
+/* Raw step: this worker should run `want` VUs. VUs below it that are idle start; the ones above
+ * finish their iteration and start no other (wants_another); nothing is interrupted here. */
+static void apply_planned(sched *s, long want) {
+    s->local_target = want;
+    start_closed_vus(s, want);
+}
+
+/* Allowed step: VUs from index `allowed` on may not exist any more; one still in an iteration
+ * (ramped down more than gracefulRampDown ago) is interrupted. */
+static void apply_allowed(sched *s, long allowed) {
+    for (long k = allowed; k < s->nvus; k++)
+        if (s->vus[k]->busy) vu_interrupt(s->vus[k]);
+}
+
+/* The next step's time (s from t0): raw steps only while running, allowed ones until the end. */
+static double next_ramp_step(const sched *s) {
+    double t = INFINITY;
+    if (s->state == S_RUNNING) t = s->raw_next < s->raw.n ? s->raw.v[s->raw_next].t : s->ramp_end;
+    if (s->allowed_next < s->allowed.n && s->allowed.v[s->allowed_next].t < t)
+        t = s->allowed.v[s->allowed_next].t;
+    return t;
+}
+
+static void arm_ramp(sched *s) {
+    double t = next_ramp_step(s);
+    if (isfinite(t)) arm(s->timer, s->t0 + t - lt_now());
+}
+
+/* As k6's iterateSteps: steps in time order, a raw step first when both fall at once; the last
+ * raw step of the scenario (0 VUs; a worker's own share may reach 0 earlier) is the end of the
+ * schedule, after which only allowed steps apply. */
 static void ramp_tick(evutil_socket_t fd, short what, void *arg) {
     sched *s = arg;
-    if (s->state != S_RUNNING) return;
-    double now = lt_now();
-    if (now >= s->end) {
-        enter_ending(s);
-        return;
-    }
-    long total = (long)floor(ramping_vus_target(s->sp, now - s->t0) + 1e-9);
-    long local = total > s->w ? (total - s->w - 1) / s->nw + 1 : 0;
-    s->local_target = local;
-    start_closed_vus(s, local);
-    /* ramp-down: VUs above the target finish their iteration within gracefulRampDown */
-    for (int k = 0; k < s->nvus; k++) {
-        vu *v = s->vus[k];
-        vu_slot *slot = v->owner;
-        if (k < local) {
-            slot->unwanted_since = 0;
-        } else if (v->busy) {
-            if (slot->unwanted_since == 0)
-                slot->unwanted_since = now;
-            else if (now - slot->unwanted_since >= s->sp->graceful_ramp_down)
-                vu_interrupt(v);
+    if (s->state != S_RUNNING && s->state != S_ENDING) return;
+    double rel = lt_now() - s->t0;
+    for (;;) {
+        bool raw = s->state == S_RUNNING && s->raw_next < s->raw.n;
+        bool allowed = s->allowed_next < s->allowed.n;
+        if (raw && (!allowed || s->raw.v[s->raw_next].t <= s->allowed.v[s->allowed_next].t)) {
+            if (s->raw.v[s->raw_next].t > rel) break;
+            apply_planned(s, s->raw.v[s->raw_next++].vus);
+        } else if (s->state == S_RUNNING && !raw && rel >= s->ramp_end) {
+            enter_ending(s);
+        } else if (allowed) {
+            if (s->allowed.v[s->allowed_next].t > rel) break;
+            apply_allowed(s, s->allowed.v[s->allowed_next++].vus);
+        } else {
+            break;
         }
+        if (s->state == S_DONE) return;
     }
-    arm(s->timer, 0.01);
+    arm_ramp(s);
 }
 
 /* ---------------- lifecycle ---------------- */
@@ -427,6 +448,17 @@ sched *sched_new(runtime *rt, const scenario_plan *sp, int worker_index, int nwo
     s->deadline_ev = evtimer_new(rt->base, deadline_cb, s);
     s->finish_ev = event_new(rt->base, -1, 0, finish_cb, s);
     s->max_local = share(sp->max_vus, worker_index, nworkers);
+    if (sp->kind == EX_RAMPING_VUS) {
+        ramp_steps raw, allowed;
+        ramp_raw_steps(sp, true, &raw);
+        ramp_graceful_steps(sp, &allowed);
+        ramp_steps_local(&raw, worker_index, nworkers, &s->raw);
+        ramp_steps_local(&allowed, worker_index, nworkers, &s->allowed);
+        s->ramp_end = raw.v[raw.n - 1].t;
+        s->ramp_deadline = allowed.v[allowed.n - 1].t;
+        ramp_steps_free(&raw);
+        ramp_steps_free(&allowed);
+    }
     return s;
 }
 
@@ -442,6 +474,8 @@ void sched_free(sched *s) {
     event_free(s->timer);
     event_free(s->deadline_ev);
     event_free(s->finish_ev);
+    ramp_steps_free(&s->raw);
+    ramp_steps_free(&s->allowed);
     free(s);
 }
 
@@ -476,6 +510,10 @@ void sched_start(sched *s, double t0) {
         break;
     }
     case EX_RAMPING_VUS:
+        /* k6: the schedule ends at the last raw step (a trailing stage at 0 VUs ends it early),
+         * running iterations at the last allowed step (stages' end + gracefulStop at most) */
+        s->end = t0 + s->ramp_end;
+        s->deadline = t0 + s->ramp_deadline;
         ramp_tick(-1, 0, s);
         break;
     }

@@ -17,6 +17,9 @@
  * - Closed-model executors (constant-vus, ramping-vus, per-vu-iterations, shared-iterations):
  *   VU j of the scenario runs on worker j % n; shared-iterations claims iterations from one
  *   counter shared by all workers.
+ * - ramping-vus follows k6's execution steps (exec/ramp_steps.h) at their exact times, no tick:
+ *   a VU ramped down finishes its iteration, or is interrupted at its ramp-down time +
+ *   gracefulRampDown, also when that falls after the stages' end.
  * - At the end of the schedule no iteration starts; running ones get gracefulStop (and, for
  *   ramping-vus ramp-downs, gracefulRampDown) before they are interrupted.
  */
@@ -41,8 +44,6 @@ double arrival_due(const scenario_plan *sp, long i, arrival_cursor *cursor);
  * A ramping rate's iteration i is due where it reaches i + 1, a constant rate's where it reaches
  * i (arrival_due inverts it), so the starts due by t are counted without visiting them. */
 double arrival_integral(const scenario_plan *sp, double t);
-/* VUs wanted by ramping-vus at `t` seconds into the scenario. */
-double ramping_vus_target(const scenario_plan *sp, double t);
 
 sched *sched_new(runtime *rt, const scenario_plan *sp, int worker_index, int nworkers,
                  sched_finished_fn finished, void *arg);

@@ -3,6 +3,7 @@
  * of ramping-vus (VU counts over time, with and without gracefulRampDown and gracefulStop). k6's
  * cases on execution segments are left out: lt splits a scenario across its worker threads, not
  * across machines (instead, a split over workers is checked to lose nothing). */
+#include "exec/ramp_steps.h"
 #include "exec/sched.h"
 #include "t.h"
 #include <math.h>
@@ -123,6 +124,181 @@ static void test_integral_matches_due(void) {
     T_CHECK(worst < 1e-6, "integral at due(i) is i + 1, worst error %g", worst);
 }
 
+/* ---------------- ramping-vus ---------------- */
+
+/* Compares steps with k6's expected list (times in seconds; k6 compares time.Durations with ==,
+ * so lt's must be exact to the nanosecond). */
+static void expect_steps(const char *k6_case, const ramp_steps *got, const ramp_step *want,
+                         int nwant) {
+    bool same = got->n == nwant;
+    for (long i = 0; same && i < nwant; i++)
+        same = fabs(got->v[i].t - want[i].t) < 1e-9 && got->v[i].vus == want[i].vus;
+    char buf[2048];
+    int used = 0;
+    for (long i = 0; i < got->n && used < (int)sizeof buf - 40; i++)
+        used += snprintf(buf + used, sizeof buf - used, " %g:%ld", got->v[i].t, got->v[i].vus);
+    T_CHECK(same, "%s: got%s (%ld steps, k6 has %d)", k6_case, buf, got->n, nwant);
+}
+
+static scenario_plan ramping(long start, stage *st, int n, double grd, double stop) {
+    return (scenario_plan){.kind = EX_RAMPING_VUS,
+                           .start_vus = (int)start,
+                           .stages = st,
+                           .nstages = n,
+                           .graceful_ramp_down = grd,
+                           .graceful_stop = stop};
+}
+
+/* k6: TestRampingVUsConfigExecutionPlanExample — raw steps with and without the zero end, and
+ * the graceful steps for gracefulStop 30 s (default), 80 s, 3 s, 0 s and gracefulRampDown 0. */
+static void test_ramping_vus_plan_example(void) {
+    stage st[8] = {{2, 6}, {5, 1}, {4, 5}, {4, 1}, {3, 4}, {2, 4}, {0, 1}, {3, 1}};
+    scenario_plan sp = ramping(4, st, 8, 30, 30);
+    static const ramp_step raw[] = {{0, 4},  {1, 5},  {2, 6},  {3, 5},  {4, 4},  {5, 3},  {6, 2},
+                                    {7, 1},  {8, 2},  {9, 3},  {10, 4}, {11, 5}, {12, 4}, {13, 3},
+                                    {14, 2}, {15, 1}, {16, 2}, {17, 3}, {18, 4}, {20, 1}, {23, 0}};
+    ramp_steps got;
+    ramp_raw_steps(&sp, false, &got);
+    expect_steps("TestRampingVUsConfigExecutionPlanExample raw", &got, raw, 20);
+    ramp_steps_free(&got);
+    ramp_raw_steps(&sp, true, &got);
+    expect_steps("TestRampingVUsConfigExecutionPlanExample raw, zero end", &got, raw, 21);
+    ramp_steps_free(&got);
+
+    static const ramp_step g30[] = {{0, 4}, {1, 5}, {2, 6}, {33, 5}, {42, 4}, {50, 1}, {53, 0}};
+    ramp_graceful_steps(&sp, &got);
+    expect_steps("TestRampingVUsConfigExecutionPlanExample graceful 30s/30s", &got, g30, 7);
+    ramp_steps_free(&got);
+    static const ramp_step g80[] = {{0, 4}, {1, 5}, {2, 6}, {33, 5}, {42, 4}, {50, 1}, {103, 0}};
+    sp.graceful_stop = 80;
+    ramp_graceful_steps(&sp, &got);
+    expect_steps("TestRampingVUsConfigExecutionPlanExample gracefulStop 80s", &got, g80, 7);
+    ramp_steps_free(&got);
+    static const ramp_step g3[] = {{0, 4}, {1, 5}, {2, 6}, {26, 0}};
+    sp.graceful_stop = 3;
+    ramp_graceful_steps(&sp, &got);
+    expect_steps("TestRampingVUsConfigExecutionPlanExample gracefulStop 3s", &got, g3, 4);
+    ramp_steps_free(&got);
+    static const ramp_step g0[] = {{0, 4}, {1, 5}, {2, 6}, {23, 0}};
+    sp.graceful_stop = 0;
+    ramp_graceful_steps(&sp, &got);
+    expect_steps("TestRampingVUsConfigExecutionPlanExample gracefulStop 0s", &got, g0, 4);
+    ramp_steps_free(&got);
+    sp.graceful_ramp_down = 0;
+    ramp_graceful_steps(&sp, &got);
+    expect_steps("TestRampingVUsConfigExecutionPlanExample gracefulRampDown 0s: raw, zero end",
+                 &got, raw, 21);
+    ramp_steps_free(&got);
+}
+
+/* k6: TestRampingVUsExecutionTupleTests, the whole-test tuple (nil, nil). */
+static void test_ramping_vus_tuple_whole(void) {
+    stage st[14] = {{2, 6}, {5, 1}, {4, 5}, {4, 1}, {3, 4}, {2, 4}, {0, 1},
+                    {3, 1}, {0, 5}, {3, 5}, {0, 0}, {2, 2}, {2, 0}, {4, 4}};
+    scenario_plan sp = ramping(4, st, 14, 30, 30);
+    static const ramp_step want[] = {
+        {0, 4},  {1, 5},  {2, 6},  {3, 5},  {4, 4},  {5, 3},  {6, 2},  {7, 1},  {8, 2},  {9, 3},
+        {10, 4}, {11, 5}, {12, 4}, {13, 3}, {14, 2}, {15, 1}, {16, 2}, {17, 3}, {18, 4}, {20, 1},
+        {23, 5}, {26, 0}, {27, 1}, {28, 2}, {29, 1}, {30, 0}, {31, 1}, {32, 2}, {33, 3}, {34, 4}};
+    ramp_steps got;
+    ramp_raw_steps(&sp, false, &got);
+    expect_steps("TestRampingVUsExecutionTupleTests (nil, nil)", &got, want, 30);
+    ramp_steps_free(&got);
+}
+
+/* k6: TestRampingVUsGetRawExecutionStepsCornerCases, the cases without a segment. */
+static void test_ramping_vus_corner_cases(void) {
+    ramp_steps got;
+    stage a[2] = {{0, 5}, {2, 3}};
+    scenario_plan sp = ramping(2, a, 2, 30, 30);
+    static const ramp_step wa[] = {{0, 2}, {0, 5}, {1, 4}, {2, 3}};
+    ramp_raw_steps(&sp, false, &got);
+    expect_steps("CornerCases going up then down straight away", &got, wa, 4);
+    ramp_steps_free(&got);
+
+    stage b[1] = {{2, 5}};
+    sp = ramping(3, b, 1, 30, 30);
+    static const ramp_step wb[] = {{0, 3}, {1, 4}, {2, 5}};
+    ramp_raw_steps(&sp, false, &got);
+    expect_steps("CornerCases jump up then go up again", &got, wb, 3);
+    ramp_steps_free(&got);
+
+    stage c[4] = {{2, 2}, {2, 0}, {2, 2}, {2, 0}};
+    sp = ramping(0, c, 4, 30, 30);
+    static const ramp_step wc[] = {{0, 0}, {1, 1}, {2, 2}, {3, 1}, {4, 0},
+                                   {5, 1}, {6, 2}, {7, 1}, {8, 0}};
+    ramp_raw_steps(&sp, false, &got);
+    expect_steps("CornerCases up down up down", &got, wc, 9);
+    ramp_steps_free(&got);
+    /* the same over 2 workers: what k6's halves "0:1/2" and "1/2:1" get (VU j on worker j % 2) */
+    ramp_steps all, mine;
+    ramp_raw_steps(&sp, false, &all);
+    static const ramp_step half0[] = {{0, 0}, {1, 1}, {4, 0}, {5, 1}, {8, 0}};
+    static const ramp_step half1[] = {{0, 0}, {2, 1}, {3, 0}, {6, 1}, {7, 0}};
+    ramp_steps_local(&all, 0, 2, &mine);
+    expect_steps("CornerCases up down up down in half (worker 0 of 2)", &mine, half0, 5);
+    ramp_steps_free(&mine);
+    ramp_steps_local(&all, 1, 2, &mine);
+    expect_steps("CornerCases up down up down in the other half (worker 1 of 2)", &mine, half1, 5);
+    ramp_steps_free(&mine);
+    ramp_steps_free(&all);
+
+    stage d[2] = {{5, 5}, {5, 0}};
+    sp = ramping(0, d, 2, 30, 30);
+    static const ramp_step wd[] = {{0, 0}, {1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 5},
+                                   {6, 4}, {7, 3}, {8, 2}, {9, 1}, {10, 0}};
+    ramp_raw_steps(&sp, false, &got);
+    expect_steps("CornerCases more up and down", &got, wd, 11);
+    ramp_steps_free(&got);
+}
+
+/* k6: TestRampingVUsRampDownNoWobble — 0 -> 10 over 3 s, -> 0 over 2 s: one VU fewer every
+ * 0.2 s, 10, 9, ..., 0, the count never below the line (lt rounded down: 9 from 3 s on). */
+static void test_ramping_vus_no_wobble(void) {
+    stage st[2] = {{3, 10}, {2, 0}};
+    scenario_plan sp = ramping(0, st, 2, 1, 0);
+    ramp_steps got;
+    ramp_raw_steps(&sp, true, &got);
+    bool ok = got.n == 21;
+    for (long i = 10; ok && i < 21; i++)
+        ok = got.v[i].vus == 20 - i && fabs(got.v[i].t - (3 + 0.2 * (double)(i - 10))) < 1e-9;
+    T_CHECK(ok,
+            "TestRampingVUsRampDownNoWobble: 10 at 3 s, then one fewer every 0.2 s to 0 at 5 s");
+    ramp_steps_free(&got);
+}
+
+/* k6: TestRampingVUsHandleRemainingVUs — 0 -> 2 over 10 ms, -> 0 over 40 ms, gracefulRampDown
+ * 30 ms, gracefulStop 50 ms: VU 2 is ramped down at 30 ms and interrupted at 60 ms, VU 1 at
+ * 50 ms and may run to 80 ms, so its 65 ms iteration finishes and VU 2's does not. */
+static void test_ramping_vus_remaining(void) {
+    stage st[2] = {{0.010, 2}, {0.040, 0}};
+    scenario_plan sp = ramping(0, st, 2, 0.030, 0.050);
+    ramp_steps got;
+    static const ramp_step raw[] = {{0, 0}, {0.005, 1}, {0.010, 2}, {0.030, 1}, {0.050, 0}};
+    ramp_raw_steps(&sp, true, &got);
+    expect_steps("TestRampingVUsHandleRemainingVUs raw", &got, raw, 5);
+    ramp_steps_free(&got);
+    static const ramp_step allowed[] = {{0, 0}, {0.005, 1}, {0.010, 2}, {0.060, 1}, {0.080, 0}};
+    ramp_graceful_steps(&sp, &got);
+    expect_steps("TestRampingVUsHandleRemainingVUs graceful", &got, allowed, 5);
+    ramp_steps_free(&got);
+}
+
+/* k6: TestRampingVUsRun — 5 VUs for 1 s, at once 3 for 1 s; gracefulStop and gracefulRampDown
+ * 0: 5 VUs, then 3 (the two ramped down interrupted at 1 s), then 0 at 2 s. */
+static void test_ramping_vus_run_steps(void) {
+    stage st[3] = {{1, 5}, {0, 3}, {1, 3}};
+    scenario_plan sp = ramping(5, st, 3, 0, 0);
+    ramp_steps got;
+    static const ramp_step raw[] = {{0, 5}, {1, 3}, {2, 0}};
+    ramp_raw_steps(&sp, true, &got);
+    expect_steps("TestRampingVUsRun raw", &got, raw, 3);
+    ramp_steps_free(&got);
+    ramp_graceful_steps(&sp, &got);
+    expect_steps("TestRampingVUsRun allowed", &got, raw, 3);
+    ramp_steps_free(&got);
+}
+
 int main(void) {
     test_ramping_arrival_rate_cal();
     test_ramping_arrival_rate_global_iters();
@@ -130,5 +306,11 @@ int main(void) {
     test_ramping_arrival_rate_counts();
     test_constant_arrival_rate_counts();
     test_integral_matches_due();
+    test_ramping_vus_plan_example();
+    test_ramping_vus_tuple_whole();
+    test_ramping_vus_corner_cases();
+    test_ramping_vus_no_wobble();
+    test_ramping_vus_remaining();
+    test_ramping_vus_run_steps();
     return T_DONE();
 }

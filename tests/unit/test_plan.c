@@ -349,14 +349,8 @@ static void test_arrival_integral(void) {
     T_CHECK(arrival_integral(&c, 5) == 1e8, "constant: capped at the duration");
 }
 
-static void test_ramping_vus(void) {
-    stage st[2] = {{10, 10}, {10, 0}};
-    scenario_plan r = {
-        .kind = EX_RAMPING_VUS, .start_vus = 0, .stages = st, .nstages = 2, .max_vus = 10};
-    T_CHECK(ramping_vus_target(&r, 0) == 0, "start");
-    T_CHECK(fabs(ramping_vus_target(&r, 5) - 5) < 1e-9, "half way up");
-    T_CHECK(fabs(ramping_vus_target(&r, 15) - 5) < 1e-9, "half way down");
-    T_CHECK(ramping_vus_target(&r, 25) == 0, "after the end");
+static void test_participants(void) {
+    /* ramping-vus' VU counts over time: tests/unit/test_k6_executors.c (k6's step lists) */
     scenario_plan one = {.kind = EX_CONSTANT_ARRIVAL_RATE, .max_vus = 1};
     T_CHECK(sched_participants(&one, 4) == 1, "maxVUs 1 runs on one thread only");
     scenario_plan many = {.kind = EX_CONSTANT_ARRIVAL_RATE, .max_vus = 60};
@@ -436,7 +430,7 @@ int main(void) {
     test_k6_config_map();
     test_arrival_curves();
     test_arrival_integral();
-    test_ramping_vus();
+    test_participants();
     test_rate_ceiling_and_queue();
     return T_DONE();
 }
