@@ -1,6 +1,7 @@
 /* sched.c — the executors' scheduling on one worker thread. */
 #include "exec/sched.h"
 #include "exec/ramp_steps.h"
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,10 @@ static int share(long total, int w, int n) {
 }
 
 int sched_participants(const scenario_plan *sp, int nthreads) {
-    long vus = sp->max_vus;
+    /* Arrival rates: no more workers than preAllocatedVUs, so every worker starts with a VU of
+     * its own — a worker without one would drop its first start (as k6 drops a start that finds
+     * no idle VU) while another worker's VU sits idle. */
+    long vus = sp->pre_allocated_vus > 0 ? sp->pre_allocated_vus : sp->max_vus;
     if (sp->kind == EX_PER_VU_ITERATIONS || sp->kind == EX_SHARED_ITERATIONS ||
         sp->kind == EX_CONSTANT_VUS)
         vus = sp->vus;
@@ -233,14 +237,26 @@ static void queue_backlog(sched *s, double rel) {
     if (waiting > bound) drop_starts(s, waiting - bound);
 }
 
+/* An idle VU for a due start. With no idle one, k6 drops the start and adds a VU (up to maxVUs)
+ * for later ones; queueWhenBusy (lt's own) adds it and starts on it at once. */
 static bool take_vu(sched *s, vu **v) {
     if (s->nidle > 0)
         *v = s->idle[--s->nidle];
-    else if (s->nvus < s->max_local)
+    else if (s->sp->queue_when_busy && s->nvus < s->max_local)
         *v = add_vu(s);
     else
         return false;
     return true;
+}
+
+/* The schedule has no more starts: constant-arrival-rate runs to its duration (k6 waits for
+ * it), ramping-arrival-rate ends at its last start (k6's schedule channel closes there). */
+static void arrival_exhausted(sched *s, double rel) {
+    double left = scenario_duration(s->sp) - rel;
+    if (s->sp->kind == EX_CONSTANT_ARRIVAL_RATE && left > 0)
+        arm(s->timer, left);
+    else
+        enter_ending(s);
 }
 
 static void arrival_tick(evutil_socket_t fd, short what, void *arg) {
@@ -251,7 +267,7 @@ static void arrival_tick(evutil_socket_t fd, short what, void *arg) {
     for (;;) {
         double due = arrival_due(s->sp, s->next_i, &s->cursor);
         if (due < 0) {
-            enter_ending(s);
+            arrival_exhausted(s, rel);
             return;
         }
         if (due > rel) break;
@@ -265,6 +281,12 @@ static void arrival_tick(evutil_socket_t fd, short what, void *arg) {
         if (take_vu(s, &v)) {
             s->next_i += s->nw;
             start_on(s, v, s->t0 + due, true);
+            continue;
+        }
+        if (s->nvus < s->max_local) {
+            drop_starts(s, 1);
+            vu *grown = add_vu(s); /* before indexing s->idle: add_vu may move it */
+            s->idle[s->nidle++] = grown;
             continue;
         }
         all_busy = true;
@@ -425,8 +447,29 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg) {
     check_finished(s);
 }
 
+/* As k6: iterations a per-vu-iterations or shared-iterations scenario has not started when
+ * maxDuration ends it are dropped_iterations (a stop or an abort drops nothing: k6 pushes no
+ * sample once the run is cancelled). shared-iterations counts them once, in whichever worker
+ * gets here first: taking the claim counter far past `iterations` also ends every later claim. */
+static void record_unstarted(sched *s) {
+    long n = 0;
+    if (s->sp->kind == EX_PER_VU_ITERATIONS) {
+        long never_allocated = share(s->sp->vus, s->w, s->nw) - s->nvus;
+        n = never_allocated * s->sp->iterations;
+        for (int k = 0; k < s->nvus; k++) /* v->iteration counts the finished ones */
+            n += s->sp->iterations - s->vus[k]->iteration - (s->vus[k]->busy ? 1 : 0);
+    } else if (s->sp->kind == EX_SHARED_ITERATIONS) {
+        long claimed = atomic_exchange(&s->ss->iterations_claimed, LONG_MAX / 2);
+        if (claimed < s->sp->iterations) n = s->sp->iterations - claimed;
+    }
+    if (n > 0) record_dropped(s, n);
+}
+
+/* The end of a closed-model schedule: duration or maxDuration reached. */
 static void end_cb(evutil_socket_t fd, short what, void *arg) {
-    enter_ending(arg);
+    sched *s = arg;
+    if (s->state == S_RUNNING && !atomic_load(&s->rt->shared->stopping)) record_unstarted(s);
+    enter_ending(s);
 }
 
 sched *sched_new(runtime *rt, const scenario_plan *sp, int worker_index, int nworkers,

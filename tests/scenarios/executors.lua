@@ -1,0 +1,34 @@
+-- Runs for tests/scenarios/executors_test.sh: k6's executor test cases (grafana/k6
+-- lib/executor/*_test.go) as lt scenarios. No traffic: each iteration sleeps SLEEP seconds
+-- (an iteration that outlives its scenario is interrupted, where k6's test iteration would
+-- wait for its context to end). CASE picks the scenario.
+local E = lt.env
+local sleep = tonumber(E.SLEEP or "0")
+local cases = {
+  -- k6: TestPerVuIterationsEmitDroppedIterations
+  per_vu_dropped = { executor = "per-vu-iterations", vus = 5, iterations = 20, maxDuration = "1s",
+                     gracefulStop = "0s" },
+  -- k6: TestSharedIterationsEmitDroppedIterations
+  shared_dropped = { executor = "shared-iterations", vus = 5, iterations = 100, maxDuration = "1s",
+                     gracefulStop = "0s" },
+  -- k6: TestRampingVUsRampDownNoWobble's shape: 4 -> 0 over 4 s, VU n stops at n s
+  ramp_down = { executor = "ramping-vus", startVUs = 4, gracefulRampDown = "1s", gracefulStop = "1s",
+                stages = { { duration = "4s", target = 0 } } },
+  -- gracefulRampDown after the stages' end: ramped down at 0.5 s, interrupted at 0.8 s
+  ramp_down_after_end = { executor = "ramping-vus", startVUs = 1, gracefulRampDown = "300ms",
+                          gracefulStop = "2s",
+                          stages = { { duration = "500ms", target = 1 }, { duration = "0s", target = 0 } } },
+  -- k6: TestConstantArrivalRateDroppedIterations
+  car_dropped = { executor = "constant-arrival-rate", rate = 10, timeUnit = "1s", duration = "950ms",
+                  preAllocatedVUs = 5, maxVUs = 5, gracefulStop = "0s" },
+  -- k6's arrival-rate Run: a start with no idle VU is dropped and a VU added for later ones
+  car_grow = { executor = "constant-arrival-rate", rate = 10, timeUnit = "1s", duration = "1s",
+               preAllocatedVUs = 1, maxVUs = 2, gracefulStop = "0s" },
+  -- k6's constant-arrival-rate runs to its duration, past its last start (1.5 s)
+  car_end = { executor = "constant-arrival-rate", rate = 2, timeUnit = "1s", duration = "1.9s",
+              preAllocatedVUs = 1, maxVUs = 1 },
+}
+options = { scenarios = { [E.CASE] = cases[E.CASE] } }
+function default()
+  if sleep > 0 then lt.sleep(sleep) end
+end
