@@ -14,6 +14,9 @@ local cases = {
   -- k6: TestRampingVUsRampDownNoWobble's shape: 4 -> 0 over 4 s, VU n stops at n s
   ramp_down = { executor = "ramping-vus", startVUs = 4, gracefulRampDown = "1s", gracefulStop = "1s",
                 stages = { { duration = "4s", target = 0 } } },
+  -- no tick: 0 -> 8 over 40 ms, VU 1 is due at 5 ms (lt's 10 ms tick started it at 10 ms)
+  ramp_exact = { executor = "ramping-vus", startVUs = 0, gracefulRampDown = "0s", gracefulStop = "0s",
+                 stages = { { duration = "40ms", target = 8 }, { duration = "200ms", target = 8 } } },
   -- gracefulRampDown after the stages' end: ramped down at 0.5 s, interrupted at 0.8 s
   ramp_down_after_end = { executor = "ramping-vus", startVUs = 1, gracefulRampDown = "300ms",
                           gracefulStop = "2s",
@@ -29,6 +32,12 @@ local cases = {
               preAllocatedVUs = 1, maxVUs = 1 },
 }
 options = { scenarios = { [E.CASE] = cases[E.CASE] } }
+local first_start = lt.metrics.trend("first_start_ms")
+local started = false -- per Lua state, i.e. per worker thread
 function default()
+  if not started then
+    started = true
+    first_start:add(lt.time() * 1000)
+  end
   if sleep > 0 then lt.sleep(sleep) end
 end

@@ -8,9 +8,11 @@
 SCRIPT=$ROOT/tests/scenarios/executors.lua
 # run CASE SLEEP: runs the case, summary in $TMP/CASE.json
 run() {
-    timeout 30 "$LT" run "$SCRIPT" -q -e CASE="$1" -e SLEEP="$2" --summary-export "$TMP/$1.json" \
-        >"$TMP/$1.out" 2>&1
-    expect_eq "$1: exit 0" 0 "$?"
+    local c=$1 s=$2
+    shift 2
+    timeout 30 "$LT" run "$SCRIPT" -q -e CASE="$c" -e SLEEP="$s" --summary-export "$TMP/$c.json" "$@" \
+        >"$TMP/$c.out" 2>&1
+    expect_eq "$c: exit 0" 0 "$?"
 }
 sc() { json_get "$TMP/$1.json" "d['scenarios']['$1']['$2']" 2>&1; }
 
@@ -29,6 +31,13 @@ done
 run ramp_down 0.3
 expect_eq "ramp_down: 35 iterations started (VU n runs until n s)" 35 "$(sc ramp_down iterations)"
 expect_eq "ramp_down: none interrupted (gracefulRampDown 1s)" 0 "$(sc ramp_down interrupted_iterations)"
+
+# VU 1 of a 0 -> 8 ramp over 40 ms is due at 5 ms; lt's old 10 ms tick started it at >= 10 ms.
+# One thread, so the first start recorded is VU 1's; up to 4 ms of timer lateness is allowed.
+run ramp_exact 0.5 --threads 1
+first=$(json_get "$TMP/ramp_exact.json" "[s['values']['min'] for s in d['series'] if s['metric']=='first_start_ms'][0]")
+expect_num "ramp_exact: VU 1 starts at its step time, 5 ms (no 10 ms tick)" "$first" lt 9
+expect_num "ramp_exact: ... not before it" "$first" ge 5
 
 # one VU ramped down at 0.5 s (the stages' end) with gracefulRampDown 300ms: its 1.2 s iteration
 # is interrupted at 0.8 s (lt ran it to 1.2 s under the 2 s gracefulStop)
