@@ -11,6 +11,11 @@ local cases = {
   -- k6: TestSharedIterationsEmitDroppedIterations
   shared_dropped = { executor = "shared-iterations", vus = 5, iterations = 100, maxDuration = "1s",
                      gracefulStop = "0s" },
+  -- k6: TestPerVUIterationsRunVariableVU (one VU sleeps SLEEP, the others none)
+  per_vu_variable = { executor = "per-vu-iterations", vus = 10, iterations = 100, maxDuration = "3s",
+                      gracefulStop = "1s" },
+  -- k6: TestConstantVUsRun
+  constant_vus = { executor = "constant-vus", vus = 10, duration = "1s", gracefulStop = "100ms" },
   -- k6: TestRampingVUsRampDownNoWobble's shape: 4 -> 0 over 4 s, VU n stops at n s
   ramp_down = { executor = "ramping-vus", startVUs = 4, gracefulRampDown = "1s", gracefulStop = "1s",
                 stages = { { duration = "4s", target = 0 } } },
@@ -39,5 +44,6 @@ function default()
     started = true
     first_start:add(lt.time() * 1000)
   end
-  if sleep > 0 then lt.sleep(sleep) end
+  -- per_vu_variable: only the VU whose id ends in 1 is slow (the 10 VUs have 10 consecutive ids)
+  if sleep > 0 and (E.CASE ~= "per_vu_variable" or lt.vu.id % 10 == 1) then lt.sleep(sleep) end
 end

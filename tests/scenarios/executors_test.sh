@@ -24,6 +24,19 @@ for c in per_vu_dropped shared_dropped; do
     expect_eq "$c: 95 dropped_iterations (k6: 95; lt counted 0)" 95 "$(sc $c dropped_iterations)"
 done
 
+# 10 VUs x 100 in 3 s, one VU taking 201 ms: it starts 15 (the 15th at 2.814 s ends in the 1 s
+# gracefulStop), the 9 others their 100 — k6 counts 15 and 915; lt drops the slow VU's other 85.
+# The 15th start has 186 ms to spare before maxDuration.
+run per_vu_variable 0.201
+expect_eq "per_vu_variable: 915 iterations (k6: 9 x 100 + 15)" 915 "$(sc per_vu_variable iterations)"
+expect_eq "per_vu_variable: none interrupted" 0 "$(sc per_vu_variable interrupted_iterations)"
+expect_eq "per_vu_variable: the slow VU's 85 unstarted are dropped" 85 "$(sc per_vu_variable dropped_iterations)"
+
+# 10 VUs for 1 s of 210 ms iterations: 5 each (the 5th, at 0.84 s, ends in the 100 ms gracefulStop)
+run constant_vus 0.21
+expect_eq "constant_vus: 50 iterations (k6: 10 x 5)" 50 "$(sc constant_vus iterations)"
+expect_eq "constant_vus: none interrupted" 0 "$(sc constant_vus interrupted_iterations)"
+
 # 4 -> 0 VUs over 4 s: k6 keeps VU n until n s (the count never below the line), so with 0.3 s
 # iterations VU 1 starts 4 (0 .. 0.9 s), VU 2 7, VU 3 10, VU 4 14: 35 (lt rounded down: 21).
 # Every start is >= 100 ms from a VU's stop time; a late timer only moves starts later, and it
