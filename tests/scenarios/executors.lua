@@ -32,6 +32,10 @@ local cases = {
   -- k6's arrival-rate Run: a start with no idle VU is dropped and a VU added for later ones
   car_grow = { executor = "constant-arrival-rate", rate = 10, timeUnit = "1s", duration = "1s",
                preAllocatedVUs = 1, maxVUs = 2, gracefulStop = "0s" },
+  -- k6: TestRampingArrivalRateRunCorrectRateWithSlowRate — 0 -> 10/s over 2 s, 1 VU, maxVUs 3;
+  -- the first iteration is slow
+  rar_slow = { executor = "ramping-arrival-rate", startRate = 0, timeUnit = "1s", preAllocatedVUs = 1,
+               maxVUs = 3, stages = { { duration = "2s", target = 10 } } },
   -- k6's constant-arrival-rate runs to its duration, past its last start (1.5 s)
   car_end = { executor = "constant-arrival-rate", rate = 2, timeUnit = "1s", duration = "1.9s",
               preAllocatedVUs = 1, maxVUs = 1 },
@@ -44,6 +48,9 @@ function default()
     started = true
     first_start:add(lt.time() * 1000)
   end
-  -- per_vu_variable: only the VU whose id ends in 1 is slow (the 10 VUs have 10 consecutive ids)
-  if sleep > 0 and (E.CASE ~= "per_vu_variable" or lt.vu.id % 10 == 1) then lt.sleep(sleep) end
+  -- per_vu_variable: only the VU whose id ends in 1 is slow (the 10 VUs have 10 consecutive ids);
+  -- rar_slow: only the scenario's first iteration
+  local slow = (E.CASE ~= "per_vu_variable" or lt.vu.id % 10 == 1) and
+               (E.CASE ~= "rar_slow" or lt.scenario.iteration == 0)
+  if sleep > 0 and slow then lt.sleep(sleep) end
 end

@@ -72,6 +72,16 @@ run car_grow 0.15
 expect_eq "car_grow: 1 dropped (no idle VU at 0.1 s)" 1 "$(sc car_grow dropped_iterations)"
 expect_eq "car_grow: 9 iterations started" 9 "$(sc car_grow iterations)"
 
+# 0 -> 10/s over 2 s starts at sqrt(i+1 / 2.5) s: 0.632, 0.894, 1.095, ... 2.0 (10, the last on
+# the end). The first iteration takes 0.4 s, so the start at 0.894 s finds no idle VU: dropped,
+# and a second VU is added; VU 1 is back at 1.032 s, 63 ms before the next start. k6's test
+# expects 2 VUs initialised.
+run rar_slow 0.4
+expect_eq "rar_slow: 1 dropped" 1 "$(sc rar_slow dropped_iterations)"
+expect_eq "rar_slow: 9 iterations" 9 "$(sc rar_slow iterations)"
+expect_eq "rar_slow: 2 VUs (k6: 2 initialised)" 2 \
+    "$(json_get "$TMP/rar_slow.json" "int(d['metrics']['vus_max']['values']['max'])")"
+
 # 2/s for 1.9 s: starts at 0, 0.5, 1, 1.5 s; the scenario lasts its 1.9 s (lt ended at 1.5 s)
 run car_end 0
 expect_eq "car_end: 4 iterations" 4 "$(sc car_end iterations)"
