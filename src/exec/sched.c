@@ -23,7 +23,7 @@ struct sched {
     int w, nw;
     int state;
     double t0, end, deadline; /* schedule end; hard deadline (end + gracefulStop) */
-    struct event *timer;      /* the schedule: next due iteration, or a ramping tick */
+    struct event *timer;      /* the schedule: next due iteration, or next ramping-vus step */
     struct event *deadline_ev;
     struct event *finish_ev;
     vu **vus;

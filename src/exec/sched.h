@@ -6,17 +6,21 @@
  *   at i / rate (the first at t = 0, none at the duration); ramping-arrival-rate's where the
  *   integral of the rate curve reaches i + 1 (none at t = 0 with startRate 0; one that falls
  *   exactly on the last stage's end counts). Due times are computed from the scenario's start,
- *   never from the previous start, so lateness never accumulates. Worker w of n takes the
- * iterations with i % n == w: none is lost or doubled. A due iteration with no idle VU grows the
- * pool up to this worker's share of maxVUs; past that it is counted in dropped_iterations — in one
- * step per wake-up, from the rate's integral, however many starts were missed — or, with
- * queueWhenBusy, waits (at most 100,000 per scenario, oldest dropped past that; all dropped at the
- * schedule's end) for the next free VU and starts with its original due time.
+ *   never from the previous start, so lateness never accumulates. Worker w of n (at most
+ *   preAllocatedVUs workers) takes the iterations with i % n == w: none is lost or doubled.
+ *   A due iteration with no idle VU is dropped (dropped_iterations) and, as in k6, a VU is added
+ *   to this worker's pool (up to its share of maxVUs) for later ones; with the pool full, the
+ *   starts missed are dropped in one step per wake-up, from the rate's integral, however many —
+ *   or, with queueWhenBusy, a start grows the pool at once or waits (at most 100,000 per
+ *   scenario, oldest dropped past that; all dropped at the schedule's end) for the next free VU
+ *   and starts with its original due time. constant-arrival-rate ends at its duration,
+ *   ramping-arrival-rate at its last start (k6's ends).
  * - A freed VU wakes the schedule through its timer, never by a direct call, so the worker's loop
  *   always gets back to its command fd (stop requests) however high the rate.
  * - Closed-model executors (constant-vus, ramping-vus, per-vu-iterations, shared-iterations):
  *   VU j of the scenario runs on worker j % n; shared-iterations claims iterations from one
- *   counter shared by all workers.
+ *   counter shared by all workers. Iterations per-vu/shared-iterations have not started when
+ *   maxDuration ends them are dropped_iterations (none on a stop).
  * - ramping-vus follows k6's execution steps (exec/ramp_steps.h) at their exact times, no tick:
  *   a VU ramped down finishes its iteration, or is interrupted at its ramp-down time +
  *   gracefulRampDown, also when that falls after the stages' end.
