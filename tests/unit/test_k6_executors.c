@@ -7,6 +7,7 @@
 #include "exec/sched.h"
 #include "t.h"
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -299,6 +300,60 @@ static void test_ramping_vus_run_steps(void) {
     ramp_steps_free(&got);
 }
 
+/* The count a step list holds at time t (the last step at or before t). */
+static long count_at(const ramp_steps *st, double t) {
+    long c = 0;
+    for (long i = 0; i < st->n && st->v[i].t <= t + 1e-12; i++) c = st->v[i].vus;
+    return c;
+}
+
+static uint64_t xorshift(uint64_t *x) {
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* k6: TestSumRandomSegmentSequenceMatchesNoSegment, for lt's split: random stages (k6's bounds:
+ * up to 10 stages of 1 s - 10 min, up to 300 VUs), split over 2..7 workers; at every step time
+ * the workers' counts add up to the whole scenario's, for the raw and the allowed steps. */
+static void test_ramping_vus_split_sums(void) {
+    uint64_t x = 88172645463325252ULL; /* xorshift64, fixed: the same cases every run */
+    int bad = 0, cases = 0;
+    for (int round = 0; round < 40; round++) {
+        stage st[10];
+        int n = 1 + (int)(xorshift(&x) % 10);
+        for (int i = 0; i < n; i++)
+            st[i] = (stage){(double)(1 + xorshift(&x) % 600), (double)(xorshift(&x) % 300)};
+        scenario_plan sp =
+            ramping((long)(xorshift(&x) % 300), st, n, (double)(xorshift(&x) % 60), 30);
+        if (sp.start_vus == 0) sp.start_vus = 1;
+        int nw = 2 + round % 6;
+        for (int kind = 0; kind < 2; kind++) {
+            ramp_steps all, local[7];
+            if (kind == 0)
+                ramp_raw_steps(&sp, true, &all);
+            else
+                ramp_graceful_steps(&sp, &all);
+            for (int w = 0; w < nw; w++) ramp_steps_local(&all, w, nw, &local[w]);
+            for (long i = 0; i < all.n; i++) {
+                long sum = 0;
+                for (int w = 0; w < nw; w++) sum += count_at(&local[w], all.v[i].t);
+                /* several steps can share a time (a 0 s stage): compare with the last of them */
+                if (i + 1 < all.n && all.v[i + 1].t == all.v[i].t) continue;
+                if (sum != all.v[i].vus) bad++;
+            }
+            for (int w = 0; w < nw; w++) ramp_steps_free(&local[w]);
+            ramp_steps_free(&all);
+            cases++;
+        }
+    }
+    T_CHECK(bad == 0,
+            "random ramps over 2..7 workers: %d step times where the shares do not add "
+            "up (%d step lists)",
+            bad, cases);
+}
+
 int main(void) {
     test_ramping_arrival_rate_cal();
     test_ramping_arrival_rate_global_iters();
@@ -312,5 +367,6 @@ int main(void) {
     test_ramping_vus_no_wobble();
     test_ramping_vus_remaining();
     test_ramping_vus_run_steps();
+    test_ramping_vus_split_sums();
     return T_DONE();
 }
