@@ -613,7 +613,11 @@ static void write_summary(run_ctx *r, threshold_result *res) {
                         .iteration_errors = r->errors ? r->errors->total : 0,
                         .top_errors = top_errors,
                         .ntop_errors = ntop,
-                        .timeline = r->tl};
+                        .timeline = r->tl,
+                        .stdout_tty = isatty(1),
+                        .stderr_tty = isatty(2),
+                        .no_color = r->args->no_color,
+                        .setup_json = r->sh.setup_json};
     if (!r->args->quiet || !r->args->summary_export || strcmp(r->args->summary_export, "-") != 0)
         summary_print_text(stderr, &in, !r->args->no_color && isatty(2));
     if (r->args->summary_export) {

@@ -1,5 +1,6 @@
 /* summary.c — end-of-test summary, text and JSON. */
 #include "output/summary.h"
+#include "output/summary_k6.h"
 #include "output/timeline.h"
 #include "version.h"
 #include <errno.h>
@@ -248,6 +249,7 @@ cJSON *summary_json(const summary_input *in) {
         }
     }
     if (in->timeline) cJSON_AddItemToObject(root, "timeline", timeline_json(in->timeline));
+    summary_add_k6_keys(root, in);
     return root;
 }
 
