@@ -372,7 +372,9 @@ void summary_print_text(FILE *out, const summary_input *in, bool color) {
     const plan *p = in->plan;
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "",
                *reset = color ? "\033[0m" : "";
-    fprintf(out, "\n");
+    /* k6 names the script in its banner; converters of k6's text (k6-to-junit) name the test
+     * after this line */
+    fprintf(out, "\n     script: %s\n\n", in->script);
     check_row rows[256];
     int nrows = collect_checks(in->total, rows, 256);
     for (int i = 0; i < nrows; i++) {
