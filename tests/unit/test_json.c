@@ -55,7 +55,8 @@ static void test_accepts(void) {
         {" \t\r\n 1 \n", "1"}, /* the four whitespace characters, around the value */
         {"\"x\"", "\"x\""},
         {"true", "true"},
-        {"[1,2,[3,[]],{}]", "[1,2,[3,{}],{}]"}, /* empty tables encode as {} */
+        {"[1,2,[3,[]],{}]", "[1,2,[3,[]],{}]"}, /* a decoded [] stays [] (marked), {} stays {} */
+        {"{\"a\":[],\"b\":[[]]}", "{\"a\":[],\"b\":[[]]}"},
         {"[null,1]", "[null,1]"},               /* lt.json.null keeps the place */
         {"{\"a\":null}", "{}"},                 /* null is absence in an object */
         {"{\"a\":1,\"a\":2}", "{\"a\":2}"},     /* the last duplicate wins */
