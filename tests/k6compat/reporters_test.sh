@@ -231,6 +231,36 @@ JS
     expect_match "jslib textSummary: the trends" 'http_req_duration\.+: avg=' "$TMP/jslib.txt"
     check "jslib jUnit: no undefined or NaN" no_undefined "$TMP/jslib.xml"
     expect_match "jslib jUnit: the thresholds as test cases" 'tests="3" failures="1"' "$TMP/jslib.xml"
+    # humanizeValue, value by value: times from ns to hours and in a fixed unit, bytes, rates
+    cat >"$TMP/hv.mjs" <<'JS'
+import { humanizeValue } from './k6-summary.mjs';
+for (const [v, type, contains, unit] of JSON.parse(process.argv[2])) console.log(humanizeValue(v, { type, contains }, unit));
+JS
+    cat >"$TMP/hv.lua" <<'LUA'
+package.path = arg[1] .. "/?.lua;" .. package.path
+local k6summary = require "k6summary"
+for item in arg[2]:gmatch("%[([^%[%]]+)%]") do
+  local v, t, c, u = item:match('^([^,]+),"(%a+)","(%a+)","(%a*)"$')
+  print(k6summary.humanizeValue(tonumber(v), { type = t, contains = c }, u))
+end
+LUA
+    CASES='[[0,"trend","time",""],[0.0005,"trend","time",""],[0.5,"trend","time",""],[1.2345,"trend","time",""],
+[999.999,"trend","time",""],[1000,"trend","time",""],[59999,"trend","time",""],[60000,"trend","time",""],
+[61234.5,"trend","time",""],[3600000,"trend","time",""],[3723456.7,"trend","time",""],[12.3456,"trend","time","s"],
+[12.3456,"trend","time","ms"],[12.3456,"trend","time","us"],[0,"counter","data",""],[5,"counter","data",""],
+[10,"counter","data",""],[999,"counter","data",""],[1000,"counter","data",""],[1500,"counter","data",""],
+[123456789,"counter","data",""],[0,"rate","default",""],[0.123456,"rate","default",""],[0.99999,"rate","default",""],
+[1,"rate","default",""],[1.23456789,"counter","default",""],[100,"counter","default",""],[5249.11,"counter","default",""],
+[0.1,"counter","default",""],[2.5e-7,"counter","default",""]]'
+    node "$TMP/hv.mjs" "$(tr -d '\n' <<<"$CASES")" >"$TMP/hv-js.txt" 2>&1
+    if command -v luajit >/dev/null; then
+        luajit "$TMP/hv.lua" "$ROOT/lua/lib" "$CASES" >"$TMP/hv-lua.txt" 2>&1
+        expect_eq "lib/k6summary humanizeValue = jslib's, 30 values" 30 "$(wc -l <"$TMP/hv-lua.txt")"
+        check "lib/k6summary humanizeValue = jslib's (ns to hours, units, bytes, rates)" \
+            diff "$TMP/hv-js.txt" "$TMP/hv-lua.txt"
+    else
+        fail "luajit installed (deps/packages.txt)"
+    fi
 else
     echo "skip - k6's jslib summary: not published on npm and no git source at $K6_JSLIB_GIT (set K6_JSLIB_GIT)"
 fi
