@@ -1,4 +1,5 @@
 /* run.c — the main thread of a run: load, plan, setup, workers, collection, verdict. */
+#include "cli/handle_summary.h"
 #include "cli/lua_dir.h"
 #include "cli/run.h"
 #include "base/clock.h"
@@ -10,7 +11,6 @@
 #include "output/progress.h"
 #include "output/scrape.h"
 #include "output/summary.h"
-#include "cli/handle_summary.h"
 #include "output/timeline.h"
 #include "vu/luajson.h"
 #include "vu/runtime.h"
