@@ -1,4 +1,5 @@
 /* run.c — the main thread of a run: load, plan, setup, workers, collection, verdict. */
+#include "cli/handle_summary.h"
 #include "cli/lua_dir.h"
 #include "cli/run.h"
 #include "base/clock.h"
@@ -613,18 +614,37 @@ static void write_summary(run_ctx *r, threshold_result *res) {
                         .iteration_errors = r->errors ? r->errors->total : 0,
                         .top_errors = top_errors,
                         .ntop_errors = ntop,
-                        .timeline = r->tl};
-    if (!r->args->quiet || !r->args->summary_export || strcmp(r->args->summary_export, "-") != 0)
+                        .timeline = r->tl,
+                        .stdout_tty = isatty(1),
+                        .stderr_tty = isatty(2),
+                        .no_color = r->args->no_color,
+                        .setup_json = r->sh.setup_json};
+    cJSON *j = summary_json(&in);
+    bool handled = false; /* handleSummary wrote its own summary: no default text (as k6) */
+    if (runtime_has_function(r->ctl, "handleSummary")) {
+        char *data = cJSON_PrintUnformatted(j), err[2048];
+        int rc = handle_summary(r->ctl, data, err, sizeof err);
+        free(data);
+        handled = rc != -1 && rc != 1;
+        if (rc < 0) {
+            fprintf(stderr, "lt: handleSummary: %s%s\n", err,
+                    rc == -1 ? " (the default summary is printed instead)" : "");
+            if (!r->exit_code) r->exit_code = EXIT_SCRIPT; /* thresholds' 99 or a signal's stays */
+            cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "exit_code"), r->exit_code);
+            in.exit_code = r->exit_code;
+        }
+    }
+    if (!handled &&
+        (!r->args->quiet || !r->args->summary_export || strcmp(r->args->summary_export, "-") != 0))
         summary_print_text(stderr, &in, !r->args->no_color && isatty(2));
     if (r->args->summary_export) {
-        cJSON *j = summary_json(&in);
         char *text = cJSON_Print(j);
         char err[512];
         if (write_file_atomic(r->args->summary_export, text, err, sizeof err) != 0)
             fprintf(stderr, "lt: %s\n", err);
         free(text);
-        cJSON_Delete(j);
     }
+    cJSON_Delete(j);
 }
 
 /* Loading the script into a runtime failed (its top level raised, or lt could not create the
@@ -803,8 +823,9 @@ int run_command(const cli_args *a) {
     collect(&r, lt_now(), true);
     if (r.prog) progress_finish(r.prog);
     threshold_result *res = calloc(r.plan->nthresholds + 1, sizeof *res);
-    code = r.exit_code = verdict(&r, res);
+    r.exit_code = verdict(&r, res);
     write_summary(&r, res); /* first: a slow output must not delay or endanger the summary */
+    code = r.exit_code;     /* handleSummary may have failed: 107 */
     for (int i = 0; i < r.nouts; i++)
         if (r.outputs[i]->stop) r.outputs[i]->stop(r.outputs[i], r.total);
     free(res);

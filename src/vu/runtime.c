@@ -136,6 +136,21 @@ int runtime_load_setup_data(runtime *rt, char *err, size_t errlen) {
     return 0;
 }
 
+int runtime_call_json(runtime *rt, const char *fn, const char *arg_json, double timeout_s,
+                      char **json_out, char *err, size_t errlen) {
+    lua_State *L = rt->L;
+    *json_out = NULL;
+    if (rt->preempt.poisoned)
+        return snprintf(err, errlen, "%s() not run: %s", fn, POISONED_MSG), -1;
+    if (luajson_decode(L, arg_json, strlen(arg_json), err, errlen) != 0) return -1;
+    int saved = rt->data_ref;
+    rt->data_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    int rc = runtime_call(rt, fn, true, timeout_s, json_out, err, errlen);
+    if (!rt->preempt.poisoned) luaL_unref(L, LUA_REGISTRYINDEX, rt->data_ref); /* abandoned */
+    rt->data_ref = saved;
+    return rc;
+}
+
 bool runtime_has_function(runtime *rt, const char *fn) {
     if (rt->preempt.poisoned) return false;
     lua_getglobal(rt->L, fn);

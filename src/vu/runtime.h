@@ -202,6 +202,11 @@ void runtime_set_interrupt(int fd, volatile sig_atomic_t *count);
 int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, char **json_out,
                  char *err, size_t errlen);
 bool runtime_has_function(runtime *rt, const char *fn);
+/* As runtime_call, with the JSON value arg_json (decoded into a Lua table) as the argument in
+ * place of the setup data, and the function's result JSON-encoded into *json_out (NULL when it
+ * returned nil). Used for handleSummary(data). */
+int runtime_call_json(runtime *rt, const char *fn, const char *arg_json, double timeout_s,
+                      char **json_out, char *err, size_t errlen);
 
 /* Prints how many iteration errors the one-a-second log held back since its last message; call
  * once the runtime's thread is done, so no count is lost at the end of a run. */
