@@ -711,15 +711,10 @@ int run_command(const cli_args *a) {
     r.sh.plan = r.plan;
     r.sh.scenarios = calloc(r.plan->nscenarios, sizeof *r.sh.scenarios);
     r.started = calloc(r.plan->nscenarios, sizeof *r.started);
-    if (r.plan
-            ->insecure_skip_tls_verify) { /* the control runtime's TLS must follow the option too */
-        runtime_free(r.ctl);
-        r.ctl = runtime_new(&r.sh, -1, err, sizeof err, &script_error);
-        if (!r.ctl) {
-            fprintf(stderr, "lt: %s\n", err);
-            code = EXIT_SCRIPT;
-            goto out;
-        }
+    if (runtime_configure(r.ctl, err, sizeof err) != 0) { /* as every worker's, from the plan */
+        fprintf(stderr, "lt: %s\n", err);
+        code = EXIT_CONFIG;
+        goto out;
     }
     {
         tag_builder b = {0};

@@ -148,8 +148,6 @@ static void record_response(vu *v, const http_result *res) {
     }
 }
 
-static bool g_keep_body_default = true; /* per process: options.discardResponseBodies */
-
 static void push_response(runtime *rt, lua_State *L, const http_result *res, bool keep_body);
 
 static void on_done(void *arg, const http_result *res) {
@@ -380,7 +378,7 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
                         .body = body,
                         .body_len = body_len,
                         .timeout_s = 60,
-                        .discard_body = !g_keep_body_default};
+                        .discard_body = rt->discard_bodies};
     const char *name = url;
     v->req_plain = true;
     size_t used = 0;
@@ -454,7 +452,6 @@ static int l_request(lua_State *L) {
 }
 
 void lt_open_http(lua_State *L, runtime *rt) {
-    g_keep_body_default = !(rt->shared->plan && rt->shared->plan->discard_response_bodies);
     luaL_newmetatable(L, RESPONSE_MT);
     lua_pushcfunction(L, response_index);
     lua_setfield(L, -2, "__index");

@@ -72,14 +72,6 @@ runtime *runtime_new(run_shared *sh, int index, char *err, size_t errlen, bool *
         free(rt);
         return NULL;
     }
-    http_tls_config tls = {.ca_file = sh->ca_file,
-                           .insecure_skip_verify = sh->plan && sh->plan->insecure_skip_tls_verify};
-    rt->http = http_worker_new(rt->base, &tls, err, errlen);
-    if (!rt->http) {
-        event_base_free(rt->base);
-        free(rt);
-        return NULL;
-    }
     rt->shard = metrics_shard_new();
     rt->tags = tag_cache_new();
     rt->rseries = calloc(RESP_TABLE, sizeof *rt->rseries);
@@ -107,6 +99,16 @@ runtime *runtime_new(run_shared *sh, int index, char *err, size_t errlen, bool *
     }
     lua_pop(L, 1);
     return rt;
+}
+
+int runtime_configure(runtime *rt, char *err, size_t errlen) {
+    const plan *p = rt->shared->plan;
+    http_tls_config tls = {.ca_file = rt->shared->ca_file,
+                           .insecure_skip_verify = p->insecure_skip_tls_verify};
+    rt->http = http_worker_new(rt->base, &tls, err, errlen);
+    if (!rt->http) return -1;
+    rt->discard_bodies = p->discard_response_bodies;
+    return 0;
 }
 
 void runtime_free(runtime *rt) {
@@ -170,11 +172,12 @@ static void drop_coroutine(vu *v) {
 
 static void kick_cb(evutil_socket_t fd, short what, void *arg);
 
-vu *vu_new(runtime *rt, const scenario_plan *sc) {
+/* A VU with the given id: 1.. for load VUs, 0 for the VU of a control call. */
+static vu *vu_create(runtime *rt, const scenario_plan *sc, int id) {
     vu *v = calloc(1, sizeof *v);
     v->rt = rt;
     v->sc = sc;
-    v->id = atomic_fetch_add(&rt->shared->next_vu_id, 1) + 1;
+    v->id = id;
     v->pool = http_pool_new(rt->http);
     v->co_ref = LUA_NOREF;
     v->base_phase = -1;
@@ -197,6 +200,10 @@ vu *vu_new(runtime *rt, const scenario_plan *sc) {
     rt->nvus++;
     atomic_fetch_add(&rt->shared->vus_max, 1);
     return v;
+}
+
+vu *vu_new(runtime *rt, const scenario_plan *sc) {
+    return vu_create(rt, sc, atomic_fetch_add(&rt->shared->next_vu_id, 1) + 1);
 }
 
 void vu_free(vu *v) {
@@ -485,7 +492,7 @@ int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, 
     }
     lua_pop(L, 1);
     scenario_plan none = {.name = NULL, .exec = (char *)fn};
-    vu *v = vu_new(rt, &none);
+    vu *v = vu_create(rt, &none, 0); /* no VU id taken: the load VUs' ids and seeds stay */
     atomic_fetch_sub(&rt->shared->vus_max, 1); /* control VUs are not load VUs */
     call_state cs = {0};
     struct event *to = evtimer_new(rt->base, call_timeout, rt->base);

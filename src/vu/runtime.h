@@ -3,7 +3,10 @@
  *
  * Promises:
  * - Every worker thread has one runtime; the main thread has one more (the control runtime) that
- *   runs setup(), teardown(), timeline actions and scenario setups. Nothing in a runtime is shared
+ *   runs setup(), teardown(), timeline actions and scenario setups. Each is configured from the
+ *   one plan (runtime_configure), so all run under the same options. Control calls run on a VU
+ *   with id 0 that takes no id from the run: VU ids, and so --seed streams, are the same with or
+ *   without them. Nothing in a runtime is shared
  *   with another thread except through metrics_shard hand-overs and the atomics in run_shared.
  * - A VU runs one iteration at a time as a coroutine; lt.http.* and lt.sleep yield it to the event
  *   loop and resume it with the result, so scripts read as sequential code.
@@ -172,12 +175,18 @@ struct runtime {
     char *call_result;
     int nvus;
     preempt_state preempt; /* preempt.h: interrupting Lua that does not yield */
+    bool discard_bodies;   /* options.discardResponseBodies (runtime_configure) */
 };
 
 /* Creates the runtime: event base, Lua state with `lt` registered, the script run once (its top
  * level defines options, functions and custom metrics). On failure returns NULL with the script's
  * message (file:line) in err and *is_script_error set. */
 runtime *runtime_new(run_shared *sh, int index, char *err, size_t errlen, bool *is_script_error);
+/* Applies shared->plan (set by then) to the runtime, once, before any VU or control call: the
+ * HTTP client with the plan's TLS options, discardResponseBodies. The script's top level runs
+ * before this, in runtime_new: it cannot make requests, and the control runtime's top level is
+ * where the plan's options come from. lt.time_scale reads the plan whenever there is one. */
+int runtime_configure(runtime *rt, char *err, size_t errlen);
 void runtime_free(runtime *rt);
 /* Decodes shared->setup_json into this state, for iterations and teardown. */
 int runtime_load_setup_data(runtime *rt, char *err, size_t errlen);
