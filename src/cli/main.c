@@ -1,7 +1,7 @@
 /* main.c — lt's entry point: parse the command line, hand over to run_command. */
 #include "cli/args.h"
 #include "cli/report.h"
-#include "cli/run.h"
+#include "exec/run.h"
 #include "version.h"
 #include <stdio.h>
 #include <string.h>

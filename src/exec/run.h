@@ -2,8 +2,8 @@
  * Exit codes (as k6's where they apply): 0 passed, 99 thresholds failed (also when abortOnFail
  * stopped the run), 104 invalid options, 105 interrupted by a signal, 107 script error,
  * 108 lt.abort(). */
-#ifndef LT_CLI_RUN_H
-#define LT_CLI_RUN_H
+#ifndef LT_EXEC_RUN_H
+#define LT_EXEC_RUN_H
 #include "cli/args.h"
 
 enum {

@@ -1,6 +1,6 @@
 /* run.c — the main thread of a run: load, plan, setup, workers, collection, verdict. */
 #include "cli/lua_dir.h"
-#include "cli/run.h"
+#include "exec/run.h"
 #include "base/clock.h"
 #include "base/utf8.h"
 #include "exec/sched.h"
