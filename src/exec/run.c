@@ -1,5 +1,4 @@
 /* run.c — the main thread of a run: load, plan, setup, workers, collection, verdict. */
-#include "cli/lua_dir.h"
 #include "exec/run.h"
 #include "base/clock.h"
 #include "base/utf8.h"
@@ -56,7 +55,7 @@ static void install_signals(void) {
 }
 
 /* Process environment overlaid by -e (later wins). */
-static void build_env(run_shared *sh, const cli_args *a) {
+static void build_env(run_shared *sh, const run_config *a) {
     int n = 0;
     for (char **e = environ; *e; e++) n++;
     sh->env_keys = calloc(n + a->nenv + 1, sizeof(char *));
@@ -197,7 +196,7 @@ static int check_functions(runtime *ctl, const plan *p, char *err, size_t errlen
 /* ---------------- the run ---------------- */
 
 typedef struct {
-    const cli_args *args;
+    const run_config *args;
     run_shared sh;
     plan *plan;
     runtime *ctl;
@@ -397,6 +396,8 @@ static void main_loop(run_ctx *r) {
     }
 }
 
+#define MAX_LIST 64 /* the most URLs, or metric patterns, scraped */
+
 /* ---------------- target scraping (output/scrape.h) ----------------
  * URLs and metric patterns come from options.scrape (a URL, a list of URLs, or
  * { urls = {...}, metrics = {...} }), read from plan->resolved; --scrape and --scrape-filter
@@ -441,7 +442,7 @@ static int setup_scraper(run_ctx *r, char *err, size_t errlen) {
     } else if (sc && scrape_strings(sc, "urls", urls, &nurls, err, errlen)) {
         return -1;
     }
-    const cli_args *a = r->args;
+    const run_config *a = r->args;
     if (a->nscrape_urls) {
         nurls = a->nscrape_urls;
         memcpy(urls, a->scrape_urls, (size_t)nurls * sizeof *urls);
@@ -460,7 +461,7 @@ static int setup_scraper(run_ctx *r, char *err, size_t errlen) {
 /* ---------------- phases ---------------- */
 
 static int load_plan(run_ctx *r, char *err, size_t errlen) {
-    const cli_args *a = r->args;
+    const run_config *a = r->args;
     lua_State *L = r->ctl->L;
     lua_getglobal(L, "options");
     cJSON *opts = NULL;
@@ -493,7 +494,7 @@ static int load_plan(run_ctx *r, char *err, size_t errlen) {
 }
 
 static int start_outputs(run_ctx *r, char *err, size_t errlen) {
-    const cli_args *a = r->args;
+    const run_config *a = r->args;
     /* The summary is written after the run: a path it cannot take must stop the run now. */
     if (a->summary_export && strcmp(a->summary_export, "-") != 0) {
         char e[512];
@@ -666,23 +667,22 @@ static void cleanup(run_ctx *r) {
     free_env(&r->sh);
 }
 
-int run_command(const cli_args *a) {
+int run_command(const run_config *a) {
     run_ctx r = {.args = a};
-    char err[2048], lib[PATH_MAX];
+    char err[2048];
     bool script_error = false;
     metrics_init();
     if (access(a->script, R_OK) != 0) {
         fprintf(stderr, "lt: cannot read script '%s': %s\n", a->script, strerror(errno));
         return EXIT_SCRIPT;
     }
-    lua_dir_find("LT_LUA_LIB", "lib", lib, sizeof lib);
     r.sh.script_path = a->script;
     r.script_shown = utf8_repair_dup(a->script, strlen(a->script), NULL);
-    r.sh.lib_dir = lib;
+    r.sh.lib_dir = a->lib_dir;
     r.sh.seed = a->seeded ? a->seed : ((uint64_t)lt_wall_now() * 1000003ULL) ^ (uint64_t)getpid();
     r.sh.seeded = a->seeded;
     r.sh.ca_file = a->ca_file ? a->ca_file : getenv("LT_CA_FILE");
-    r.sh.inspect = a->cmd == CMD_INSPECT;
+    r.sh.inspect = a->inspect;
     build_env(&r.sh, a);
     r.total = store_new();
     r.interval = store_new();
@@ -702,7 +702,7 @@ int run_command(const cli_args *a) {
         code = EXIT_CONFIG;
         goto out;
     }
-    if (a->cmd == CMD_INSPECT) {
+    if (a->inspect) {
         char *s = cJSON_Print(r.plan->resolved);
         printf("%s\n", s);
         free(s);
