@@ -236,6 +236,20 @@ static void stop_all(run_ctx *r, bool hard, int code) {
     for (int i = 0; i < r->nworkers; i++) worker_stop(r->workers[i], hard);
 }
 
+/* The progress lines get each scenario's counts as plain numbers, read from the atomics here. */
+static void show_progress(run_ctx *r, double now) {
+    int n = r->plan->nscenarios;
+    progress_counts counts[n > 0 ? n : 1];
+    for (int i = 0; i < n; i++) {
+        const scenario_shared *ss = &r->sh.scenarios[i];
+        counts[i] = (progress_counts){.iterations = atomic_load(&ss->iterations_done),
+                                      .dropped = atomic_load(&ss->dropped),
+                                      .active_vus = atomic_load(&ss->active_vus),
+                                      .alloc_vus = atomic_load(&ss->alloc_vus)};
+    }
+    progress_update(r->prog, now - r->t0, counts, r->interval, r->total);
+}
+
 static void collect(run_ctx *r, double now, bool final) {
     store_clear(r->interval);
     for (int i = 0; i < r->nworkers; i++)
@@ -254,7 +268,7 @@ static void collect(run_ctx *r, double now, bool final) {
     for (int i = 0; i < r->nouts; i++)
         if (r->outputs[i]->interval)
             r->outputs[i]->interval(r->outputs[i], wall, dt, r->interval, r->total);
-    if (r->prog) progress_update(r->prog, now - r->t0, r->interval, r->total);
+    if (r->prog) show_progress(r, now);
 }
 
 /* abortOnFail thresholds, checked at each collection once their delayAbortEval has passed. */
@@ -752,7 +766,7 @@ int run_command(const run_config *a) {
         code = script_load_failed(&r, err, script_error);
         goto out;
     }
-    if (!a->quiet) r.prog = progress_new(r.plan, &r.sh, isatty(2));
+    if (!a->quiet) r.prog = progress_new(r.plan, isatty(2));
     if (r.scraper && scraper_start(r.scraper, err, sizeof err) != 0) { /* ticks with collect() */
         fprintf(stderr, "lt: %s (the run goes on without scraping)\n", err);
         scraper_free(r.scraper);
