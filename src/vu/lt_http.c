@@ -353,6 +353,11 @@ static void get_param(lua_State *L, int t, int key) {
     lua_gettable(L, t);
 }
 
+/* An interrupted iteration's request: on_done runs with HTTP_ERR_CANCELLED, sees `interrupted`. */
+static void request_cancel(vu *v) {
+    http_pool_cancel(v->pool);
+}
+
 static int do_request(lua_State *L, const char *method, int url_idx, int body_idx, int params_idx) {
     runtime *rt = lua_touserdata(L, lua_upvalueindex(1)); /* lt_open_http: no registry lookup */
     vu *v = rt->current;
@@ -418,7 +423,7 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
     v->req_name = name;
     if (http_send(v->pool, &req, on_done, v) != 0)
         return luaL_error(L, "lt.http: a request is already in flight on this VU");
-    return lua_yield(L, 0);
+    return vu_yield(L, v, request_cancel);
 }
 
 static int l_get(lua_State *L) {

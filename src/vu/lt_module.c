@@ -304,6 +304,10 @@ static void sleep_cb(evutil_socket_t fd, short what, void *arg) {
     vu_resume(v, 0);
 }
 
+static void sleep_cancel(vu *v) {
+    event_del(v->sleep_ev);
+}
+
 static int l_sleep(lua_State *L) {
     double s = luaL_checknumber(L, 1);
     vu *v = require_vu(L, "lt.sleep");
@@ -311,7 +315,7 @@ static int l_sleep(lua_State *L) {
     if (!v->sleep_ev) v->sleep_ev = evtimer_new(v->rt->base, sleep_cb, v);
     struct timeval tv = {(long)s, (long)((s - (long)s) * 1e6)};
     evtimer_add(v->sleep_ev, &tv);
-    return lua_yield(L, 0);
+    return vu_yield(L, v, sleep_cancel);
 }
 
 /* ---------------- lt.json ---------------- */

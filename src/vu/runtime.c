@@ -328,10 +328,12 @@ void vu_resume(vu *v, int nargs) {
     runtime *rt = v->rt;
     vu *prev_cur = rt->current;
     if (rt->preempt.poisoned || !v->co) { /* an abandoned Lua state: nothing to resume */
+        v->cancel = NULL;
         v->interrupted = true;
         finish_iteration(v, false);
         return;
     }
+    v->cancel = NULL; /* the call it waited on has completed: nothing pending */
     rt->current = v;
     v->preempted = false;
     int st;
@@ -437,11 +439,17 @@ void vu_interrupt(vu *v) {
     if (!v->busy) return;
     v->interrupted = true;
     event_del(v->kick_ev);
-    if (v->sleep_ev) event_del(v->sleep_ev);
-    http_pool_cancel(v->pool); /* its completion sees `interrupted` and does not resume */
+    vu_cancel_fn cancel = v->cancel;
+    v->cancel = NULL;
+    if (cancel) cancel(v); /* a completion it triggers sees `interrupted` and does not resume */
     drop_coroutine(v);
     new_coroutine(v);
     finish_iteration(v, false);
+}
+
+int vu_yield(lua_State *L, vu *v, vu_cancel_fn cancel) {
+    v->cancel = cancel;
+    return lua_yield(L, 0);
 }
 
 /* ---------------- control calls (setup, teardown, timeline) ---------------- */

@@ -105,6 +105,10 @@ typedef struct {
     series *s[RESP_SERIES]; /* NULL until first used */
 } resp_series;
 typedef void (*vu_done_fn)(vu *v, bool ok, void *arg);
+/* Undoes what a yielding call left pending (a timer, a request in flight). Every call that yields
+ * a VU's coroutine sets its own (vu_yield) just before it yields, so interrupting an iteration
+ * runs it and the core knows no kind of wait by name; resuming the VU clears it. */
+typedef void (*vu_cancel_fn)(vu *v);
 
 /* A check name (key "check") or no extra tag (key NULL) on top of a VU's base tags. */
 #define VU_TAG_CACHE 4
@@ -128,7 +132,8 @@ struct vu {
     double iter_start;
     bool busy, interrupted, corrected;
     bool preempted; /* the watchdog's hook raised the error that ends this iteration */
-    struct event *sleep_ev, *kick_ev;
+    struct event *sleep_ev, *kick_ev; /* lt.sleep's timer (lt_module.c), the iteration's start */
+    vu_cancel_fn cancel;              /* set while a yielding call waits (vu_yield) */
     vu_done_fn done;
     void *done_arg;
     void *owner;       /* the executor's per-VU data */
@@ -197,8 +202,12 @@ void vu_free(vu *v);
  * (never synchronously: a call that finishes at once is reported on the next loop pass). */
 void vu_start_iteration(vu *v, const char *fn, double due, bool corrected, vu_done_fn done,
                         void *arg);
-/* Interrupts the iteration in flight: its coroutine is abandoned, `done` is called (ok = false). */
+/* Interrupts the iteration in flight: what its pending call armed is cancelled (vu_cancel_fn),
+ * its coroutine is abandoned, `done` is called (ok = false). */
 void vu_interrupt(vu *v);
+/* Yields the running VU's coroutine L from a C function (return its result): `cancel` undoes
+ * what the call armed, should the iteration be interrupted before the VU is resumed. */
+int vu_yield(lua_State *L, vu *v, vu_cancel_fn cancel);
 
 /* Runs global function `fn` (with the setup data when with_data) in the control runtime as a
  * coroutine driven by rt's event loop until it returns or `timeout_s` passes; returns 0 or -1 with
