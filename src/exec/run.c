@@ -7,7 +7,7 @@
 #include "metrics/evaluate.h"
 #include "output/output.h"
 #include "output/progress.h"
-#include "output/scrape.h"
+#include "scrape/scrape.h"
 #include "output/summary.h"
 #include "vu/luajson.h"
 #include "vu/runtime.h"
@@ -412,7 +412,7 @@ static void main_loop(run_ctx *r) {
 
 #define MAX_LIST 64 /* the most URLs, or metric patterns, scraped */
 
-/* ---------------- target scraping (output/scrape.h) ----------------
+/* ---------------- target scraping (scrape/scrape.h) ----------------
  * URLs and metric patterns come from options.scrape (a URL, a list of URLs, or
  * { urls = {...}, metrics = {...} }), read from plan->resolved; --scrape and --scrape-filter
  * replace the script's lists, as k6's flags replace options. */

@@ -9,9 +9,9 @@
  * store), so nothing on the load path ever waits for the network. The main thread wakes the
  * scraper thread only through an eventfd (no evthread locking needed).
  */
-#include "output/scrape.h"
+#include "scrape/scrape.h"
 #include "base/clock.h"
-#include "output/prom_text.h"
+#include "scrape/prom_text.h"
 #include "net/http_client.h"
 #include "net/url.h"
 #include <event2/buffer.h>
