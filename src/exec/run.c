@@ -410,64 +410,15 @@ static void main_loop(run_ctx *r) {
     }
 }
 
-#define MAX_LIST 64 /* the most URLs, or metric patterns, scraped */
-
 /* ---------------- target scraping (scrape/scrape.h) ----------------
- * URLs and metric patterns come from options.scrape (a URL, a list of URLs, or
- * { urls = {...}, metrics = {...} }), read from plan->resolved; --scrape and --scrape-filter
- * replace the script's lists, as k6's flags replace options. */
-
-/* Appends the strings of `v` (a string or an array of strings) to list. */
-static int scrape_strings(const cJSON *v, const char *what, const char **list, int *n, char *err,
-                          size_t errlen) {
-    if (cJSON_IsString(v)) {
-        if (*n == MAX_LIST) return snprintf(err, errlen, "scrape.%s: too many", what), -1;
-        list[(*n)++] = v->valuestring;
-        return 0;
-    }
-    if (!cJSON_IsArray(v) && !(cJSON_IsObject(v) && !v->child)) /* {} is an empty Lua table */
-        return snprintf(err, errlen, "scrape.%s: must be a string or a list of strings", what), -1;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, v) {
-        if (!cJSON_IsString(it))
-            return snprintf(err, errlen, "scrape.%s: must be a list of strings", what), -1;
-        if (*n == MAX_LIST) return snprintf(err, errlen, "scrape.%s: too many", what), -1;
-        list[(*n)++] = it->valuestring;
-    }
-    return 0;
-}
+ * Its URLs and metric patterns are the plan's (options.scrape, --scrape, --scrape-filter). */
 
 static int setup_scraper(run_ctx *r, char *err, size_t errlen) {
-    const char *urls[MAX_LIST], *pats[MAX_LIST];
-    int nurls = 0, npats = 0;
-    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(r->plan->resolved, "scrape");
-    if (sc && cJSON_IsObject(sc) && sc->child) {
-        const cJSON *it;
-        cJSON_ArrayForEach(it, sc) {
-            if (strcmp(it->string, "urls") == 0 || strcmp(it->string, "url") == 0) {
-                if (scrape_strings(it, "urls", urls, &nurls, err, errlen)) return -1;
-            } else if (strcmp(it->string, "metrics") == 0) {
-                if (scrape_strings(it, "metrics", pats, &npats, err, errlen)) return -1;
-            } else {
-                return snprintf(err, errlen, "scrape.%s: unknown key (urls, metrics)", it->string),
-                       -1;
-            }
-        }
-    } else if (sc && scrape_strings(sc, "urls", urls, &nurls, err, errlen)) {
-        return -1;
-    }
-    const run_config *a = r->args;
-    if (a->nscrape_urls) {
-        nurls = a->nscrape_urls;
-        memcpy(urls, a->scrape_urls, (size_t)nurls * sizeof *urls);
-    }
-    if (a->nscrape_filters) {
-        npats = a->nscrape_filters;
-        memcpy(pats, a->scrape_filters, (size_t)npats * sizeof *pats);
-    }
-    if (!nurls) return 0;
+    const scrape_plan *sp = &r->plan->scrape;
+    if (!sp->nurls) return 0;
     char e[512];
-    r->scraper = scraper_new(urls, nurls, pats, npats, e, sizeof e);
+    r->scraper = scraper_new((const char *const *)sp->urls, sp->nurls,
+                             (const char *const *)sp->metrics, sp->nmetrics, e, sizeof e);
     if (!r->scraper) return snprintf(err, errlen, "scrape: %s", e), -1;
     return 0;
 }
@@ -493,7 +444,11 @@ static int load_plan(run_ctx *r, char *err, size_t errlen) {
                          .iterations = a->iterations,
                          .time_scale = a->time_scale,
                          .no_thresholds = a->no_thresholds,
-                         .max_tag_sets = a->max_tag_sets};
+                         .max_tag_sets = a->max_tag_sets,
+                         .scrape_urls = a->scrape_urls,
+                         .nscrape_urls = a->nscrape_urls,
+                         .scrape_metrics = a->scrape_filters,
+                         .nscrape_metrics = a->nscrape_filters};
     r->plan = plan_build(opts, &ov, err, errlen);
     cJSON_Delete(opts);
     if (!r->plan) return -1;
