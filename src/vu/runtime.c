@@ -501,6 +501,8 @@ int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, 
     lua_pop(L, 1);
     scenario_plan none = {.name = NULL, .exec = (char *)fn};
     vu *v = vu_create(rt, &none, 0); /* no VU id taken: the load VUs' ids and seeds stay */
+    /* one random stream for the runtime's control calls, continued from call to call */
+    memcpy(v->rng, rt->rng, sizeof v->rng);
     atomic_fetch_sub(&rt->shared->vus_max, 1); /* control VUs are not load VUs */
     call_state cs = {0};
     struct event *to = evtimer_new(rt->base, call_timeout, rt->base);
@@ -552,6 +554,7 @@ int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, 
         rc = -1;
     }
     event_free(to);
+    memcpy(rt->rng, v->rng, sizeof rt->rng);
     v->sc = NULL;
     atomic_fetch_add(&rt->shared->vus_max, 1);
     vu_free(v);

@@ -50,13 +50,21 @@ for w in setup vu teardown; do
 done
 
 # --- control calls change no VU's id or --seed stream ---
-seeded() {
-    timeout 20 "$LT" -s "$S/seeded_control.lua" --seed 42 --threads 2 -q "$@" 2>&1 | grep 'vu=' | sort
-}
+seeded_log() { timeout 20 "$LT" -s "$S/seeded_control.lua" --seed 42 --threads 2 -q "$@" 2>&1 | sort; }
+seeded() { seeded_log "$@" | grep 'vu='; }
 seeded >"$TMP/plain"
 seeded -e CONTROL=1 >"$TMP/control"
 expect_eq "--seed 42: 12 values logged without control calls" 12 "$(wc -l <"$TMP/plain")"
 expect_eq "--seed 42: 12 values logged with control calls" 12 "$(wc -l <"$TMP/control")"
 check "setup(), a scenario setup and a timeline action keep VU ids and --seed streams" \
     cmp "$TMP/plain" "$TMP/control"
+
+# --- control calls draw from one --seed stream of their own, continued from call to call ---
+for n in 1 2; do seeded_log -e CONTROL_RANDOM=1 | grep -o 'control .*' >"$TMP/control_random$n"; done
+expect_eq "setup() and teardown() each drew a value" 2 "$(wc -l <"$TMP/control_random1")"
+check "--seed 42 twice: the same values in setup() and teardown()" cmp "$TMP/control_random1" "$TMP/control_random2"
+expect_eq "teardown() continues setup()'s stream (its value differs)" 2 \
+    "$(cut -d= -f2 "$TMP/control_random1" | sort -u | wc -l)"
+seeded -e CONTROL_RANDOM=1 | grep 'vu=' >"$TMP/control_random_vus"
+check "... and the VUs' streams are those of a run without control calls" cmp "$TMP/plain" "$TMP/control_random_vus"
 finish
