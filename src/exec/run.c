@@ -9,7 +9,6 @@
 #include "output/progress.h"
 #include "scrape/scrape.h"
 #include "output/summary.h"
-#include "vu/luajson.h"
 #include "vu/runtime.h"
 #include <errno.h>
 #include <limits.h>
@@ -427,18 +426,8 @@ static int setup_scraper(run_ctx *r, char *err, size_t errlen) {
 
 static int load_plan(run_ctx *r, char *err, size_t errlen) {
     const run_config *a = r->args;
-    lua_State *L = r->ctl->L;
-    lua_getglobal(L, "options");
     cJSON *opts = NULL;
-    if (!lua_isnil(L, -1)) {
-        if (!lua_istable(L, -1)) {
-            snprintf(err, errlen, "options: must be a table");
-            return -1;
-        }
-        opts = luajson_to_cjson(L, -1, err, errlen);
-        if (!opts) return -1;
-    }
-    lua_pop(L, 1);
+    if (runtime_options(r->ctl, &opts, err, errlen) != 0) return -1;
     plan_overrides ov = {.vus = a->vus,
                          .duration = a->duration,
                          .iterations = a->iterations,

@@ -138,6 +138,22 @@ int runtime_load_setup_data(runtime *rt, char *err, size_t errlen) {
     return 0;
 }
 
+int runtime_options(runtime *rt, cJSON **out, char *err, size_t errlen) {
+    lua_State *L = rt->L;
+    *out = NULL;
+    lua_getglobal(L, "options");
+    int rc = 0;
+    if (lua_istable(L, -1)) {
+        *out = luajson_to_cjson(L, -1, err, errlen);
+        if (!*out) rc = -1;
+    } else if (!lua_isnil(L, -1)) {
+        snprintf(err, errlen, "options: must be a table");
+        rc = -1;
+    }
+    lua_pop(L, 1);
+    return rc;
+}
+
 bool runtime_has_function(runtime *rt, const char *fn) {
     if (rt->preempt.poisoned) return false;
     lua_getglobal(rt->L, fn);

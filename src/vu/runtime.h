@@ -218,6 +218,9 @@ void runtime_set_interrupt(int fd, volatile sig_atomic_t *count);
 int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, char **json_out,
                  char *err, size_t errlen);
 bool runtime_has_function(runtime *rt, const char *fn);
+/* The script's global `options` as JSON (*out NULL when it has none), for the plan: the run
+ * reads Lua only through this module. -1 with err when it is not a table of JSON data. */
+int runtime_options(runtime *rt, cJSON **out, char *err, size_t errlen);
 
 /* Prints how many iteration errors the one-a-second log held back since its last message; call
  * once the runtime's thread is done, so no count is lost at the end of a run. */
