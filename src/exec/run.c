@@ -646,7 +646,9 @@ int run_command(const run_config *a) {
     r.interval = store_new();
     g_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     g_signal_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    runtime_set_interrupt(g_signal_fd, &g_signals);
+    r.sh.signals = &g_signals;
+    r.sh.signal_fd = g_signal_fd;
+    preempt_set_signal_counter(&g_signals); /* the watchdog ends a control call that never yields */
     install_signals();
 
     int code = EXIT_OK;
@@ -751,7 +753,7 @@ out:
     cleanup(&r);
     close(g_wake_fd);
     g_wake_fd = -1;
-    runtime_set_interrupt(-1, NULL);
+    preempt_set_signal_counter(NULL);
     close(g_signal_fd);
     g_signal_fd = -1;
     return code;

@@ -485,17 +485,6 @@ static void call_timeout(evutil_socket_t fd, short what, void *arg) {
     event_base_loopbreak(arg);
 }
 
-/* Set by the main thread: an fd that becomes readable on Ctrl-C, and a counter of signals. A
- * control call (setup, teardown, timeline) ends early when a signal arrives while it runs. */
-static int g_interrupt_fd = -1;
-static volatile sig_atomic_t *g_interrupt_count;
-
-void runtime_set_interrupt(int fd, volatile sig_atomic_t *count) {
-    g_interrupt_fd = fd;
-    g_interrupt_count = count;
-    preempt_set_signal_counter(count);
-}
-
 static void call_interrupt(evutil_socket_t fd, short what, void *arg) {
     uint64_t v;
     ssize_t n = read(fd, &v, sizeof v);
@@ -531,18 +520,21 @@ int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, 
     rt->call_result = NULL;
     rt->capture = json_out != NULL;
     struct event *intr = NULL;
-    int signals_at_start = g_interrupt_count ? *g_interrupt_count : 0;
+    /* a control call ends early when a signal arrives while it runs (run_shared.signals) */
+    volatile sig_atomic_t *signals = rt->shared->signals;
+    int signals_at_start = signals ? *signals : 0;
     bool interrupted = false;
     /* the watchdog (preempt.h) ends the call at its timeout or a signal even if it never yields */
     atomic_store(&rt->preempt.call_signals, signals_at_start);
     atomic_store(&rt->preempt.call_deadline, lt_now() + timeout_s);
-    if (g_interrupt_fd >= 0) {
-        intr = event_new(rt->base, g_interrupt_fd, EV_READ | EV_PERSIST, call_interrupt, rt->base);
+    if (signals && rt->shared->signal_fd >= 0) {
+        intr = event_new(rt->base, rt->shared->signal_fd, EV_READ | EV_PERSIST, call_interrupt,
+                         rt->base);
         event_add(intr, NULL);
     }
     vu_start_iteration(v, fn, 0, false, call_done, &cs);
     while (!cs.finished) {
-        if (g_interrupt_count && *g_interrupt_count != signals_at_start) {
+        if (signals && *signals != signals_at_start) {
             interrupted = true;
             break;
         }
@@ -555,7 +547,7 @@ int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, 
     int rc = 0;
     if (cs.finished && !cs.ok && v->preempted) { /* the watchdog ended it: say why */
         cs.finished = false;
-        interrupted = g_interrupt_count && *g_interrupt_count != signals_at_start;
+        interrupted = signals && *signals != signals_at_start;
     }
     if (!cs.finished) {
         vu_interrupt(v);

@@ -61,6 +61,10 @@ typedef struct {
     atomic_long script_errors;
     char abort_reason[256];
     struct scenario_shared *scenarios; /* one per plan scenario */
+    /* SIGINT/SIGTERM so far (NULL: none counted), and an fd readable after each: they end a
+     * control call early (runtime_call) */
+    volatile sig_atomic_t *signals;
+    int signal_fd;
 } run_shared;
 
 typedef struct scenario_shared {
@@ -212,9 +216,8 @@ int vu_yield(lua_State *L, vu *v, vu_cancel_fn cancel);
 /* Runs global function `fn` (with the setup data when with_data) in the control runtime as a
  * coroutine driven by rt's event loop until it returns or `timeout_s` passes; returns 0 or -1 with
  * the error (file:line) in err. Used for setup, teardown, timeline and scenario setups. The result
- * of setup() is JSON-encoded into *json_out when json_out is not NULL. */
-/* Control calls end early (as failed) when *count changes while they run; fd wakes the loop. */
-void runtime_set_interrupt(int fd, volatile sig_atomic_t *count);
+ * of setup() is JSON-encoded into *json_out when json_out is not NULL. The call ends early (as
+ * failed) when *shared->signals changes while it runs; shared->signal_fd wakes its loop. */
 int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, char **json_out,
                  char *err, size_t errlen);
 bool runtime_has_function(runtime *rt, const char *fn);
