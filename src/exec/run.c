@@ -251,6 +251,26 @@ static void show_progress(run_ctx *r, double now) {
     progress_update(r->prog, now - r->t0, counts, r->interval, r->total);
 }
 
+static bool scraper_keeps(int metric, void *arg) {
+    return scraper_keeps_metric(arg, metric);
+}
+
+/* The summary's timeline gets each scenario's start and VUs as plain numbers, read here, and
+ * asks the scraper (if any) which gauges are scraped. */
+static void collect_timeline(run_ctx *r, double now, bool final) {
+    if (!r->tl) return;
+    int n = r->plan->nscenarios;
+    double start_s[n ? n : 1];
+    int vus[n ? n : 1];
+    for (int i = 0; i < n; i++) {
+        start_s[i] = r->sh.scenarios[i].t0 - r->sh.run_t0;
+        vus[i] = atomic_load(&r->sh.scenarios[i].active_vus);
+    }
+    timeline_scenarios sc = {r->started, start_s, vus};
+    timeline_collect(r->tl, now - r->t0, r->interval, &sc, r->scraper ? scraper_keeps : NULL,
+                     r->scraper, final);
+}
+
 static void collect(run_ctx *r, double now, bool final) {
     store_clear(r->interval);
     for (int i = 0; i < r->nworkers; i++)
@@ -275,7 +295,7 @@ static void collect(run_ctx *r, double now, bool final) {
         if (r->outputs[i]->interval)
             r->outputs[i]->interval(r->outputs[i], wall, dt, r->interval, r->total);
     if (r->prog) show_progress(r, now);
-    timeline_collect_run(r->tl, now - r->t0, r->interval, &r->sh, r->started, r->scraper, final);
+    collect_timeline(r, now, final);
 }
 
 /* abortOnFail thresholds, checked at each collection once their delayAbortEval has passed. */
