@@ -32,7 +32,7 @@ CFLAGS += $(PKG_CFLAGS)
 # LuaJIT on x86_64 wants non-PIE executables to keep its mcode near the binary; it works either way.
 LDLIBS += $(PKG_LIBS) -ldl
 
-LT_DIRS   := base cli plan exec net vu metrics output
+LT_DIRS   := base cli plan exec net vu metrics output scrape
 LT_SRC    := $(foreach d,$(LT_DIRS),$(wildcard src/$(d)/*.c))
 PROTO_SRC := $(wildcard src/output/*.proto)
 PROTO_C   := $(patsubst src/output/%.proto,$(BUILD)/gen/%.pb-c.c,$(PROTO_SRC))

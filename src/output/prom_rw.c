@@ -120,7 +120,7 @@ static void prw_stop(output *o, const store *total) {
     p->stopping = true;
     pthread_cond_broadcast(&p->cv);
     while ((p->qlen > 0 || p->busy) && lt_now() < deadline) {
-        struct timespec ts = realtime_in(50);
+        struct timespec ts = lt_wall_deadline(0.05);
         pthread_cond_timedwait(&p->idle, &p->mu, &ts);
     }
     atomic_store(&p->abort, true);
@@ -128,7 +128,7 @@ static void prw_stop(output *o, const store *total) {
     pthread_mutex_unlock(&p->mu);
     /* the sender notices abort within 50 ms; a name lookup stuck in the resolver is not waited
      * for beyond a second more (the thread is then left behind, its memory with it) */
-    struct timespec jt = realtime_in(1000);
+    struct timespec jt = lt_wall_deadline(1.0);
     if (pthread_timedjoin_np(p->thread, NULL, &jt) != 0) {
         pthread_detach(p->thread);
         fprintf(stderr, WARN "the sender did not stop in time; %llu batches not delivered\n",

@@ -71,18 +71,6 @@ typedef struct {
     pthread_t thread;
 } prw;
 
-static inline struct timespec realtime_in(int ms) {
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
 /* ---- prom_rw_encode.c ---- */
 
 /* Fills p->stats from K6_PROMETHEUS_RW_TREND_STATS's comma-separated list; -1 with a message. */

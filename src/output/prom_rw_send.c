@@ -157,13 +157,13 @@ static int post_once(prw *p, sender *s, const batch *b, char *err, size_t errlen
 /* Waits up to ms, or until abort; when stop() begins meanwhile, at most 500 ms from then (the
  * final batch should not wait out a long backoff). Returns false on abort. Called with mu held. */
 static bool backoff_wait(prw *p, int ms) {
-    struct timespec dl = realtime_in(ms);
+    struct timespec dl = lt_wall_deadline(ms / 1000.0);
     bool was_stopping = p->stopping;
     while (!atomic_load(&p->abort)) {
         if (pthread_cond_timedwait(&p->cv, &p->mu, &dl) == ETIMEDOUT) break;
         if (p->stopping && !was_stopping) {
             was_stopping = true;
-            struct timespec soon = realtime_in(500);
+            struct timespec soon = lt_wall_deadline(0.5);
             if (soon.tv_sec < dl.tv_sec || (soon.tv_sec == dl.tv_sec && soon.tv_nsec < dl.tv_nsec))
                 dl = soon;
         }

@@ -1,5 +1,5 @@
 /* handle_summary.c — calls the script's handleSummary and writes what it returns. */
-#include "cli/handle_summary.h"
+#include "exec/handle_summary.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
