@@ -14,4 +14,7 @@ output *prom_rw_create(const char *url, char *err, size_t errlen);
 int prom_rw_stat_suffix(const char *stat, char *out, size_t outlen);
 /* A Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*, others replaced by '_'. */
 void prom_rw_sanitize_name(const char *in, char *out, size_t outlen);
+/* The native-histogram bucket index of v > 0 in schema s: bucket i holds (2^((i-1)/2^s),
+ * 2^(i/2^s)]. */
+int prom_rw_native_index(double v, int schema);
 #endif
