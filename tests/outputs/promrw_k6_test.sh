@@ -182,11 +182,31 @@ run_dashboard "classic dashboard (classic)" "$DASH/k6-prometheus.json" "$PLAIN" 
 want=$(json_get "$TMP/nh.json" 'd["metrics"]["http_req_duration"]["values"]["count"]')
 got=$(scalar "$PLAIN" 'histogram_count(sum(k6_http_req_duration_seconds{testid="nh"}))' "$T_NH")
 expect_eq "histogram_count = summary's http_req_duration count" "$want" "${got%.*}"
-want=$(json_get "$TMP/nh.json" 'd["metrics"]["http_req_duration"]["values"]["p(99)"] / 1000')
-got=$(scalar "$PLAIN" 'histogram_quantile(0.99, sum(k6_http_req_duration_seconds{testid="nh"}))' "$T_NH")
-err=$(awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; if (d < 0) d = -d; printf "%.5f", (b > 0 ? d / b : 1) }')
-echo "# p99: prometheus $got s, summary $want s"
-expect_num "histogram_quantile(0.99) within 0.5% of the summary's p(99) (relative error)" "$err" le 0.005
+# A quantile from the native histogram must lie between the samples it stands for: Prometheus
+# takes rank q*n and interpolates inside that bucket (lt's p(N) interpolates between the samples
+# at ranks (n-1)*q, so at a sparse tail the two definitions differ by the gap between neighbouring
+# samples, which is not a conversion error). The samples come from the summary's exported
+# histogram (lt's buckets, each value within 1/1024); the bracket is widened by the 0.37% bound
+# the conversion to schema 8 promises (docs/outputs.md), rounded up to 0.5%.
+for q in 0.5 0.9 0.99; do
+    got=$(scalar "$PLAIN" "histogram_quantile($q, sum(k6_http_req_duration_seconds{testid=\"nh\"}))" "$T_NH")
+    res=$(python3 - "$TMP/nh.json" "$q" "$got" <<'PY'
+import json, math, sys
+h = json.load(open(sys.argv[1]))["metrics"]["http_req_duration"]["histogram"]
+q, got = float(sys.argv[2]), float(sys.argv[3]) * 1000
+vals = [0.0] * h["zero"]
+for idx, c in h["pos"]:
+    e, sub = divmod(idx, h["sub"])
+    vals += [min(max(math.ldexp(1 + (sub + 0.5) / h["sub"], e - 1100), h["min"]), h["max"])] * c
+vals.sort()
+r = math.ceil(q * len(vals))
+lo, hi = vals[max(0, r - 2)] * 0.995, vals[min(len(vals) - 1, r)] * 1.005
+print("%s %.6f ms in [%.6f, %.6f] ms (samples at ranks %d..%d of %d)" % ("ok" if lo <= got <= hi else "OUT", got, lo, hi, max(0, r - 2), min(len(vals) - 1, r), len(vals)))
+PY
+)
+    case "$res" in ok*) pass "histogram_quantile($q) from the native histogram: ${res#ok }" ;;
+    *) fail "histogram_quantile($q) from the native histogram" "$res" ;; esac
+done
 want=$(json_get "$TMP/nh.json" 'd["metrics"]["iteration_duration"]["values"]["count"]')
 got=$(scalar "$PLAIN" 'histogram_count(sum(k6_iteration_duration_seconds{testid="nh"}))' "$T_NH")
 expect_eq "histogram_count(iteration_duration) = summary's" "$want" "${got%.*}"
