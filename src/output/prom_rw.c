@@ -4,15 +4,14 @@
  * `X-Prometheus-Remote-Write-Version: 0.1.0` — to any receiver (Prometheus with
  * --web.enable-remote-write-receiver, Mimir, Thanos receive, VictoriaMetrics, ...).
  *
- * Configuration (k6's variable names):
- *   URL                             after "=", else K6_PROMETHEUS_RW_SERVER_URL, else
- *                                   http://localhost:9090/api/v1/write (http only, no TLS yet)
- *   K6_PROMETHEUS_RW_PUSH_INTERVAL  duration, default 5s
- *   K6_PROMETHEUS_RW_TREND_STATS    comma-separated: avg,min,max,med,count,sum,p(N); default
- *                                   "p(99)", as k6
- *   K6_PROMETHEUS_RW_USERNAME, K6_PROMETHEUS_RW_PASSWORD   basic auth
- *   K6_PROMETHEUS_RW_HEADERS_<NAME>=VALUE                  an extra request header NAME
- *   LT_PROMETHEUS_RW_STOP_TIMEOUT   lt's: how long the end of the run waits for delivery (5s)
+ * Configuration: k6's K6_PROMETHEUS_RW_* variables, every one acted on or refused (exit 104),
+ * never ignored; docs/outputs.md has the table. The URL (after "=", else
+ * K6_PROMETHEUS_RW_SERVER_URL, else http://localhost:9090/api/v1/write) may be https://.
+ *   PUSH_INTERVAL (5s), TREND_STATS (p(99)), TREND_AS_NATIVE_HISTOGRAM, STALE_MARKERS,
+ *   USERNAME/PASSWORD, BEARER_TOKEN, HEADERS_<NAME>, HTTP_HEADERS ("k1:v1,k2:v2"),
+ *   INSECURE_SKIP_TLS_VERIFY, CLIENT_CERTIFICATE/CLIENT_CERTIFICATE_KEY; SIGV4_* refused.
+ *   lt's own: LT_PROMETHEUS_RW_NATIVE_SCHEMA (8), LT_PROMETHEUS_RW_STOP_TIMEOUT (5s),
+ *   LT_PROMETHEUS_RW_VERBOSE.
  *
  * Series, named as k6's output names them (so k6 dashboards work unchanged):
  *   counter  k6_<name>_total          cumulative sum since the start   (k6_http_reqs_total)
@@ -21,6 +20,10 @@
  *   trend    k6_<name>_<stat>         per stat, over every sample since the start; "p(99)" is
  *                                     p99, "p(99.9)" p999; avg min max med count sum
  *                                     (k6_http_req_duration_p99)
+ *   trend    k6_<name>_seconds        with TREND_AS_NATIVE_HISTOGRAM, instead of the stats: one
+ *                                     native histogram, cumulative (prom_rw_native.c); k6_<name>
+ *                                     for a trend that is not a time
+ * With STALE_MARKERS, stop() sends after the final values one StaleNaN per series sent.
  * Time trends (lt keeps them in ms) are sent in SECONDS, as k6 does; count is a number of samples.
  * Every sample tag becomes a label (names outside [a-zA-Z_][a-zA-Z0-9_]* get '_' for each bad
  * character; a leading "__" is reserved by Prometheus and becomes "tag__"), and so does every
