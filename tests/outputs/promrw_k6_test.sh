@@ -261,6 +261,13 @@ if grep -v 'delivered [0-9]* batches' "$TMP/tls.err" | grep -q 'prometheus-rw'; 
 T_TLS=$(last_ts "$SECURE" tls "${CURL_OPTS[@]}")
 run_dashboard "native dashboard over https (tls)" "$DASH/k6-prometheus-native-histogram.json" "$SECURE" tls \
     "${T_TLS:-0}" "$d/ca.pem" "$TMP/client.pem" "$TMP/client.key" lt:s3cret
+run_lt tlsclassic "$SECURE/api/v1/write" SSL_CERT_FILE="$d/ca.pem" K6_PROMETHEUS_RW_USERNAME=lt \
+    K6_PROMETHEUS_RW_PASSWORD=s3cret "${CERTS[@]}"
+expect_eq "tls classic run exits 0" 0 "$RC"
+T_TLSC=$(last_ts "$SECURE" tlsclassic "${CURL_OPTS[@]}")
+QSTATS=$stats run_dashboard "classic dashboard over https (tlsclassic), every quantile_stat" \
+    "$DASH/k6-prometheus.json" "$SECURE" tlsclassic "${T_TLSC:-0}" "$d/ca.pem" "$TMP/client.pem" \
+    "$TMP/client.key" lt:s3cret
 want=$(json_get "$TMP/tls.json" 'd["metrics"]["http_reqs"]["values"]["count"]')
 got=$(scalar "$SECURE" 'sum(k6_http_reqs_total{testid="tls"})' "${T_TLS:-0}" "${CURL_OPTS[@]}")
 expect_eq "tls: sum(k6_http_reqs_total) = summary's http_reqs" "$want" "$got"
