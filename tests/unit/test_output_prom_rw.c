@@ -835,6 +835,47 @@ static void test_native(void) {
     recv_stop(r);
 }
 
+/* LT_PROMETHEUS_RW_NATIVE_SCHEMA: fewer, wider buckets; the counts still add up. */
+static void test_native_schema(void) {
+    receiver *r = recv_start();
+    setenv("K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM", "T", 1);
+    setenv("LT_PROMETHEUS_RW_NATIVE_SCHEMA", "3", 1);
+    char err[300] = "";
+    output *o = make(r->port, err, sizeof err);
+    unsetenv("K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM");
+    unsetenv("LT_PROMETHEUS_RW_NATIVE_SCHEMA");
+    T_CHECK(o != NULL, "create: %s", err);
+    if (!o) {
+        recv_stop(r);
+        return;
+    }
+    output_run ri = run_info(1700000000.0);
+    T_CHECK(o->start(o, &ri, err, sizeof err) == 0, "start: %s", err);
+    store *total = store_new();
+    fill(total, 1000, 1);
+    o->stop(o, total);
+    o->destroy(o);
+    const Prometheus__TimeSeries *t =
+        recv_count(r) == 1 ? find_ts(r->req[0], "k6_http_req_duration_seconds", "status", "200")
+                           : NULL;
+    T_CHECK(t && t->n_histograms == 1, "one histogram pushed (%d requests)", recv_count(r));
+    if (t && t->n_histograms == 1) {
+        const Prometheus__Histogram *hg = t->histograms[0];
+        static int idx[4096];
+        static uint64_t cnt[4096];
+        size_t k = expand(hg->positive_spans, hg->n_positive_spans, hg->positive_deltas,
+                          hg->n_positive_deltas, idx, cnt, 4096);
+        uint64_t sum = hg->zero_count_int;
+        for (size_t i = 0; i < k; i++) sum += cnt[i];
+        /* 750 samples from 1 ms to 1 s: ten powers of two, 8 buckets each at schema 3 */
+        T_CHECK(hg->schema == 3 && k <= 90 && sum == hg->count_int,
+                "schema %d, %zu buckets, %llu of %llu samples", hg->schema, k,
+                (unsigned long long)sum, (unsigned long long)hg->count_int);
+    }
+    store_free(total);
+    recv_stop(r);
+}
+
 int main(void) {
     signal(SIGPIPE, SIG_IGN);
     metrics_init();
@@ -856,6 +897,7 @@ int main(void) {
     test_push();
     test_native_index();
     test_native();
+    test_native_schema();
     test_push_interval();
     test_retry();
     test_dead();
