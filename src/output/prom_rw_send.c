@@ -30,9 +30,21 @@
 
 static void tls_error(char *err, size_t errlen, const char *what, const char *file) {
     unsigned long e = ERR_peek_last_error();
-    snprintf(err, errlen, "prometheus-rw: %s%s%s: %s", what, file ? " " : "", file ? file : "",
-             e ? ERR_reason_error_string(e) : "unknown error");
+    snprintf(err, errlen, "prometheus-rw: %s%s%s (OpenSSL: %s)", what, file ? " " : "",
+             file ? file : "", e ? ERR_reason_error_string(e) : "unknown error");
     ERR_clear_error();
+}
+
+/* A file named by a variable must open: otherwise say why in the system's words, which OpenSSL's
+ * "system lib" does not. */
+static int file_readable(const char *var, const char *path, char *err, size_t errlen) {
+    FILE *f = fopen(path, "r");
+    if (f) {
+        fclose(f);
+        return 0;
+    }
+    snprintf(err, errlen, "prometheus-rw: %s=%s: %s", var, path, strerror(errno));
+    return -1;
 }
 
 int prw_tls_setup(prw *p, char *err, size_t errlen) {
@@ -50,12 +62,18 @@ int prw_tls_setup(prw *p, char *err, size_t errlen) {
     }
     SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
     if (p->cert) {
+        static const char cv[] = "K6_PROMETHEUS_RW_CLIENT_CERTIFICATE",
+                          kv[] = "K6_PROMETHEUS_RW_CLIENT_CERTIFICATE_KEY";
+        if (file_readable(cv, p->cert, err, errlen) || file_readable(kv, p->key, err, errlen))
+            return -1;
         if (SSL_CTX_use_certificate_chain_file(ctx, p->cert) != 1) {
-            tls_error(err, errlen, "K6_PROMETHEUS_RW_CLIENT_CERTIFICATE", p->cert);
+            tls_error(err, errlen, "K6_PROMETHEUS_RW_CLIENT_CERTIFICATE: no PEM certificate in",
+                      p->cert);
             return -1;
         }
         if (SSL_CTX_use_PrivateKey_file(ctx, p->key, SSL_FILETYPE_PEM) != 1) {
-            tls_error(err, errlen, "K6_PROMETHEUS_RW_CLIENT_CERTIFICATE_KEY", p->key);
+            tls_error(err, errlen, "K6_PROMETHEUS_RW_CLIENT_CERTIFICATE_KEY: no PEM private key in",
+                      p->key);
             return -1;
         }
         if (SSL_CTX_check_private_key(ctx) != 1) {

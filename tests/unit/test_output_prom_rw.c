@@ -315,7 +315,21 @@ static void test_create_errors(void) {
     setenv("K6_PROMETHEUS_RW_CLIENT_CERTIFICATE", "/nonexistent/c.pem", 1);
     setenv("K6_PROMETHEUS_RW_CLIENT_CERTIFICATE_KEY", "/nonexistent/k.pem", 1);
     o = output_create("prometheus-rw=https://127.0.0.1:1/w", err, sizeof err);
-    T_CHECK(!o && strstr(err, "/nonexistent/c.pem"), "missing client certificate: %s", err);
+    T_CHECK(!o && strstr(err, "/nonexistent/c.pem: No such file"), "missing client certificate: %s",
+            err);
+    char junk[] = "/tmp/lt-prw-junk.XXXXXX";
+    int jfd = mkstemp(junk);
+    if (jfd >= 0) {
+        T_CHECK(write(jfd, "not a certificate\n", 18) == 18, "junk written");
+        close(jfd);
+        setenv("K6_PROMETHEUS_RW_CLIENT_CERTIFICATE", junk, 1);
+        setenv("K6_PROMETHEUS_RW_CLIENT_CERTIFICATE_KEY", junk, 1);
+        o = output_create("prometheus-rw=https://127.0.0.1:1/w", err, sizeof err);
+        T_CHECK(!o && strstr(err, "no PEM certificate in"), "junk certificate: %s", err);
+        unlink(junk);
+        setenv("K6_PROMETHEUS_RW_CLIENT_CERTIFICATE", "/nonexistent/c.pem", 1);
+        setenv("K6_PROMETHEUS_RW_CLIENT_CERTIFICATE_KEY", "/nonexistent/k.pem", 1);
+    }
     o = output_create("prometheus-rw=http://127.0.0.1:1/w", err, sizeof err);
     T_CHECK(!o && strstr(err, "needs an https:// URL"), "client certificate over http: %s", err);
     unsetenv("K6_PROMETHEUS_RW_CLIENT_CERTIFICATE");
