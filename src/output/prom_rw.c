@@ -308,6 +308,11 @@ static int env_bool(const char *suffix, bool *out, char *err, size_t errlen) {
     return -1;
 }
 
+static bool is_blank(const char *s) {
+    while (*s == ' ' || *s == '\t') s++;
+    return !*s;
+}
+
 /* Any K6_PROMETHEUS_RW_* lt does not act on is an error, so a typo or a SigV4 setup never
  * passes silently. */
 static int check_env_names(char *err, size_t errlen) {
@@ -319,9 +324,10 @@ static int check_env_names(char *err, size_t errlen) {
         bool known = false;
         for (size_t i = 0; i < sizeof known_vars / sizeof known_vars[0]; i++)
             known |= strlen(known_vars[i]) == l && strncmp(known_vars[i], name, l) == 0;
-        if (known) continue;
-        for (size_t i = 0; i < sizeof refused_vars / sizeof refused_vars[0]; i++)
+        for (size_t i = 0; !known && i < sizeof refused_vars / sizeof refused_vars[0]; i++)
             if (strlen(refused_vars[i]) == l && strncmp(refused_vars[i], name, l) == 0) {
+                known = is_blank(eq ? eq + 1 : ""); /* k6 too leaves SigV4 off when blank */
+                if (known) break;
                 snprintf(err, errlen,
                          "prometheus-rw: " ENV_PREFIX "%s: AWS SigV4 signing is not supported by "
                          "lt (unset the K6_PROMETHEUS_RW_SIGV4_* variables; for Amazon Managed "
@@ -329,6 +335,7 @@ static int check_env_names(char *err, size_t errlen) {
                          refused_vars[i]);
                 return -1;
             }
+        if (known) continue;
         snprintf(err, errlen,
                  "prometheus-rw: unknown variable " ENV_PREFIX "%.*s (known: SERVER_URL, "
                  "PUSH_INTERVAL, TREND_STATS, TREND_AS_NATIVE_HISTOGRAM, STALE_MARKERS, "

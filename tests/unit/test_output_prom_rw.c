@@ -312,6 +312,11 @@ static void test_create_errors(void) {
         if (o) o->destroy(o);
         unsetenv(refused[i].var);
     }
+    setenv("K6_PROMETHEUS_RW_SIGV4_REGION", " ", 1); /* blank: off, as in k6 */
+    o = output_create("prometheus-rw=http://127.0.0.1:1/w", err, sizeof err);
+    T_CHECK(o != NULL, "a blank SigV4 variable is not refused: %s", err);
+    if (o) o->destroy(o);
+    unsetenv("K6_PROMETHEUS_RW_SIGV4_REGION");
     setenv("K6_PROMETHEUS_RW_CLIENT_CERTIFICATE", "/nonexistent/c.pem", 1);
     setenv("K6_PROMETHEUS_RW_CLIENT_CERTIFICATE_KEY", "/nonexistent/k.pem", 1);
     o = output_create("prometheus-rw=https://127.0.0.1:1/w", err, sizeof err);
