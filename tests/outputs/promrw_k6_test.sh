@@ -5,10 +5,11 @@
 # and stale markers (testid=nh), once without (testid=classic): like k6's output, lt sends a trend
 # either as a native histogram or as stat gauges, and each dashboard reads one of the two. Then
 # every query of both dashboards (tests/outputs/dashboards/, Grafana variables substituted) runs
-# against Prometheus' HTTP API and must return data; native histograms must agree with lt's summary; stale markers
-# must end the nh series. Then the same push against a Prometheus serving TLS with basic auth and
-# a required client certificate; a wrong password, an untrusted certificate and
-# INSECURE_SKIP_TLS_VERIFY; and a SigV4 variable, refused before any traffic (exit 104).
+# against Prometheus' HTTP API and must return data; native histograms must agree with lt's
+# summary; stale markers must end the nh series. Then the same pushes against a Prometheus serving
+# TLS with basic auth and a required client certificate; a wrong password, an untrusted
+# certificate, no client certificate and INSECURE_SKIP_TLS_VERIFY; and a SigV4 variable and a
+# misspelt one, refused before any traffic (exit 104).
 source "$(dirname "$0")/../lib.sh"
 
 PROMETHEUS=${PROMETHEUS:-$(command -v prometheus || echo /usr/bin/prometheus)}
