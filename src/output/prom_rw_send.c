@@ -1,9 +1,11 @@
 /* prom_rw_send.c — the prometheus-rw output's delivery: the queue of batches (main thread
  * side) and the sender thread, which POSTs them in order with libevent's evhttp client on its
  * own event_base, retrying network errors, 5xx and 429 with exponential backoff. For https://,
- * evhttp runs over an OpenSSL bufferevent, with a fresh connection (and handshake) per POST:
- * evhttp cannot reconnect a TLS bufferevent the server closed while idle, and one handshake per
- * push interval (5 s by default) costs about a millisecond of the sender thread.
+ * evhttp runs over an OpenSSL bufferevent, with a fresh connection (and handshake) per POST, so
+ * no push depends on evhttp reconnecting a TLS connection the server closed while idle. That
+ * costs latency on the sender thread only: in tests/outputs/promrw_k6_test.sh (loopback, RSA
+ * 2048, client certificate, basic auth) a push took 28 ms on average against 4 ms over plain
+ * http kept alive, once per push interval (5 s by default).
  */
 #include "output/prom_rw_internal.h"
 #include <errno.h>

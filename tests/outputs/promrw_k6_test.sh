@@ -260,6 +260,8 @@ run_lt tls "$SECURE/api/v1/write" SSL_CERT_FILE="$d/ca.pem" K6_PROMETHEUS_RW_USE
     K6_PROMETHEUS_RW_PASSWORD=s3cret "${CERTS[@]}" K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true
 expect_eq "tls run exits 0" 0 "$RC"
 if grep -v 'delivered [0-9]* batches' "$TMP/tls.err" | grep -q 'prometheus-rw'; then fail "tls: everything delivered, no warning" "$(grep prometheus-rw "$TMP/tls.err")"; else pass "tls: everything delivered, no warning"; fi
+grep -h 'delivered' "$TMP/tls.err" | sed 's/^/# tls (a handshake per push): /'
+grep -h 'delivered' "$TMP/nh.err" | sed 's/^/# nh (plain http, kept alive): /'
 T_TLS=$(last_ts "$SECURE" tls "${CURL_OPTS[@]}")
 run_dashboard "native dashboard over https (tls)" "$DASH/k6-prometheus-native-histogram.json" "$SECURE" tls \
     "${T_TLS:-0}" "$d/ca.pem" "$TMP/client.pem" "$TMP/client.key" lt:s3cret
