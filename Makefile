@@ -12,6 +12,7 @@ LDFLAGS  += $(SAN)
 
 # Libraries, found with pkg-config; each line maps a pkg-config name to the Debian package.
 PKGS := luajit:libluajit-5.1-dev libevent:libevent-dev libevent_pthreads:libevent-dev \
+        libevent_openssl:libevent-dev \
         openssl:libssl-dev libcjson:libcjson-dev libprotobuf-c:libprotobuf-c-dev \
         snappy:libsnappy-dev zlib:zlib1g-dev
 PKG_NAMES := $(foreach p,$(PKGS),$(firstword $(subst :, ,$(p))))
