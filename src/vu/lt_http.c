@@ -159,8 +159,6 @@ void lt_http_record(vu *v, const lt_req_meta *m, const http_result *res) {
     }
 }
 
-static bool g_keep_body_default = true; /* per process: options.discardResponseBodies */
-
 static void push_response(runtime *rt, lua_State *L, const http_result *res, bool keep_body);
 
 static void on_done(void *arg, const http_result *res) {
@@ -378,6 +376,11 @@ static void get_param(lua_State *L, int t, int key) {
     lua_gettable(L, t);
 }
 
+/* An interrupted iteration's request: on_done runs with HTTP_ERR_CANCELLED, sees `interrupted`. */
+static void request_cancel(vu *v) {
+    http_pool_cancel(v->pool);
+}
+
 const char *lt_http_prepare(lua_State *L, vu *v, const char *method, int url_idx, int body_idx,
                             int params_idx, http_request *req, http_header *headers,
                             lt_req_meta *m) {
@@ -396,7 +399,7 @@ const char *lt_http_prepare(lua_State *L, vu *v, const char *method, int url_idx
                           .body = body,
                           .body_len = body_len,
                           .timeout_s = 60,
-                          .discard_body = !g_keep_body_default};
+                          .discard_body = rt->discard_bodies};
     const plan *pl = rt->shared->plan; /* NULL only while lt inspect loads the script */
     if (pl) req->user_agent = pl->user_agent, req->no_reuse = pl->no_connection_reuse;
     const char *name = url;
@@ -466,7 +469,7 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
     v->req_response_cb = m.response_cb;
     if (http_send(v->pool, &req, on_done, v) != 0)
         return luaL_error(L, "lt.http: a request is already in flight on this VU");
-    return lua_yield(L, 0);
+    return vu_yield(L, v, request_cancel);
 }
 
 static int l_get(lua_State *L) {
@@ -506,7 +509,6 @@ static int l_request(lua_State *L) {
 }
 
 void lt_open_http(lua_State *L, runtime *rt) {
-    g_keep_body_default = !(rt->shared->plan && rt->shared->plan->discard_response_bodies);
     luaL_newmetatable(L, RESPONSE_MT);
     lua_pushcfunction(L, response_index);
     lua_setfield(L, -2, "__index");

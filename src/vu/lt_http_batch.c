@@ -202,7 +202,7 @@ static void on_batch_response(void *arg, const http_result *res) {
     s->done = true;
     b->pool_busy[s->pool] = false;
     b->inflight--;
-    if (b->cancelled || v->interrupted || !v->co) return; /* lt_batch_cancel cleans up */
+    if (b->cancelled || v->interrupted || !v->co) return; /* batch_cancel cleans up */
     lt_http_record(v, &s->meta, res);
     bool poisoned = v->rt->preempt.poisoned;
     if (!poisoned) store_response(b, s, res);
@@ -221,7 +221,8 @@ static void on_batch_response(void *arg, const http_result *res) {
     vu_resume(v, 1);
 }
 
-void lt_batch_cancel(vu *v) {
+/* The batch's cancel hook (vu_yield): its requests complete as cancelled, nothing resumes. */
+static void batch_cancel(vu *v) {
     lt_batch *b = v->batch;
     if (!b) return;
     b->cancelled = true;
@@ -304,7 +305,7 @@ int lt_http_batch(lua_State *L) {
     b->remaining = n;
     v->batch = b;
     pump(b);
-    return lua_yield(L, 0);
+    return vu_yield(L, v, batch_cancel);
 }
 
 void lt_open_http_batch(lua_State *L) {
