@@ -314,6 +314,9 @@ static int l_sleep(lua_State *L) {
     if (s < 0) s = 0;
     if (!v->sleep_ev) v->sleep_ev = evtimer_new(v->rt->base, sleep_cb, v);
     struct timeval tv = {(long)s, (long)((s - (long)s) * 1e6)};
+    /* from now, not from the loop pass's cached time: a slow callback before this one (VUs made
+     * at a scenario's start) would otherwise end the sleep early by its duration */
+    event_base_update_cache_time(v->rt->base);
     evtimer_add(v->sleep_ev, &tv);
     return vu_yield(L, v, sleep_cancel);
 }
