@@ -1,5 +1,6 @@
 /* main.c — lt's entry point: parse the command line, hand over to run_command. */
 #include "cli/args.h"
+#include "cli/merge.h"
 #include "cli/report.h"
 #include "cli/run.h"
 #include "version.h"
@@ -8,6 +9,7 @@
 
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "report") == 0) return report_main(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "merge") == 0) return merge_main(argc - 1, argv + 1);
     cli_args a;
     char err[512];
     if (args_parse(argc, argv, &a, err, sizeof err) != 0) {

@@ -1,0 +1,46 @@
+/* merge_internal.h — what merge.c (command line, checks, verdict) and merge_series.c (the
+ * combination rules, the execution-segment check) share. Not a public interface. */
+#ifndef LT_CLI_MERGE_INTERNAL_H
+#define LT_CLI_MERGE_INTERNAL_H
+#include "metrics/error_tally.h"
+#include "metrics/metrics.h"
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* One summary given to lt merge. The text is kept between the two passes (stdin reads once);
+ * the parsed tree only while it is used (the first one's for the plan). */
+typedef struct {
+    const char *name; /* as given; "-" is stdin */
+    int order;        /* position on the command line */
+    bool first;       /* the first given: its options make the plan */
+    char *text;
+    size_t len;
+    cJSON *root;
+    const char *script; /* in root: valid while root is */
+    double time_scale;
+    double start, end; /* Unix seconds */
+    char *segment;     /* "execution_segment", NULL when the summary has none */
+} merge_input;
+
+/* What the execution segments of the summaries say about the merged result. */
+typedef struct {
+    bool missing;     /* the segments do not cover the whole test: the merge is partial */
+    char note[512];   /* "segments cover 2/3 of the test; missing: 1/3:2/3", or "" */
+    char merged[128]; /* the union when it is one segment ("0:2/3"), else "" */
+} segment_check;
+
+/* The execution-segment check. No summary carries a segment: nothing to check (instances that
+ * each ran the whole test). Otherwise a summary without one ran all of it ("0:1"); overlapping
+ * segments are refused (-1, err naming both files: exit 112), gaps make the result partial. */
+int check_segments(const merge_input *in, int n, segment_check *out, char *err, size_t errlen);
+
+/* Adds every series of one summary to total, by the combination rules of docs/merge.md,
+ * registering metrics as the summary types them. 0; 111 (EXIT_REPORT_BAD_INPUT) for a malformed
+ * series; 112 (EXIT_MERGE_MISMATCH) for a metric typed differently than before; err says which. */
+int merge_series_into(store *total, tag_cache *tc, const cJSON *root, char *err, size_t errlen);
+
+/* Adds a summary's "iteration_errors" ({count, top: [{message, count}]}) to t: counts add,
+ * messages merge by text; the errors beyond the top ones count in t->total only. */
+void merge_iteration_errors(error_tally *t, const cJSON *ie);
+#endif
