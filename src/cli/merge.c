@@ -330,41 +330,6 @@ typedef struct {
     double start, end;
 } merge_ctx;
 
-static int by_end(const void *x, const void *y) {
-    const merge_input *a = x, *b = y;
-    return a->end < b->end ? -1 : a->end > b->end ? 1 : a->order - b->order;
-}
-
-/* Every file read and checked against the first. 0, or the exit code with the message printed. */
-static int load_all(merge_ctx *m, const merge_args *a) {
-    char err[1024];
-    cJSON *first_opts = NULL;
-    for (int i = 0; i < m->n; i++) {
-        merge_input *in = &m->in[i];
-        if (load_input(in, err, sizeof err) != 0) {
-            fprintf(stderr, "lt merge: %s: %s\n", display_name(in), err);
-            cJSON_Delete(first_opts);
-            return EXIT_REPORT_BAD_INPUT;
-        }
-        if (i == 0) {
-            first_opts = comparable_options(in->root);
-        } else if (check_same_test(&m->in[0], in, first_opts, err, sizeof err) != 0) {
-            fprintf(stderr, "lt merge: cannot merge: %s\n", err);
-            cJSON_Delete(first_opts);
-            return EXIT_MERGE_MISMATCH;
-        }
-        const char *seg = get_string(in->root, "execution_segment");
-        in->segment = seg ? strdup(seg) : NULL;
-        if (i > 0) { /* the first stays parsed: its options make the plan */
-            cJSON_Delete(in->root);
-            in->root = NULL;
-        }
-    }
-    cJSON_Delete(first_opts);
-    (void)a;
-    return 0;
-}
-
 /* Per-scenario counts, iteration errors, partial and abort reason of one summary. */
 static void add_run_facts(merge_ctx *m, const merge_input *in) {
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(in->root, "scenarios");
@@ -387,22 +352,37 @@ static void add_run_facts(merge_ctx *m, const merge_input *in) {
         snprintf(m->abort_reason, sizeof m->abort_reason, "%s: %s", display_name(in), why);
 }
 
-/* Second pass, in the order the instances ended (a gauge keeps the value of the last). */
-static int merge_all(merge_ctx *m) {
+static int start_plan(merge_ctx *m, const merge_args *a);
+
+/* Reads, checks and merges one summary after the other, each tree freed once merged (the
+ * first's is kept: its options make the plan). 0, or the exit code with the message printed. */
+static int merge_inputs(merge_ctx *m, const merge_args *a) {
     char err[1024];
-    qsort(m->in, (size_t)m->n, sizeof *m->in, by_end);
+    cJSON *first_opts = NULL;
     tag_cache *tc = tag_cache_new();
+    store *gauge_end =
+        store_new(); /* per gauge series: the end of the instance whose value it has */
     int rc = 0;
     m->start = INFINITY;
     m->end = -INFINITY;
     for (int i = 0; i < m->n && rc == 0; i++) {
         merge_input *in = &m->in[i];
-        if (!in->root && load_input(in, err, sizeof err) != 0) {
+        if (load_input(in, err, sizeof err) != 0) {
             fprintf(stderr, "lt merge: %s: %s\n", display_name(in), err);
             rc = EXIT_REPORT_BAD_INPUT;
             break;
         }
-        int r = merge_series_into(m->total, tc, in->root, err, sizeof err);
+        if (i == 0) {
+            first_opts = comparable_options(in->root);
+            if ((rc = start_plan(m, a)) != 0) break;
+        } else if (check_same_test(&m->in[0], in, first_opts, err, sizeof err) != 0) {
+            fprintf(stderr, "lt merge: cannot merge: %s\n", err);
+            rc = EXIT_MERGE_MISMATCH;
+            break;
+        }
+        const char *seg = get_string(in->root, "execution_segment");
+        in->segment = seg ? strdup(seg) : NULL;
+        int r = merge_series_into(m->total, gauge_end, in->end, tc, in->root, err, sizeof err);
         if (r != 0) {
             fprintf(stderr, "lt merge: %s%s: %s\n",
                     r == EXIT_MERGE_MISMATCH ? "cannot merge: " : "", display_name(in), err);
@@ -411,13 +391,15 @@ static int merge_all(merge_ctx *m) {
         add_run_facts(m, in);
         if (in->start < m->start) m->start = in->start;
         if (in->end > m->end) m->end = in->end;
-        if (!in->first) {
+        free(in->text);
+        in->text = NULL;
+        if (i > 0) {
             cJSON_Delete(in->root);
             in->root = NULL;
         }
-        free(in->text); /* read once: stdin cannot be read again */
-        in->text = NULL;
     }
+    cJSON_Delete(first_opts);
+    store_free(gauge_end);
     tag_cache_free(tc);
     return rc;
 }
@@ -456,9 +438,7 @@ static int write_merged(merge_ctx *m, const merge_args *a) {
     summary_error top_errors[TOP_ERRORS];
     int ntop = error_tally_top(m->errors, top, TOP_ERRORS);
     for (int i = 0; i < ntop; i++) top_errors[i] = (summary_error){top[i]->message, top[i]->count};
-    const merge_input *first = NULL;
-    for (int i = 0; i < m->n; i++)
-        if (m->in[i].first) first = &m->in[i];
+    const merge_input *first = &m->in[0];
     summary_input in = {.script = first->script,
                         .plan = p,
                         .total = m->total,
@@ -493,17 +473,9 @@ static int write_merged(merge_ctx *m, const merge_args *a) {
     return code;
 }
 
-static int merge_run(merge_ctx *m, const merge_args *a) {
-    int rc = load_all(m, a);
-    if (rc) return rc;
+/* The plan and the counters it sizes, once the first summary is read. */
+static int start_plan(merge_ctx *m, const merge_args *a) {
     char err[1024];
-    if (check_segments(m->in, m->n, &m->seg, err, sizeof err) != 0) {
-        fprintf(stderr, "lt merge: cannot merge: %s\n", err);
-        return EXIT_MERGE_MISMATCH;
-    }
-    metrics_init();
-    /* a merge never folds series: every instance's tag sets are kept */
-    metrics_limit_tagsets(UINT32_MAX - 1, UINT32_MAX - 1);
     m->plan = merged_plan(&m->in[0], a, err, sizeof err);
     if (!m->plan) {
         fprintf(stderr, "lt merge: %s\n", err);
@@ -513,9 +485,22 @@ static int merge_run(merge_ctx *m, const merge_args *a) {
     m->iterations = calloc((size_t)ns + 1, sizeof(long));
     m->dropped = calloc((size_t)ns + 1, sizeof(long));
     m->interrupted = calloc((size_t)ns + 1, sizeof(long));
+    return 0;
+}
+
+static int merge_run(merge_ctx *m, const merge_args *a) {
+    metrics_init();
+    /* a merge never folds series: every instance's tag sets are kept */
+    metrics_limit_tagsets(UINT32_MAX - 1, UINT32_MAX - 1);
     m->errors = calloc(1, sizeof *m->errors);
     m->total = store_new();
-    if ((rc = merge_all(m)) != 0) return rc;
+    int rc = merge_inputs(m, a);
+    if (rc) return rc;
+    char err[1024];
+    if (check_segments(m->in, m->n, &m->seg, err, sizeof err) != 0) {
+        fprintf(stderr, "lt merge: cannot merge: %s\n", err);
+        return EXIT_MERGE_MISMATCH;
+    }
     if (check_user_thresholds(m->plan, a, err, sizeof err) != 0) {
         fprintf(stderr, "lt merge: %s\n", err);
         return EXIT_CONFIG;
@@ -529,8 +514,7 @@ int merge_main(int argc, char **argv) {
     if (rc == 0) {
         merge_ctx m = {.n = a.nfiles};
         m.in = calloc((size_t)(unsigned)a.nfiles + 1, sizeof *m.in);
-        for (int i = 0; i < a.nfiles; i++)
-            m.in[i] = (merge_input){.name = a.files[i], .order = i, .first = i == 0};
+        for (int i = 0; i < a.nfiles; i++) m.in[i] = (merge_input){.name = a.files[i]};
         rc = merge_run(&m, &a);
         for (int i = 0; i < m.n; i++) {
             cJSON_Delete(m.in[i].root);

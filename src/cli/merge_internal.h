@@ -8,12 +8,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* One summary given to lt merge. The text is kept between the two passes (stdin reads once);
- * the parsed tree only while it is used (the first one's for the plan). */
+/* One summary given to lt merge: its text and tree only while it is merged (the first one's tree
+ * until the end: its options make the plan). */
 typedef struct {
     const char *name; /* as given; "-" is stdin */
-    int order;        /* position on the command line */
-    bool first;       /* the first given: its options make the plan */
     char *text;
     size_t len;
     cJSON *root;
@@ -35,10 +33,13 @@ typedef struct {
  * segments are refused (-1, err naming both files: exit 112), gaps make the result partial. */
 int check_segments(const merge_input *in, int n, segment_check *out, char *err, size_t errlen);
 
-/* Adds every series of one summary to total, by the combination rules of docs/merge.md,
- * registering metrics as the summary types them. 0; 111 (EXIT_REPORT_BAD_INPUT) for a malformed
+/* Adds every series of one summary (of an instance that ended at `end`) to total, by the
+ * combination rules of docs/merge.md, registering metrics as the summary types them. gauge_end
+ * is the caller's side store: per gauge series, in its sum, the end of the instance whose value
+ * the series holds (the last to end wins). 0; 111 (EXIT_REPORT_BAD_INPUT) for a malformed
  * series; 112 (EXIT_MERGE_MISMATCH) for a metric typed differently than before; err says which. */
-int merge_series_into(store *total, tag_cache *tc, const cJSON *root, char *err, size_t errlen);
+int merge_series_into(store *total, store *gauge_end, double end, tag_cache *tc, const cJSON *root,
+                      char *err, size_t errlen);
 
 /* Adds a summary's "iteration_errors" ({count, top: [{message, count}]}) to t: counts add,
  * messages merge by text; the errors beyond the top ones count in t->total only. */

@@ -73,9 +73,10 @@ static int series_tags(tag_cache *tc, const cJSON *e, uint32_t *id, char *err, s
     return 0;
 }
 
-/* Adds one entry's values to its series in the merged store. Inputs come in the order the
- * instances ended, so a gauge's value is the last instance's. */
-static int series_values(series *s, const metric_def *d, const cJSON *e, char *err, size_t errlen) {
+/* Adds one entry's values to its series in the merged store; `ge` holds, for a gauge, the end of
+ * the instance whose value s has (a later one replaces it). */
+static int series_values(series *s, series *ge, double end, const metric_def *d, const cJSON *e,
+                         char *err, size_t errlen) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, "values");
     double a, b, c;
     switch (d->type) {
@@ -97,7 +98,7 @@ static int series_values(series *s, const metric_def *d, const cJSON *e, char *e
             s->min += b;
             s->max += c;
         } else {
-            s->sum = a;
+            if (!s->count || end >= ge->sum) s->sum = a, ge->sum = end;
             if (b < s->min) s->min = b;
             if (c > s->max) s->max = c;
         }
@@ -118,7 +119,8 @@ static int series_values(series *s, const metric_def *d, const cJSON *e, char *e
            -1;
 }
 
-int merge_series_into(store *total, tag_cache *tc, const cJSON *root, char *err, size_t errlen) {
+int merge_series_into(store *total, store *gauge_end, double end, tag_cache *tc, const cJSON *root,
+                      char *err, size_t errlen) {
     const cJSON *e;
     int i = 0;
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(root, "series")) {
@@ -128,7 +130,10 @@ int merge_series_into(store *total, tag_cache *tc, const cJSON *root, char *err,
         if (id < 0) return snprintf(err, errlen, "series[%d]: %s", i, e2), code;
         uint32_t tags;
         if (series_tags(tc, e, &tags, e2, sizeof e2) != 0 ||
-            series_values(store_series(total, id, tags), metric_get(id), e, e2, sizeof e2) != 0)
+            series_values(store_series(total, id, tags),
+                          metric_get(id)->type == METRIC_GAUGE ? store_series(gauge_end, id, tags)
+                                                               : NULL,
+                          end, metric_get(id), e, e2, sizeof e2) != 0)
             return snprintf(err, errlen, "series[%d]: %s", i, e2), EXIT_REPORT_BAD_INPUT;
         i++;
     }
