@@ -328,10 +328,48 @@ typedef struct {
     bool partial;
     char abort_reason[600];
     double start, end;
+    /* vus and vus_max over the whole test: each instance's metric-level value, min and max add
+     * (also when its series carry an instance tag of their own and so stay apart in total) */
+    struct {
+        double value, min, max;
+        bool seen;
+    } vus[2];
 } merge_ctx;
 
-/* Per-scenario counts, iteration errors, partial and abort reason of one summary. */
+static const char *const ADDITIVE_GAUGES[2] = {"vus", "vus_max"};
+
+static void add_vus(merge_ctx *m, const merge_input *in) {
+    const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(in->root, "metrics");
+    for (int k = 0; k < 2; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(metrics, ADDITIVE_GAUGES[k]), "values");
+        const cJSON *val = cJSON_GetObjectItemCaseSensitive(v, "value");
+        const cJSON *min = cJSON_GetObjectItemCaseSensitive(v, "min");
+        const cJSON *max = cJSON_GetObjectItemCaseSensitive(v, "max");
+        if (!cJSON_IsNumber(val) || !cJSON_IsNumber(min) || !cJSON_IsNumber(max)) continue;
+        m->vus[k].value += val->valuedouble;
+        m->vus[k].min += min->valuedouble;
+        m->vus[k].max += max->valuedouble;
+        m->vus[k].seen = true;
+    }
+}
+
+/* The merged summary's metric-level vus and vus_max: the instances' sums. */
+static void set_vus(cJSON *root, const merge_ctx *m) {
+    const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(root, "metrics");
+    for (int k = 0; k < 2; k++) {
+        cJSON *v = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(metrics, ADDITIVE_GAUGES[k]), "values");
+        if (!v || !m->vus[k].seen) continue;
+        cJSON_ReplaceItemInObjectCaseSensitive(v, "value", cJSON_CreateNumber(m->vus[k].value));
+        cJSON_ReplaceItemInObjectCaseSensitive(v, "min", cJSON_CreateNumber(m->vus[k].min));
+        cJSON_ReplaceItemInObjectCaseSensitive(v, "max", cJSON_CreateNumber(m->vus[k].max));
+    }
+}
+
+/* Per-scenario counts, iteration errors, vus, partial and abort reason of one summary. */
 static void add_run_facts(merge_ctx *m, const merge_input *in) {
+    add_vus(m, in);
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(in->root, "scenarios");
     for (int i = 0; i < m->plan->nscenarios; i++) {
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(sc, m->plan->scenarios[i].name);
@@ -460,6 +498,7 @@ static int write_merged(merge_ctx *m, const merge_args *a) {
                 m->seg.note);
     }
     cJSON *j = summary_json(&in);
+    set_vus(j, m);
     add_provenance(j, m);
     char *text = cJSON_Print(j);
     char err[512];

@@ -185,10 +185,14 @@ check "the refused merges wrote no output file" test ! -e "$TMP/x1.json" -a ! -e
 # mins, max of maxes and the value of the instance that ended last; vus adds.
 for i in a b c; do
     py '
-d = ld(sys.argv[1]); v = int(sys.argv[3])
+d = ld(sys.argv[1]); v = int(sys.argv[4])
 for s in d["series"]: s["tags"].pop("instance", None)
-d["series"].append({"metric": "vus", "type": "gauge", "tags": {}, "values": {"value": v, "min": v - 1, "max": v + 10}})
-json.dump(d, open(sys.argv[2], "w"))' "$TMP/$i.json" "$TMP/u$i.json" "$(printf '%d' "'$i")"
+vus = {"value": v, "min": v - 1, "max": v + 10}
+d["series"].append({"metric": "vus", "type": "gauge", "tags": {}, "values": vus})
+d["metrics"]["vus"] = {"type": "gauge", "contains": "default", "values": vus}
+json.dump(d, open(sys.argv[2], "w"))
+d["series"][-1]["tags"] = {"instance": sys.argv[4]}  # as an instance tagging its own series
+json.dump(d, open(sys.argv[3], "w"))' "$TMP/$i.json" "$TMP/u$i.json" "$TMP/v$i.json" "$(printf '%d' "'$i")" $i
 done
 merge g "$TMP/ub.json" "$TMP/uc.json" "$TMP/ua.json"
 expect_eq "untagged: series collide into one per tag set (1 http_reqs series)" 1 \
@@ -197,6 +201,11 @@ expect_eq "gauge depth: value of the instance that ended last (c=99), min 97, ma
     "$(py 'v = [s for s in ld(sys.argv[1])["series"] if s["metric"] == "depth"][0]["values"]; print(int(v["value"]), int(v["min"]), int(v["max"]))' "$TMP/g.json")"
 expect_eq "gauge vus: values, mins and maxes add (97+98+99)" "294 291 324" \
     "$(py 'v = ld(sys.argv[1])["metrics"]["vus"]["values"]; print(int(v["value"]), int(v["min"]), int(v["max"]))' "$TMP/g.json")"
+merge g2 "$TMP/vb.json" "$TMP/vc.json" "$TMP/va.json"
+expect_eq "vus series tagged per instance: kept apart (3 series)" 3 \
+    "$(py 'print(sum(s["metric"] == "vus" for s in ld(sys.argv[1])["series"]))' "$TMP/g2.json")"
+expect_eq "... and the metric-level vus is still their sum" "294 291 324" \
+    "$(py 'v = ld(sys.argv[1])["metrics"]["vus"]["values"]; print(int(v["value"]), int(v["min"]), int(v["max"]))' "$TMP/g2.json")"
 
 # --- execution segments (summaries will carry "execution_segment": "0:1/3") ---
 seg() { py 'd = ld(sys.argv[1]); d["execution_segment"] = sys.argv[3]; json.dump(d, open(sys.argv[2], "w"))' "$@"; }
