@@ -187,7 +187,8 @@ static int load_input(merge_input *in, char *err, size_t errlen) {
         cJSON_IsNumber(su) ? su->valuedouble : parse_utc(get_string(in->root, "started_at"));
     if (isnan(in->start))
         return snprintf(err, errlen, "started_at: not a UTC time (YYYY-MM-DDTHH:MM:SSZ)"), -1;
-    in->end = in->start + cJSON_GetObjectItemCaseSensitive(in->root, "duration_s")->valuedouble;
+    in->duration = cJSON_GetObjectItemCaseSensitive(in->root, "duration_s")->valuedouble;
+    in->end = in->start + in->duration;
     return 0;
 }
 
@@ -327,7 +328,7 @@ typedef struct {
     segment_check seg;
     bool partial;
     char abort_reason[600];
-    double start, end;
+    double start;
     /* vus and vus_max over the whole test: each instance's metric-level value, min and max add
      * (also when its series carry an instance tag of their own and so stay apart in total) */
     struct {
@@ -402,7 +403,6 @@ static int merge_inputs(merge_ctx *m, const merge_args *a) {
         store_new(); /* per gauge series: the end of the instance whose value it has */
     int rc = 0;
     m->start = INFINITY;
-    m->end = -INFINITY;
     for (int i = 0; i < m->n && rc == 0; i++) {
         merge_input *in = &m->in[i];
         if (load_input(in, err, sizeof err) != 0) {
@@ -428,7 +428,6 @@ static int merge_inputs(merge_ctx *m, const merge_args *a) {
         }
         add_run_facts(m, in);
         if (in->start < m->start) m->start = in->start;
-        if (in->end > m->end) m->end = in->end;
         free(in->text);
         in->text = NULL;
         if (i > 0) {
@@ -452,7 +451,7 @@ static void add_provenance(cJSON *root, const merge_ctx *m) {
         cJSON *e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "file", display_name(in));
         cJSON_AddNumberToObject(e, "started_unix", in->start);
-        cJSON_AddNumberToObject(e, "duration_s", in->end - in->start);
+        cJSON_AddNumberToObject(e, "duration_s", in->duration);
         if (in->segment) cJSON_AddStringToObject(e, "execution_segment", in->segment);
         cJSON_AddItemToArray(files, e);
     }
@@ -463,7 +462,12 @@ static void add_provenance(cJSON *root, const merge_ctx *m) {
 
 static int write_merged(merge_ctx *m, const merge_args *a) {
     const plan *p = m->plan;
-    double dur = m->end - m->start;
+    /* from the earliest start to the latest end, each end taken relative to that start so one
+     * summary merged alone keeps its duration to the last bit */
+    double dur = 0;
+    for (int i = 0; i < m->n; i++)
+        if (m->in[i].start - m->start + m->in[i].duration > dur)
+            dur = m->in[i].start - m->start + m->in[i].duration;
     threshold_result *res = calloc((size_t)p->nthresholds + 1, sizeof *res);
     int failed = thresholds_evaluate(p->thresholds, p->nthresholds, m->total, dur, res);
     if (p->no_thresholds) { /* as a run: --no-thresholds judges nothing */

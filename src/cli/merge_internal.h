@@ -18,6 +18,7 @@ typedef struct {
     const char *script; /* in root: valid while root is */
     double time_scale;
     double start, end; /* Unix seconds */
+    double duration;   /* duration_s */
     char *segment;     /* "execution_segment", NULL when the summary has none */
 } merge_input;
 

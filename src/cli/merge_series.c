@@ -30,7 +30,7 @@ static int series_metric(const cJSON *root, const cJSON *e, int *code, char *err
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(e, "type");
     *code = EXIT_REPORT_BAD_INPUT;
     if (!cJSON_IsString(name) || !cJSON_IsString(type))
-        return snprintf(err, errlen, "a series without \"metric\" or \"type\""), -1;
+        return snprintf(err, errlen, "no \"metric\" or no \"type\""), -1;
     bool ok;
     metric_type t = metric_type_parse(type->valuestring, &ok);
     if (!ok)
@@ -119,13 +119,32 @@ static int series_values(series *s, series *ge, double end, const metric_def *d,
            -1;
 }
 
+/* Registers the metrics of the summary's "metrics" (also those no series has: a metric a
+ * threshold names that got no sample, judged "no samples" as in the run, not "no such metric"). */
+static int register_metrics(const cJSON *root, char *err, size_t errlen) {
+    const cJSON *m;
+    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(root, "metrics")) {
+        if (strchr(m->string, '{')) continue; /* a sub-metric: its metric has its own entry */
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "metric", m->string);
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(m, "type");
+        if (cJSON_IsString(type)) cJSON_AddStringToObject(e, "type", type->valuestring);
+        int code, id = series_metric(root, e, &code, err, errlen);
+        cJSON_Delete(e);
+        if (id < 0) return code;
+    }
+    return 0;
+}
+
 int merge_series_into(store *total, store *gauge_end, double end, tag_cache *tc, const cJSON *root,
                       char *err, size_t errlen) {
+    char e1[512];
+    int code = register_metrics(root, e1, sizeof e1);
+    if (code) return snprintf(err, errlen, "metrics: %s", e1), code;
     const cJSON *e;
     int i = 0;
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(root, "series")) {
         char e2[512];
-        int code;
         int id = series_metric(root, e, &code, e2, sizeof e2);
         if (id < 0) return snprintf(err, errlen, "series[%d]: %s", i, e2), code;
         uint32_t tags;

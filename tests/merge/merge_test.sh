@@ -228,6 +228,25 @@ seg "$TMP/a.json" "$TMP/sbad.json" "1/3"
 merge sg5 "$TMP/sbad.json" "$TMP/s2.json"
 expect_eq "a malformed segment: exit 112" 112 "$RC"
 
+# --- one summary merged alone is itself (the report fixtures: real runs of A2, A4, B1, B2) ---
+for f in "$F"/*.json; do
+    n=$(basename "$f" .json)
+    merge id_$n "$f"
+    expect_eq "$n merged alone: exit = the run's exit_code" "$(py 'print(ld(sys.argv[1])["exit_code"])' "$f")" "$RC"
+    check "$n merged alone: every metric value (to 1e-12), threshold, check and duration_s the same" py '
+a, b = ld(sys.argv[1]), ld(sys.argv[2])
+for k, m in a["metrics"].items():
+    for vk, v in m["values"].items():
+        w = b["metrics"][k]["values"][vk]
+        assert abs(v - w) <= 1e-12 * max(1, abs(v)), (k, vk, v, w)
+assert a["thresholds"] == b["thresholds"], (a["thresholds"], b["thresholds"])
+assert a["checks"] == b["checks"] and a["duration_s"] == b["duration_s"]
+assert len(a["series"]) == len(b["series"])' "$f" "$TMP/id_$n.json"
+done
+merge mm "$M" "$TMP/a.json"
+expect_eq "a merged summary merges again (m + a: exit 0)" 0 "$RC"
+expect_eq "... http_reqs count 600 + 200" 800 "$(py 'print(ld(sys.argv[1])["metrics"]["http_reqs"]["values"]["count"])' "$TMP/mm.json")"
+
 # --- cost: 100 summaries of a B2 run (the fixture, a real B2 run: 387 series), each with its own
 # instance tag, as 100 machines would write them ---
 py '
