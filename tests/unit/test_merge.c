@@ -60,17 +60,21 @@ static void test_segments(void) {
 static int add(store *total, store *ge, tag_cache *tc, double end, const char *series_json) {
     char text[2048], err[256];
     snprintf(text, sizeof text,
-             "{\"metrics\": {\"t_ms\": {\"contains\": \"time\"}}, \"series\": [%s]}", series_json);
+             "{\"metrics\": {\"t_ms\": {\"type\": \"trend\", \"contains\": \"time\"}}, \"series\": "
+             "[%s]}",
+             series_json);
     cJSON *root = cJSON_Parse(text);
     int rc = merge_series_into(total, ge, end, tc, root, err, sizeof err);
     cJSON_Delete(root);
     return rc;
 }
 
+/* The series of metric in st; an empty one (no crash, the checks fail) when there is none. */
 static const series *only(const store *st, const char *metric) {
+    static const series none = {.metric = -1};
     for (size_t i = 0; i < store_len(st); i++)
         if (store_at(st, i)->metric == metric_find(metric)) return store_at(st, i);
-    return NULL;
+    return &none;
 }
 
 static void test_rules(void) {
@@ -119,8 +123,8 @@ static void test_rules(void) {
         cJSON_Delete(e);
     }
     const series *t = only(total, "t_ms");
-    T_CHECK(t && metric_get(t->metric)->is_time, "a trend registered with contains=time");
-    T_CHECK(t && hist_count(t->hist) == 2 &&
+    T_CHECK(t->hist && metric_get(t->metric)->is_time, "a trend registered with contains=time");
+    T_CHECK(t->hist && hist_count(t->hist) == 2 &&
                 hist_percentile(t->hist, 75) == hist_percentile(both, 75),
             "histograms merge exactly");
     T_CHECK(add(total, ge, tc, 1,
