@@ -399,8 +399,8 @@ static int merge_inputs(merge_ctx *m, const merge_args *a) {
     char err[1024];
     cJSON *first_opts = NULL;
     tag_cache *tc = tag_cache_new();
-    store *gauge_end =
-        store_new(); /* per gauge series: the end of the instance whose value it has */
+    /* per gauge series, in its sum: the end of the instance whose value the series holds */
+    store *gauge_end = store_new();
     int rc = 0;
     m->start = INFINITY;
     for (int i = 0; i < m->n && rc == 0; i++) {
