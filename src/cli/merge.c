@@ -5,6 +5,7 @@
 #include "cli/merge_internal.h"
 #include "cli/report.h"
 #include "cli/run.h"
+#include "output/output.h"
 #include "output/summary.h"
 #include <errno.h>
 #include <math.h>
@@ -532,6 +533,11 @@ static int start_plan(merge_ctx *m, const merge_args *a) {
 }
 
 static int merge_run(merge_ctx *m, const merge_args *a) {
+    char e[512];
+    if (strcmp(a->out, "-") != 0 && output_path_check(a->out, e, sizeof e) != 0) {
+        fprintf(stderr, "lt merge: -o %s: %s\n", a->out, e); /* before reading 100 files */
+        return EXIT_CONFIG;
+    }
     metrics_init();
     /* a merge never folds series: every instance's tag sets are kept */
     metrics_limit_tagsets(UINT32_MAX - 1, UINT32_MAX - 1);

@@ -6,8 +6,8 @@
  * histograms merge exactly, gauges as docs/merge.md says), judges the thresholds again on it and
  * writes the merged summary with the run's own writer (summary_json), so the schema is the same.
  * Exit codes: 0 every threshold held, 99 one failed, 2 usage, 104 a --threshold on an unknown
- * metric or with an aggregate its type lacks, 111 a file unreadable, not JSON, truncated or not
- * an lt summary, 112 summaries that cannot be merged. */
+ * metric or with an aggregate its type lacks or an -o that cannot be written, 111 a file
+ * unreadable, not JSON, truncated or not an lt summary, 112 summaries that cannot be merged. */
 #ifndef LT_CLI_MERGE_H
 #define LT_CLI_MERGE_H
 
