@@ -8,6 +8,7 @@
 #include "output/output.h"
 #include "output/summary.h"
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,25 @@ static int threshold_spec_check(const char *spec, char *err, size_t errlen) {
     return 0;
 }
 
+/* One file named twice (a glob and a name, say) would count its requests twice: refused. */
+static int check_distinct_files(const merge_args *a) {
+    char **real = calloc((size_t)a->nfiles + 1, sizeof *real);
+    int rc = 0;
+    for (int i = 0; i < a->nfiles && rc == 0; i++) {
+        real[i] = strcmp(a->files[i], "-") == 0 ? NULL : realpath(a->files[i], NULL);
+        for (int j = 0; j < i && real[i] && rc == 0; j++)
+            if (real[j] && strcmp(real[i], real[j]) == 0) {
+                char msg[1024];
+                snprintf(msg, sizeof msg, "%s and %s are the same file: it would count twice",
+                         a->files[j], a->files[i]);
+                rc = usage_error(msg);
+            }
+    }
+    for (int i = 0; i < a->nfiles; i++) free(real[i]);
+    free(real);
+    return rc;
+}
+
 static int parse_merge_args(int argc, char **argv, merge_args *a) {
     memset(a, 0, sizeof *a);
     a->out = "-";
@@ -104,7 +124,7 @@ static int parse_merge_args(int argc, char **argv, merge_args *a) {
     int stdin_uses = 0;
     for (int i = 0; i < a->nfiles; i++) stdin_uses += strcmp(a->files[i], "-") == 0;
     if (stdin_uses > 1) return usage_error("'-' (stdin) can be given once");
-    return 0;
+    return check_distinct_files(a);
 }
 
 /* ---------------- reading ---------------- */
