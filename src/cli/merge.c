@@ -448,6 +448,7 @@ static int merge_inputs(merge_ctx *m, const merge_args *a) {
             rc = r;
         }
         add_run_facts(m, in);
+        in->timeline = cJSON_DetachItemFromObjectCaseSensitive(in->root, "timeline");
         if (in->start < m->start) m->start = in->start;
         free(in->text);
         in->text = NULL;
@@ -474,6 +475,8 @@ static void add_provenance(cJSON *root, const merge_ctx *m) {
         cJSON_AddNumberToObject(e, "started_unix", in->start);
         cJSON_AddNumberToObject(e, "duration_s", in->duration);
         if (in->segment) cJSON_AddStringToObject(e, "execution_segment", in->segment);
+        /* a timeline's points hold percentiles, not histograms: kept per instance, not merged */
+        if (in->timeline) cJSON_AddItemReferenceToObject(e, "timeline", in->timeline);
         cJSON_AddItemToArray(files, e);
     }
     cJSON *notes = cJSON_AddArrayToObject(mg, "notes");
@@ -589,6 +592,7 @@ int merge_main(int argc, char **argv) {
             cJSON_Delete(m.in[i].root);
             free(m.in[i].text);
             free(m.in[i].segment);
+            cJSON_Delete(m.in[i].timeline);
         }
         free(m.in);
         plan_free(m.plan);

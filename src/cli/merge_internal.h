@@ -20,6 +20,7 @@ typedef struct {
     double start, end; /* Unix seconds */
     double duration;   /* duration_s */
     char *segment;     /* "execution_segment", NULL when the summary has none */
+    cJSON *timeline;   /* its "timeline", detached from root (kept as it is: not mergeable) */
 } merge_input;
 
 /* What the execution segments of the summaries say about the merged result. */
