@@ -242,13 +242,15 @@ static void first_difference(const cJSON *a, const cJSON *b, char *path, size_t 
             const cJSON *other = cJSON_GetObjectItemCaseSensitive(y, k->string);
             if (other && cJSON_Compare(k, other, true)) continue;
             const cJSON *inner;
-            if (other && cJSON_IsObject(k) && cJSON_IsObject(other)) cJSON_ArrayForEach(inner, k) {
+            if (other && cJSON_IsObject(k) && cJSON_IsObject(other)) {
+                cJSON_ArrayForEach(inner, k) {
                     const cJSON *o2 = cJSON_GetObjectItemCaseSensitive(other, inner->string);
                     if (!o2 || !cJSON_Compare(inner, o2, true)) {
                         snprintf(path, len, "%s.%s", k->string, inner->string);
                         return;
                     }
                 }
+            }
             snprintf(path, len, "%s", k->string);
             return;
         }
