@@ -272,5 +272,11 @@ expect_eq "... http_reqs count = 100 x the fixture's" \
     "$(py 'print(100 * ld(sys.argv[1])["metrics"]["http_reqs"]["values"]["count"])' "$F/b2_pass.json")" \
     "$(py 'print(ld(sys.argv[1])["metrics"]["http_reqs"]["values"]["count"])' "$TMP/b2m.json")"
 expect_num "... in under 20 s" "$secs" lt 20
+for k in $(seq -w 0 99); do cp "$F/b2_pass.json" "$TMP/b2s_$k.json"; done
+/usr/bin/time -f '%e %M' -o "$TMP/time.txt" "$LT" merge -q -o "$TMP/b2s.json" "$TMP"/b2s_*.json 2>"$TMP/b2s.err"
+rc=$?
+read -r secs kb <"$TMP/time.txt"
+echo "     merging 100 copies of the B2 summary (series shared, $(py 'print(len(ld(sys.argv[1])["series"]))' "$TMP/b2s.json") out): ${secs}s, peak RSS $((kb / 1024)) MB"
+expect_eq "100 copies (series shared) merge (exit 0)" 0 "$rc"
 
 finish
