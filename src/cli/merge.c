@@ -209,6 +209,8 @@ static int load_input(merge_input *in, char *err, size_t errlen) {
     if (isnan(in->start))
         return snprintf(err, errlen, "started_at: not a UTC time (YYYY-MM-DDTHH:MM:SSZ)"), -1;
     in->duration = cJSON_GetObjectItemCaseSensitive(in->root, "duration_s")->valuedouble;
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(in->root, "exit_code");
+    in->exit_code = cJSON_IsNumber(code) ? (int)code->valuedouble : 0;
     in->end = in->start + in->duration;
     return 0;
 }
@@ -465,6 +467,26 @@ static int merge_inputs(merge_ctx *m, const merge_args *a) {
     return rc;
 }
 
+/* What the merge noticed, as a list of sentences: missing segments, and instances whose run did
+ * not end as a run that finished does (their counts are in, but the test was cut short there). */
+static cJSON *merge_notes(const merge_ctx *m) {
+    cJSON *notes = cJSON_CreateArray();
+    if (m->seg.note[0]) cJSON_AddItemToArray(notes, cJSON_CreateString(m->seg.note));
+    for (int i = 0; i < m->n; i++) {
+        int c = m->in[i].exit_code;
+        if (c == EXIT_OK || c == EXIT_THRESHOLDS) continue;
+        char note[600];
+        snprintf(note, sizeof note, "%s: its run exited %d (%s); its samples are merged",
+                 display_name(&m->in[i]), c,
+                 c == EXIT_SIGNAL    ? "interrupted"
+                 : c == EXIT_SCRIPT  ? "script error"
+                 : c == EXIT_ABORTED ? "lt.abort()"
+                                     : "see README, Exit codes");
+        cJSON_AddItemToArray(notes, cJSON_CreateString(note));
+    }
+    return notes;
+}
+
 /* The "merge" key: which summaries made this one, and what the merge noticed. */
 static void add_provenance(cJSON *root, const merge_ctx *m) {
     cJSON *mg = cJSON_AddObjectToObject(root, "merge");
@@ -476,13 +498,13 @@ static void add_provenance(cJSON *root, const merge_ctx *m) {
         cJSON_AddStringToObject(e, "file", display_name(in));
         cJSON_AddNumberToObject(e, "started_unix", in->start);
         cJSON_AddNumberToObject(e, "duration_s", in->duration);
+        cJSON_AddNumberToObject(e, "exit_code", in->exit_code);
         if (in->segment) cJSON_AddStringToObject(e, "execution_segment", in->segment);
         /* a timeline's points hold percentiles, not histograms: kept per instance, not merged */
         if (in->timeline) cJSON_AddItemReferenceToObject(e, "timeline", in->timeline);
         cJSON_AddItemToArray(files, e);
     }
-    cJSON *notes = cJSON_AddArrayToObject(mg, "notes");
-    if (m->seg.note[0]) cJSON_AddItemToArray(notes, cJSON_CreateString(m->seg.note));
+    cJSON_AddItemToObject(mg, "notes", merge_notes(m));
     if (m->seg.merged[0]) cJSON_AddStringToObject(root, "execution_segment", m->seg.merged);
 }
 
@@ -524,8 +546,11 @@ static int write_merged(merge_ctx *m, const merge_args *a) {
                         .ntop_errors = ntop};
     if (!a->quiet) {
         summary_print_text(stderr, &in, !a->no_color && isatty(2));
-        fprintf(stderr, "    merged %d summaries%s%s\n\n", m->n, m->seg.note[0] ? ": " : "",
-                m->seg.note);
+        fprintf(stderr, "    merged %d summaries\n", m->n);
+        cJSON *notes = merge_notes(m), *note;
+        cJSON_ArrayForEach(note, notes) fprintf(stderr, "    note: %s\n", note->valuestring);
+        cJSON_Delete(notes);
+        fputc('\n', stderr);
     }
     cJSON *j = summary_json(&in);
     set_vus(j, m);

@@ -19,6 +19,7 @@ typedef struct {
     double time_scale;
     double start, end; /* Unix seconds */
     double duration;   /* duration_s */
+    int exit_code;     /* the exit code of the instance's run */
     char *segment;     /* "execution_segment", NULL when the summary has none */
     cJSON *timeline;   /* its "timeline", detached from root (kept as it is: not mergeable) */
 } merge_input;

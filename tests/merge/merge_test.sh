@@ -152,6 +152,13 @@ expect_eq "lt merge B2 B2 | lt report -: read (exit 110: B2 alone leaves ASR 2 u
 expect_eq "... the per-shard p99 row of the merged B2 passes" pass \
     "$(py 'print(next(r for r in ld(sys.argv[1])["asr2"]["rows"] if r["criterion"].startswith("per-shard"))["verdict"])' "$TMP/rep.json" 2>&1)"
 
+py 'd = ld(sys.argv[1]); d["exit_code"] = 105; json.dump(d, open(sys.argv[2], "w"))' "$TMP/c.json" "$TMP/c105.json"
+merge n1 "$TMP/a.json" "$TMP/b.json" "$TMP/c105.json"
+expect_eq "an instance interrupted (its run exited 105): merged, verdict of the thresholds (exit 0)" 0 "$RC"
+expect_eq "... a note names it" "1 c105.json: its run exited 105 (interrupted); its samples are merged" \
+    "$(py 'n = ld(sys.argv[1])["merge"]["notes"]; print(len(n), n[0].split("/")[-1])' "$TMP/n1.json")"
+expect_match "... also on stderr" "note: .*c105.json: its run exited 105" "$TMP/n1.err"
+
 # --- refusals ---
 cp "$S/closed.lua" "$TMP/other.lua"
 timeout 60 "$LT" -q -s "$TMP/other.lua" -e URL="$URL" --summary-export "$TMP/other.json" >/dev/null 2>&1
