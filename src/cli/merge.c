@@ -67,7 +67,7 @@ static int threshold_spec_check(const char *spec, char *err, size_t errlen) {
 
 /* One file named twice (a glob and a name, say) would count its requests twice: refused. */
 static int check_distinct_files(const merge_args *a) {
-    char **real = calloc((size_t)a->nfiles + 1, sizeof *real);
+    char **real = calloc((size_t)(unsigned)a->nfiles + 1, sizeof *real);
     int rc = 0;
     for (int i = 0; i < a->nfiles && rc == 0; i++) {
         real[i] = strcmp(a->files[i], "-") == 0 ? NULL : realpath(a->files[i], NULL);
@@ -87,8 +87,8 @@ static int check_distinct_files(const merge_args *a) {
 static int parse_merge_args(int argc, char **argv, merge_args *a) {
     memset(a, 0, sizeof *a);
     a->out = "-";
-    a->thresholds = calloc((size_t)argc, sizeof *a->thresholds);
-    a->files = calloc((size_t)argc, sizeof *a->files);
+    a->thresholds = calloc((size_t)(unsigned)argc + 1, sizeof *a->thresholds);
+    a->files = calloc((size_t)(unsigned)argc + 1, sizeof *a->files);
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i];
         char msg[512];
@@ -516,7 +516,7 @@ static int write_merged(merge_ctx *m, const merge_args *a) {
     for (int i = 0; i < m->n; i++)
         if (m->in[i].start - m->start + m->in[i].duration > dur)
             dur = m->in[i].start - m->start + m->in[i].duration;
-    threshold_result *res = calloc((size_t)p->nthresholds + 1, sizeof *res);
+    threshold_result *res = calloc((size_t)(unsigned)p->nthresholds + 1, sizeof *res);
     int failed = thresholds_evaluate(p->thresholds, p->nthresholds, m->total, dur, res);
     if (p->no_thresholds) { /* as a run: --no-thresholds judges nothing */
         for (int i = 0; i < p->nthresholds; i++) res[i].ok = true;
@@ -576,9 +576,9 @@ static int start_plan(merge_ctx *m, const merge_args *a) {
         return EXIT_CONFIG;
     }
     int ns = m->plan->nscenarios;
-    m->iterations = calloc((size_t)ns + 1, sizeof(long));
-    m->dropped = calloc((size_t)ns + 1, sizeof(long));
-    m->interrupted = calloc((size_t)ns + 1, sizeof(long));
+    m->iterations = calloc((size_t)(unsigned)ns + 1, sizeof(long));
+    m->dropped = calloc((size_t)(unsigned)ns + 1, sizeof(long));
+    m->interrupted = calloc((size_t)(unsigned)ns + 1, sizeof(long));
     return 0;
 }
 

@@ -271,7 +271,7 @@ int check_segments(const merge_input *in, int n, segment_check *out, char *err, 
     bool any = false;
     for (int i = 0; i < n; i++) any |= in[i].segment != NULL;
     if (!any) return 0;
-    segment *segs = calloc((size_t)n, sizeof *segs);
+    segment *segs = calloc((size_t)(unsigned)n + 1, sizeof *segs);
     for (int i = 0; i < n; i++) {
         segs[i].in = &in[i];
         if (parse_segment(in[i].segment ? in[i].segment : "0:1", &segs[i]) != 0) {
