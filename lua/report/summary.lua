@@ -142,4 +142,77 @@ function M.merged_percentile(rows, p)
   return a + (value_at(f + 1) - a) * (r - f), count
 end
 
+-- p99 of the merged histograms of metric's load series (optionally only tag = value); nil, 0
+-- when there is no sample.
+function M.load_p99(s, metric, tag, value)
+  return M.merged_percentile(M.load_rows(s, metric, tag, value), 99)
+end
+
+-- Load requests sent per shard and per symbol (series http_reqs tagged symbol): two tables
+-- name -> count, and the total.
+function M.request_shares(s)
+  local by_shard, by_symbol, total = {}, {}, 0
+  for _, r in ipairs(M.load_rows(s, "http_reqs")) do
+    local t, n = r.tags or {}, (r.values or {}).count or 0
+    if t.symbol then
+      by_symbol[t.symbol] = (by_symbol[t.symbol] or 0) + n
+      local shard = t.shard or "?"
+      by_shard[shard] = (by_shard[shard] or 0) + n
+      total = total + n
+    end
+  end
+  return by_shard, by_symbol, total
+end
+
+-- A scraped counter's increase during the run, summed over its series (gauge "<name>" in the
+-- summary's series: value = last scrape, min = first, as counters only grow; a reset in between
+-- makes this a lower bound). Returns the increase, the number of series and the shards seen.
+function M.scraped_increase(s, metric)
+  local total, n, shards = 0, 0, {}
+  for _, r in ipairs(s.series) do
+    local v = r.values or {}
+    if r.metric == metric and type(v.value) == "number" and type(v.min) == "number" then
+      total, n = total + math.max(0, v.value - v.min), n + 1
+      local shard = (r.tags or {}).shard or (r.tags or {}).target
+      if shard then shards[shard] = true end
+    end
+  end
+  return total, n, shards
+end
+
+-- Per-interval rate of a scraped counter summed over its series, from the summary's
+-- timeline.scraped (entries "<name>_per_s", else "<name>" counter values differenced).
+-- A null sample counts 0, so the sums are lower bounds. Returns rates, interval_s, nseries, or
+-- nil and why not.
+function M.timeline_rates(s, metric)
+  local tl = s.timeline
+  if type(tl) ~= "table" then return nil, "no timeline" end
+  local n, dt = type(tl.t) == "table" and #tl.t or 0, tl.interval_s
+  if n == 0 or type(dt) ~= "number" or dt <= 0 then return nil, "an empty timeline" end
+  local sums, used = {}, 0
+  for i = 1, n do sums[i] = 0 end
+  local function num(x) return type(x) == "number" and x or nil end
+  for _, e in ipairs(type(tl.scraped) == "table" and tl.scraped or {}) do
+    local vals = type(e.values) == "table" and e.values or {}
+    if e.metric == metric .. "_per_s" then
+      used = used + 1
+      for i = 1, n do sums[i] = sums[i] + (num(vals[i]) or 0) end
+    end
+  end
+  if used == 0 then -- fall back to the counter's own values
+    for _, e in ipairs(type(tl.scraped) == "table" and tl.scraped or {}) do
+      local vals = type(e.values) == "table" and e.values or {}
+      if e.metric == metric then
+        used = used + 1
+        for i = 2, n do
+          local a, b = num(vals[i - 1]), num(vals[i])
+          if a and b and b >= a then sums[i] = sums[i] + (b - a) / dt end
+        end
+      end
+    end
+  end
+  if used == 0 then return nil, "no " .. metric .. " in the timeline's scraped series" end
+  return sums, dt, used
+end
+
 return M
