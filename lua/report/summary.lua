@@ -76,14 +76,32 @@ function M.load_requests(s)
   return reqs, failed
 end
 
--- Why a run's numbers cannot pass whatever they say (summary_tool.py's case_problems): a list.
+-- What the failed load requests died of, most frequent first: "connection refused: 31".
+function M.top_errors(s, n)
+  local why, keys = {}, {}
+  for _, r in ipairs(M.load_rows(s, "http_req_failed")) do
+    local k = (r.values or {}).passes or 0
+    if k > 0 then
+      local t = r.tags or {}
+      local key = t.error or ("status " .. tostring(t.status or "?"))
+      if not why[key] then keys[#keys + 1] = key end
+      why[key] = (why[key] or 0) + k
+    end
+  end
+  table.sort(keys, function(a, b) return why[a] > why[b] or (why[a] == why[b] and a < b) end)
+  local parts = {}
+  for i = 1, math.min(n or 2, #keys) do parts[i] = keys[i] .. ": " .. why[keys[i]] end
+  return table.concat(parts, ", ")
+end
+
+-- Why a run's numbers cannot pass whatever they say: a list.
 function M.problems(s)
   local p = {}
   local reqs, failed = M.load_requests(s)
   if reqs == 0 then
     p[#p + 1] = "no load request was sent"
   elseif failed == reqs then
-    p[#p + 1] = string.format("all %d load requests failed", reqs)
+    p[#p + 1] = string.format("all %d load requests failed (%s)", reqs, M.top_errors(s))
   end
   local sf, sp = 0, 0
   for _, c in ipairs(s.checks or {}) do
