@@ -97,7 +97,7 @@ def cmd_verdicts(a):
         print("  %-9s %s: %s (limit %s)" % (VERDICT_WORDS.get(row["verdict"], row["verdict"]),
                                             row["criterion"], row["figure"], row["limit"]), file=out)
         if row["verdict"] != "pass":
-            print("            from %s" % row["source"], file=out)
+            print("            source: %s" % row["source"], file=out)
     for n in r.get("notes", []):
         print("  note: %s" % n, file=out)
     print(asr["verdict"])

@@ -111,7 +111,7 @@ function M.problems(s)
   end
   if sf > 0 then p[#p + 1] = string.format("seeding failed (%d of %d seed requests)", sf, sf + sp) end
   local lat = s.metrics.match_latency_ms
-  if lat and not ((lat.values or {}).count or 0 > 0) then
+  if lat and not (((lat.values or {}).count or 0) > 0) then
     p[#p + 1] = "match_latency_ms has no sample: no order succeeded"
   end
   if s.partial then p[#p + 1] = "the run was interrupted: partial results" end

@@ -91,7 +91,9 @@ expect_eq "B only: ASR 1 and 2 undecided -> exit 110" 110 "$RC"
 report dead --format json "$F/b1_dead.json" "$F/b2_pass.json"
 expect_eq "dead B1: exit 99" 99 "$RC"
 expect_eq "dead B1: scaling row fails" fail "$(row "$TMP/dead.out" asr2 4 verdict)"
-expect_match "dead B1: says all requests failed" 'all 31 load requests failed' "$TMP/dead.out"
+expect_match "dead B1: says all requests failed, and of what" 'all 31 load requests failed \(connection refused: 31\)' "$TMP/dead.out"
+# (a count of 0 is true in Lua: this reason was never given before the fix)
+expect_match "dead B1: says match_latency_ms has no sample" 'match_latency_ms has no sample' "$TMP/dead.out"
 
 report deadonly --format json "$F/b1_dead.json"
 expect_eq "dead B1 alone: exit 99 (the scaling row cannot pass, B2 or not)" 99 "$RC"
