@@ -233,4 +233,37 @@ function M.timeline_rates(s, metric)
   return sums, dt, used
 end
 
+-- The q-quantile (0..1) of a scraped Prometheus histogram over the run, as Prometheus's
+-- histogram_quantile() computes it from the buckets' increase (gauges "<name>_bucket" tagged le,
+-- value - min per series; summed over the series, optionally only those with tag = value): linear
+-- within the bucket the rank falls in, the highest finite bound if it falls in +Inf. Returns the
+-- quantile and the number of observations, or nil, 0 when there are none.
+function M.scraped_quantile(s, name, q, tag, value)
+  local by_le = {}
+  for _, r in ipairs(s.series) do
+    local t, v = r.tags or {}, r.values or {}
+    if r.metric == name .. "_bucket" and t.le and (tag == nil or t[tag] == value)
+       and type(v.value) == "number" and type(v.min) == "number" then
+      local le = t.le == "+Inf" and math.huge or tonumber(t.le)
+      if le then by_le[le] = (by_le[le] or 0) + math.max(0, v.value - v.min) end
+    end
+  end
+  local les = {}
+  for le in pairs(by_le) do les[#les + 1] = le end
+  table.sort(les)
+  local total = #les > 0 and by_le[les[#les]] or 0
+  if total <= 0 or les[#les] ~= math.huge then return nil, 0 end
+  local rank, prev_le, prev_n = q * total, 0, 0
+  for _, le in ipairs(les) do
+    local n = by_le[le]
+    if n >= rank then
+      if le == math.huge then return prev_le, total end
+      if n == prev_n then return le, total end
+      return prev_le + (le - prev_le) * (rank - prev_n) / (n - prev_n), total
+    end
+    prev_le, prev_n = le, n
+  end
+  return prev_le, total
+end
+
 return M

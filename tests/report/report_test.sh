@@ -81,8 +81,8 @@ for i in 1 2 3; do
     check "B2 shard $sh p99 = merged histograms' p99" close "$(row "$TMP/b.out" asr2 $i value)" "$(py_shard_p99 "$F/b2_pass.json" $sh)"
 done
 want=$(python3 -c "import sys; print(float(sys.argv[2]) / (3 * float(sys.argv[1])))" "$(py_throughput "$F/b1_pass.json")" "$(py_throughput "$F/b2_pass.json")")
-check "linear scaling ratio = B2 / (3 x B1) from the fixtures" close "$(row "$TMP/b.out" asr2 4 value)" "$want"
-expect_eq "linear scaling passes" pass "$(row "$TMP/b.out" asr2 4 verdict)"
+check "linear scaling ratio = B2 / (3 x B1) from the fixtures" close "$(row "$TMP/b.out" asr2 "linear scaling" value)" "$want"
+expect_eq "linear scaling passes" pass "$(row "$TMP/b.out" asr2 "linear scaling" verdict)"
 expect_eq "matches/min undecided without a scrape" undecided "$(row "$TMP/b.out" asr2 0 verdict)"
 expect_match "matches/min names the scrape" "scrape the shards' /metrics" "$TMP/b.out"
 expect_eq "B only: ASR 1 and 2 undecided -> exit 110" 110 "$RC"
@@ -90,7 +90,7 @@ expect_eq "B only: ASR 1 and 2 undecided -> exit 110" 110 "$RC"
 # --- a dead-target B1 (every request refused): linear scaling FAIL, never pass; exit 99 ---
 report dead --format json "$F/b1_dead.json" "$F/b2_pass.json"
 expect_eq "dead B1: exit 99" 99 "$RC"
-expect_eq "dead B1: scaling row fails" fail "$(row "$TMP/dead.out" asr2 4 verdict)"
+expect_eq "dead B1: scaling row fails" fail "$(row "$TMP/dead.out" asr2 "linear scaling" verdict)"
 expect_match "dead B1: says all requests failed, and of what" 'all 31 load requests failed \(connection refused: 31\)' "$TMP/dead.out"
 # (a count of 0 is true in Lua: this reason was never given before the fix)
 expect_match "dead B1: says match_latency_ms has no sample" 'match_latency_ms has no sample' "$TMP/dead.out"
@@ -102,7 +102,7 @@ expect_eq "dead B1 alone: scaling row fails" fail "$(row "$TMP/deadonly.out" asr
 # --- B2 without B1: the scaling row is undecided and asks for B1; exit 110 ---
 report nob1 --format json "$F/b2_pass.json"
 expect_eq "no B1: exit 110" 110 "$RC"
-expect_eq "no B1: scaling undecided" undecided "$(row "$TMP/nob1.out" asr2 4 verdict)"
+expect_eq "no B1: scaling undecided" undecided "$(row "$TMP/nob1.out" asr2 "linear scaling" verdict)"
 expect_match "no B1: names what decides it" 'run B1 too' "$TMP/nob1.out"
 
 # --- stdin, and all three together ---
@@ -237,6 +237,39 @@ edit "$F/b4_pass.json" "$TMP/b4_err.json" 'f = load("http_req_failed"); f[0]["va
 report b4x --format json "$TMP/b4_err.json"
 expect_eq "B4 with 10 of 252 failed (4%): the B error-rate row fails" fail "$(row "$TMP/b4x.out" asr2 "error rate of the B runs" verdict)"
 expect_eq "no B run: the B error-rate row is undecided" undecided "$(row "$TMP/a2j.out" asr2 "error rate of the B runs" verdict)"
+
+# target-side p99 me_match_duration_seconds: the shards' scraped histogram buckets (real runs
+# with --scrape-filter me_match_duration_seconds_bucket), Prometheus's histogram_quantile
+py_hq() { python3 - "$@" <<'PY'
+import json, sys, math
+s = json.load(open(sys.argv[1])); shard = sys.argv[2] if len(sys.argv) > 2 else None
+inc = {}
+for r in s["series"]:
+    t = r["tags"]
+    if r["metric"] == "me_match_duration_seconds_bucket" and (shard is None or t.get("shard") == shard):
+        le = math.inf if t["le"] == "+Inf" else float(t["le"])
+        inc[le] = inc.get(le, 0) + r["values"]["value"] - r["values"]["min"]
+les = sorted(inc); rank = 0.99 * inc[math.inf]; lo, prev = 0.0, 0
+for le in les:
+    if inc[le] >= rank:
+        print(1000 * (lo if le == math.inf else lo + (le - lo) * (rank - prev) / (inc[le] - prev))); break
+    lo, prev = le, inc[le]
+PY
+}
+report tgt --format json "$F/a2_scrape.json" "$F/b2_scrape.json"
+expect_eq "A2 scraped: target-side p99 row passes, counted" "pass True" "$(row "$TMP/tgt.out" asr1 "p99 me_match_duration_seconds" verdict) $(row "$TMP/tgt.out" asr1 "p99 me_match_duration_seconds" required)"
+check "A2 scraped: target-side p99 = histogram_quantile(0.99) of the buckets' increase" close "$(row "$TMP/tgt.out" asr1 "p99 me_match_duration_seconds" value)" "$(py_hq "$F/a2_scrape.json")"
+for sh in a b c; do
+    check "B2 scraped: shard $sh target-side p99 = histogram_quantile of its buckets" close "$(row "$TMP/tgt.out" asr2 "per-shard p99 me_match_duration_seconds (target side), shard $sh" value)" "$(py_hq "$F/b2_scrape.json" $sh)"
+done
+expect_eq "B2 scraped: target-side shard b passes" pass "$(row "$TMP/tgt.out" asr2 "per-shard p99 me_match_duration_seconds (target side), shard b" verdict)"
+# every observation moved above 200 ms (the buckets below 0.5 s gain nothing during the run)
+edit "$F/a2_scrape.json" "$TMP/a2_tslow.json" '[r["values"].__setitem__("value", r["values"]["min"]) for r in s["series"] if r["metric"] == "me_match_duration_seconds_bucket" and r["tags"]["le"] != "+Inf" and float(r["tags"]["le"]) < 0.5]'
+report tgts --format json "$TMP/a2_tslow.json"
+expect_eq "A2 with every match slower than 200 ms on the target: row fails, exit 99" "fail 99" "$(row "$TMP/tgts.out" asr1 "p99 me_match_duration_seconds" verdict) $RC"
+check "... its figure = histogram_quantile (in (200, 500] ms)" close "$(row "$TMP/tgts.out" asr1 "p99 me_match_duration_seconds" value)" "$(py_hq "$TMP/a2_tslow.json")"
+expect_eq "A2 not scraped: target-side row undecided, not counted" "undecided False" "$(row "$TMP/a2j.out" asr1 "p99 me_match_duration_seconds" verdict) $(row "$TMP/a2j.out" asr1 "p99 me_match_duration_seconds" required)"
+expect_match "A2 not scraped: names the flags" "me_match_duration_seconds_bucket" "$TMP/a2j.out"
 
 # --- bad input and usage ---
 echo '{"schema":"other"}' >"$TMP/foreign.json"

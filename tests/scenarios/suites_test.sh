@@ -19,7 +19,7 @@ expect_eq "asr1 with an unknown option exits 2" 2 "$?"
 expect_eq "asr2 with a bad --time-scale exits 2" 2 "$?"
 
 timeout -k 5 150 "$ROOT/scenarios/asr1" --me-url "$A" --time-scale 0.01 --out-dir "$TMP/r1" \
-    --reset-cmd "curl -fsS -X POST $A/admin/reset" --a4-noise-ms 50 >"$TMP/asr1.log" 2>&1
+    --reset-cmd "curl -fsS -X POST $A/admin/reset" --a4-noise-ms 50 --scrape "$A/metrics" >"$TMP/asr1.log" 2>&1
 expect_eq "asr1 exits 0" 0 "$?"
 for t in a1_warmup a2_normal_load a3_depth_variation a4_kafka_degradation; do
     check "asr1 wrote $t.json" python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]=="lt-summary/1"' "$TMP/r1/$t.json"
@@ -28,6 +28,7 @@ expect_eq "asr1 passed --time-scale through" 0.01 "$(json_get "$TMP/r1/a2_normal
 expect_match "asr1 prints the table" "a2_normal_load +passed" "$TMP/asr1.log"
 expect_match "asr1 prints A3's latency per depth" "deep +count" "$TMP/asr1.log"
 expect_match "asr1 prints A4's row from lt report" "PASS +A4: p99 match_latency_ms during the broker outage .*: [0-9.]+ \(" "$TMP/asr1.log"
+expect_match "asr1 (--scrape): the target-side p99 is decided" "PASS +p99 me_match_duration_seconds \(target side\): [0-9.]+ ms" "$TMP/asr1.log"
 expect_match "asr1 prints A3's rows from lt report" "PASS +A3: p99 match_latency_ms at depth deep" "$TMP/asr1.log"
 check "asr1 keeps lt report's verdicts" python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["asr1"]["verdict"] == "pass"' "$TMP/r1/report.json"
 expect_match "asr1 ends with PASS" "^ASR 1: PASS" "$TMP/asr1.log"
@@ -45,6 +46,7 @@ for t in b1_baseline b2_peak_sustained b3_ramp b4_hot_symbol; do
     check "asr2 wrote $t.json" python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]=="lt-summary/1"' "$TMP/r2/$t.json"
 done
 expect_match "asr2 ran B1 through the gateway (/seed/a)" "Seeded shard a" "$TMP/r2/b1_baseline.log"
+expect_match "asr2 (--scrape): target-side p99 of shard c decided" "PASS +per-shard p99 me_match_duration_seconds \(target side\), shard c" "$TMP/asr2.log"
 expect_match "asr2 prints shares" "Requests per shard and symbol" "$TMP/asr2.log"
 # "for >= 4 min" of matches/min needs the summary's timeline (timeline.scraped); until lt writes
 # one the row is undecided and the suite exits 110; every other row passes either way.
