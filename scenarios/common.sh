@@ -13,7 +13,6 @@ RESET_CMD_SUITE=""
 ONLY=""
 LT_ARGS=()   # -e KEY=VALUE pairs and anything after --
 RESULTS=()   # "name exit-code" per test run
-COUNTED=0    # tests that count towards the verdict (set by table)
 SUMMARIES=() # the JSON summaries written (set by table), judged by lt report
 
 die() { echo "$(basename "$0"): $*" >&2; exit 2; }
@@ -79,10 +78,9 @@ describe_exit() {
 
 # table: one line per test from its JSON summary (summary_tool.py row: figures only, no verdict);
 # returns 1 if lt itself broke on a test (an exit other than 0 or 99: bad configuration, script
-# error, interrupted) or wrote no summary. Sets SUMMARIES (the summaries written) and COUNTED.
+# error, interrupted) or wrote no summary. Sets SUMMARIES (the summaries written).
 table() {
     local failed=0 entry name rc
-    COUNTED=0
     SUMMARIES=()
     printf '\n%-22s %-18s %9s %9s %9s %8s %s\n' test result reqs "rate/s" "p99 ms" "failed" "thresholds"
     for entry in "${RESULTS[@]+"${RESULTS[@]}"}"; do
@@ -90,7 +88,6 @@ table() {
         python3 "$SCEN_ROOT/scenarios/summary_tool.py" row "$OUT_DIR/$name.json" "$name" "$rc" ||
             failed=1
         [ -s "$OUT_DIR/$name.json" ] && SUMMARIES+=("$OUT_DIR/$name.json")
-        [[ " ${DISCARD:-} " == *" $name "* ]] || COUNTED=$((COUNTED + 1))
         [ "$rc" -eq 0 ] || [ "$rc" -eq 99 ] || failed=1
     done
     return $failed
