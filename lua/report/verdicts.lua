@@ -287,7 +287,12 @@ local function throughput_row(b2, time_scale)
   local src = string.format("B2 (%s): scraped me_matches_total, %d series (shards %s)",
     b2.name, nseries, shard_list(shards))
   local avg_txt = string.format("%.0f/min on average over %.1f s", avg, d)
-  local rates, dt = S.timeline_rates(b2.s, "me_matches_total")
+  local rates, dt, used = S.timeline_rates(b2.s, "me_matches_total")
+  local why_not = "needs a summary with a timeline (lt >= this version)"
+  if rates and used < nseries then -- the timeline kept only some series: its sums would be low
+    rates, why_not = nil, string.format("the timeline kept %d of the %d series (scraped_truncated: "
+      .. "scrape fewer metrics, e.g. --scrape-filter me_matches_total)", used, nseries)
+  end
   if not rates then
     -- without a timeline only a total too small for any sustained window decides (a fail)
     if inc < MATCHES_PER_MIN * need_s / 60 then
@@ -295,7 +300,7 @@ local function throughput_row(b2, time_scale)
         .. "4,750/min needs", avg_txt, inc, SUSTAIN_MIN * ts), avg, limit, src)
     end
     return row(criterion, "undecided", avg_txt .. "; for how long is unknown", avg, limit,
-      src .. "; \"for >= 4 min\" needs a summary with a timeline (lt >= this version)")
+      src .. "; \"for >= 4 min\" " .. why_not)
   end
   local run_s = longest_run(rates, dt)
   src = src .. string.format("; timeline.scraped me_matches_total_per_s, %d intervals of %g s",

@@ -176,10 +176,12 @@ expect_match "matches/min without a timeline: says what decides it" 'needs a sum
 edit "$F/b2_scrape.json" "$TMP/mm_low.json" '[r["values"].__setitem__("value", r["values"]["min"] + 1) for r in s["series"] if r["metric"] == "me_matches_total"]'
 report mml --format json "$TMP/mm_low.json"
 expect_eq "matches/min: 12 matches in all cannot be 2.4 s at 4,750/min: fail" fail "$(row "$TMP/mml.out" asr2 0 verdict)"
-# timeline.scraped (the timeline lane's schema): three 1 s intervals, rates per shard
+# timeline.scraped (the summary's timeline): three 1 s intervals; tl RATES OUT gives each of the
+# 12 me_matches_total series (4 symbols per shard) a quarter of the per-shard RATES
 tl() { edit "$F/b2_scrape.json" "$2" 'r = '"$1"'
 s["timeline"] = {"interval_s": 1, "t": [1, 2, 3], "scraped": [
-  {"metric": "me_matches_total_per_s", "tags": {"shard": sh}, "values": r} for sh in "abc"]}'; }
+  {"metric": "me_matches_total_per_s", "tags": x["tags"], "values": [v if v is None else v / 4 for v in r]}
+  for x in s["series"] if x["metric"] == "me_matches_total"]}'; }
 tl '[28, 28, 28]' "$TMP/tl_pass.json"
 report tlp --format json "$TMP/tl_pass.json"
 expect_eq "timeline 3 x 84/s (5,040/min) for 3 s >= 2.4 s: pass" pass "$(row "$TMP/tlp.out" asr2 0 verdict)"
@@ -190,6 +192,10 @@ expect_eq "timeline with a dip to 3,600/min in second 2 (runs of 1 s): fail" fai
 tl '[28, None, 28]' "$TMP/tl_null.json"
 report tln --format json "$TMP/tl_null.json"
 expect_eq "timeline with no sample in second 2 (null counts 0): fail, never a pass" fail "$(row "$TMP/tln.out" asr2 0 verdict)"
+edit "$TMP/tl_pass.json" "$TMP/tl_trunc.json" 's["timeline"]["scraped"] = s["timeline"]["scraped"][:8]; s["timeline"]["scraped_truncated"] = True'
+report tlt --format json "$TMP/tl_trunc.json"
+expect_eq "timeline holding 8 of the 12 series (scraped_truncated): undecided, not a low sum" undecided "$(row "$TMP/tlt.out" asr2 0 verdict)"
+expect_match "timeline truncated: says so and what to do" 'the timeline kept 8 of the 12 series' "$TMP/tlt.out"
 
 # shard isolation: B1 vs B2 shard a p99
 report iso --format json "$F/b1_pass.json" "$F/b2_pass.json"
