@@ -365,6 +365,48 @@ local function isolation_row(b1, b2, noise_ms)
     fmt_ms(p2), fmt_ms(p1)), ratio, limit, src)
 end
 
+local RAMP_LEVELS = { 17, 42, 84 } -- the spec's B3 stages: 1, 2 and 3 shards' worth
+
+-- B3 over time (the summary's timeline.scenarios.ramp): the achieved rate (iterations per
+-- interval / interval_s) reached 90% of 17, 42 and 84/s, and averaged >= 95% of
+-- 84/s while the target was 84/s (the sustained stage). Without a timeline: undecided, not counted
+-- (the iterations/planned row still judges the whole ramp).
+local function ramp_levels_row(b3)
+  local criterion = "B3: the achieved rate rose 17 -> 42 -> 84/s and held 84/s (timeline)"
+  local limit = "each level reached (90% of it); >= 95% of 84/s while targeted"
+  local tl = b3.s.timeline
+  local sc = type(tl) == "table" and type(tl.scenarios) == "table" and tl.scenarios.ramp
+  if type(sc) ~= "table" or type(sc.iterations) ~= "table" or type(tl.interval_s) ~= "number" then
+    return missing(criterion, limit, "needs a summary with a timeline (lt >= this version); "
+      .. "not counted", false)
+  end
+  local src = "B3 (" .. b3.name .. "): timeline.scenarios.ramp iterations and target_rate, "
+    .. tl.interval_s .. " s intervals"
+  local n, dt = type(tl.t) == "table" and #tl.t or 0, tl.interval_s
+  local function num(x) return type(x) == "number" and x or 0 end
+  local reached, parts, ok = {}, {}, true
+  for li, level in ipairs(RAMP_LEVELS) do
+    for i = 1, n do
+      if num(sc.iterations[i]) / dt >= 0.9 * level then reached[li] = i break end
+    end
+    if not reached[li] then ok = false end
+    parts[#parts + 1] = reached[li]
+      and string.format("%g/s at %g s", level, reached[li] * dt) or string.format("%g/s never", level)
+  end
+  local top, sum, cnt = RAMP_LEVELS[#RAMP_LEVELS], 0, 0
+  for i = 1, n do
+    if type(sc.target_rate) == "table" and num(sc.target_rate[i]) >= top * 0.999 then
+      sum, cnt = sum + num(sc.iterations[i]) / dt, cnt + 1
+    end
+  end
+  local held = cnt > 0 and sum / cnt / top or nil
+  if not held or held < 0.95 then ok = false end
+  local figure = "reached " .. table.concat(parts, ", ") .. (held and string.format(
+    "; %.1f/s on average over the %d intervals targeting %g/s", held * top, cnt, top)
+    or "; no interval targeted " .. top .. "/s")
+  return row(criterion, ok and "pass" or "fail", figure, held and 100 * held or nil, limit, src)
+end
+
 -- B3: the ramp delivered what its stages planned (17 -> 42 -> 84/s), and p99 stayed under the
 -- limit while it rose. Not counted when B3 was not given.
 local function b3_rows(b3)
@@ -387,6 +429,7 @@ local function b3_rows(b3)
       "%.1f%% (%d of %d planned, %d dropped)", 100 * share, sc.iterations or 0,
       sc.planned_iterations, sc.dropped_iterations or 0), 100 * share, ">= 95%, none dropped", src)
   end
+  rows[#rows + 1] = ramp_levels_row(b3)
   local bad = problem_row(c_p99, b3, "< 200 ms", b3.problems)
   if bad then
     rows[#rows + 1] = bad

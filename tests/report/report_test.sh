@@ -217,6 +217,16 @@ report b3 --format json "$F/b3_pass.json"
 expect_eq "B3: ramp row passes" pass "$(row "$TMP/b3.out" asr2 "B3: the ramp" verdict)"
 expect_eq "B3: the figure is iterations / planned in %" 100 "$(row "$TMP/b3.out" asr2 "B3: the ramp" value)"
 expect_eq "B3: p99 row passes" pass "$(row "$TMP/b3.out" asr2 "B3: p99" verdict)"
+expect_eq "B3 with a timeline: the achieved-rate row passes" pass "$(row "$TMP/b3.out" asr2 "B3: the achieved rate" verdict)"
+want=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); tl=s["timeline"]; r=tl["scenarios"]["ramp"]; v=[i/tl["interval_s"] for i,t in zip(r["iterations"], r["target_rate"]) if t is not None and t >= 84*0.999]; print(100*sum(v)/len(v)/84)' "$F/b3_pass.json")
+check "B3: its value = mean achieved / 84 over the intervals targeting 84/s (%)" close "$(row "$TMP/b3.out" asr2 "B3: the achieved rate" value)" "$want"
+edit "$F/b3_pass.json" "$TMP/b3_flat.json" 'r = s["timeline"]["scenarios"]["ramp"]; r["iterations"] = [min(i, 50) for i in r["iterations"]]'
+report b3f --format json "$TMP/b3_flat.json"
+expect_eq "B3 stuck at 50/s (timeline edited): the achieved-rate row fails" fail "$(row "$TMP/b3f.out" asr2 "B3: the achieved rate" verdict)"
+expect_match "B3 stuck at 50/s: says 84/s was never reached" '84/s never' "$TMP/b3f.out"
+edit "$F/b3_pass.json" "$TMP/b3_notl.json" 'del s["timeline"]'
+report b3n --format json "$TMP/b3_notl.json"
+expect_eq "B3 without a timeline: the achieved-rate row undecided, not counted" "undecided False" "$(row "$TMP/b3n.out" asr2 "B3: the achieved rate" verdict) $(row "$TMP/b3n.out" asr2 "B3: the achieved rate" required)"
 edit "$F/b3_pass.json" "$TMP/b3_short.json" 'sc = s["scenarios"]["ramp"]; sc["iterations"] = sc["planned_iterations"] // 2; sc["dropped_iterations"] = sc["planned_iterations"] - sc["iterations"]'
 report b3s --format json "$TMP/b3_short.json"
 expect_eq "B3 that delivered half its plan: ramp row fails, exit 99" "fail 99" "$(row "$TMP/b3s.out" asr2 "B3: the ramp" verdict) $RC"
