@@ -1,6 +1,6 @@
 -- report: `lt report` entry point. main(inputs, format) -> text, exit code.
 -- inputs: {{name=, text=|error=}, ...} from src/cli/report.c; format: "md" or "json";
--- opts: {a4_noise_ms = MS, isolation_noise_ms = MS}.
+-- opts: {a4_noise_ms = MS}.
 -- Exit codes: 0 every ASR that could be decided passed (at least one), 99 one failed,
 -- 110 no ASR could be decided, 111 an unreadable, truncated or non-lt summary (nothing written).
 local S = require "report.summary"

@@ -518,7 +518,8 @@ local function asr_verdict(rows)
   return v
 end
 
--- cases: {A2 = {id, name, s, problems}, ...}. Returns {asr1 = {verdict, rows}, asr2 = ...}.
+-- cases: {A2 = {id, name, s, problems}, ...}; opts: {a4_noise_ms, isolation_noise_ms} (the opts of
+-- init.main). Returns {asr1 = {verdict, rows}, asr2 = ...}.
 function M.evaluate(cases, time_scale, opts)
   opts = opts or {}
   local r1, r2 = asr1_rows(cases, opts), asr2_rows(cases, time_scale, opts)
