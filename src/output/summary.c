@@ -231,7 +231,7 @@ cJSON *summary_json(const summary_input *in) {
         cJSON_AddNumberToObject(e, "interrupted_iterations",
                                 in->scenario_interrupted ? (double)in->scenario_interrupted[i] : 0);
         if (sp->kind == EX_CONSTANT_ARRIVAL_RATE || sp->kind == EX_RAMPING_ARRIVAL_RATE) {
-            double d = scenario_duration(sp), planned = 0;
+            double d = scenario_duration(sp), planned = 0, starts;
             if (sp->kind == EX_CONSTANT_ARRIVAL_RATE) {
                 planned = sp->rate * d;
             } else {
@@ -241,7 +241,11 @@ cJSON *summary_json(const summary_input *in) {
                     prev = sp->stages[k].target;
                 }
             }
-            cJSON_AddNumberToObject(e, "planned_iterations", floor(planned + 1e-9));
+            /* k6's starts: a constant rate's at 0, 1/rate, ... before the duration (10/s for
+             * 950 ms is 10), a ramping rate's where its integral reaches 1, 2, ... */
+            starts =
+                sp->kind == EX_CONSTANT_ARRIVAL_RATE ? ceil(planned - 1e-9) : floor(planned + 1e-9);
+            cJSON_AddNumberToObject(e, "planned_iterations", starts);
             cJSON_AddNumberToObject(e, "target_rate", d > 0 ? planned / d : 0);
             long done = in->scenario_iterations ? in->scenario_iterations[i] : 0;
             cJSON_AddNumberToObject(e, "achieved_rate", d > 0 ? done / d : 0);
