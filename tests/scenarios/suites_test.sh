@@ -48,11 +48,17 @@ done
 expect_match "asr2 ran B1 through the gateway (/seed/a)" "Seeded shard a" "$TMP/r2/b1_baseline.log"
 expect_match "asr2 (--scrape): target-side p99 of shard c decided" "PASS +per-shard p99 me_match_duration_seconds \(target side\), shard c" "$TMP/asr2.log"
 expect_match "asr2 prints shares" "Requests per shard and symbol" "$TMP/asr2.log"
-expect_eq "asr2 exits 0" 0 "$rc2"
-expect_match "asr2 ends with PASS" "^ASR 2: PASS" "$TMP/asr2.log"
+# The suite's exit is lt report's verdict. Whether ASR 2 passes here is left to chance: at
+# --time-scale 0.01 matches/min is judged on 1 s intervals of ~85 fills (~10% margin, ~10% noise)
+# and shard isolation on two ~1 ms p99s on a shared machine. The fixtures (tests/report) decide
+# those rows both ways; here every other row must pass and those two must be decided.
+want2=$(python3 -c 'import json,sys; print(0 if json.load(open(sys.argv[1]))["asr2"]["verdict"] == "pass" else 1)' "$TMP/r2/report.json" 2>&1)
+expect_eq "asr2's exit is lt report's verdict (0 pass, 1 fail)" "$want2" "$rc2"
+expect_match "asr2 ends with lt report's verdict" "^ASR 2: $( [ "$want2" == 0 ] && echo PASS || echo FAIL) " "$TMP/asr2.log"
 # "for >= 4 min" from the summary's timeline (timeline.scraped), the average from the counters
-expect_match "asr2: matches/min decided from the scrape and the timeline" "PASS +aggregate matches/min.*: [0-9.]+ s at >= 4,750/min .*[0-9]+/min on average" "$TMP/asr2.log"
-expect_eq "asr2: every other ASR 2 row passes" "" "$(python3 -c 'import json,sys; print(" ".join(r["criterion"] for r in json.load(open(sys.argv[1]))["asr2"]["rows"][1:] if r["verdict"] != "pass" and r["required"]))' "$TMP/r2/report.json" 2>&1)"
+expect_match "asr2: matches/min decided from the scrape and the timeline" "(PASS|FAIL) +aggregate matches/min.*: [0-9.]+ s at >= 4,750/min .*[0-9]+/min on average" "$TMP/asr2.log"
+expect_match "asr2: shard isolation decided" "(PASS|FAIL) +shard isolation: .*: [0-9.]+ \(B2 " "$TMP/asr2.log"
+expect_eq "asr2: every other counted ASR 2 row passes" "" "$(python3 -c 'import json,sys; print(" ".join(r["criterion"] for r in json.load(open(sys.argv[1]))["asr2"]["rows"] if r["verdict"] != "pass" and r["required"] and not r["criterion"].startswith(("aggregate matches/min", "shard isolation"))))' "$TMP/r2/report.json" 2>&1)"
 # ---- targets that must never pass: a dead port, a server that answers 503, one that fails half
 DEAD=$(free_port)
 suite() { # suite NAME EXPECTED_EXIT asr1|asr2 ARGS...: runs a suite at --time-scale 0.01 into $TMP/NAME
