@@ -31,10 +31,8 @@ local function recognise(inputs)
       time_scale = time_scale or s.time_scale
     end
   end
-  for _, id in ipairs({ "A1", "A3", "B3", "B4" }) do
-    if cases[id] then
-      notes[#notes + 1] = id .. " (" .. cases[id].name .. ") is not evaluated by this lt version"
-    end
+  if cases.A1 then -- the spec discards the warm-up's results
+    notes[#notes + 1] = "A1 (" .. cases.A1.name .. ") is the warm-up: its results are not judged"
   end
   return { cases = cases, notes = notes, inputs = listed, time_scale = time_scale or 1 }
 end
