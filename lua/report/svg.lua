@@ -148,7 +148,7 @@ function M.line_chart(spec)
   for _, sh in ipairs(spec.shade or {}) do
     local a, b = math.max(sh.x0, x_first), math.min(sh.x1, x_last)
     if b > a then
-      out[#out + 1] = string.format('<rect class="shade" x="%s" y="%s" width="%s" height="%s">'
+      out[#out + 1] = string.format('<rect class="shade window" x="%s" y="%s" width="%s" height="%s">'
         .. '<title>%s</title></rect>', fmt(sx(a)), fmt(top), fmt(sx(b) - sx(a)), fmt(ph),
         esc(sh.label))
     end

@@ -37,7 +37,7 @@ const drawn = charts.filter(s =>
 return {charts: charts.length, drawn: drawn.length,
         line_charts: charts.filter(s => s.querySelector('path.series')).length,
         bar_charts: charts.filter(s => s.querySelector('rect.bar')).length,
-        shades: document.querySelectorAll('svg.chart rect.shade[height]').length,
+        shades: document.querySelectorAll('svg.chart rect.window').length,
         nodata: document.querySelectorAll('p.nodata').length,
         scripts: document.querySelectorAll('script').length,
         imgs: document.querySelectorAll('img').length,

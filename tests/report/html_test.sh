@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# lt report --format html (issue 12): pages built from the hand-made timeline fixtures
+# (tests/report/fixtures/make_timeline_fixtures.py) are opened in headless Chromium (selenium +
+# chromedriver, tests/report/html_check.py): no console error, the expected number of SVG charts
+# with drawn data in the DOM, no element made from hostile input, a screenshot kept under
+# build/artifacts/. Skips (with a message) only when chromium is not installed; deps/ installs it.
+source "$(dirname "$0")/../lib.sh"
+F=$ROOT/tests/report/fixtures
+ART=$ROOT/${LT_BUILD_DIR:-build}/artifacts
+mkdir -p "$ART"
+
+# --- svg.lua unit checks (round ticks, gaps, escaping): no browser needed ---
+while IFS= read -r line; do
+    case $line in
+    "ok   - "*) pass "svg: ${line#ok   - }" ;;
+    "FAIL - "*) fail "svg: ${line#FAIL - }" ;;
+    esac
+done < <(luajit "$ROOT/tests/report/svg_test.lua" "$ROOT/lua" 2>&1 || echo "FAIL - svg_test.lua did not run")
+
+# page NAME SUMMARY...: writes $TMP/NAME.html with lt report --format html; rc in RC.
+page() { local n=$1; shift; "$LT" report --format html -o "$TMP/$n.html" "$@" >"$TMP/$n.out" 2>"$TMP/$n.err"; RC=$?; }
+# field NAME KEY: a value from the browser's reading of page NAME ($TMP/NAME.json).
+field() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(len(v) if isinstance(v, list) else v)' "$TMP/$1.json" "$2"; }
+# static checks of the page's markup: every chart has both axis labels (line) or one (bars), and
+# every tick row steps by 1, 2, 2.5 or 5 x 10^k.
+axes_ok() { python3 - "$1" <<'PY'
+import math, re, sys
+html = open(sys.argv[1]).read()
+for svg in re.findall(r'<svg class="chart".*?</svg>', html, re.S):
+    labels = re.findall(r'<text class="label"', svg)
+    line = 'class="series"' in svg
+    if len(labels) != (2 if line else 1):
+        sys.exit("chart with %d axis labels" % len(labels))
+    ticks = [float(t) for t in re.findall(r'<text class="tick"[^>]*text-anchor="(?:end|middle)">([-\d.]+)</text>', svg)]
+    rows = [ticks]  # y and x ticks, split where the sequence restarts
+    rows = []
+    cur = []
+    for t in ticks:
+        if cur and t <= cur[-1]:
+            rows.append(cur); cur = []
+        cur.append(t)
+    rows.append(cur)
+    for r in rows:
+        if len(r) < 2:
+            continue
+        step = r[1] - r[0]
+        mant = step / 10 ** math.floor(math.log10(step))
+        if not any(abs(mant - m) < 1e-6 for m in (1, 2, 2.5, 5)):
+            sys.exit("tick step %g is not round: %s" % (step, r))
+PY
+}
+
+# Page checks that need no browser.
+page pass "$F/tl_a2.json" "$F/tl_b1.json" "$F/tl_b2.json"
+expect_eq "A2+B1+B2 html: exit 0 (ASR 1 pass)" 0 "$RC"
+expect_match "html: a Content-Security-Policy without script" "Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'" "$TMP/pass.html"
+check "html: no external resource (no src=, no href=, no url( )" bash -c "test -s '$TMP/pass.html' && ! grep -Eiq 'src=|href=|url\\(' '$TMP/pass.html'"
+check "html: axis labels on every chart, ticks at round steps" axes_ok "$TMP/pass.html"
+expect_match "html: ASR 1 verdict in its colour" '<h2>ASR 1: <span class="verdict v-pass">PASS</span>' "$TMP/pass.html"
+expect_match "html: the inputs table names each file" '<td>[^<]*tl_b2.json</td><td>B2</td>' "$TMP/pass.html"
+page old "$F/a2_pass.json"
+expect_eq "no timeline: exit 0" 0 "$RC"
+expect_eq "no timeline: one note per chart" 4 "$(grep -c 'this summary has no timeline (made by an older lt)' "$TMP/old.html")"
+"$LT" report --format html "$F/tl_a4.json" >"$TMP/stdout.html" 2>/dev/null
+check "html without -o goes to stdout" grep -q '</html>' "$TMP/stdout.html"
+page a4 "$F/tl_a4.json"
+page a3 "$F/tl_a3.json"
+a3_axes() { python3 - "$TMP/a3.html" <<'PY'
+import re, sys
+html = open(sys.argv[1]).read()
+charts = re.findall(r'<svg class="chart"[^>]*><title>A3 latency, depth (\w+)</title>(.*?)</svg>', html, re.S)
+names = [c[0] for c in charts]
+if names != ["shallow", "medium", "deep"]:
+    sys.exit("depth charts: %s" % names)
+ticks = [re.findall(r'<text class="tick"[^>]*>([-\d.]+)</text>', c[1]) for c in charts]
+if not (ticks[0] == ticks[1] == ticks[2]):
+    sys.exit("the depth charts' axes differ: %s" % ticks)
+PY
+}
+check "A3: one latency chart per depth, shallow/medium/deep, on the same axes" a3_axes
+HOSTILE_FILE="<u>hostile&'x.json"
+cp "$F/tl_hostile.json" "$TMP/$HOSTILE_FILE"
+page hostile "$TMP/$HOSTILE_FILE"
+check "hostile: the markup never reaches the page unescaped" bash -c "test -s '$TMP/hostile.html' && ! grep -Eq '<script|<img|<u>' '$TMP/hostile.html'"
+expect_match "hostile: the tag value is there, escaped" '&lt;script&gt;alert\(1\)&lt;/script&gt;' "$TMP/hostile.html"
+expect_match "hostile: the file name is there, escaped" '&lt;u&gt;hostile&amp;&#39;x.json' "$TMP/hostile.html"
+
+# --- in the browser ---
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "SKIP: chromium is not installed (bash deps/install.sh installs it): browser checks not run"
+    finish
+fi
+if ! /usr/bin/python3 -c 'import selenium' 2>/dev/null; then
+    fail "browser checks need python3-selenium (deps/packages.txt; bash deps/install.sh)"
+    finish
+fi
+# browse NAME: reads page NAME in Chromium into $TMP/NAME.json, screenshot build/artifacts/report-NAME.png
+browse() {
+    rm -f "$ART/report-$1.png"
+    timeout 120 /usr/bin/python3 "$ROOT/tests/report/html_check.py" "$TMP/$1.html" "$ART/report-$1.png" \
+        >"$TMP/$1.json" 2>"$TMP/$1.browser.err"
+    check "$1: Chromium opened the page" test -s "$TMP/$1.json"
+    if [ ! -s "$TMP/$1.json" ]; then tail -5 "$TMP/$1.browser.err"; echo '{}' >"$TMP/$1.json"; fi
+    expect_eq "$1: no console error or warning" 0 "$(field "$1" console 2>/dev/null)"
+    check "$1: screenshot is a non-empty PNG" python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); sys.exit(0 if len(d) > 1000 and d[:8] == b"\x89PNG\r\n\x1a\n" else 1)' "$ART/report-$1.png"
+}
+# charts NAME N: N <svg class="chart"> in the DOM, every one with drawn data.
+charts() {
+    expect_eq "$1: $2 charts in the DOM" "$2" "$(field "$1" charts 2>/dev/null)"
+    expect_eq "$1: each of the $2 has a data path or bar" "$2" "$(field "$1" drawn 2>/dev/null)"
+}
+
+browse pass
+# A2: rate, latency, symbol shares; B1: + depth, matches/s; B2: + shard shares (6)
+charts pass 14
+expect_eq "pass: the two unscraped charts (A2) say so" 2 "$(field pass nodata)"
+expect_eq "pass: 4 bar charts (A2, B1 symbols; B2 shards, symbols)" 4 "$(field pass bar_charts)"
+
+browse a4
+charts a4 3
+expect_eq "A4: the outage is shaded on the rate and the latency chart" 2 "$(field a4 shades)"
+
+browse a3
+charts a3 5
+
+browse old
+charts old 1
+expect_eq "no timeline: the four notes are shown" 4 "$(field old nodata)"
+
+browse hostile
+expect_eq "hostile: no <script> element in the DOM" 0 "$(field hostile scripts)"
+expect_eq "hostile: no <img> element in the DOM" 0 "$(field hostile imgs)"
+# has_text NAME TEXT: TEXT is in the visible text of page NAME as the browser read it
+has_text() { python3 -c 'import json,sys; sys.exit(0 if sys.argv[2] in json.load(open(sys.argv[1]))["text"] else 1)' "$TMP/$1.json" "$2"; }
+check "hostile: the tag value shows as text" has_text hostile "<script>alert(1)</script>"
+check "hostile: the file name shows as text" has_text hostile "$HOSTILE_FILE"
+finish
