@@ -6,6 +6,7 @@
 --     anything else, so even a slip in escaping could not run or fetch;
 --   - everything from a summary (file names, tag values, scenario, check and event names) is
 --     escaped and shows as text;
+--   - every summary given is charted, in the order given, test case or not;
 --   - a summary without a timeline (an older lt) gets one clear note per chart that needs it;
 --     a missing sample is a gap in a line, never a zero.
 local svg = require "report.svg"
@@ -14,7 +15,6 @@ local M = {}
 
 local esc, is_num = svg.escape, svg.is_num
 local VERDICT = { pass = "PASS", fail = "FAIL", undecided = "undecided" }
-local CASE_ORDER = { "A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4" }
 local A3_DEPTHS = { "shallow", "medium", "deep" }
 local LIMIT_MS = 200
 local MATCHES_PER_MIN = 4750
@@ -67,13 +67,9 @@ local function inputs_table(result, out)
   out[#out + 1] = "<h2>Inputs</h2><table><thead><tr><th>File</th><th>Test case</th><th>Script</th>"
     .. "<th>Time scale</th><th>Timeline</th></tr></thead><tbody>"
   for _, i in ipairs(result.inputs) do
-    local case = i.test_case and result.cases and result.cases[i.test_case]
-    local tl = case and case.name == i.file and case.s.timeline
-    local tl_text = "-"
-    if case and case.name == i.file then
-      tl_text = type(tl) == "table" and type(tl.t) == "table"
-        and string.format("%d intervals of %s s", #tl.t, tostring(tl.interval_s)) or "none (older lt)"
-    end
+    local tl = i.summary and i.summary.timeline
+    local tl_text = type(tl) == "table" and type(tl.t) == "table"
+      and string.format("%d intervals of %s s", #tl.t, tostring(tl.interval_s)) or "none (older lt)"
     out[#out + 1] = string.format("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>",
       esc(i.file), esc(i.test_case or "not a test case"), esc(i.script), esc(i.time_scale),
       esc(tl_text))
@@ -292,7 +288,7 @@ local function total_of(series, n)
 end
 
 local function scraped_charts(tl, ax, out)
-  local depth = scraped_groups(tl, function(m) return m:sub(1, 18) == "me_orderbook_depth" end)
+  local depth = scraped_groups(tl, function(m) return m:sub(1, 18) == "me_orderbook_depth" and m:sub(-6) ~= "_per_s" end)
   local matches = scraped_groups(tl, function(m) return m == "me_matches_total_per_s" end)
   local none = "the timeline has no scraped target metrics (the target's /metrics was not scraped)"
   out[#out + 1] = figure("Book depth", #depth > 0 and "resting orders per shard: scraped "
@@ -352,7 +348,8 @@ local function usable_timeline(tl)
 end
 
 local function case_section(case, out)
-  out[#out + 1] = string.format("<section><h3>%s: %s</h3>", esc(case.id), esc(case.name))
+  out[#out + 1] = string.format("<section><h3>%s: %s</h3>", esc(case.id or "not a test case"),
+                                esc(case.name))
   local charts = {}
   local tl = usable_timeline(case.s.timeline)
   if not tl then
@@ -409,15 +406,9 @@ function M.render(result)
     out[#out + 1] = "</ul>"
   end
   out[#out + 1] = "<h2>Charts</h2>"
-  local any = false
-  for _, id in ipairs(CASE_ORDER) do
-    local case = result.cases and result.cases[id]
-    if case then
-      case_section(case, out)
-      any = true
-    end
+  for _, i in ipairs(result.inputs) do
+    case_section({ id = i.test_case, name = i.file, s = i.summary }, out)
   end
-  if not any then out[#out + 1] = '<p class="nodata">No summary of a test case: nothing to chart.</p>' end
   out[#out + 1] = "<footer>Made by lt report from JSON summaries; a self-contained page (inline "
     .. "CSS and SVG, no script).</footer></body></html>"
   return table.concat(out, "\n") .. "\n"

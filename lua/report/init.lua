@@ -16,7 +16,7 @@ local function recognise(inputs)
     if not s then return nil, err end
     local id = S.test_case(s)
     listed[#listed + 1] = { file = input.name, test_case = id, script = s.script,
-                            time_scale = s.time_scale }
+                            time_scale = s.time_scale, summary = s } -- summary: html's charts
     if not id then
       notes[#notes + 1] = input.name .. ": not one of the spec's test cases (script "
         .. tostring(s.script) .. "); ignored"
@@ -56,7 +56,6 @@ function M.main(inputs, format, opts)
   end
   local result = V.evaluate(r.cases, r.time_scale, opts or {})
   result.inputs, result.notes, result.time_scale = r.inputs, r.notes, r.time_scale
-  result.cases = r.cases -- the summaries themselves, for the html page's charts
   result.exit_code = exit_code(result)
   local renderers = { json = "report.json", html = "report.html" }
   local render = require(renderers[format] or "report.markdown")
