@@ -31,12 +31,12 @@ th{background:#f6f8fa}td.src{color:#57606a;font-size:12px;word-break:break-word}
 .v-pass{background:#dafbe1;color:#116329}.v-fail{background:#ffebe9;color:#a40e26}
 .v-undecided{background:#fff8c5;color:#7d4e00}
 tr.r-fail td{background:#fff5f5}.notcounted{color:#57606a;font-size:12px}
-.charts{display:flex;flex-wrap:wrap;gap:16px}
+.charts{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
 figure{margin:0;border:1px solid #d0d7de;border-radius:6px;padding:8px;background:#fff}
-figcaption{font-weight:600;margin-bottom:4px;max-width:590px}
+figcaption{font-weight:600;margin-bottom:4px;max-width:560px}
 figcaption small{display:block;font-weight:400;color:#57606a}
 p.nodata{color:#57606a;border:1px dashed #d0d7de;border-radius:6px;padding:8px;margin:0;
-max-width:590px}
+max-width:560px}
 svg.chart{display:block;font:12px system-ui,sans-serif}
 svg .grid{stroke:#eaeef2}svg .axis{stroke:#57606a}svg .tick,svg .legend{fill:#1b1f24}
 svg .label{fill:#1b1f24;font-weight:600}

@@ -108,7 +108,7 @@ end
 -- spec: {title, x_label, y_label, x = {..}, series = {{label, values, color?, dash?}},
 --        refs = {{y, label}}, shade = {{x0, x1, label}}, x_min?, x_max?, y_max?, width?, height?}
 function M.line_chart(spec)
-  local W, H = spec.width or 590, spec.height or 300
+  local W, H = spec.width or 560, spec.height or 300
   local xs = spec.x
   local x_lo, x_hi, y_hi = spec.x_min or 0, spec.x_max, 0
   local any = false
@@ -196,7 +196,7 @@ end
 -- spec: {title, x_label, bars = {{label, value, text?}}, x_max?, width?}. Labels longer than
 -- 22 characters are cut on screen (the full text is the bar's tooltip).
 function M.bar_chart(spec)
-  local W, bar_h, gap = spec.width or 590, 18, 6
+  local W, bar_h, gap = spec.width or 560, 18, 6
   local left, right, top, bottom = 170, 90, 10, 40
   local hi = spec.x_max or 0
   for _, b in ipairs(spec.bars) do hi = math.max(hi, b.value) end

@@ -4,7 +4,8 @@ asserts on, as JSON: the browser console's errors and warnings, the number of <s
 elements and how many of them hold drawn data (a path.series with points, or a rect.bar), the
 number of <script> and <img> elements, the page's visible text, and the screenshot's path.
 
-usage: html_check.py REPORT.html SCREENSHOT.png
+usage: html_check.py REPORT.html SCREENSHOT.png [SCALE]
+SCALE (default 1): the device scale factor of the 1280x2000 window (0.6: a 768x1200 image).
 Debian's python3-selenium lives in /usr/bin/python3's path (not a pyenv one), hence the shebang.
 """
 import json
@@ -16,12 +17,13 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 
-def browser(profile):
+def browser(profile, scale):
     o = webdriver.ChromeOptions()
     o.binary_location = os.environ.get("LT_CHROMIUM", "/usr/bin/chromium")
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--window-size=1280,2000", "--user-data-dir=" + profile, "--no-first-run",
-                "--disable-extensions", "--disable-background-networking"):
+                "--disable-extensions", "--disable-background-networking",
+                "--force-device-scale-factor=" + scale):
         o.add_argument(arg)
     o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service(os.environ.get("LT_CHROMEDRIVER", "/usr/bin/chromedriver")),
@@ -47,8 +49,9 @@ return {charts: charts.length, drawn: drawn.length,
 
 def main():
     report, shot = sys.argv[1], sys.argv[2]
+    scale = sys.argv[3] if len(sys.argv) > 3 else "1"
     with tempfile.TemporaryDirectory() as profile:
-        d = browser(profile)
+        d = browser(profile, scale)
         try:
             d.get("file://" + os.path.abspath(report))
             info = d.execute_script(COUNT_JS)

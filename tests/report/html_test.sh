@@ -85,6 +85,26 @@ check "hostile: the markup never reaches the page unescaped" bash -c "test -s '$
 expect_match "hostile: the tag value is there, escaped" '&lt;script&gt;alert\(1\)&lt;/script&gt;' "$TMP/hostile.html"
 expect_match "hostile: the file name is there, escaped" '&lt;u&gt;hostile&amp;&#39;x.json' "$TMP/hostile.html"
 
+# A malformed timeline (wrong lengths, wrong types) is drawn where it can be, never a crash.
+python3 - "$F/a2_pass.json" "$TMP/bad_tl.json" "$TMP/other.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["timeline"] = {"interval_s": "x", "t": [1, 2, None], "http": {"reqs": [1], "p50_ms": "no", "p99_ms": [1, None, {}]},
+                 "scenarios": 5, "trends": {"match_latency_ms": []}, "events": "x",
+                 "scraped": [1, {"metric": None}, {"metric": "me_orderbook_depth", "values": [1, 2]}]}
+json.dump(s, open(sys.argv[2], "w"))
+t = json.load(open(sys.argv[1].replace("a2_pass", "tl_a2")))
+t["script"], t["scenarios"] = "lua/my_own_test.lua", {"mine": {}}
+json.dump(t, open(sys.argv[3], "w"))
+PY
+page bad "$TMP/bad_tl.json"
+expect_eq "malformed timeline: exit 0, as in Markdown" 0 "$RC"
+expect_eq "malformed timeline: the one usable series is drawn" 1 "$(grep -c 'class="series"' "$TMP/bad.html")"
+expect_eq "malformed timeline: no error on stderr" "" "$(cat "$TMP/bad.err")"
+page other "$TMP/other.json"
+expect_match "a summary of no test case is charted too" '<h3>not a test case: [^<]*other.json</h3>' "$TMP/other.html"
+expect_eq "... with its rate, latency and symbol share charts" 3 "$(grep -c '<svg class="chart"' "$TMP/other.html")"
+
 # --- in the browser ---
 if ! command -v chromium >/dev/null 2>&1; then
     echo "SKIP: chromium is not installed (bash deps/install.sh installs it): browser checks not run"
@@ -94,11 +114,12 @@ if ! /usr/bin/python3 -c 'import selenium' 2>/dev/null; then
     fail "browser checks need python3-selenium (deps/packages.txt; bash deps/install.sh)"
     finish
 fi
-# browse NAME: reads page NAME in Chromium into $TMP/NAME.json, screenshot build/artifacts/report-NAME.png
+# browse NAME [SCALE]: reads page NAME in Chromium into $TMP/NAME.json, screenshot (1280x2000
+# window at device scale SCALE, default 1) build/artifacts/report-NAME.png
 browse() {
     rm -f "$ART/report-$1.png"
     timeout 120 /usr/bin/python3 "$ROOT/tests/report/html_check.py" "$TMP/$1.html" "$ART/report-$1.png" \
-        >"$TMP/$1.json" 2>"$TMP/$1.browser.err"
+        "${2:-1}" >"$TMP/$1.json" 2>"$TMP/$1.browser.err"
     check "$1: Chromium opened the page" test -s "$TMP/$1.json"
     if [ ! -s "$TMP/$1.json" ]; then tail -5 "$TMP/$1.browser.err"; echo '{}' >"$TMP/$1.json"; fi
     expect_eq "$1: no console error or warning" 0 "$(field "$1" console 2>/dev/null)"
@@ -134,4 +155,13 @@ expect_eq "hostile: no <img> element in the DOM" 0 "$(field hostile imgs)"
 has_text() { python3 -c 'import json,sys; sys.exit(0 if sys.argv[2] in json.load(open(sys.argv[1]))["text"] else 1)' "$TMP/$1.json" "$2"; }
 check "hostile: the tag value shows as text" has_text hostile "<script>alert(1)</script>"
 check "hostile: the file name shows as text" has_text hostile "$HOSTILE_FILE"
+
+# The README's screenshot (docs/report-screenshot.png): A2, A4, B1, B2 at 0.7 scale, under 300 KB.
+# LT_UPDATE_DOCS=1 copies it into docs/.
+page readme "$F/tl_a2.json" "$F/tl_a4.json" "$F/tl_b1.json" "$F/tl_b2.json"
+expect_eq "A2+A4+B1+B2: exit 0" 0 "$RC"
+browse readme 0.7
+charts readme 17
+expect_num "README screenshot size (bytes)" "$(stat -c %s "$ART/report-readme.png" 2>/dev/null || echo 0)" lt 300000
+[ "${LT_UPDATE_DOCS:-0}" = 1 ] && cp "$ART/report-readme.png" "$ROOT/docs/report-screenshot.png"
 finish
