@@ -43,6 +43,7 @@ svg .label{fill:#1b1f24;font-weight:600}
 svg .series{fill:none;stroke-width:1.8;stroke-linejoin:round;stroke-linecap:round}
 svg .ref{stroke:#a40e26;stroke-width:1.2;stroke-dasharray:2 3}
 svg .shade{fill:#f4a261;fill-opacity:.28}
+svg .mark{stroke:#57606a;stroke-width:1;stroke-dasharray:1 2}svg .marklabel{fill:#57606a;font-size:11px}
 footer{margin-top:32px;color:#57606a;font-size:12px}
 ]]
 
@@ -127,7 +128,9 @@ local function outage_windows(tl, div)
       shades[#shades + 1] = { x0 = e.t / div, x1 = stop / div, label = label }
     end
   end
-  return shades, evs
+  local marks = {}
+  for _, e in ipairs(evs) do marks[#marks + 1] = { x = e.t / div, label = tostring(e.exec or "event") } end
+  return shades, evs, marks
 end
 
 local function sorted_keys(t)
@@ -173,7 +176,7 @@ local function rate_chart(tl, ax)
     end
   end
   return svg.line_chart({ title = "Request rate", x = ax.xs, x_label = ax.label,
-                          y_label = "requests/s", series = series, shade = ax.shades })
+                          y_label = "requests/s", series = series, shade = ax.shades, marks = ax.marks })
 end
 
 -- Latency series (http p50/p99, p99 corrected, match_latency_ms p50/p99) of intervals lo..hi,
@@ -218,7 +221,7 @@ local function latency_chart(tl, ax)
   local series = latency_series(tl, 1, #tl.t)
   return svg.line_chart({ title = "Latency per interval", x = ax.xs, x_label = ax.label,
                           y_label = "latency (ms)", series = series, refs = latency_refs(series),
-                          shade = ax.shades })
+                          shade = ax.shades, marks = ax.marks })
 end
 
 -- A3: one latency chart per depth scenario over the intervals where it ran, on the same axes.
@@ -291,17 +294,19 @@ local function scraped_charts(tl, ax, out)
   local depth = scraped_groups(tl, function(m) return m:sub(1, 18) == "me_orderbook_depth" and m:sub(-6) ~= "_per_s" end)
   local matches = scraped_groups(tl, function(m) return m == "me_matches_total_per_s" end)
   local none = "the timeline has no scraped target metrics (the target's /metrics was not scraped)"
+  local cut = tl.scraped_truncated == true and " (some scraped series were left out: the timeline "
+    .. "keeps a bounded number, scraped_truncated)" or ""
   out[#out + 1] = figure("Book depth", #depth > 0 and "resting orders per shard: scraped "
-    .. "me_orderbook_depth summed over symbols and sides" or none,
+    .. "me_orderbook_depth summed over symbols and sides" .. cut or none,
     #depth > 0 and svg.line_chart({ title = "Book depth", x = ax.xs, x_label = ax.label,
-      y_label = "resting orders", series = depth, shade = ax.shades }) or nil)
+      y_label = "resting orders", series = depth, shade = ax.shades, marks = ax.marks }) or nil)
   if #matches > 1 then
     matches[#matches + 1] = { label = "all shards", values = total_of(matches, #tl.t), color = "#1b1f24" }
   end
   out[#out + 1] = figure("Matches per second", #matches > 0 and "scraped me_matches_total_per_s "
-    .. "per shard; the line is ASR 2's 4,750 matches/min" or none,
+    .. "per shard; the line is ASR 2's 4,750 matches/min" .. cut or none,
     #matches > 0 and svg.line_chart({ title = "Matches per second", x = ax.xs, x_label = ax.label,
-      y_label = "matches/s", series = matches, shade = ax.shades,
+      y_label = "matches/s", series = matches, shade = ax.shades, marks = ax.marks,
       refs = { { y = MATCHES_PER_MIN / 60, label = "ASR 2: 4,750/min" } } }) or nil)
 end
 
@@ -358,8 +363,8 @@ local function case_section(case, out)
     for _, t in ipairs(titles) do charts[#charts + 1] = figure(t, NO_TIMELINE) end
   else
     local xs, label, div = time_axis(tl)
-    local shades, evs = outage_windows(tl, div)
-    local ax = { xs = xs, label = label, shades = shades }
+    local shades, evs, marks = outage_windows(tl, div)
+    local ax = { xs = xs, label = label, shades = shades, marks = marks }
     local empty = "no sample in the timeline"
     local rc = rate_chart(tl, ax)
     charts[#charts + 1] = figure("Request rate", rc and "target rate per scenario (dashed) and "

@@ -106,7 +106,8 @@ local function series_path(xs, values, sx, sy)
 end
 
 -- spec: {title, x_label, y_label, x = {..}, series = {{label, values, color?, dash?}},
---        refs = {{y, label}}, shade = {{x0, x1, label}}, x_min?, x_max?, y_max?, width?, height?}
+--        refs = {{y, label}}, shade = {{x0, x1, label}}, marks = {{x, label}} (events),
+--        x_min?, x_max?, y_max?, width?, height?}
 function M.line_chart(spec)
   local W, H = spec.width or 560, spec.height or 300
   local xs = spec.x
@@ -169,6 +170,18 @@ function M.line_chart(spec)
   for _, r in ipairs(spec.refs or {}) do
     out[#out + 1] = string.format('<line class="ref" x1="%d" y1="%s" x2="%d" y2="%s"/>', left,
                                   fmt(sy(r.y)), left + pw, fmt(sy(r.y)))
+  end
+  -- event marks: a thin vertical line each, labelled while there are few enough to read
+  local marks = spec.marks or {}
+  for _, m in ipairs(marks) do
+    if m.x >= x_first and m.x <= x_last then
+      out[#out + 1] = string.format('<line class="mark" x1="%s" y1="%d" x2="%s" y2="%d">'
+        .. '<title>%s</title></line>', fmt(sx(m.x)), top, fmt(sx(m.x)), top + ph, esc(m.label))
+      if #marks <= 6 then
+        out[#out + 1] = string.format('<text class="marklabel" x="%s" y="%d">%s</text>',
+                                      fmt(sx(m.x) + 3), top + 11, esc(m.label))
+      end
+    end
   end
   for _, s in ipairs(spec.series) do
     local d, n = series_path(xs, s.values, sx, sy)

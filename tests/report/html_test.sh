@@ -140,6 +140,7 @@ expect_eq "pass: 4 bar charts (A2, B1 symbols; B2 shards, symbols)" 4 "$(field p
 browse a4
 charts a4 3
 expect_eq "A4: the outage is shaded on the rate and the latency chart" 2 "$(field a4 shades)"
+expect_eq "A4: the broker pause is marked on both" 2 "$(field a4 marks)"
 
 browse a3
 charts a3 5
