@@ -43,6 +43,7 @@ svg .label{fill:#1b1f24;font-weight:600}
 svg .series{fill:none;stroke-width:1.8;stroke-linejoin:round;stroke-linecap:round}
 svg .ref{stroke:#a40e26;stroke-width:1.2;stroke-dasharray:2 3}
 svg .shade{fill:#f4a261;fill-opacity:.28}
+svg .expected{stroke:#1b1f24;stroke-width:2.5}
 svg .mark{stroke:#57606a;stroke-width:1;stroke-dasharray:1 2}svg .marklabel{fill:#57606a;font-size:11px}
 footer{margin-top:32px;color:#57606a;font-size:12px}
 ]]
@@ -310,6 +311,14 @@ local function scraped_charts(tl, ax, out)
       refs = { { y = MATCHES_PER_MIN / 60, label = "ASR 2: 4,750/min" } } }) or nil)
 end
 
+-- B4's intended mix (lua/b4_hot_symbol.lua): TEST-ASSET-A gets 80% of the orders, the other 11
+-- symbols share the rest evenly; shard a holds A and three others.
+local B4_HOT, B4_OTHER = 80, 20 / 11
+local function b4_expected(tag, key)
+  if tag == "symbol" then return key == "TEST-ASSET-A" and B4_HOT or B4_OTHER end
+  return key == "a" and B4_HOT + 3 * B4_OTHER or 4 * B4_OTHER
+end
+
 -- Share of the load requests (series http_reqs, seeding and control excluded) per tag value.
 local function share_chart(case, tag, title, out)
   local counts, total, keys = {}, 0, {}
@@ -328,11 +337,14 @@ local function share_chart(case, tag, title, out)
   for _, k in ipairs(keys) do
     local share = 100 * counts[k] / total
     bars[#bars + 1] = { label = (tag == "shard" and "shard " or "") .. tostring(k), value = share,
-                        text = string.format("%.1f%% (%d)", share, counts[k]) }
+                        text = string.format("%.1f%% (%d)", share, counts[k]),
+                        expected = case.id == "B4" and b4_expected(tag, k) or nil }
   end
   out[#out + 1] = figure(title, "load requests (series http_reqs tagged " .. tag
-    .. ", seeding and control excluded), " .. total .. " in all",
-    svg.bar_chart({ title = title, x_label = "share of load requests (%)", bars = bars }))
+    .. ", seeding and control excluded), " .. total .. " in all"
+    .. (case.id == "B4" and "; the black ticks are B4's intended mix (80% on TEST-ASSET-A)" or ""),
+    svg.bar_chart({ title = title, x_label = "share of load requests (%)", bars = bars,
+                    expected_label = "B4's intended share" }))
 end
 
 local function events_list(evs, out)

@@ -206,13 +206,19 @@ local function utf8_cut(s, n)
   return s:sub(1, n)
 end
 
--- spec: {title, x_label, bars = {{label, value, text?}}, x_max?, width?}. Labels longer than
--- 22 characters are cut on screen (the full text is the bar's tooltip).
+-- spec: {title, x_label, bars = {{label, value, text?, expected?}}, expected_label?, x_max?,
+-- width?}. An expected value is a black tick across its bar. Labels longer than 22 characters
+-- are cut on screen (the full text is the bar's tooltip).
 function M.bar_chart(spec)
   local W, bar_h, gap = spec.width or 560, 18, 6
   local left, right, top, bottom = 170, 90, 10, 40
   local hi = spec.x_max or 0
-  for _, b in ipairs(spec.bars) do hi = math.max(hi, b.value) end
+  local any_expected = false
+  for _, b in ipairs(spec.bars) do
+    hi = math.max(hi, b.value, b.expected or 0)
+    any_expected = any_expected or b.expected ~= nil
+  end
+  if any_expected then top = 30 end
   local xt, _, x_top, xfmt = M.ticks(0, hi > 0 and hi or 1, 5)
   local pw = W - left - right
   local H = top + #spec.bars * (bar_h + gap) + bottom
@@ -220,6 +226,11 @@ function M.bar_chart(spec)
   local out = { string.format('<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="%d" '
     .. 'height="%d" viewBox="0 0 %d %d" role="img"><title>%s</title>', W, H, W, H, esc(spec.title)) }
   local base = top + #spec.bars * (bar_h + gap)
+  if any_expected then
+    out[#out + 1] = string.format('<line class="expected" x1="%d" y1="12" x2="%d" y2="24"/>'
+      .. '<text class="legend" x="%d" y="22">%s</text>', left, left, left + 6,
+      esc(spec.expected_label or "expected"))
+  end
   for _, x in ipairs(xt) do
     out[#out + 1] = string.format('<line class="grid" x1="%s" y1="%d" x2="%s" y2="%d"/>'
       .. '<text class="tick" x="%s" y="%d" text-anchor="middle">%s</text>', fmt(sx(x)), top,
@@ -235,6 +246,11 @@ function M.bar_chart(spec)
       fmt(y + bar_h - 4), esc(shown), left, y, fmt(sx(b.value) - left), bar_h,
       b.color or M.PALETTE[1], string.format("%.6g", b.value), esc(label), fmt(sx(b.value) + 5),
       fmt(y + bar_h - 4), esc(b.text or string.format("%g", b.value)))
+    if b.expected then
+      out[#out + 1] = string.format('<line class="expected" x1="%s" y1="%d" x2="%s" y2="%d">'
+        .. '<title>expected %g</title></line>', fmt(sx(b.expected)), y - 2, fmt(sx(b.expected)),
+        y + bar_h + 2, b.expected)
+    end
   end
   out[#out + 1] = string.format('<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>', left, top,
                                 left, base)

@@ -145,6 +145,12 @@ expect_eq "A4: the broker pause is marked on both" 2 "$(field a4 marks)"
 browse a3
 charts a3 5
 
+page b4 "$F/tl_b4.json"
+browse b4
+charts b4 6
+expect_eq "B4: its intended shares ticked on each bar (3 shards, 12 symbols) and in the legends" 17 "$(grep -o 'class="expected"' "$TMP/b4.html" | wc -l)"
+expect_match "B4: the hot symbol's share is shown" 'TEST-ASSET-A</title></rect><text class="tick"[^>]*>80\.0% \(912\)' "$TMP/b4.html"
+
 browse old
 charts old 1
 expect_eq "no timeline: the four notes are shown" 4 "$(field old nodata)"
