@@ -152,7 +152,11 @@ local function rate_chart(tl, ax)
   local n, d = #tl.t, is_num(tl.interval_s) and tl.interval_s > 0 and tl.interval_s or 1
   local series = {}
   local http = type(tl.http) == "table" and tl.http or {}
+  local scenarios = {}
   for _, name in ipairs(sorted_keys(tl.scenarios)) do
+    if type(tl.scenarios[name]) == "table" then scenarios[#scenarios + 1] = name end
+  end
+  for _, name in ipairs(scenarios) do
     local target = column(tl.scenarios[name].target_rate, n)
     if target then
       series[#series + 1] = { label = "target " .. name, values = target, dash = true,
@@ -169,7 +173,7 @@ local function rate_chart(tl, ax)
   if any_positive(failed) then
     series[#series + 1] = { label = "failed", values = per_second(failed, d), color = "#a40e26" }
   end
-  for _, name in ipairs(sorted_keys(tl.scenarios)) do
+  for _, name in ipairs(scenarios) do
     local dropped = column(tl.scenarios[name].dropped, n)
     if any_positive(dropped) then
       series[#series + 1] = { label = "dropped " .. name, values = per_second(dropped, d),
@@ -180,8 +184,7 @@ local function rate_chart(tl, ax)
                           y_label = "requests/s", series = series, shade = ax.shades, marks = ax.marks })
 end
 
--- Latency series (http p50/p99, p99 corrected, match_latency_ms p50/p99) of intervals lo..hi,
--- re-based to start at 0 when rebase is set (A3's side-by-side depths).
+-- Latency series (http p50/p99, p99 corrected, match_latency_ms p50/p99) of intervals lo..hi.
 local function latency_series(tl, lo, hi)
   local n = #tl.t
   local http = type(tl.http) == "table" and tl.http or {}

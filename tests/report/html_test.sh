@@ -101,6 +101,12 @@ page bad "$TMP/bad_tl.json"
 expect_eq "malformed timeline: exit 0, as in Markdown" 0 "$RC"
 expect_eq "malformed timeline: the one usable series is drawn" 1 "$(grep -c 'class="series"' "$TMP/bad.html")"
 expect_eq "malformed timeline: no error on stderr" "" "$(cat "$TMP/bad.err")"
+# Timelines with values of the wrong type or length at random (seeded): still a page, no Lua error
+# (a scenario that was a number, not an object, once stopped the page with "attempt to index").
+for fx in tl_a4 tl_a3; do
+    check "timeline fuzz on $fx: 40 malformed timelines, every page written" \
+        python3 "$ROOT/tests/report/timeline_fuzz.py" "$LT" "$F/$fx.json" 40 "$TMP"
+done
 page other "$TMP/other.json"
 expect_match "a summary of no test case is charted too" '<h3>not a test case: [^<]*other.json</h3>' "$TMP/other.html"
 expect_eq "... with its rate, latency and symbol share charts" 3 "$(grep -c '<svg class="chart"' "$TMP/other.html")"
