@@ -130,7 +130,9 @@ local function outage_windows(tl, div)
     end
   end
   local marks = {}
-  for _, e in ipairs(evs) do marks[#marks + 1] = { x = e.t / div, label = tostring(e.exec or "event") } end
+  for _, e in ipairs(evs) do
+    marks[#marks + 1] = { x = e.t / div, label = tostring(e.exec or "event") }
+  end
   return shades, evs, marks
 end
 
@@ -181,7 +183,8 @@ local function rate_chart(tl, ax)
     end
   end
   return svg.line_chart({ title = "Request rate", x = ax.xs, x_label = ax.label,
-                          y_label = "requests/s", series = series, shade = ax.shades, marks = ax.marks })
+                          y_label = "requests/s", series = series, shade = ax.shades,
+                          marks = ax.marks })
 end
 
 -- Latency series (http p50/p99, p99 corrected, match_latency_ms p50/p99) of intervals lo..hi.
@@ -193,7 +196,8 @@ local function latency_series(tl, lo, hi)
   local cols = {
     { "http p50", column(http.p50_ms, n), "#1f77b4" },
     { "http p99", column(http.p99_ms, n), "#d62728" },
-    { "http p99 (corrected for coordinated omission)", column(http.p99_corrected_ms, n), "#ff7f0e", true },
+    { "http p99 (corrected for coordinated omission)", column(http.p99_corrected_ms, n), "#ff7f0e",
+      true },
     { "match_latency_ms p50", column(ml.p50, n), "#2ca02c" },
     { "match_latency_ms p99", column(ml.p99, n), "#9467bd" },
   }
@@ -295,7 +299,9 @@ local function total_of(series, n)
 end
 
 local function scraped_charts(tl, ax, out)
-  local depth = scraped_groups(tl, function(m) return m:sub(1, 18) == "me_orderbook_depth" and m:sub(-6) ~= "_per_s" end)
+  local depth = scraped_groups(tl, function(m)
+    return m:sub(1, 18) == "me_orderbook_depth" and m:sub(-6) ~= "_per_s"
+  end)
   local matches = scraped_groups(tl, function(m) return m == "me_matches_total_per_s" end)
   local none = "the timeline has no scraped target metrics (the target's /metrics was not scraped)"
   local cut = tl.scraped_truncated == true and " (some scraped series were left out: the timeline "
@@ -305,7 +311,8 @@ local function scraped_charts(tl, ax, out)
     #depth > 0 and svg.line_chart({ title = "Book depth", x = ax.xs, x_label = ax.label,
       y_label = "resting orders", series = depth, shade = ax.shades, marks = ax.marks }) or nil)
   if #matches > 1 then
-    matches[#matches + 1] = { label = "all shards", values = total_of(matches, #tl.t), color = "#1b1f24" }
+    matches[#matches + 1] = { label = "all shards", values = total_of(matches, #tl.t),
+                              color = "#1b1f24" }
   end
   out[#out + 1] = figure("Matches per second", #matches > 0 and "scraped me_matches_total_per_s "
     .. "per shard; the line is ASR 2's 4,750 matches/min" .. cut or none,
@@ -355,7 +362,9 @@ local function events_list(evs, out)
   out[#out + 1] = "<p>Events:</p><ul>"
   for _, e in ipairs(evs) do
     local tags = {}
-    for _, k in ipairs(sorted_keys(e.tags)) do tags[#tags + 1] = tostring(k) .. "=" .. tostring(e.tags[k]) end
+    for _, k in ipairs(sorted_keys(e.tags)) do
+      tags[#tags + 1] = tostring(k) .. "=" .. tostring(e.tags[k])
+    end
     out[#out + 1] = string.format("<li>t = %.1f s: %s%s</li>", e.t, esc(e.exec),
       #tags > 0 and " (" .. esc(table.concat(tags, ", ")) .. ")" or "")
   end
