@@ -20,7 +20,9 @@ void args_print_help(void) {
         "\n"
         "Flags:\n"
         "  -e, --env KEY=VALUE         set lt.env.KEY for the script (repeatable)\n"
-        "  -o, --out SPEC              also write results: json=FILE[.gz], prometheus-rw[=URL]\n"
+        "  -o, --out SPEC              also write results: json=FILE[.gz] or csv=FILE[.gz] (every\n"
+        "                              sample, k6's formats), lt-json=FILE[.gz] (per-second\n"
+        "                              aggregates), prometheus-rw[=URL]\n"
         "      --summary-export FILE   write the JSON summary to FILE ('-' for stdout)\n"
         "      --threads N             worker threads (default: number of cores)\n"
         "  -u, --vus N                 run N VUs (with --duration or --iterations) instead of the "
@@ -55,7 +57,7 @@ void args_print_help(void) {
         "Examples:\n"
         "  lt -s lua/b4_hot_symbol.lua -e GATEWAY_URL=http://127.0.0.1:8080\n"
         "  lt run lua/a2_normal_load.lua --time-scale 0.1 --summary-export a2.json\n"
-        "  lt -s script.lua --vus 50 --duration 10s --out json=results.ndjson.gz\n"
+        "  lt -s script.lua --vus 50 --duration 10s --out json=results.json.gz\n"
         "  lt inspect lua/b3_ramp.lua\n",
         stdout);
 }

@@ -10,6 +10,7 @@
 #include "output/progress.h"
 #include "output/scrape.h"
 #include "output/summary.h"
+#include "output/timeline.h"
 #include "vu/luajson.h"
 #include "vu/runtime.h"
 #include <errno.h>
@@ -216,6 +217,7 @@ typedef struct {
     uint32_t run_tags_id;
     error_tally *errors; /* the workers' iteration errors, merged once they are joined */
     char *script_shown;  /* the script path as the summary and outputs write it: valid UTF-8 */
+    timeline *tl;        /* the summary's per-interval series (output/timeline.h) */
 } run_ctx;
 
 /* When running iterations of scenario i must end, for the watchdog that interrupts Lua that does
@@ -245,8 +247,13 @@ static void collect(run_ctx *r, double now, bool final) {
     metrics_shard_collect(r->ctl->shard, r->interval);
     if (r->scraper) scraper_collect(r->scraper, r->interval);
     if (!final) { /* after the run every VU is gone: a last 0 would say nothing */
-        store_add(r->interval, M_VUS, r->run_tags_id, atomic_load(&r->sh.vus_active));
-        store_add(r->interval, M_VUS_MAX, r->run_tags_id, atomic_load(&r->sh.vus_max));
+        double vus = atomic_load(&r->sh.vus_active), vus_max = atomic_load(&r->sh.vus_max);
+        store_add(r->interval, M_VUS, r->run_tags_id, vus);
+        store_add(r->interval, M_VUS_MAX, r->run_tags_id, vus_max);
+        if (samples_enabled()) { /* the control runtime's ring: this (main) thread's */
+            samples_record(&r->ctl->raw, M_VUS, r->run_tags_id, vus, now);
+            samples_record(&r->ctl->raw, M_VUS_MAX, r->run_tags_id, vus_max, now);
+        }
     }
     store_merge(r->total, r->interval);
     double wall = r->sh.wall_t0 + (now - r->t0);
@@ -256,6 +263,7 @@ static void collect(run_ctx *r, double now, bool final) {
         if (r->outputs[i]->interval)
             r->outputs[i]->interval(r->outputs[i], wall, dt, r->interval, r->total);
     if (r->prog) progress_update(r->prog, now - r->t0, r->interval, r->total);
+    timeline_collect_run(r->tl, now - r->t0, r->interval, &r->sh, r->started, r->scraper, final);
 }
 
 /* abortOnFail thresholds, checked at each collection once their delayAbortEval has passed. */
@@ -328,6 +336,7 @@ static int timeline_run(run_ctx *r, int next, double now, double *next_event) {
             if (at < *next_event) *next_event = at;
             break;
         }
+        timeline_event(r->tl, lt_now() - r->t0, e->exec, &e->tags); /* after a slow action too */
         if (e->exec) {
             char err[1024];
             if (runtime_call(r->ctl, e->exec, true, p->setup_timeout, NULL, err, sizeof err) != 0)
@@ -509,7 +518,9 @@ static int start_outputs(run_ctx *r, char *err, size_t errlen) {
                        .planned_duration = plan_total_duration(r->plan),
                        .nstatic_tags = a->ntags,
                        .static_keys = a->tag_keys,
-                       .static_vals = a->tag_vals};
+                       .static_vals = a->tag_vals,
+                       .nthresholds = r->plan->nthresholds,
+                       .thresholds = r->plan->thresholds};
     for (int i = 0; i < a->nouts; i++) {
         char e[512];
         output *o = output_create(a->outs[i], e, sizeof e);
@@ -601,7 +612,8 @@ static void write_summary(run_ctx *r, threshold_result *res) {
                         .abort_reason = r->sh.abort_reason,
                         .iteration_errors = r->errors ? r->errors->total : 0,
                         .top_errors = top_errors,
-                        .ntop_errors = ntop};
+                        .ntop_errors = ntop,
+                        .timeline = r->tl};
     if (!r->args->quiet || !r->args->summary_export || strcmp(r->args->summary_export, "-") != 0)
         summary_print_text(stderr, &in, !r->args->no_color && isatty(2));
     if (r->args->summary_export) {
@@ -653,6 +665,7 @@ static void cleanup(run_ctx *r) {
     free(r->outputs);
     if (r->prog) progress_free(r->prog);
     scraper_free(r->scraper);
+    timeline_free(r->tl);
     runtime_free(r->ctl);
     store_free(r->total);
     store_free(r->interval);
@@ -767,6 +780,7 @@ int run_command(const cli_args *a) {
     r.sh.wall_t0 = lt_wall_now();
     r.next_collect = r.t0 + 1.0;
     r.last_collect = r.t0;
+    r.tl = timeline_new(r.plan);
     for (int i = 0; i < r.nworkers; i++)
         if (worker_run(r.workers[i]) != 0) {
             fprintf(stderr, "lt: cannot start worker thread %d\n", i);

@@ -1,4 +1,4 @@
-/* ndjson.c — `--out json=FILE[.gz]`: lt's time series as newline-delimited JSON.
+/* ndjson.c — `--out lt-json=FILE[.gz]`: lt's time series as newline-delimited JSON.
  *
  * One JSON object per line, in this order:
  *   {"type":"run","format":"lt-ndjson/1","script":"...","started":<unix s>,"time_scale":1,
@@ -13,12 +13,13 @@
  *   {"type":"end","t":<unix s, end of the last interval>,"duration_s":<s since
  * started>,"metrics":{"NAME":{"type":..., totals over every tag set since the start, the same
  * fields as a point (counter "rate" = value/duration_s; trend adds "med")}}} Unlike k6's json
- * output, lt writes no raw samples (one line per request would cost more than the load it
- * measures): the points are exact per-interval aggregates, and trend points keep the percentiles of
- * their interval. The file is streamed and flushed once per interval; stop() writes the end line,
- * then flushes and fsyncs. "-" writes to standard output.
+ * output (lt's `--out json`, k6_samples.c), this writes no raw samples: the points are exact
+ * per-interval aggregates, a few lines a second whatever the load, and trend points keep the
+ * percentiles of their interval. The file is streamed and flushed once per interval; stop() writes
+ * the end line, then flushes and fsyncs. "-" writes to standard output.
  */
 #include "output/ndjson.h"
+#include "output/file_sink.h"
 #include "base/clock.h"
 #include "base/utf8.h"
 #include <cjson/cJSON.h>
@@ -30,19 +31,13 @@
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 typedef struct {
     char *path;
-    char *tmp_path; /* written here, renamed to path at stop: never half a file at path */
-    bool use_gz, use_stdout;
-    FILE *f;
-    gzFile gz;
-    int fd; /* for fsync with gzip: a second descriptor of the same open file */
+    file_sink *sink; /* a temporary file renamed to path at stop: never half a file at path */
     int nstatic;
     char **skeys, **svals;
     double started, last_t;
-    bool write_failed;
 } nd;
 
 static double round_to(double v, double unit) {
@@ -62,24 +57,13 @@ static void nd_write(nd *n, cJSON *obj) {
         if (!r) return;
         s = r;
     }
-    bool ok;
-    if (n->use_gz)
-        ok = gzwrite(n->gz, s, (unsigned)len) == (int)len && gzwrite(n->gz, "\n", 1) == 1;
-    else
-        ok = fwrite(s, 1, len, n->f) == len && fputc('\n', n->f) != EOF;
-    if (!ok && !n->write_failed) {
-        n->write_failed = true;
-        fprintf(stderr, "lt: json: cannot write %s: %s\n", n->path, strerror(errno));
-    }
+    file_sink_write(n->sink, s, len);
+    file_sink_write(n->sink, "\n", 1);
     free(s);
 }
 
 static void nd_flush(nd *n) {
-    int rc = n->use_gz ? gzflush(n->gz, Z_SYNC_FLUSH) : fflush(n->f);
-    if (rc != 0 && !n->write_failed) {
-        n->write_failed = true;
-        fprintf(stderr, "lt: json: cannot write %s: %s\n", n->path, strerror(errno));
-    }
+    file_sink_flush(n->sink);
 }
 
 static cJSON *tags_json(const nd *n, uint32_t tags) {
@@ -132,30 +116,8 @@ static void add_values(cJSON *o, const metric_def *d, const series *s, double dt
 
 static int nd_start(output *o, const output_run *run, char *err, size_t errlen) {
     nd *n = o->self;
-    if (!n->use_stdout && output_path_check(n->path, err, errlen) != 0) return -1;
-    if (!n->use_stdout) {
-        size_t len = strlen(n->path) + 32;
-        n->tmp_path = malloc(len);
-        snprintf(n->tmp_path, len, "%s.tmp.%d", n->path, (int)getpid());
-    }
-    if (n->use_stdout) {
-        n->f = stdout;
-    } else if (n->use_gz) {
-        n->fd = open(n->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        int fd2 = n->fd >= 0 ? dup(n->fd) : -1;
-        if (fd2 >= 0) n->gz = gzdopen(fd2, "wb");
-        if (!n->gz) {
-            snprintf(err, errlen, "json output: cannot open %s: %s", n->path, strerror(errno));
-            if (fd2 >= 0) close(fd2);
-            return -1;
-        }
-    } else {
-        n->f = fopen(n->tmp_path, "we");
-        if (!n->f) {
-            snprintf(err, errlen, "json output: cannot open %s: %s", n->path, strerror(errno));
-            return -1;
-        }
-    }
+    if (strcmp(n->path, "-") != 0 && output_path_check(n->path, err, errlen) != 0) return -1;
+    if (!(n->sink = file_sink_open("lt-json", n->path, err, errlen))) return -1;
     n->nstatic = run->nstatic_tags;
     n->skeys = calloc((size_t)n->nstatic + 1, sizeof(char *));
     n->svals = calloc((size_t)n->nstatic + 1, sizeof(char *));
@@ -227,46 +189,21 @@ static void nd_stop(output *o, const store *total) {
     }
     nd_write(n, j);
     cJSON_Delete(j);
-    nd_flush(n);
-    if (n->use_gz) {
-        if (n->gz && gzclose(n->gz) != Z_OK && !n->write_failed)
-            fprintf(stderr, "lt: json: cannot write %s\n", n->path);
-        n->gz = NULL;
-        if (n->fd >= 0) {
-            fsync(n->fd);
-            close(n->fd);
-            n->fd = -1;
-        }
-    } else if (n->f) {
-        fflush(n->f);
-        if (!n->use_stdout) {
-            fsync(fileno(n->f));
-            if (fclose(n->f) != 0 && !n->write_failed)
-                fprintf(stderr, "lt: json: cannot write %s: %s\n", n->path, strerror(errno));
-        }
-        n->f = NULL;
-    }
-    if (n->tmp_path && rename(n->tmp_path, n->path) != 0)
-        fprintf(stderr, "lt: json: cannot write %s: %s\n", n->path, strerror(errno));
-    free(n->tmp_path);
-    n->tmp_path = NULL;
+    file_sink_close(n->sink);
+    n->sink = NULL;
 }
 
 static void nd_destroy(output *o) {
     if (!o) return;
     nd *n = o->self;
     if (n) {
-        if (n->gz) gzclose(n->gz);
-        if (n->fd >= 0) close(n->fd);
-        if (n->f && !n->use_stdout) fclose(n->f);
+        file_sink_destroy(n->sink); /* stopped before the end: keep what was at path */
         for (int i = 0; i < n->nstatic; i++) {
             free(n->skeys[i]);
             free(n->svals[i]);
         }
         free(n->skeys);
         free(n->svals);
-        if (n->tmp_path) unlink(n->tmp_path); /* stopped before the end: keep what was at path */
-        free(n->tmp_path);
         free(n->path);
         free(n);
     }
@@ -275,25 +212,22 @@ static void nd_destroy(output *o) {
 
 output *ndjson_create(const char *arg, char *err, size_t errlen) {
     if (!arg || !*arg) {
-        snprintf(err, errlen, "--out json needs a file: --out json=FILE (FILE.gz compresses)");
+        snprintf(err, errlen,
+                 "--out lt-json needs a file: --out lt-json=FILE (FILE.gz compresses)");
         return NULL;
     }
     if (strchr(arg, ',')) {
         /* k6 takes no options here either; refuse rather than create "x.json,raw". */
         snprintf(err, errlen,
-                 "--out json=%s: options are not supported (lt writes per-interval aggregates, "
-                 "never raw samples)",
+                 "--out lt-json=%s: options are not supported (it writes per-interval "
+                 "aggregates; --out json=FILE writes every sample)",
                  arg);
         return NULL;
     }
     output *o = calloc(1, sizeof *o);
     nd *n = calloc(1, sizeof *n);
     n->path = strdup(arg);
-    n->fd = -1;
-    n->use_stdout = strcmp(arg, "-") == 0;
-    size_t l = strlen(arg);
-    n->use_gz = !n->use_stdout && l > 3 && strcmp(arg + l - 3, ".gz") == 0;
-    o->name = "json";
+    o->name = "lt-json";
     o->self = n;
     o->start = nd_start;
     o->interval = nd_interval;

@@ -1,6 +1,7 @@
-/* output.c — the --out factory: "json=FILE", "prometheus-rw[=URL]",
- * "experimental-prometheus-rw[=URL]". */
+/* output.c — the --out factory: "json=FILE" and "csv=FILE" (k6's formats), "lt-json=FILE" (lt's
+ * aggregates), "prometheus-rw[=URL]", "experimental-prometheus-rw[=URL]". */
 #include "output/output.h"
+#include "output/k6_samples.h"
 #include "output/ndjson.h"
 #include "output/prom_rw.h"
 #include <errno.h>
@@ -20,13 +21,16 @@ output *output_create(const char *spec, char *err, size_t errlen) {
     size_t nlen = eq ? (size_t)(eq - spec) : strlen(spec);
     const char *arg = eq ? eq + 1 : NULL;
 #define IS(s) (nlen == strlen(s) && strncmp(spec, s, nlen) == 0)
-    if (IS("json")) return ndjson_create(arg, err, errlen);
+    if (IS("json")) return k6_samples_create(K6_SAMPLES_JSON, arg, err, errlen);
+    if (IS("csv")) return k6_samples_create(K6_SAMPLES_CSV, arg, err, errlen);
+    if (IS("lt-json")) return ndjson_create(arg, err, errlen);
     if (IS("prometheus-rw") || IS("experimental-prometheus-rw"))
         return prom_rw_create(arg && *arg ? arg : NULL, err, errlen);
 #undef IS
     snprintf(err, errlen,
-             "--out: unknown output '%.*s' (known: json=FILE[.gz], prometheus-rw[=URL], "
-             "experimental-prometheus-rw[=URL])",
+             "--out: unknown output '%.*s' (known: json=FILE[.gz] and csv=FILE[.gz], every "
+             "sample in k6's formats; lt-json=FILE[.gz], lt's per-second aggregates; "
+             "prometheus-rw[=URL], experimental-prometheus-rw[=URL])",
              (int)nlen, spec);
     return NULL;
 }

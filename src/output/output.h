@@ -11,6 +11,7 @@
 #ifndef LT_OUTPUT_OUTPUT_H
 #define LT_OUTPUT_OUTPUT_H
 #include "metrics/metrics.h"
+#include "metrics/threshold.h"
 #include <stdbool.h>
 
 typedef struct {
@@ -21,6 +22,8 @@ typedef struct {
     int nstatic_tags;        /* --tag KEY=VALUE, added to every series an output writes */
     const char *const *static_keys;
     const char *const *static_vals;
+    int nthresholds; /* the run's thresholds, for outputs that describe metrics (k6's json) */
+    const threshold_def *thresholds;
 } output_run;
 
 typedef struct output output;

@@ -695,6 +695,14 @@ static void collect_snapshot(scraper *s, const target *t, const snapshot *snap, 
     }
 }
 
+bool scraper_keeps_metric(const scraper *s, int metric) {
+    if (!s || metric < 0) return false;
+    for (size_t i = 0; i < s->names_cap; i++)
+        if (s->names[i].name && (s->names[i].id == metric || s->names[i].per_s == metric))
+            return true;
+    return false;
+}
+
 void scraper_collect(scraper *s, store *interval) {
     if (!s) return;
     for (int i = 0; i < s->nt; i++) {

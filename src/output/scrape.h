@@ -50,6 +50,9 @@ int scraper_start(scraper *s, char *err, size_t errlen);
 /* Main thread, once a collection tick (also allowed after scraper_stop, to collect the final
  * scrape). */
 void scraper_collect(scraper *s, store *interval);
+/* Whether metric id `metric` is one of the gauges this scraper keeps ("<name>" or
+ * "<name>_per_s"). Main thread. */
+bool scraper_keeps_metric(const scraper *s, int metric);
 /* Final scrape, bounded wait; prints a summary warning if an endpoint failed. */
 void scraper_stop(scraper *s);
 void scraper_free(scraper *s);

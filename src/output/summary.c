@@ -1,5 +1,6 @@
 /* summary.c — end-of-test summary, text and JSON. */
 #include "output/summary.h"
+#include "output/timeline.h"
 #include "version.h"
 #include <errno.h>
 #include <math.h>
@@ -246,6 +247,7 @@ cJSON *summary_json(const summary_input *in) {
             cJSON_AddNumberToObject(e, "achieved_rate", d > 0 ? done / d : 0);
         }
     }
+    if (in->timeline) cJSON_AddItemToObject(root, "timeline", timeline_json(in->timeline));
     return root;
 }
 

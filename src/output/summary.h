@@ -36,6 +36,7 @@ typedef struct {
     long iteration_errors;           /* iterations that ended with a script error, all threads */
     const summary_error *top_errors; /* the most frequent messages, most frequent first */
     int ntop_errors;
+    const struct timeline *timeline; /* the "timeline" key (output/timeline.h); NULL: none */
 } summary_input;
 
 cJSON *summary_json(const summary_input *in);

@@ -55,6 +55,8 @@ typedef struct {
     store *st;
     uint32_t tid;
     resp_series *e;
+    runtime *rt;
+    double t; /* when raw samples are on: the response's time, one clock read for all of them */
 } sampler;
 
 static int resp_slot(int metric) {
@@ -65,6 +67,8 @@ static int resp_slot(int metric) {
 static void sampler_init(sampler *sm, runtime *rt, uint32_t tid) {
     sm->st = metrics_shard_store(rt->shard);
     sm->tid = tid;
+    sm->rt = rt;
+    sm->t = samples_enabled() ? runtime_now(rt) : 0;
     sm->e = rt->rseries ? &rt->rseries[tid & (RESP_TABLE - 1)] : NULL;
     if (!sm->e) return;
     uint64_t gen = store_generation(sm->st);
@@ -86,6 +90,7 @@ static void sample(sampler *sm, int metric, metric_type type, double value) {
         }
     }
     series_add(it, type, value);
+    if (sm->t > 0) samples_record(&sm->rt->raw, metric, sm->tid, value, sm->t);
 }
 
 static bool resp_tag_hit(const resp_tag_entry *e, uint32_t req_tid, const vu *v, int st, bool ok) {

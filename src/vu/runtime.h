@@ -22,6 +22,7 @@
 #define LT_VU_RUNTIME_H
 #include "metrics/error_tally.h"
 #include "metrics/metrics.h"
+#include "metrics/samples.h"
 #include "net/http_client.h"
 #include "plan/plan.h"
 #include "vu/luajson.h"
@@ -172,6 +173,7 @@ struct runtime {
     char *call_result;
     int nvus;
     preempt_state preempt; /* preempt.h: interrupting Lua that does not yield */
+    sample_ring *raw; /* metrics/samples.h: this thread's raw samples, when an output wants them */
 };
 
 /* Creates the runtime: event base, Lua state with `lt` registered, the script run once (its top
@@ -218,6 +220,7 @@ void runtime_run_tags(const run_shared *sh, double elapsed, tag_builder *b);
 /* Records a sample into the runtime's own store. */
 static inline void rt_sample(runtime *rt, int metric, uint32_t tags, double v) {
     store_add(metrics_shard_store(rt->shard), metric, tags, v);
+    if (samples_enabled()) samples_record(&rt->raw, metric, tags, v, runtime_now(rt));
 }
 
 /* Copies a Lua table's string pairs into b, their text into arena. */

@@ -46,7 +46,7 @@ RATE = env_num("LT_BENCH_RATE", 20000, int)
 OVERLOAD_RATE = env_num("LT_BENCH_OVERLOAD_RATE", 200000, int)
 MEM_VUS = env_num("LT_BENCH_VUS", 10000, int)
 INSPECT_REPS = env_num("LT_BENCH_INSPECT_REPS", 7, int)
-CASES = [c.strip().upper() for c in os.environ.get("LT_BENCH_CASES", "P1,P2,P3,P4,P5,P6,P7").split(",") if c.strip()]
+CASES = [c.strip().upper() for c in os.environ.get("LT_BENCH_CASES", "P1,P2,P3,P4,P5,P6,P7,P8").split(",") if c.strip()]
 STRICT = os.environ.get("LT_BENCH_STRICT", "") not in ("", "0")
 PROFILE = os.environ.get("LT_BENCH_PROFILE", "") not in ("", "0")
 OUT = os.environ.get("LT_BENCH_OUT", os.path.join(os.getcwd(), "bench-results.json"))
@@ -204,10 +204,11 @@ def per100k(cpu, n):
     return cpu / n * 1e5 if n else float("nan")
 
 
-def run_lt(name, script, extra_env, secs, summary=True, timeout=None):
+def run_lt(name, script, extra_env, secs, summary=True, timeout=None, extra_args=()):
     sfile = os.path.join(TMP, name + ".json")
     args = [LT, "-s", os.path.join(HERE, script), "--threads", "1", "-q", "--no-color",
-            "-e", f"BENCH_URL={URL}", "-e", f"BENCH_CONNS={CONNS}", "-e", f"BENCH_DURATION={dur(secs)}"]
+            "-e", f"BENCH_URL={URL}", "-e", f"BENCH_CONNS={CONNS}", "-e", f"BENCH_DURATION={dur(secs)}",
+            *extra_args]
     for k, v in extra_env.items():
         args += ["-e", f"{k}={v}"]
     if summary:
@@ -447,6 +448,48 @@ def case_p3_p5():
         f"{fmt(c5['floor_p50_ms'])}/{fmt(c5['floor_p99_ms'])}", None, None, "(machine noise)")
     row("P5 schedule", "corrected-uncorr p50 ms", corr, None, None, "< 0.1 ms",
         c5["bars"]["corrected-uncorrected_p50<0.1ms"])
+
+
+SAMPLES_RATE = env_num("LT_BENCH_SAMPLES_RATE", 6250, int)  # ~16 samples per request: ~100k samples/s
+
+
+def case_p8():
+    """--out json (k6's format, one line per sample): what writing every sample costs the load."""
+    off, on = [], []
+    env = {"BENCH_RATE": SAMPLES_RATE}
+    for i in range(PAIRS):
+        say(f"P8 samples: run {i + 1}/{PAIRS} (constant-arrival-rate {SAMPLES_RATE}/s, without then with "
+            f"--out json=FILE; {SECS:g} s each)")
+        off.append(run_lt(f"p8_off_{i}", "lt_open.lua", env, SECS))
+        pause()
+        path = os.path.join(TMP, f"p8_{i}.json")
+        r = run_lt(f"p8_on_{i}", "lt_open.lua", env, SECS, extra_args=["--out", f"json={path}"])
+        with open(path, "rb") as f:
+            r["points"] = sum(1 for line in f if line.startswith(b'{"metric"'))
+        r["file_mb"] = os.path.getsize(path) / 1e6
+        os.remove(path)
+        lost = re.search(r"(\d+) samples lost", read(r["stderr"]))
+        r["lost"] = int(lost.group(1)) if lost else 0
+        on.append(r)
+        pause()
+    for r in off + on:
+        r["lag_p99_ms"] = metric(r, "schedule_lag", "p(99)")
+    c = {"runs": off + on, "rate": SAMPLES_RATE,
+         "rps_off": med(off, "rps"), "rps_on": med(on, "rps"),
+         "cpu_off_per_100k": med(off, "cpu_per_100k"), "cpu_on_per_100k": med(on, "cpu_per_100k"),
+         "lag_p99_off_ms": med(off, "lag_p99_ms"), "lag_p99_on_ms": med(on, "lag_p99_ms"),
+         "samples_per_s": med(on, "points") / SECS, "lost": int(med(on, "lost")), "file_mb": med(on, "file_mb")}
+    c["rps_ratio"] = c["rps_on"] / c["rps_off"] if c["rps_off"] else float("nan")
+    c["bars"] = {"rps_on>=0.995*off": c["rps_ratio"] >= 0.995, "lost==0": c["lost"] == 0}
+    results["cases"]["P8"] = c
+    row("P8 samples", "req/s with --out json (vs without)", c["rps_on"], c["rps_off"], c["rps_ratio"],
+        ">= 0.995 x without", c["bars"]["rps_on>=0.995*off"])
+    row("P8 samples", "  samples written/s", c["samples_per_s"])
+    row("P8 samples", "  samples lost", c["lost"], None, None, "0", c["bars"]["lost==0"])
+    row("P8 samples", "  CPU-s/100k req (vs without)", c["cpu_on_per_100k"], c["cpu_off_per_100k"],
+        c["cpu_on_per_100k"] / c["cpu_off_per_100k"], "(cost)")
+    row("P8 samples", "  schedule_lag p99 ms (vs without)", c["lag_p99_on_ms"], c["lag_p99_off_ms"])
+    row("P8 samples", "  file MB", c["file_mb"])
 
 
 def case_p6():
@@ -690,7 +733,7 @@ def main():
     m = machine()
     results["machine"] = m
     steps = [("P7", case_p7), ("P1", case_p1), ("P2", case_p2), ("P3", case_p3_p5), ("P5", case_p3_p5),
-             ("P6", case_p6), ("P4", case_p4)]
+             ("P6", case_p6), ("P4", case_p4), ("P8", case_p8)]
     done = set()
     for key, fn in steps:
         if key in CASES and fn not in done:

@@ -69,7 +69,8 @@ done < <(j strict "'\n'.join(c['name'] + '\t' + str(c['fails']) for c in d['chec
 bad_script="$TMP/bad"$'\xff'".lua" # the script's own path is not UTF-8 either
 cp "$S/utf8_out.lua" "$bad_script"
 timeout 60 "$LT" -s "$bad_script" -e URL="$URL" -q --tag "static=s"$'\xff' \
-    --out json="$TMP/u.ndjson" --out json="$TMP/u.ndjson.gz" --summary-export "$TMP/u.json" \
+    --out lt-json="$TMP/u.ndjson" --out lt-json="$TMP/u.ndjson.gz" --out json="$TMP/u.k6.json" \
+    --out csv="$TMP/u.csv" --summary-export "$TMP/u.json" \
     >"$TMP/u.out" 2>"$TMP/u.err"
 rc=$?
 expect_eq "utf8: exit 0" 0 "$rc"
@@ -77,6 +78,8 @@ expect_eq "utf8: exit 0" 0 "$rc"
 check "utf8: the JSON summary is valid UTF-8 JSON" strict_json "$TMP/u.json"
 check "utf8: the NDJSON is valid UTF-8 JSON, line by line" strict_ndjson "$TMP/u.ndjson"
 check "utf8: the gzipped NDJSON too" strict_ndjson "$TMP/u.ndjson.gz"
+check "utf8: k6's json output (every sample) is valid UTF-8 JSON too" strict_ndjson "$TMP/u.k6.json"
+check "utf8: the csv output is valid UTF-8" python3 -c 'open(__import__("sys").argv[1], "rb").read().decode("utf-8")' "$TMP/u.csv"
 R=$'\xef\xbf\xbd' # U+FFFD, as python prints it
 BODY="lone $R cut $R overlong $R$R surrogate $R$R$R"
 expect_eq "utf8: a check name from the body, repaired" "2" \

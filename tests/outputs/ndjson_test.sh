@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ndjson_test.sh — `--out json=FILE[.gz]`: the per-interval points add up to the summary's totals.
+# ndjson_test.sh — `--out lt-json=FILE[.gz]`: the per-interval points add up to the summary's totals.
 source "$(dirname "$0")/../lib.sh"
 
 [ -x "$LT" ] || { fail "lt built" "$LT missing"; finish; }
@@ -52,7 +52,7 @@ PY
 
 URL="http://127.0.0.1:$NGINX_PORT/"
 for out in out.ndjson out.ndjson.gz; do
-    "$LT" -s "$TMP/script.lua" -e URL="$URL" --out "json=$TMP/$out" \
+    "$LT" -s "$TMP/script.lua" -e URL="$URL" --out "lt-json=$TMP/$out" \
         --summary-export "$TMP/s-$out.json" >"$TMP/run.out" 2>"$TMP/run.err"
     rc=$?
     expect_eq "$out: run exits 0" 0 "$rc"
@@ -65,7 +65,7 @@ for out in out.ndjson out.ndjson.gz; do
 done
 check "out.ndjson.gz is gzip" python3 -c 'import sys; sys.exit(open(sys.argv[1],"rb").read(2) != b"\x1f\x8b")' "$TMP/out.ndjson.gz"
 
-"$LT" -s "$TMP/script.lua" -e URL="$URL" --out "json=$TMP/no/such/dir/x.json" >/dev/null 2>"$TMP/bad.err"
+"$LT" -s "$TMP/script.lua" -e URL="$URL" --out "lt-json=$TMP/no/such/dir/x.json" >/dev/null 2>"$TMP/bad.err"
 rc=$?
 expect_eq "unwritable file: the run does not start (exit code 104)" 104 "$rc"
 expect_match "unwritable file: says why" 'x.json' "$TMP/bad.err"

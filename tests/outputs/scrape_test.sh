@@ -17,7 +17,7 @@ C=http://127.0.0.1:$SHARD_C_PORT/metrics
 start=$SECONDS
 "$LT" -s "$ROOT/lua/b4_hot_symbol.lua" -e GATEWAY_URL="http://127.0.0.1:$GW_PORT" --time-scale 0.05 \
     --scrape "$A" --scrape "$B" --scrape "$C" --scrape-filter 'me_orders_total' \
-    --summary-export "$TMP/s.json" --out "json=$TMP/ts.ndjson" >"$TMP/b4.out" 2>"$TMP/b4.err"
+    --summary-export "$TMP/s.json" --out "lt-json=$TMP/ts.ndjson" >"$TMP/b4.out" 2>"$TMP/b4.err"
 rc=$?
 expect_eq "B4 with --scrape exits 0" 0 "$rc"
 [ $rc -eq 0 ] || tail -n 20 "$TMP/b4.err"

@@ -60,7 +60,7 @@ sys.exit(0 if recs and recs[-1].get("type") == "end" else 1)' "$1"
 count() { grep -c -- "$2" "$TMP/$1.err"; }
 
 # --- SIGINT: running iterations finish, teardown runs, summary and outputs written, exit 105 ---
-start_lt int -e URL="$H/slow-ok?t=int" -o json="$TMP/int.ndjson"
+start_lt int -e URL="$H/slow-ok?t=int" -o lt-json="$TMP/int.ndjson"
 await "grep -qs 'ITER DONE' '$TMP/int.err'" 10 || fail "int: load started"
 kill -INT "$LT_PID"
 await_exit "$LT_PID" 5
@@ -96,7 +96,7 @@ expect_match "grace: teardown ran" "TEARDOWN RAN" "$TMP/grace.err"
 check "grace: summary is valid JSON" valid_json "$TMP/grace.json"
 
 # --- a second Ctrl-C exits at once, with a valid summary marked partial ---
-start_lt double -e URL="$H/hang?t=double" -e GRACE=30s -o json="$TMP/double.ndjson"
+start_lt double -e URL="$H/hang?t=double" -e GRACE=30s -o lt-json="$TMP/double.ndjson"
 await "[ \$(reqs '/hang?t=double') -ge 2 ]" 10 || fail "double: both VUs in flight"
 kill -INT "$LT_PID"
 await "grep -qs 'stopping' '$TMP/double.err'" 5 || fail "double: first Ctrl-C acknowledged"
@@ -149,7 +149,7 @@ expect_eq "pipe: summary to a closed stdout does not kill lt" 0 "${PIPESTATUS[0]
 echo '{"schema": "lt-summary/1", "old": true}' >"$TMP/atomic.json"
 printf '{"type":"run","old":true}\n{"type":"end","old":true}\n' >"$TMP/atomic.ndjson"
 cp "$TMP/atomic.ndjson" "$TMP/atomic.ndjson.orig"
-start_lt atomic -e URL="$H/slow-ok?t=atomic" -o json="$TMP/atomic.ndjson"
+start_lt atomic -e URL="$H/slow-ok?t=atomic" -o lt-json="$TMP/atomic.ndjson"
 await "grep -qs 'ITER DONE' '$TMP/atomic.err'" 10 || fail "atomic: load started"
 expect_eq "atomic: the summary file is untouched during the run" true "$(json_get "$TMP/atomic.json" "str(d.get('old')).lower()")"
 kill -9 "$LT_PID"
@@ -193,8 +193,8 @@ bad_output summary_dir "summary-export.*adir.*directory" --summary-export "$TMP/
 bad_output summary_dir_slash "summary-export.*adir/.*directory" --summary-export "$TMP/adir/"
 bad_output summary_no_parent "summary-export.*no/such/s.json" --summary-export "$TMP/no/such/s.json"
 bad_output summary_parent_file "summary-export.*afile/s.json" --summary-export "$TMP/afile/s.json"
-bad_output json_dir "json.*adir.*directory" -o json="$TMP/adir"
-bad_output json_gz_dir "json.*adir.gz.*directory" -o json="$TMP/adir.gz" --summary-export "$TMP/ok.json"
+bad_output json_dir "json.*adir.*directory" -o lt-json="$TMP/adir"
+bad_output json_gz_dir "json.*adir.gz.*directory" -o lt-json="$TMP/adir.gz" --summary-export "$TMP/ok.json"
 check "output paths: the checks leave no file behind" bash -c "! ls -a '$TMP/adir' '$TMP' | grep -v '^atomic' | grep -Eq '[.](probe|tmp)[.][0-9]+\$'"
 
 # --- setup() error: exit 107 before any load, with the message and line ---

@@ -48,7 +48,7 @@ static int read_lines(const char *path, cJSON **lines, int max) {
 
 static void run_one(const char *path, uint32_t ta, uint32_t tb, int m_custom) {
     char spec[300], err[300] = "";
-    snprintf(spec, sizeof spec, "json=%s", path);
+    snprintf(spec, sizeof spec, "lt-json=%s", path);
     output *o = output_create(spec, err, sizeof err);
     T_CHECK(o != NULL, "create %s: %s", spec, err);
     if (!o) return;
@@ -175,14 +175,14 @@ int main(void) {
     if (f) fclose(f);
 
     err[0] = '\0';
-    output *o = output_create("json=", err, sizeof err);
+    output *o = output_create("lt-json=", err, sizeof err);
     T_CHECK(!o && strstr(err, "FILE"), "json= without file: %s", err);
-    o = output_create("json=/nonexistent-dir/x.json", err, sizeof err);
+    o = output_create("lt-json=/nonexistent-dir/x.json", err, sizeof err);
     output_run ri = {.script = "s.lua", .time_scale = 1};
     T_CHECK(o && o->start(o, &ri, err, sizeof err) != 0 && strstr(err, "nonexistent"),
             "unwritable path: %s", err);
     if (o) o->destroy(o);
-    o = output_create("json=/nonexistent-dir/x.json.gz", err, sizeof err);
+    o = output_create("lt-json=/nonexistent-dir/x.json.gz", err, sizeof err);
     T_CHECK(o && o->start(o, &ri, err, sizeof err) != 0, "unwritable .gz path: %s", err);
     if (o) o->destroy(o);
     if (getenv("KEEP")) return T_DONE();
