@@ -112,6 +112,9 @@ local function time_axis(tl)
   return xs, "time since start (" .. unit .. ")", div
 end
 
+-- An event's name: its function, or "tag change" for an entry that only sets tags (exec null).
+local function event_name(e) return type(e.exec) == "string" and e.exec or "tag change" end
+
 -- Shaded windows: from each event whose tags set phase=outage to the next event (or the end).
 local function outage_windows(tl, div)
   local evs = {}
@@ -124,14 +127,14 @@ local function outage_windows(tl, div)
   for k, e in ipairs(evs) do
     if type(e.tags) == "table" and e.tags.phase == "outage" then
       local stop = evs[k + 1] and evs[k + 1].t or (is_num(last) and last or e.t)
-      local label = "outage (" .. tostring(e.exec or "event") .. (evs[k + 1] and (" to "
-        .. tostring(evs[k + 1].exec or "next event")) or " to the end") .. ")"
+      local label = "outage (" .. event_name(e) .. (evs[k + 1] and (" to "
+        .. event_name(evs[k + 1])) or " to the end") .. ")"
       shades[#shades + 1] = { x0 = e.t / div, x1 = stop / div, label = label }
     end
   end
   local marks = {}
   for _, e in ipairs(evs) do
-    marks[#marks + 1] = { x = e.t / div, label = tostring(e.exec or "event") }
+    marks[#marks + 1] = { x = e.t / div, label = event_name(e) }
   end
   return shades, evs, marks
 end
@@ -365,7 +368,7 @@ local function events_list(evs, out)
     for _, k in ipairs(sorted_keys(e.tags)) do
       tags[#tags + 1] = tostring(k) .. "=" .. tostring(e.tags[k])
     end
-    out[#out + 1] = string.format("<li>t = %.1f s: %s%s</li>", e.t, esc(e.exec),
+    out[#out + 1] = string.format("<li>t = %.3f s: %s%s</li>", e.t, esc(event_name(e)),
       #tags > 0 and " (" .. esc(table.concat(tags, ", ")) .. ")" or "")
   end
   out[#out + 1] = "</ul>"

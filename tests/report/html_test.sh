@@ -147,6 +147,7 @@ browse a4
 charts a4 3
 expect_eq "A4: the outage is shaded on the rate and the latency chart" 2 "$(field a4 shades)"
 expect_eq "A4: the broker pause is marked on both" 2 "$(field a4 marks)"
+expect_match "A4: the event is listed with its time and tags" '<li>t = 60.000 s: pause_broker \(phase=outage\)</li>' "$TMP/a4.html"
 
 browse a3
 charts a3 5
@@ -169,22 +170,31 @@ has_text() { python3 -c 'import json,sys; sys.exit(0 if sys.argv[2] in json.load
 check "hostile: the tag value shows as text" has_text hostile "<script>alert(1)</script>"
 check "hostile: the file name shows as text" has_text hostile "$HOSTILE_FILE"
 
-# --- end to end: a real A2 run (--time-scale 0.01, ~3 s) against mesim, target scraped ---
+# --- end to end: real A2 and A4 runs (--time-scale 0.01 / 0.02, ~3 s each) against mesim, scraped ---
 PORT=$(free_port)
 "$MESIM" shard --port "$PORT" >"$TMP/mesim.log" 2>&1 &
 _PIDS+=($!)
 check "mesim shard starts" wait_port "$PORT"
-timeout 60 "$LT" -s "$ROOT/lua/a2_normal_load.lua" -e ME_SHARD_A_URL="http://127.0.0.1:$PORT" \
-    --time-scale 0.01 -q --scrape "http://127.0.0.1:$PORT/metrics" --scrape-filter 'me_*' \
-    --summary-export "$TMP/e2e_summary.json" >"$TMP/e2e.run" 2>&1
-expect_eq "A2 against mesim: exit 0" 0 "$?"
-page e2e "$TMP/e2e_summary.json"
+# e2e NAME SCRIPT SCALE: runs lua/SCRIPT against mesim into $TMP/NAME_summary.json, then its page.
+e2e() {
+    curl -sf -X POST "http://127.0.0.1:$PORT/admin/reset" >/dev/null
+    timeout 60 "$LT" -s "$ROOT/lua/$2" -e ME_SHARD_A_URL="http://127.0.0.1:$PORT" --time-scale "$3" \
+        -q --scrape "http://127.0.0.1:$PORT/metrics" --scrape-filter 'me_*' \
+        --summary-export "$TMP/$1_summary.json" >"$TMP/$1.run" 2>&1
+    expect_eq "$2 against mesim: exit 0" 0 "$?"
+    page "$1" "$TMP/$1_summary.json"
+    browse "$1"
+}
+e2e e2e a2_normal_load.lua 0.01
 expect_eq "A2 against mesim: report exit 0" 0 "$RC"
-browse e2e
 if python3 -c 'import json,sys; sys.exit(0 if "timeline" in json.load(open(sys.argv[1])) else 1)' "$TMP/e2e_summary.json"; then
     # rate, latency, book depth, matches/s (scraped), symbol shares
     charts e2e 5
     expect_eq "A2 against mesim: no chart replaced by a note" 0 "$(field e2e nodata)"
+    e2e e2e_a4 a4_kafka_degradation.lua 0.02
+    charts e2e_a4 5
+    expect_eq "A4 against mesim: the broker outage shaded on the four time charts" 4 "$(field e2e_a4 shades)"
+    expect_match "A4 against mesim: the pause is listed" '<li>t = [0-9.]+ s: pause_broker \(phase=outage\)</li>' "$TMP/e2e_a4.html"
 else
     echo "note: this lt writes no summary timeline yet: the real run's page is checked for its notes"
     charts e2e 1
