@@ -65,7 +65,8 @@ expect_eq "no timeline: one note per chart" 4 "$(grep -c 'this summary has no ti
 check "html without -o goes to stdout" grep -q '</html>' "$TMP/stdout.html"
 page a4 "$F/tl_a4.json"
 page a3 "$F/tl_a3.json"
-a3_axes() { python3 - "$TMP/a3.html" <<'PY'
+# a3_axes [PAGE]: A3's page (default a3) has its three depth charts in order, on the same axes.
+a3_axes() { python3 - "$TMP/${1:-a3}.html" <<'PY'
 import re, sys
 html = open(sys.argv[1]).read()
 charts = re.findall(r'<svg class="chart"[^>]*><title>A3 latency, depth (\w+)</title>(.*?)</svg>', html, re.S)
@@ -195,6 +196,10 @@ if python3 -c 'import json,sys; sys.exit(0 if "timeline" in json.load(open(sys.a
     charts e2e_a4 5
     expect_eq "A4 against mesim: the broker outage shaded on the four time charts" 4 "$(field e2e_a4 shades)"
     expect_match "A4 against mesim: the pause is listed" '<li>t = [0-9.]+ s: pause_broker \(phase=outage\)</li>' "$TMP/e2e_a4.html"
+    e2e e2e_a3 a3_depth_variation.lua 0.01
+    # rate, the three depths, book depth, matches/s, symbol shares
+    charts e2e_a3 7
+    check "A3 against mesim: the depth charts in order, on the same axes" a3_axes e2e_a3
 else
     echo "note: this lt writes no summary timeline yet: the real run's page is checked for its notes"
     charts e2e 1
