@@ -117,8 +117,8 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "SKIP: chromium is not installed (bash deps/install.sh installs it): browser checks not run"
     finish
 fi
-if ! /usr/bin/python3 -c 'import selenium' 2>/dev/null; then
-    fail "browser checks need python3-selenium (deps/packages.txt; bash deps/install.sh)"
+if ! /usr/bin/python3 -c 'import selenium' 2>/dev/null || [ ! -x "${LT_CHROMEDRIVER:-/usr/bin/chromedriver}" ]; then
+    fail "browser checks need python3-selenium and chromium-driver (deps/packages.txt; bash deps/install.sh)"
     finish
 fi
 # browse NAME [SCALE]: reads page NAME in Chromium into $TMP/NAME.json, screenshot (1280x2000
