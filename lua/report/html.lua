@@ -223,15 +223,16 @@ local function max_of(series)
   return m
 end
 
--- The 200 ms limit is drawn when a latency comes within half of it (else it would flatten the lines).
-local function latency_refs(series)
-  return max_of(series) >= LIMIT_MS / 2 and { { y = LIMIT_MS, label = "ASR 1 limit 200 ms" } } or {}
+-- The 200 ms limit is drawn when a latency comes within half of it (else it would flatten the
+-- lines); A3's depths decide it on their common maximum, so that their axes stay the same.
+local function latency_refs(max)
+  return max >= LIMIT_MS / 2 and { { y = LIMIT_MS, label = "ASR 1 limit 200 ms" } } or {}
 end
 
 local function latency_chart(tl, ax)
   local series = latency_series(tl, 1, #tl.t)
   return svg.line_chart({ title = "Latency per interval", x = ax.xs, x_label = ax.label,
-                          y_label = "latency (ms)", series = series, refs = latency_refs(series),
+                          y_label = "latency (ms)", series = series, refs = latency_refs(max_of(series)),
                           shade = ax.shades, marks = ax.marks })
 end
 
@@ -260,7 +261,7 @@ local function a3_charts(tl, ax, out)
     local title = "A3 latency, depth " .. name
     local chart = w and svg.line_chart({ title = title, x = w.xs, x_max = x_max, y_max = y_max,
       x_label = ax.label:gsub("since start", "since " .. name .. " started"),
-      y_label = "latency (ms)", series = w.series, refs = latency_refs(w.series) })
+      y_label = "latency (ms)", series = w.series, refs = latency_refs(y_max) })
     out[#out + 1] = figure(title, chart and ("intervals in which scenario " .. name
       .. " ran (timeline.scenarios." .. name .. ".iterations > 0); same axes for the three depths")
       or ("no interval of the timeline has an iteration of scenario " .. name), chart)
