@@ -1,5 +1,7 @@
 /* sched.c — the executors' scheduling on one worker thread. */
 #include "exec/sched.h"
+#include "exec/ramp_steps.h"
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +13,7 @@ enum { S_IDLE, S_RUNNING, S_ENDING, S_DONE };
 
 typedef struct {
     sched *s;
-    int local;             /* index among this worker's VUs of the scenario */
-    double unwanted_since; /* ramping-vus: when the ramp-down released it (0 = wanted) */
+    int local; /* index among this worker's VUs of the scenario */
 } vu_slot;
 
 struct sched {
@@ -22,7 +23,7 @@ struct sched {
     int w, nw;
     int state;
     double t0, end, deadline; /* schedule end; hard deadline (end + gracefulStop) */
-    struct event *timer;      /* the schedule: next due iteration, or a ramping tick */
+    struct event *timer;      /* the schedule: next due iteration, or next ramping-vus step */
     struct event *deadline_ev;
     struct event *finish_ev;
     vu **vus;
@@ -35,6 +36,11 @@ struct sched {
     bool waiting_for_vu; /* arrival rate: all VUs busy, the timer sleeps until one is free */
     double busy_until;   /* starts due before this (s from t0) found no VU: drop them */
     long local_target;   /* closed model: VUs that should be running */
+    /* ramping-vus, this worker's share of k6's steps: VUs that should run (raw) and VUs allowed
+     * to exist (allowed: a ramped-down VU past it is interrupted), each with its next index */
+    ramp_steps raw, allowed;
+    long raw_next, allowed_next;
+    double ramp_end, ramp_deadline; /* s from t0: the last global raw and allowed steps */
     long per_vu_iterations;
     uint32_t scenario_tags;
     sched_finished_fn finished;
@@ -46,7 +52,10 @@ static int share(long total, int w, int n) {
 }
 
 int sched_participants(const scenario_plan *sp, int nthreads) {
-    long vus = sp->max_vus;
+    /* Arrival rates: no more workers than preAllocatedVUs, so every worker starts with a VU of
+     * its own — a worker without one would drop its first start (as k6 drops a start that finds
+     * no idle VU) while another worker's VU sits idle. */
+    long vus = sp->pre_allocated_vus > 0 ? sp->pre_allocated_vus : sp->max_vus;
     if (sp->kind == EX_PER_VU_ITERATIONS || sp->kind == EX_SHARED_ITERATIONS ||
         sp->kind == EX_CONSTANT_VUS)
         vus = sp->vus;
@@ -56,47 +65,38 @@ int sched_participants(const scenario_plan *sp, int nthreads) {
 
 /* ---------------- rate curves ---------------- */
 
+/* Where the rate's integral, from a stage's start, reaches k: the positive root of
+ * r0 t + (r1 - r0) t^2 / (2 d) = k, clamped so float noise at a stage's end (a discriminant a
+ * hair below 0) gives the end rather than NaN. */
+static double stage_time_of(double r0, double r1, double d, double k) {
+    double a = (r1 - r0) / (2 * d);
+    if (fabs(a) < 1e-12) return k / r0;
+    double t = (-r0 + sqrt(fmax(0, r0 * r0 + 4 * a * k))) / (2 * a);
+    return fmin(fmax(t, 0), d);
+}
+
 double arrival_due(const scenario_plan *sp, long i, arrival_cursor *c) {
     if (sp->kind == EX_CONSTANT_ARRIVAL_RATE) {
         double t = (double)i / sp->rate;
         return t < sp->duration - 1e-9 ? t : -1;
     }
-    double x = (double)i;
+    /* As k6 (ramping_arrival_rate.go, cal): iteration i starts where the integral reaches i + 1,
+     * so none starts at t = 0, and one whose count falls exactly on a stage's end belongs to
+     * that stage (the last stage's end included). */
+    double x = (double)i + 1;
     while (c->stage < sp->nstages) {
         const stage *st = &sp->stages[c->stage];
         double r0 = c->stage == 0 ? sp->start_rate : sp->stages[c->stage - 1].target;
         double r1 = st->target, d = st->duration;
         double count = (r0 + r1) / 2 * d;
         double k = x - c->stage_c0; /* iterations into this stage */
-        if (k < count - 1e-9) {
-            double t;
-            double a = (r1 - r0) / (2 * d);
-            if (fabs(a) < 1e-12)
-                t = k / r0;
-            else
-                t = (-r0 + sqrt(r0 * r0 + 4 * a * k)) / (2 * a);
-            if (t < 0) t = 0;
-            return c->stage_t0 + t;
-        }
+        if (count > 0 && k <= count * (1 + 1e-12) + 1e-9)
+            return c->stage_t0 + stage_time_of(r0, r1, d, fmin(k, count));
         c->stage_c0 += count;
         c->stage_t0 += d;
         c->stage++;
     }
     return -1;
-}
-
-double ramping_vus_target(const scenario_plan *sp, double t) {
-    double from = sp->start_vus, t0 = 0;
-    for (int i = 0; i < sp->nstages; i++) {
-        const stage *st = &sp->stages[i];
-        if (t < t0 + st->duration) {
-            double f = st->duration > 0 ? (t - t0) / st->duration : 1;
-            return from + (st->target - from) * f;
-        }
-        from = st->target;
-        t0 += st->duration;
-    }
-    return from;
 }
 
 /* ---------------- VUs ---------------- */
@@ -152,10 +152,14 @@ static void arm(struct event *ev, double delay) {
     evtimer_add(ev, &tv);
 }
 
+static void arm_ramp(sched *s);
+
 static void enter_ending(sched *s) {
     if (s->state >= S_ENDING) return;
     s->state = S_ENDING;
     evtimer_del(s->timer);
+    /* ramping-vus: VUs ramped down before the end still get gracefulRampDown, no more */
+    if (s->sp->kind == EX_RAMPING_VUS) arm_ramp(s);
     double now = lt_now();
     if (s->deadline > now)
         arm(s->deadline_ev, s->deadline - now);
@@ -204,7 +208,9 @@ static bool due_by(const sched *s, long i, double limit, bool inclusive) {
  * in O(stages) however many there are (a 1 s run at 1e8/s misses ~1e8 starts), then confirmed
  * against arrival_due at the edge so the count is exactly the schedule's. */
 static long due_count(const sched *s, double limit, bool inclusive) {
-    double global = floor(arrival_integral(s->sp, limit)) + 1; /* iterations 0 .. global-1 */
+    /* iterations 0 .. global-1: constant rates start one at t = 0, ramping ones at 1 */
+    double global =
+        floor(arrival_integral(s->sp, limit)) + (s->sp->kind == EX_CONSTANT_ARRIVAL_RATE ? 1 : 0);
     long k = global > (double)s->next_i ? (long)((global - 1 - (double)s->next_i) / s->nw) + 1 : 0;
     while (k > 0 && !due_by(s, s->next_i + (k - 1) * s->nw, limit, inclusive)) k--;
     while (due_by(s, s->next_i + k * s->nw, limit, inclusive)) k++;
@@ -231,14 +237,26 @@ static void queue_backlog(sched *s, double rel) {
     if (waiting > bound) drop_starts(s, waiting - bound);
 }
 
+/* An idle VU for a due start. With no idle one, k6 drops the start and adds a VU (up to maxVUs)
+ * for later ones; queueWhenBusy (lt's own) adds it and starts on it at once. */
 static bool take_vu(sched *s, vu **v) {
     if (s->nidle > 0)
         *v = s->idle[--s->nidle];
-    else if (s->nvus < s->max_local)
+    else if (s->sp->queue_when_busy && s->nvus < s->max_local)
         *v = add_vu(s);
     else
         return false;
     return true;
+}
+
+/* The schedule has no more starts: constant-arrival-rate runs to its duration (k6 waits for
+ * it), ramping-arrival-rate ends at its last start (k6's schedule channel closes there). */
+static void arrival_exhausted(sched *s, double rel) {
+    double left = scenario_duration(s->sp) - rel;
+    if (s->sp->kind == EX_CONSTANT_ARRIVAL_RATE && left > 0)
+        arm(s->timer, left);
+    else
+        enter_ending(s);
 }
 
 static void arrival_tick(evutil_socket_t fd, short what, void *arg) {
@@ -249,7 +267,7 @@ static void arrival_tick(evutil_socket_t fd, short what, void *arg) {
     for (;;) {
         double due = arrival_due(s->sp, s->next_i, &s->cursor);
         if (due < 0) {
-            enter_ending(s);
+            arrival_exhausted(s, rel);
             return;
         }
         if (due > rel) break;
@@ -263,6 +281,12 @@ static void arrival_tick(evutil_socket_t fd, short what, void *arg) {
         if (take_vu(s, &v)) {
             s->next_i += s->nw;
             start_on(s, v, s->t0 + due, true);
+            continue;
+        }
+        if (s->nvus < s->max_local) {
+            drop_starts(s, 1);
+            vu *grown = add_vu(s); /* before indexing s->idle: add_vu may move it */
+            s->idle[s->nidle++] = grown;
             continue;
         }
         all_busy = true;
@@ -360,32 +384,58 @@ static void start_closed_vus(sched *s, long want) {
     }
 }
 
+/* Raw step: this worker should run `want` VUs. VUs below it that are idle start; the ones above
+ * finish their iteration and start no other (wants_another); nothing is interrupted here. */
+static void apply_planned(sched *s, long want) {
+    s->local_target = want;
+    start_closed_vus(s, want);
+}
+
+/* Allowed step: VUs from index `allowed` on may not exist any more; one still in an iteration
+ * (ramped down more than gracefulRampDown ago) is interrupted. */
+static void apply_allowed(sched *s, long allowed) {
+    for (long k = allowed; k < s->nvus; k++)
+        if (s->vus[k]->busy) vu_interrupt(s->vus[k]);
+}
+
+/* The next step's time (s from t0): raw steps only while running, allowed ones until the end. */
+static double next_ramp_step(const sched *s) {
+    double t = INFINITY;
+    if (s->state == S_RUNNING) t = s->raw_next < s->raw.n ? s->raw.v[s->raw_next].t : s->ramp_end;
+    if (s->allowed_next < s->allowed.n && s->allowed.v[s->allowed_next].t < t)
+        t = s->allowed.v[s->allowed_next].t;
+    return t;
+}
+
+static void arm_ramp(sched *s) {
+    double t = next_ramp_step(s);
+    if (isfinite(t)) arm(s->timer, s->t0 + t - lt_now());
+}
+
+/* As k6's iterateSteps: steps in time order, a raw step first when both fall at once; the last
+ * raw step of the scenario (0 VUs; a worker's own share may reach 0 earlier) is the end of the
+ * schedule, after which only allowed steps apply. */
 static void ramp_tick(evutil_socket_t fd, short what, void *arg) {
     sched *s = arg;
-    if (s->state != S_RUNNING) return;
-    double now = lt_now();
-    if (now >= s->end) {
-        enter_ending(s);
-        return;
-    }
-    long total = (long)floor(ramping_vus_target(s->sp, now - s->t0) + 1e-9);
-    long local = total > s->w ? (total - s->w - 1) / s->nw + 1 : 0;
-    s->local_target = local;
-    start_closed_vus(s, local);
-    /* ramp-down: VUs above the target finish their iteration within gracefulRampDown */
-    for (int k = 0; k < s->nvus; k++) {
-        vu *v = s->vus[k];
-        vu_slot *slot = v->owner;
-        if (k < local) {
-            slot->unwanted_since = 0;
-        } else if (v->busy) {
-            if (slot->unwanted_since == 0)
-                slot->unwanted_since = now;
-            else if (now - slot->unwanted_since >= s->sp->graceful_ramp_down)
-                vu_interrupt(v);
+    if (s->state != S_RUNNING && s->state != S_ENDING) return;
+    double rel = lt_now() - s->t0;
+    for (;;) {
+        bool raw = s->state == S_RUNNING && s->raw_next < s->raw.n;
+        bool allowed = s->allowed_next < s->allowed.n;
+        if (raw && (!allowed || s->raw.v[s->raw_next].t <= s->allowed.v[s->allowed_next].t)) {
+            if (s->raw.v[s->raw_next].t > rel) break;
+            apply_planned(s, s->raw.v[s->raw_next++].vus);
+        } else if (s->state == S_RUNNING && !raw && rel >= s->ramp_end) {
+            enter_ending(s);
+        } else if (allowed) {
+            if (s->allowed.v[s->allowed_next].t > rel) break;
+            apply_allowed(s, s->allowed.v[s->allowed_next++].vus);
+        } else {
+            break;
         }
+        if (s->state == S_DONE) return;
     }
-    arm(s->timer, 0.01);
+    arm_ramp(s);
 }
 
 /* ---------------- lifecycle ---------------- */
@@ -397,8 +447,29 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg) {
     check_finished(s);
 }
 
+/* As k6: iterations a per-vu-iterations or shared-iterations scenario has not started when
+ * maxDuration ends it are dropped_iterations (a stop or an abort drops nothing: k6 pushes no
+ * sample once the run is cancelled). shared-iterations counts them once, in whichever worker
+ * gets here first: taking the claim counter far past `iterations` also ends every later claim. */
+static void record_unstarted(sched *s) {
+    long n = 0;
+    if (s->sp->kind == EX_PER_VU_ITERATIONS) {
+        long never_allocated = share(s->sp->vus, s->w, s->nw) - s->nvus;
+        n = never_allocated * s->sp->iterations;
+        for (int k = 0; k < s->nvus; k++) /* v->iteration counts the finished ones */
+            n += s->sp->iterations - s->vus[k]->iteration - (s->vus[k]->busy ? 1 : 0);
+    } else if (s->sp->kind == EX_SHARED_ITERATIONS) {
+        long claimed = atomic_exchange(&s->ss->iterations_claimed, LONG_MAX / 2);
+        if (claimed < s->sp->iterations) n = s->sp->iterations - claimed;
+    }
+    if (n > 0) record_dropped(s, n);
+}
+
+/* The end of a closed-model schedule: duration or maxDuration reached. */
 static void end_cb(evutil_socket_t fd, short what, void *arg) {
-    enter_ending(arg);
+    sched *s = arg;
+    if (s->state == S_RUNNING && !atomic_load(&s->rt->shared->stopping)) record_unstarted(s);
+    enter_ending(s);
 }
 
 sched *sched_new(runtime *rt, const scenario_plan *sp, int worker_index, int nworkers,
@@ -420,6 +491,17 @@ sched *sched_new(runtime *rt, const scenario_plan *sp, int worker_index, int nwo
     s->deadline_ev = evtimer_new(rt->base, deadline_cb, s);
     s->finish_ev = event_new(rt->base, -1, 0, finish_cb, s);
     s->max_local = share(sp->max_vus, worker_index, nworkers);
+    if (sp->kind == EX_RAMPING_VUS) {
+        ramp_steps raw, allowed;
+        ramp_raw_steps(sp, true, &raw);
+        ramp_graceful_steps(sp, &allowed);
+        ramp_steps_local(&raw, worker_index, nworkers, &s->raw);
+        ramp_steps_local(&allowed, worker_index, nworkers, &s->allowed);
+        s->ramp_end = raw.v[raw.n - 1].t;
+        s->ramp_deadline = allowed.v[allowed.n - 1].t;
+        ramp_steps_free(&raw);
+        ramp_steps_free(&allowed);
+    }
     return s;
 }
 
@@ -435,6 +517,8 @@ void sched_free(sched *s) {
     event_free(s->timer);
     event_free(s->deadline_ev);
     event_free(s->finish_ev);
+    ramp_steps_free(&s->raw);
+    ramp_steps_free(&s->allowed);
     free(s);
 }
 
@@ -469,6 +553,10 @@ void sched_start(sched *s, double t0) {
         break;
     }
     case EX_RAMPING_VUS:
+        /* k6: the schedule ends at the last raw step (a trailing stage at 0 VUs ends it early),
+         * running iterations at the last allowed step (stages' end + gracefulStop at most) */
+        s->end = t0 + s->ramp_end;
+        s->deadline = t0 + s->ramp_deadline;
         ramp_tick(-1, 0, s);
         break;
     }

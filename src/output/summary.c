@@ -1,5 +1,6 @@
 /* summary.c — end-of-test summary, text and JSON. */
 #include "output/summary.h"
+#include "output/summary_k6.h"
 #include "output/timeline.h"
 #include "version.h"
 #include <errno.h>
@@ -231,7 +232,7 @@ cJSON *summary_json(const summary_input *in) {
         cJSON_AddNumberToObject(e, "interrupted_iterations",
                                 in->scenario_interrupted ? (double)in->scenario_interrupted[i] : 0);
         if (sp->kind == EX_CONSTANT_ARRIVAL_RATE || sp->kind == EX_RAMPING_ARRIVAL_RATE) {
-            double d = scenario_duration(sp), planned = 0;
+            double d = scenario_duration(sp), planned = 0, starts;
             if (sp->kind == EX_CONSTANT_ARRIVAL_RATE) {
                 planned = sp->rate * d;
             } else {
@@ -241,13 +242,18 @@ cJSON *summary_json(const summary_input *in) {
                     prev = sp->stages[k].target;
                 }
             }
-            cJSON_AddNumberToObject(e, "planned_iterations", floor(planned + 1e-9));
+            /* k6's starts: a constant rate's at 0, 1/rate, ... before the duration (10/s for
+             * 950 ms is 10), a ramping rate's where its integral reaches 1, 2, ... */
+            starts =
+                sp->kind == EX_CONSTANT_ARRIVAL_RATE ? ceil(planned - 1e-9) : floor(planned + 1e-9);
+            cJSON_AddNumberToObject(e, "planned_iterations", starts);
             cJSON_AddNumberToObject(e, "target_rate", d > 0 ? planned / d : 0);
             long done = in->scenario_iterations ? in->scenario_iterations[i] : 0;
             cJSON_AddNumberToObject(e, "achieved_rate", d > 0 ? done / d : 0);
         }
     }
     if (in->timeline) cJSON_AddItemToObject(root, "timeline", timeline_json(in->timeline));
+    summary_add_k6_keys(root, in);
     return root;
 }
 
@@ -370,7 +376,9 @@ void summary_print_text(FILE *out, const summary_input *in, bool color) {
     const plan *p = in->plan;
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "",
                *reset = color ? "\033[0m" : "";
-    fprintf(out, "\n");
+    /* k6 names the script in its banner; converters of k6's text (k6-to-junit) name the test
+     * after this line */
+    fprintf(out, "\n     script: %s\n\n", in->script);
     check_row rows[256];
     int nrows = collect_checks(in->total, rows, 256);
     for (int i = 0; i < nrows; i++) {

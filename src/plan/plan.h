@@ -63,6 +63,16 @@ typedef struct {
     kv_list tags;
 } timeline_entry;
 
+/* Target scraping (src/scrape/): options.scrape, or --scrape and --scrape-filter, which replace
+ * the script's lists as k6's flags replace options. No URL: no scraping. */
+#define PLAN_SCRAPE_MAX 64 /* URLs, and metric patterns */
+typedef struct {
+    char **urls;
+    int nurls;
+    char **metrics; /* shell-style globs of metric names; none: every metric */
+    int nmetrics;
+} scrape_plan;
+
 typedef struct {
     int nscenarios;
     scenario_plan *scenarios;
@@ -76,7 +86,8 @@ typedef struct {
     char **trend_stats; /* "avg", "min", "med", "max", "p(90)", ... */
     int ntrend_stats;
     long max_tag_sets; /* options.maxTagSets / --max-tag-sets: distinct tag sets before folding */
-    cJSON *resolved;   /* owned */
+    scrape_plan scrape;
+    cJSON *resolved; /* owned */
 } plan;
 
 /* Command-line overrides (k6's --vus/--duration/--iterations replace the scenarios with one). */
@@ -86,13 +97,19 @@ typedef struct {
     long iterations;      /* 0 = not given */
     double time_scale;    /* 1 when not given */
     bool no_thresholds;
-    long max_tag_sets; /* 0 = not given */
+    long max_tag_sets;                                      /* 0 = not given */
+    const char *const *scrape_urls, *const *scrape_metrics; /* --scrape, --scrape-filter */
+    int nscrape_urls, nscrape_metrics;
 } plan_overrides;
 
 /* Builds the plan from `options` (may be NULL: k6's default of one iteration on one VU).
  * Returns NULL with a message in err. `options` is not modified or kept. */
 plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size_t errlen);
 void plan_free(plan *p);
+/* options.scrape with the overrides' lists (scrape_options.c); -1 with err naming the field. */
+int plan_parse_scrape(const cJSON *options, const plan_overrides *ov, scrape_plan *out, char *err,
+                      size_t errlen);
+void scrape_plan_free(scrape_plan *s);
 /* End of the last scenario's duration plus its graceful stop, in seconds (scaled). */
 double plan_total_duration(const plan *p);
 /* Seconds from the scenario's start to the end of its schedule (without gracefulStop). */
