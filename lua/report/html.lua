@@ -1,6 +1,6 @@
 -- html.lua: the report as one self-contained HTML page: the ASR tables (the markdown rows, with
--- verdict colours), the inputs, the notes, and per recognised summary its charts as inline SVG
--- (report.svg) drawn from the summary's `timeline` section and its tagged series.
+-- verdict colours), the inputs, the notes, and per summary its charts as inline SVG (report.svg)
+-- drawn from the summary's `timeline` section (docs/outputs.md) and its tagged series.
 -- Promises:
 --   - no script, no network: inline CSS and SVG only, and a Content-Security-Policy that forbids
 --     anything else, so even a slip in escaping could not run or fetch;
