@@ -16,7 +16,7 @@
 #define REPORT_MAX_FILES 64
 
 typedef struct {
-    const char *format; /* md or json */
+    const char *format; /* md, json or html */
     const char *out;    /* NULL: stdout */
     double a4_noise_ms; /* A4 also passes when the p99 rose by less than this (loopback noise) */
     double isolation_noise_ms; /* so does shard isolation (B1 vs B2 shard A p99) */
@@ -24,10 +24,10 @@ typedef struct {
     int nfiles;
 } report_args;
 
-static const char REPORT_USAGE[] =
-    "usage: lt report [--format md|json] [-o FILE] [--a4-noise-ms MS] [--isolation-noise-ms MS] "
-    "SUMMARY...  "
-    "('-' reads a summary from stdin)";
+static const char REPORT_USAGE[] = "usage: lt report [--format md|json|html] [-o FILE] "
+                                   "[--a4-noise-ms MS] [--isolation-noise-ms MS] "
+                                   "SUMMARY...  "
+                                   "('-' reads a summary from stdin)";
 
 static int usage_error(const char *what) {
     fprintf(stderr, "lt report: %s\n%s\n", what, REPORT_USAGE);
@@ -73,11 +73,9 @@ static int parse_report_args(int argc, char **argv, report_args *a) {
             a->files[a->nfiles++] = f;
         }
     }
-    if (strcmp(a->format, "html") == 0)
-        return usage_error("--format html is not available yet (it needs the summary timeline); "
-                           "use md or json");
-    if (strcmp(a->format, "md") != 0 && strcmp(a->format, "json") != 0)
-        return usage_error("--format must be md or json");
+    if (strcmp(a->format, "md") != 0 && strcmp(a->format, "json") != 0 &&
+        strcmp(a->format, "html") != 0)
+        return usage_error("--format must be md, json or html");
     if (a->nfiles == 0) return usage_error("no summary given");
     return 0;
 }
