@@ -94,8 +94,8 @@ table() {
 }
 
 # report_verdict ASR_KEY TITLE BROKE [lt report flags...]: the suite's verdict, from lt report (the
-# spec's section 10 tables, docs/report.md) on the summaries this run wrote: writes report.json and
-# report.md into the results folder, prints the rows of ASR_KEY (asr1 or asr2) and the last line
+# spec's section 10 tables, docs/report.md) on the summaries this run wrote: writes report.json,
+# report.md and report.html (the charts) into the results folder, prints the rows of ASR_KEY (asr1 or asr2) and the last line
 # "TITLE: PASS|FAIL|undecided (folder)". Returns 0 pass, 1 fail (or BROKE=1: lt broke on a test),
 # 110 undecided (a row needs data this run does not have: it says which).
 report_verdict() {
@@ -108,6 +108,7 @@ report_verdict() {
     "$LT" report --format json -o "$OUT_DIR/report.json" "$@" "${SUMMARIES[@]}"
     rc=$?
     "$LT" report -o "$OUT_DIR/report.md" "$@" "${SUMMARIES[@]}" 2>/dev/null
+    "$LT" report --format html -o "$OUT_DIR/report.html" "$@" "${SUMMARIES[@]}" 2>/dev/null
     case $rc in 0 | 99 | 110) [ -s "$OUT_DIR/report.json" ] || rc=111 ;; esac
     case $rc in
         0 | 99 | 110) ;;

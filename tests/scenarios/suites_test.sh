@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scenarios/asr1 and scenarios/asr2 end to end at --time-scale 0.01: one JSON summary per test in
-# --out-dir, a table, the verdict from lt report (report.json, report.md), exit 0 on a healthy
+# --out-dir, a table, the verdict from lt report (report.json, report.md, report.html), exit 0 on a healthy
 # cluster; usage errors exit 2. A dead, refusing or failing target never passes a suite, even when
 # lt's thresholds are off: lt report fails a case whose load requests all failed, failed 1% or
 # more, or had no successful sample, and an undefined A4 ratio, with the reason printed.
@@ -30,6 +30,7 @@ expect_match "asr1 prints A3's latency per depth" "deep +count" "$TMP/asr1.log"
 expect_match "asr1 prints A4's row from lt report" "PASS +A4: p99 match_latency_ms during the broker outage .*: [0-9.]+ \(" "$TMP/asr1.log"
 expect_match "asr1 (--scrape): the target-side p99 is decided" "PASS +p99 me_match_duration_seconds \(target side\): [0-9.]+ ms" "$TMP/asr1.log"
 expect_match "asr1 prints A3's rows from lt report" "PASS +A3: p99 match_latency_ms at depth deep" "$TMP/asr1.log"
+check "asr1 writes the html report with its charts" grep -q "<svg" "$TMP/r1/report.html"
 check "asr1 keeps lt report's verdicts" python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["asr1"]["verdict"] == "pass"' "$TMP/r1/report.json"
 expect_match "asr1 ends with PASS" "^ASR 1: PASS" "$TMP/asr1.log"
 
