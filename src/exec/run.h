@@ -42,6 +42,9 @@ typedef struct {
     long max_tag_sets;
     uint64_t seed;
     bool seeded, no_thresholds, quiet, no_color, insecure;
+    const char *user_agent; /* --user-agent; NULL = not given */
+    bool no_connection_reuse, no_vu_connection_reuse;
+    long batch, batch_per_host; /* --batch (0 = not given), --batch-per-host (-1 = not given) */
 } run_config;
 
 /* Runs the test (or, for inspect, prints its plan); returns the exit code. */
