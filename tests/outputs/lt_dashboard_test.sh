@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# lt_dashboard_test.sh — lt's own Grafana dashboard (docs/grafana/lt-dashboard.json) on real data.
+# A mesim cluster takes orders through its gateway while lt scrapes the three shards' /metrics and
+# pushes everything into a real Prometheus (Debian's, remote-write receiver, native histograms on):
+# one scenario with failed requests (a 404 in ten), one whose rate one VU cannot carry (dropped
+# iterations). Two runs, as users run lt: native histograms with stale markers (testid dash-nh),
+# then trend stats (dash-classic). Then every panel query of the dashboard, variables substituted,
+# runs against Prometheus' HTTP API and must return data (the native-histogram panel only on the
+# native run: it says so), the template variables must list the runs' testid, instance and
+# scenarios, and the values the panels show must agree with the runs' summaries.
+source "$(dirname "$0")/../lib.sh"
+
+DASH=$ROOT/docs/grafana/lt-dashboard.json
+QUERIES=$ROOT/tests/outputs/dashboard_queries.py
+NATIVE_PANEL="p99 over all tag sets (native histograms)"
+
+if [ ! -x "$PROMETHEUS" ]; then
+    fail "prometheus installed" "no prometheus binary (Debian package 'prometheus')"
+    finish
+fi
+[ -x "$LT" ] || { fail "lt built" "$LT missing"; finish; }
+[ -x "$MESIM" ] || { fail "mesim built" "$MESIM missing"; finish; }
+started=$SECONDS
+
+# ---- the dashboard file itself: what a Grafana 10 import needs ----
+res=$(python3 - "$DASH" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+bad = []
+names = [v["name"] for v in d["templating"]["list"]]
+if names != ["datasource", "testid", "instance", "scenario"]: bad.append("variables %r" % names)
+if d["templating"]["list"][0].get("type") != "datasource" or d["templating"]["list"][0].get("query") != "prometheus":
+    bad.append("datasource variable is not a Prometheus datasource variable")
+if d.get("schemaVersion", 0) < 36: bad.append("schemaVersion %r (Grafana 10 writes 37+)" % d.get("schemaVersion"))
+ids, n = set(), 0
+def walk(ps):
+    for p in ps:
+        yield p
+        yield from walk(p.get("panels", []))
+for p in walk(d["panels"]):
+    if p["id"] in ids: bad.append("duplicate panel id %d" % p["id"])
+    ids.add(p["id"])
+    if p["type"] == "row": continue
+    if p.get("datasource", {}).get("uid") != "${datasource}": bad.append("%s: datasource not ${datasource}" % p["title"])
+    for t in p["targets"]:
+        n += 1
+        if t.get("datasource", {}).get("uid") != "${datasource}": bad.append("%s: a target's datasource" % p["title"])
+        if 'testid=~"$testid"' not in t["expr"]: bad.append("%s: no testid filter in %s" % (p["title"], t["expr"]))
+print("ok %d targets" % n if not bad else "BAD " + "; ".join(bad))
+PY
+)
+case "$res" in ok*) pass "dashboard JSON: 4 variables, \${datasource} everywhere, testid filter in every query (${res#ok })" ;;
+*) fail "dashboard JSON is importable" "$res" ;; esac
+
+check "mesim cluster starts" start_mesim_cluster
+check "prometheus starts (native histograms on)" start_prometheus prom
+PROM=http://127.0.0.1:$PROM_PORT
+GW=http://127.0.0.1:$GW_PORT
+
+# orders: 60/s through the gateway, one request in ten a 404 (http_req_failed); overload: 40/s of
+# 0.1 s iterations on one VU, so about three in four are dropped.
+cat >"$TMP/script.lua" <<'LUA'
+local cfg = require "lib.config"
+local orders = require "lib.orders"
+local seed = require "lib.seed"
+local submit = require "lib.submit"
+options = {
+  scenarios = {
+    orders = { executor = "constant-arrival-rate", rate = 60, timeUnit = "1s", duration = "5s",
+               preAllocatedVUs = 4, maxVUs = 16 },
+    overload = { executor = "constant-arrival-rate", rate = 40, timeUnit = "1s", duration = "5s",
+                 preAllocatedVUs = 1, maxVUs = 1, exec = "overload" },
+  },
+}
+function setup()
+  for shard, symbols in pairs(cfg.SHARD_SYMBOLS) do seed.shard(shard, symbols, 200, 10, cfg.GATEWAY_URL) end
+end
+local n = 0
+function default()
+  n = n + 1
+  if n % 10 == 0 then
+    lt.http.get(cfg.GATEWAY_URL .. "/no-such-endpoint")
+  else
+    local order, kind = orders.next(orders.random_symbol(cfg.ALL_SYMBOLS))
+    submit.order(cfg.GATEWAY_URL, order, kind)
+  end
+end
+function overload() lt.sleep(0.1) end
+LUA
+SCRAPE=(--scrape "http://127.0.0.1:$SHARD_A_PORT/metrics" --scrape "http://127.0.0.1:$SHARD_B_PORT/metrics"
+    --scrape "http://127.0.0.1:$SHARD_C_PORT/metrics" --scrape-filter 'me_*')
+
+# run_lt TESTID INSTANCE [VAR=VALUE...]: one bounded run; $TMP/TESTID.{json,err}, exit code in RC.
+run_lt() {
+    local id=$1 inst=$2
+    shift 2
+    env K6_PROMETHEUS_RW_PUSH_INTERVAL=1s LT_PROMETHEUS_RW_STOP_TIMEOUT=2s LT_PROMETHEUS_RW_VERBOSE=1 "$@" \
+        timeout 40 "$LT" -s "$TMP/script.lua" -q -e GATEWAY_URL="$GW" "${SCRAPE[@]}" \
+        --tag testid="$id" --tag instance="$inst" --out "prometheus-rw=$PROM/api/v1/write" \
+        --summary-export "$TMP/$id.json" >"$TMP/$id.out" 2>"$TMP/$id.err"
+    RC=$?
+}
+# last_ts TESTID: the time of the run's last push (float seconds).
+last_ts() {
+    curl -sf -G "$PROM/api/v1/query" --data-urlencode "query=k6_http_reqs_total{testid=\"$1\"}[10m]" |
+        python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(max(float(v[0]) for s in r for v in s["values"]))'
+}
+# delivered TESTID: the run's pushes all arrived and no scrape failed.
+delivered() {
+    if grep -q 'prometheus-rw: .*\(not delivered\|rejected\)\|^lt: scrape ' "$TMP/$1.err"; then
+        fail "$1: every push delivered, every scrape answered" "$(grep 'prometheus-rw\|scrape' "$TMP/$1.err")"
+    else pass "$1: every push delivered, every scrape answered"; fi
+}
+
+run_lt dash-nh lt-1 K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true K6_PROMETHEUS_RW_STALE_MARKERS=true
+expect_eq "native run exits 0" 0 "$RC"
+[ "$RC" -eq 0 ] || tail -n 5 "$TMP/dash-nh.err"
+delivered dash-nh
+run_lt dash-classic lt-2
+expect_eq "classic run exits 0" 0 "$RC"
+delivered dash-classic
+n=$(json_get "$TMP/dash-nh.json" 'd["metrics"]["dropped_iterations"]["values"]["count"]' 2>/dev/null)
+expect_num "the run dropped iterations" "${n:-0}" gt 0
+n=$(json_get "$TMP/dash-nh.json" 'd["metrics"]["http_req_failed"]["values"]["rate"]' 2>/dev/null)
+expect_num "the run had failed requests (rate)" "${n:-0}" gt 0.05
+T_NH=$(last_ts dash-nh)
+T_CL=$(last_ts dash-classic)
+echo "# last pushes at $T_NH (dash-nh), $T_CL (dash-classic)"
+
+# ---- template variables, as Grafana asks for them (label values over the dashboard's range) ----
+python3 "$QUERIES" vars "$DASH" "$PROM" "$(date -d '-15 min' +%s)" "$(date +%s)" \
+    testid=dash-nh instance=.\* >"$TMP/vars.out" 2>&1
+var() { awk -F'\t' -v n="$1" '$1 == n { print $2 }' "$TMP/vars.out"; }
+expect_eq "variable testid lists both runs" "dash-classic dash-nh" "$(var testid)"
+expect_eq "variable instance lists the instance of testid dash-nh" "lt-1" "$(var instance)"
+expect_eq "variable scenario lists both scenarios" "orders overload" "$(var scenario)"
+
+# ---- every panel query ----
+# run_queries LABEL TESTID TIME SCENARIO: every query with $scenario set to SCENARIO; $TMP/LABEL.q
+run_queries() {
+    python3 "$QUERIES" exprs "$DASH" "$PROM" "$3" testid="$2" instance=.\* scenario="$4" \
+        __rate_interval=1m >"$TMP/$1.q" 2>&1
+}
+# expect_all_data LABEL MIN [TITLES]: every query of $TMP/LABEL.q returns data, but those of panels
+# whose title matches the regex TITLES.
+expect_all_data() {
+    local label=$1 min=$2 allowed=${3:-} st title q vals n=0 n_ok=0
+    while IFS=$'\t' read -r st title _ q vals; do
+        [ -n "$allowed" ] && [[ "$title" =~ $allowed ]] && continue
+        n=$((n + 1))
+        if [ "$st" == ok ]; then n_ok=$((n_ok + 1)); else fail "$label: \"$title\": $q returns data" "$st $vals"; fi
+    done <"$TMP/$label.q"
+    expect_num "$label: queries that return data (of $n)" "$n_ok" ge "$min"
+    expect_eq "$label: every query returns data" "$n" "$n_ok"
+}
+run_queries nh dash-nh "$T_NH" '.+'
+expect_all_data nh 25
+run_queries classic dash-classic "$T_CL" '.+'
+expect_all_data classic 23 "native histograms"
+n=$(awk -F'\t' -v t="$NATIVE_PANEL" '$2 == t && $1 == "EMPTY"' "$TMP/classic.q" | wc -l)
+expect_eq "classic: the native-histogram panel is empty, as its description says" 2 "$n"
+run_queries nh-orders dash-nh "$T_NH" 'orders'
+expect_all_data "nh-orders" 18 dropped
+
+# ---- what the panels show against the runs' summaries ----
+# value TESTID TIME TITLE N [LABEL=VALUE]: at TIME, the value of the Nth query of the panel TITLE
+# (all scenarios), of its series with LABEL=VALUE if given, or the sum of all with "sum"; "none"
+# without a series.
+value() {
+    local q
+    q=$(python3 "$QUERIES" exprs "$DASH" "$PROM" "$2" testid="$1" instance=.\* scenario=.+ __rate_interval=1m |
+        awk -F'\t' -v t="$3" -v i="$4" '$2 == t { k++; if (k == i) print $4 }')
+    curl -sf -G "$PROM/api/v1/query" --data-urlencode "query=$q" --data-urlencode "time=$2" |
+        python3 -c 'import json,sys
+r = json.load(sys.stdin)["data"]["result"]; want = sys.argv[1]
+if want == "sum": print(sum(float(x["value"][1]) for x in r) if r else "none"); sys.exit()
+m = [x["value"][1] for x in r if not want or x["metric"].get(want.split("=")[0]) == want.split("=")[1]]
+print(m[0] if m else "none")' "${5:-}"
+}
+want=$(json_get "$TMP/dash-nh.json" 'd["metrics"]["dropped_iterations"]["values"]["count"]')
+got=$(value dash-nh "$T_NH" "dropped iterations (run)" 1 sum)
+expect_eq "\"dropped iterations (run)\", all scenarios = the summary's dropped_iterations" "$want" "${got%.*}"
+got=$(value dash-nh "$T_NH" "dropped iterations (run)" 1 scenario=overload)
+expect_num "\"dropped iterations (run)\" has the overload scenario's" "${got/none/0}" ge 100
+got=$(value dash-nh "$T_NH" "dropped share of the offered rate" 1 scenario=overload)
+expect_num "\"dropped share\" for overload (40/s on one VU of 0.1 s iterations)" "${got/none/0}" gt 0.5
+expect_num "\"dropped share\" for overload is below 1" "${got/none/1}" lt 0.95
+# offered = completed + dropped follows the target rates (40/s and 60/s), whatever the window
+off_o=$(value dash-nh "$T_NH" "iterations per second: offered, completed, dropped" 1 scenario=orders)
+off_v=$(value dash-nh "$T_NH" "iterations per second: offered, completed, dropped" 1 scenario=overload)
+ratio=$(awk -v a="${off_v/none/0}" -v b="${off_o/none/0}" 'BEGIN { print (b > 0 ? a / b : 0) }')
+expect_num "\"offered\" overload/orders = 40/60 (the target rates), at least" "$ratio" gt 0.6
+expect_num "\"offered\" overload/orders = 40/60 (the target rates), at most" "$ratio" lt 0.73
+got=$(value dash-nh "$T_NH" "failed requests per window" 1 scenario=orders)
+expect_num "\"failed requests\" for orders (one in ten is a 404)" "${got/none/0}" gt 0.05
+expect_num "\"failed requests\" for orders is below 0.2" "${got/none/1}" lt 0.2
+got=$(value dash-nh "$T_NH" "p99 per window against 200 ms (ASR 1)" 1 scenario=orders)
+expect_num "\"p99 per window\" for orders is a latency (s)" "${got/none/0}" gt 0
+expect_num "\"p99 per window\" for orders is under 200 ms (mesim is fast)" "${got/none/1}" lt 0.2
+corr=$(value dash-nh "$T_NH" "p99 measured against p99 corrected for coordinated omission" 2 scenario=orders)
+expect_num "corrected p99 >= measured p99 in the same window" "${corr/none/-1}" ge "${got/none/0}"
+got=$(value dash-nh "$T_NH" "schedule_lag p99 per window" 1 scenario=overload)
+expect_num "\"schedule_lag p99\" for overload is a duration (s)" "${got/none/-1}" ge 0
+got=$(value dash-nh "$T_NH" "matches per minute (last)" 1)
+expect_num "\"matches per minute\" from the scraped shards" "${got/none/0}" gt 0
+got=$(value dash-nh "$T_NH" "matches per second by shard" 1 shard=a)
+expect_num "\"matches per second by shard\" has shard a" "${got/none/-1}" ge 0
+got=$(value dash-nh "$T_NH" "book depth by shard and side" 1 shard=b)
+expect_num "\"book depth\" has shard b's resting orders" "${got/none/0}" gt 0
+q99=$(value dash-nh "$T_NH" "$NATIVE_PANEL" 1 scenario=orders)
+expect_num "native-histogram p99 for orders (merged over tag sets) is a latency (s)" "${q99/none/0}" gt 0
+
+expect_num "test time (s)" $((SECONDS - started)) lt 60
+finish
