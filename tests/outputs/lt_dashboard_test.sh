@@ -28,7 +28,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 bad = []
 names = [v["name"] for v in d["templating"]["list"]]
-if names != ["datasource", "testid", "instance", "scenario"]: bad.append("variables %r" % names)
+if names != ["datasource", "testid", "instance", "scenario", "max_age"]: bad.append("variables %r" % names)
 if d["templating"]["list"][0].get("type") != "datasource" or d["templating"]["list"][0].get("query") != "prometheus":
     bad.append("datasource variable is not a Prometheus datasource variable")
 if d.get("schemaVersion", 0) < 36: bad.append("schemaVersion %r (Grafana 10 writes 37+)" % d.get("schemaVersion"))
@@ -49,7 +49,7 @@ for p in walk(d["panels"]):
 print("ok %d targets" % n if not bad else "BAD " + "; ".join(bad))
 PY
 )
-case "$res" in ok*) pass "dashboard JSON: 4 variables, \${datasource} everywhere, testid filter in every query (${res#ok })" ;;
+case "$res" in ok*) pass "dashboard JSON: 5 variables, \${datasource} everywhere, testid filter in every query (${res#ok })" ;;
 *) fail "dashboard JSON is importable" "$res" ;; esac
 
 check "mesim cluster starts" start_mesim_cluster
@@ -136,10 +136,11 @@ expect_eq "variable instance lists the instance of testid dash-nh" "lt-1" "$(var
 expect_eq "variable scenario lists both scenarios" "orders overload" "$(var scenario)"
 
 # ---- every panel query ----
-# run_queries LABEL TESTID TIME SCENARIO: every query with $scenario set to SCENARIO; $TMP/LABEL.q
+# run_queries LABEL TESTID TIME SCENARIO [MAX_AGE]: every query with $scenario set to SCENARIO,
+# $max_age to MAX_AGE (10); $TMP/LABEL.q
 run_queries() {
     python3 "$QUERIES" exprs "$DASH" "$PROM" "$3" testid="$2" instance=.\* scenario="$4" \
-        __rate_interval=1m >"$TMP/$1.q" 2>&1
+        max_age="${5:-10}" __rate_interval=1m >"$TMP/$1.q" 2>&1
 }
 # expect_all_data LABEL MIN [TITLES]: every query of $TMP/LABEL.q returns data, but those of panels
 # whose title matches the regex TITLES.
@@ -161,6 +162,18 @@ n=$(awk -F'\t' -v t="$NATIVE_PANEL" '$2 == t && $1 == "EMPTY"' "$TMP/classic.q" 
 expect_eq "classic: the native-histogram panel is empty, as its description says" 2 "$n"
 run_queries nh-orders dash-nh "$T_NH" 'orders'
 expect_all_data "nh-orders" 18 dropped
+# A tag set without samples in a push interval gets no new _window point; without stale markers
+# Prometheus would show its last value for 5 minutes. 30 s after the classic run the raw series is
+# still there, and the window panels (max_age 10 s) draw nothing.
+late=$(awk -v t="$T_CL" 'BEGIN { printf "%.3f", t + 30 }')
+n=$(curl -sf -G "$PROM/api/v1/query" --data-urlencode 'query=count(k6_http_req_duration_p99_window{testid="dash-classic"})' \
+    --data-urlencode "time=$late" | python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)')
+expect_num "30 s after the run Prometheus still answers the old _window values" "$n" gt 0
+run_queries late dash-classic "$late" '.+'
+n=$(awk -F'\t' '$4 ~ /_window/ && $1 == "ok"' "$TMP/late.q" | wc -l)
+m=$(awk -F'\t' '$4 ~ /_window/' "$TMP/late.q" | wc -l)
+expect_eq "30 s after the run the window panels' queries (of $m) return nothing" 0 "$n"
+expect_num "window panels' queries seen" "$m" ge 6
 
 # ---- what the panels show against the runs' summaries ----
 # value TESTID TIME TITLE N [LABEL=VALUE]: at TIME, the value of the Nth query of the panel TITLE
@@ -168,7 +181,7 @@ expect_all_data "nh-orders" 18 dropped
 # without a series.
 value() {
     local q
-    q=$(python3 "$QUERIES" exprs "$DASH" "$PROM" "$2" testid="$1" instance=.\* scenario=.+ __rate_interval=1m |
+    q=$(python3 "$QUERIES" exprs "$DASH" "$PROM" "$2" testid="$1" instance=.\* scenario=.+ max_age=10 __rate_interval=1m |
         awk -F'\t' -v t="$3" -v i="$4" '$2 == t { k++; if (k == i) print $4 }')
     curl -sf -G "$PROM/api/v1/query" --data-urlencode "query=$q" --data-urlencode "time=$2" |
         python3 -c 'import json,sys
