@@ -88,7 +88,7 @@ end
 function overload() lt.sleep(0.1) end
 LUA
 SCRAPE=(--scrape "http://127.0.0.1:$SHARD_A_PORT/metrics" --scrape "http://127.0.0.1:$SHARD_B_PORT/metrics"
-    --scrape "http://127.0.0.1:$SHARD_C_PORT/metrics" --scrape-filter 'me_*')
+    --scrape "http://127.0.0.1:$SHARD_C_PORT/metrics" --scrape-filter 'me_*' --scrape-filter 'me_*_bucket')
 
 # run_lt TESTID INSTANCE [VAR=VALUE...]: one bounded run; $TMP/TESTID.{json,err}, exit code in RC.
 run_lt() {
@@ -140,7 +140,7 @@ expect_eq "variable scenario lists both scenarios" "orders overload" "$(var scen
 # $max_age to MAX_AGE (10); $TMP/LABEL.q
 run_queries() {
     python3 "$QUERIES" exprs "$DASH" "$PROM" "$3" testid="$2" instance=.\* scenario="$4" \
-        max_age="${5:-10}" __rate_interval=1m >"$TMP/$1.q" 2>&1
+        max_age="${5:-10}" __rate_interval=1m __range=10m >"$TMP/$1.q" 2>&1
 }
 # expect_all_data LABEL MIN [TITLES]: every query of $TMP/LABEL.q returns data, but those of panels
 # whose title matches the regex TITLES.
@@ -155,13 +155,13 @@ expect_all_data() {
     expect_eq "$label: every query returns data" "$n" "$n_ok"
 }
 run_queries nh dash-nh "$T_NH" '.+'
-expect_all_data nh 25
+expect_all_data nh 29
 run_queries classic dash-classic "$T_CL" '.+'
-expect_all_data classic 23 "native histograms"
+expect_all_data classic 27 "native histograms"
 n=$(awk -F'\t' -v t="$NATIVE_PANEL" '$2 == t && $1 == "EMPTY"' "$TMP/classic.q" | wc -l)
 expect_eq "classic: the native-histogram panel is empty, as its description says" 2 "$n"
 run_queries nh-orders dash-nh "$T_NH" 'orders'
-expect_all_data "nh-orders" 18 dropped
+expect_all_data "nh-orders" 22 dropped
 # A tag set without samples in a push interval gets no new _window point; without stale markers
 # Prometheus would show its last value for 5 minutes. 30 s after the classic run the raw series is
 # still there, and the window panels (max_age 10 s) draw nothing.
@@ -181,7 +181,7 @@ expect_num "window panels' queries seen" "$m" ge 6
 # without a series.
 value() {
     local q
-    q=$(python3 "$QUERIES" exprs "$DASH" "$PROM" "$2" testid="$1" instance=.\* scenario=.+ max_age=10 __rate_interval=1m |
+    q=$(python3 "$QUERIES" exprs "$DASH" "$PROM" "$2" testid="$1" instance=.\* scenario=.+ max_age=10 __rate_interval=1m __range=10m |
         awk -F'\t' -v t="$3" -v i="$4" '$2 == t { k++; if (k == i) print $4 }')
     curl -sf -G "$PROM/api/v1/query" --data-urlencode "query=$q" --data-urlencode "time=$2" |
         python3 -c 'import json,sys
@@ -220,6 +220,25 @@ got=$(value dash-nh "$T_NH" "matches per second by shard" 1 shard=a)
 expect_num "\"matches per second by shard\" has shard a" "${got/none/-1}" ge 0
 got=$(value dash-nh "$T_NH" "book depth by shard and side" 1 shard=b)
 expect_num "\"book depth\" has shard b's resting orders" "${got/none/0}" gt 0
+# the ASR row's engine figures
+for shard in a b c; do
+    got=$(value dash-nh "$T_NH" "engine p99 match duration per shard" 1 shard=$shard)
+    expect_num "\"engine p99 match duration\" of shard $shard (scraped buckets) is a duration" "${got/none/0}" gt 0
+    expect_num "\"engine p99 match duration\" of shard $shard is under 200 ms" "${got/none/1}" lt 0.2
+done
+mins=$(value dash-nh "$T_NH" "minutes at or above 4,750 matches/min" 1)
+peak=$(curl -sf -G "$PROM/api/v1/query" --data-urlencode "time=$T_NH" --data-urlencode \
+    'query=max_over_time((sum(rate(k6_me_matches_total{testid="dash-nh"}[1m])) * 60)[10m:5s])' |
+    python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "none")')
+echo "# matches/min at most $peak over the run; minutes at or above 4,750: $mins"
+if awk -v p="${peak/none/0}" -v m="${mins/none/-1}" 'BEGIN { exit !((p >= 4750) == (m > 0) && m >= 0) }'; then
+    pass "\"minutes at or above 4,750\" ($mins) agrees with the peak matches/min ($peak)"
+else fail "\"minutes at or above 4,750\" agrees with the peak matches/min" "minutes $mins, peak $peak"; fi
+got=$(value dash-nh "$T_NH" "failed requests (run)" 1)
+expect_num "\"failed requests (run)\" (one in ten of the orders scenario)" "${got/none/0}" gt 0.05
+expect_num "\"failed requests (run)\" is below 0.2" "${got/none/1}" lt 0.2
+got=$(value dash-nh "$T_NH" "dropped iterations, all scenarios (run)" 1)
+expect_eq "\"dropped iterations, all scenarios (run)\" = the summary's" "$want" "${got%.*}"
 q99=$(value dash-nh "$T_NH" "$NATIVE_PANEL" 1 scenario=orders)
 expect_num "native-histogram p99 for orders (merged over tag sets) is a latency (s)" "${q99/none/0}" gt 0
 
