@@ -3,11 +3,12 @@
 # A mesim cluster takes orders through its gateway while lt scrapes the three shards' /metrics and
 # pushes everything into a real Prometheus (Debian's, remote-write receiver, native histograms on):
 # one scenario with failed requests (a 404 in ten), one whose rate one VU cannot carry (dropped
-# iterations). Two runs, as users run lt: native histograms with stale markers (testid dash-nh),
-# then trend stats (dash-classic). Then every panel query of the dashboard, variables substituted,
-# runs against Prometheus' HTTP API and must return data (the native-histogram panel only on the
-# native run: it says so), the template variables must list the runs' testid, instance and
-# scenarios, and the values the panels show must agree with the runs' summaries.
+# iterations). Two tests, as users run lt: native histograms (testid dash-nh, two lt instances at
+# once, one of them scraping and sending stale markers), then trend stats (dash-classic). Then every
+# panel query of the dashboard, variables substituted, runs against Prometheus' HTTP API and must
+# return data (the native-histogram panel only on the native run: it says so; an instance that did
+# not scrape has no engine series), the template variables must list the runs' testid, instances
+# and scenarios, and the values the panels show must agree with the runs' summaries.
 source "$(dirname "$0")/../lib.sh"
 
 DASH=$ROOT/docs/grafana/lt-dashboard.json
@@ -71,11 +72,12 @@ local cfg = require "lib.config"
 local orders = require "lib.orders"
 local seed = require "lib.seed"
 local submit = require "lib.submit"
+local D = lt.env.DURATION or "7s"
 options = {
   scenarios = {
-    orders = { executor = "constant-arrival-rate", rate = 60, timeUnit = "1s", duration = "7s",
+    orders = { executor = "constant-arrival-rate", rate = 60, timeUnit = "1s", duration = D,
                preAllocatedVUs = 4, maxVUs = 16 },
-    overload = { executor = "constant-arrival-rate", rate = 40, timeUnit = "1s", duration = "7s",
+    overload = { executor = "constant-arrival-rate", rate = 40, timeUnit = "1s", duration = D,
                  preAllocatedVUs = 1, maxVUs = 1, exec = "overload" },
   },
 }
@@ -97,19 +99,22 @@ LUA
 SCRAPE=(--scrape "http://127.0.0.1:$SHARD_A_PORT/metrics" --scrape "http://127.0.0.1:$SHARD_B_PORT/metrics"
     --scrape "http://127.0.0.1:$SHARD_C_PORT/metrics" --scrape-filter 'me_*' --scrape-filter 'me_*_bucket')
 
-# run_lt TESTID INSTANCE [VAR=VALUE...]: one bounded run; $TMP/TESTID.{json,err}, exit code in RC.
+# run_lt TESTID INSTANCE [VAR=VALUE...]: one bounded run scraping the shards (not with NO_SCRAPE=1);
+# $TMP/OUT.{json,err} (OUT: TESTID unless set), exit code in RC and returned.
 run_lt() {
-    local id=$1 inst=$2
+    local id=$1 inst=$2 out=${OUT:-$1} scrape=("${SCRAPE[@]}")
     shift 2
+    [ "${NO_SCRAPE:-}" == 1 ] && scrape=()
     env K6_PROMETHEUS_RW_PUSH_INTERVAL=1s LT_PROMETHEUS_RW_STOP_TIMEOUT=2s LT_PROMETHEUS_RW_VERBOSE=1 "$@" \
-        timeout 40 "$LT" -s "$TMP/script.lua" -q -e GATEWAY_URL="$GW" "${SCRAPE[@]}" \
+        timeout 40 "$LT" -s "$TMP/script.lua" -q -e GATEWAY_URL="$GW" ${scrape[@]+"${scrape[@]}"} \
         --tag testid="$id" --tag instance="$inst" --out "prometheus-rw=$PROM/api/v1/write" \
-        --summary-export "$TMP/$id.json" >"$TMP/$id.out" 2>"$TMP/$id.err"
+        --summary-export "$TMP/$out.json" >"$TMP/$out.out" 2>"$TMP/$out.err"
     RC=$?
+    return $RC
 }
-# last_ts TESTID: the time of the run's last push (float seconds).
+# last_ts TESTID INSTANCE: the time of that lt's last push (float seconds).
 last_ts() {
-    curl -sf -G "$PROM/api/v1/query" --data-urlencode "query=k6_http_reqs_total{testid=\"$1\"}[10m]" |
+    curl -sf -G "$PROM/api/v1/query" --data-urlencode "query=k6_http_reqs_total{testid=\"$1\",instance=\"$2\"}[10m]" |
         python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(max(float(v[0]) for s in r for v in s["values"]))'
 }
 # delivered TESTID: the run's pushes all arrived and no scrape failed.
@@ -119,19 +124,30 @@ delivered() {
     else pass "$1: every push delivered, every scrape answered"; fi
 }
 
-run_lt dash-nh lt-1 K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true K6_PROMETHEUS_RW_STALE_MARKERS=true
-expect_eq "native run exits 0" 0 "$RC"
+# dash-nh: two lt instances at once, as a distributed test runs; only lt-1 scrapes the shards.
+# The queries are asked at lt-1's last push, after which its stale markers end its series; lt-2
+# runs 5 s (ends before lt-1) without stale markers, so its final values are current then.
+NATIVE=(K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true)
+OUT=dash-nh-2 NO_SCRAPE=1 run_lt dash-nh lt-2 "${NATIVE[@]}" DURATION=5s &
+second=$!
+run_lt dash-nh lt-1 "${NATIVE[@]}" K6_PROMETHEUS_RW_STALE_MARKERS=true
+expect_eq "native run, instance lt-1, exits 0" 0 "$RC"
 [ "$RC" -eq 0 ] || tail -n 5 "$TMP/dash-nh.err"
+wait "$second"
+expect_eq "native run, instance lt-2 (no scraping), exits 0" 0 "$?"
 delivered dash-nh
-run_lt dash-classic lt-2
+delivered dash-nh-2
+run_lt dash-classic lt-1
 expect_eq "classic run exits 0" 0 "$RC"
 delivered dash-classic
 n=$(json_get "$TMP/dash-nh.json" 'd["metrics"]["dropped_iterations"]["values"]["count"]' 2>/dev/null)
 expect_num "the run dropped iterations" "${n:-0}" gt 0
 n=$(json_get "$TMP/dash-nh.json" 'd["metrics"]["http_req_failed"]["values"]["rate"]' 2>/dev/null)
 expect_num "the run had failed requests (rate)" "${n:-0}" gt 0.05
-T_NH=$(last_ts dash-nh)
-T_CL=$(last_ts dash-classic)
+T_NH=$(last_ts dash-nh lt-1)
+T_CL=$(last_ts dash-classic lt-1)
+T_NH2=$(last_ts dash-nh lt-2)
+expect_num "lt-2 (5 s) pushed its last before lt-1 (7 s) did" "$T_NH2" lt "$T_NH"
 echo "# last pushes at $T_NH (dash-nh), $T_CL (dash-classic)"
 
 # ---- template variables, as Grafana asks for them (label values over the dashboard's range) ----
@@ -139,14 +155,14 @@ python3 "$QUERIES" vars "$DASH" "$PROM" "$(date -d '-15 min' +%s)" "$(date +%s)"
     testid=dash-nh instance=.\* >"$TMP/vars.out" 2>&1
 var() { awk -F'\t' -v n="$1" '$1 == n { print $2 }' "$TMP/vars.out"; }
 expect_eq "variable testid lists both runs" "dash-classic dash-nh" "$(var testid)"
-expect_eq "variable instance lists the instance of testid dash-nh" "lt-1" "$(var instance)"
+expect_eq "variable instance lists the two instances of testid dash-nh" "lt-1 lt-2" "$(var instance)"
 expect_eq "variable scenario lists both scenarios" "orders overload" "$(var scenario)"
 
 # ---- every panel query ----
 # run_queries LABEL TESTID TIME SCENARIO [MAX_AGE]: every query with $scenario set to SCENARIO,
-# $max_age to MAX_AGE (10); $TMP/LABEL.q
+# $max_age to MAX_AGE (10), $instance to $INSTANCE (all); $TMP/LABEL.q
 run_queries() {
-    python3 "$QUERIES" exprs "$DASH" "$PROM" "$3" testid="$2" instance=.\* scenario="$4" \
+    python3 "$QUERIES" exprs "$DASH" "$PROM" "$3" testid="$2" instance="${INSTANCE:-.*}" scenario="$4" \
         max_age="${5:-10}" __rate_interval=1m __range=10m >"$TMP/$1.q" 2>&1
 }
 # expect_all_data LABEL MIN [TITLES]: every query of $TMP/LABEL.q returns data, but those of panels
@@ -169,6 +185,13 @@ n=$(awk -F'\t' -v t="$NATIVE_PANEL" '$2 == t && $1 == "EMPTY"' "$TMP/classic.q" 
 expect_eq "classic: the native-histogram panel is empty, as its description says" 2 "$n"
 run_queries nh-orders dash-nh "$T_NH" 'orders'
 expect_all_data "nh-orders" 22 dropped
+# instance lt-2 alone: its own series in every lt panel; the scraped panels empty (lt-1 scraped)
+SCRAPED='match|shard|book|fill'
+INSTANCE=lt-2 run_queries nh-lt-2 dash-nh "$T_NH" '.+'
+expect_all_data "nh-lt-2" 19 "$SCRAPED"
+n=$(awk -F'\t' -v re="$SCRAPED" '$2 ~ re && $1 == "ok"' "$TMP/nh-lt-2.q" | wc -l)
+m=$(awk -F'\t' -v re="$SCRAPED" '$2 ~ re' "$TMP/nh-lt-2.q" | wc -l)
+expect_eq "instance lt-2: the scraped panels' queries (of $m) return nothing" 0 "$n"
 # A tag set without samples in a push interval gets no new _window point; without stale markers
 # Prometheus would show its last value for 5 minutes. 30 s after the classic run the raw series is
 # still there, and the window panels (max_age 10 s) draw nothing.
@@ -197,9 +220,10 @@ if want == "sum": print(sum(float(x["value"][1]) for x in r) if r else "none"); 
 m = [x["value"][1] for x in r if not want or x["metric"].get(want.split("=")[0]) == want.split("=")[1]]
 print(m[0] if m else "none")' "${5:-}"
 }
-want=$(json_get "$TMP/dash-nh.json" 'd["metrics"]["dropped_iterations"]["values"]["count"]')
+want=$(($(json_get "$TMP/dash-nh.json" 'd["metrics"]["dropped_iterations"]["values"]["count"]') +
+    $(json_get "$TMP/dash-nh-2.json" 'd["metrics"]["dropped_iterations"]["values"]["count"]')))
 got=$(value dash-nh "$T_NH" "dropped iterations (run)" 1 sum)
-expect_eq "\"dropped iterations (run)\", all scenarios = the summary's dropped_iterations" "$want" "${got%.*}"
+expect_eq "\"dropped iterations (run)\", all scenarios = dropped_iterations of both summaries" "$want" "${got%.*}"
 got=$(value dash-nh "$T_NH" "dropped iterations (run)" 1 scenario=overload)
 expect_num "\"dropped iterations (run)\" has the overload scenario's" "${got/none/0}" ge 100
 got=$(value dash-nh "$T_NH" "dropped share of the offered rate" 1 scenario=overload)
@@ -252,7 +276,7 @@ got=$(value dash-nh "$T_NH" "failed requests (run)" 1)
 expect_num "\"failed requests (run)\" (one in ten of the orders scenario)" "${got/none/0}" gt 0.05
 expect_num "\"failed requests (run)\" is below 0.2" "${got/none/1}" lt 0.2
 got=$(value dash-nh "$T_NH" "dropped iterations, all scenarios (run)" 1)
-expect_eq "\"dropped iterations, all scenarios (run)\" = the summary's" "$want" "${got%.*}"
+expect_eq "\"dropped iterations, all scenarios (run)\" = both summaries'" "$want" "${got%.*}"
 q99=$(value dash-nh "$T_NH" "$NATIVE_PANEL" 1 scenario=orders)
 expect_num "native-histogram p99 for orders (merged over tag sets) is a latency (s)" "${q99/none/0}" gt 0
 
