@@ -344,6 +344,7 @@ static int load_plan(run_ctx *r, char *err, size_t errlen) {
                          .duration = a->duration,
                          .iterations = a->iterations,
                          .time_scale = a->time_scale,
+                         .schedule_precision = a->schedule_precision,
                          .no_thresholds = a->no_thresholds,
                          .max_tag_sets = a->max_tag_sets,
                          .scrape_urls = a->scrape_urls,
