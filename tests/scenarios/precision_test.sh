@@ -43,6 +43,15 @@ expect_num "1 ms budget: schedule_lag median shows the batching (ms)" "$med_budg
 bound=$(awk -v d="$p99_default" 'BEGIN { print 1 + d + 0.5 }')
 expect_num "1 ms budget: schedule_lag p99 <= 1 ms + the default's p99 + 0.5 ms" "$p99_budget" le "$bound"
 
+# ---- ramping-arrival-rate 0 -> 4,000/s over 2 s: the same 4,000 starts with the budget, the last
+# one (due at the stages' end) included
+run ramp_default -e RAMP=1 -e RATE=4000; rc1=$?
+run ramp_budget -e RAMP=1 -e RATE=4000 -e PREC=1ms; rc2=$?
+expect_eq "ramping, default and 1 ms budget: exit 0 0" "0 0" "$rc1 $rc2"
+expect_eq "ramping, default: 4000 starts" 4000 "$(sv "$TMP/ramp_default.json" 'int(m["iterations"]["values"]["count"])')"
+expect_eq "ramping, 1 ms budget: 4000 starts" 4000 "$(sv "$TMP/ramp_budget.json" 'int(m["iterations"]["values"]["count"])')"
+expect_num "ramping, 1 ms budget: wake-ups x2 <= the default's" "$((2 * $(wakeups "$TMP/ramp_budget.err")))" le "$(wakeups "$TMP/ramp_default.err")"
+
 # ---- the option is checked and shown
 "$LT" inspect "$SCRIPT" -e PREC=1ms >"$TMP/inspect.out" 2>&1
 expect_match "inspect shows schedulePrecision" '"schedulePrecision":[[:space:]]*"1ms"' "$TMP/inspect.out"
