@@ -410,6 +410,43 @@ static int l_random(lua_State *L) {
     return 1;
 }
 
+/* The same stream for LuaJIT's FFI: an FFI call compiles into the caller's trace, a classic
+ * lua_CFunction does not (the trace stitches around it), and order generators call lt.random a few
+ * times per request. */
+static double ffi_random(runtime *rt) {
+    uint64_t *s = rt->current ? rt->current->rng : rt->rng;
+    uint64_t r = s[1] * 5; /* xoshiro256**, as vu_random */
+    r = ((r << 7) | (r >> 57)) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return (double)(r >> 11) * 0x1.0p-53;
+}
+
+static const char RANDOM_FFI[] = "local ffi, fn, rt = require('ffi'), ...\n"
+                                 "local f = ffi.cast('double (*)(void *)', fn)\n"
+                                 "local p = ffi.cast('void *', rt)\n"
+                                 "return function() return f(p) end\n";
+
+/* Replaces lt.random (the table on top) by its FFI version; keeps the C one if that fails. */
+static void random_via_ffi(lua_State *L, runtime *rt) {
+    if (luaL_loadstring(L, RANDOM_FFI) != 0) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pushlightuserdata(L, (void *)(uintptr_t)&ffi_random);
+    lua_pushlightuserdata(L, rt);
+    if (lua_pcall(L, 2, 1, 0) != 0) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_setfield(L, -2, "random");
+}
+
 static int l_random_int(lua_State *L) {
     lua_Number lo = luaL_checknumber(L, 1), hi = luaL_checknumber(L, 2);
     if (hi < lo) return luaL_error(L, "lt.random_int: hi (%f) < lo (%f)", hi, lo);
@@ -613,6 +650,7 @@ void lt_open_module(lua_State *L, runtime *rt) {
         lua_pushcfunction(L, f->func);
         lua_setfield(L, -2, f->name);
     }
+    random_via_ffi(L, rt);
     lua_newtable(L); /* lt's metatable: lt.time_scale */
     lua_pushcfunction(L, lt_index);
     lua_setfield(L, -2, "__index");
