@@ -372,6 +372,31 @@ static int vu_index(lua_State *L) {
     return 1;
 }
 
+/* lt.vu.id for LuaJIT's FFI: order ids read it once per request (see random_via_ffi). */
+static int ffi_vu_id(runtime *rt) {
+    return rt->current ? rt->current->id : 0;
+}
+
+static const char VU_INDEX_FFI[] = "local ffi, fn, rt, index = require('ffi'), ...\n"
+                                   "local f = ffi.cast('int (*)(void *)', fn)\n"
+                                   "local p = ffi.cast('void *', rt)\n"
+                                   "return function(t, k)\n"
+                                   "  if k == 'id' then return f(p) end\n"
+                                   "  return index(t, k)\n"
+                                   "end\n";
+
+/* Pushes lt.vu's __index: vu_index, with lt.vu.id answered through the FFI when it can be. */
+static void push_vu_index(lua_State *L, runtime *rt) {
+    if (luaL_loadstring(L, VU_INDEX_FFI) == 0) {
+        lua_pushlightuserdata(L, (void *)(uintptr_t)&ffi_vu_id);
+        lua_pushlightuserdata(L, rt);
+        lua_pushcfunction(L, vu_index);
+        if (lua_pcall(L, 3, 1, 0) == 0) return;
+    }
+    lua_pop(L, 1);
+    lua_pushcfunction(L, vu_index);
+}
+
 static int scenario_index(lua_State *L) {
     runtime *rt = lt_runtime(L);
     const char *key = luaL_checkstring(L, 2);
@@ -390,6 +415,16 @@ static int scenario_index(lua_State *L) {
         lua_pushnil(L);
     }
     return 1;
+}
+
+/* Replaces the function on top by an empty table whose __index it is. */
+static void push_proxy_fn(lua_State *L) {
+    lua_newtable(L);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "__index");
+    lua_newtable(L);
+    lua_insert(L, -2);
+    lua_setmetatable(L, -2);
 }
 
 /* Pushes an empty table whose __index is `index` (closing over the top `upvalues` values). */
@@ -685,7 +720,8 @@ void lt_open_module(lua_State *L, runtime *rt) {
     }
     push_proxy(L, env_index, 1);
     lua_setfield(L, -2, "env");
-    push_proxy(L, vu_index, 0);
+    push_vu_index(L, rt);
+    push_proxy_fn(L);
     lua_setfield(L, -2, "vu");
     push_proxy(L, scenario_index, 0);
     lua_setfield(L, -2, "scenario");
