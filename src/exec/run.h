@@ -39,6 +39,7 @@ typedef struct {
     const char *duration;
     long iterations;
     double time_scale;
+    double schedule_precision; /* seconds; 0 = each start at its own wake-up */
     long max_tag_sets;
     uint64_t seed;
     bool seeded, no_thresholds, quiet, no_color, insecure;
