@@ -29,7 +29,9 @@ typedef struct {
     double time_scale;
     uint64_t seed;
     bool seeded, no_thresholds, quiet, no_color, insecure;
-    long max_tag_sets; /* --max-tag-sets; 0 = not given */
+    long max_tag_sets;                                          /* --max-tag-sets; 0 = not given */
+    const char *execution_segment, *execution_segment_sequence; /* NULL = not given */
+    double start_at; /* --start-at, unix seconds (wall clock); 0 = not given */
     char keybuf[MAX_LIST * 2][256];
 } cli_args;
 

@@ -181,6 +181,10 @@ cJSON *summary_json(const summary_input *in) {
     if (in->abort_reason && in->abort_reason[0])
         cJSON_AddStringToObject(root, "abort_reason", in->abort_reason);
     cJSON_AddItemToObject(root, "options", cJSON_Duplicate(p->resolved, 1));
+    if (p->execution_segment) { /* a segmented run: lt merge checks the instances' segments */
+        cJSON_AddStringToObject(root, "execution_segment", p->execution_segment);
+        cJSON_AddStringToObject(root, "execution_segment_sequence", p->execution_segment_sequence);
+    }
 
     cJSON *metrics = cJSON_AddObjectToObject(root, "metrics");
     for (int id = 0; id < metric_count(); id++) {

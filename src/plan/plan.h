@@ -13,6 +13,7 @@
 #ifndef LT_PLAN_PLAN_H
 #define LT_PLAN_PLAN_H
 #include "metrics/threshold.h"
+#include "plan/segment.h"
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 
@@ -52,6 +53,12 @@ typedef struct {
     char *exec;     /* global function run per iteration ("default") */
     char *setup_fn; /* lt's per-scenario setup, or NULL */
     kv_list env, tags;
+    /* --execution-segment (plan/segment.h): VU counts and iterations above are already this
+     * instance's share; rate, startRate, stages and startVUs stay the whole test's, and these
+     * say which of its VUs (ramping-vus) or iterations (arrival rates) are this instance's.
+     * NULL when the run is not segmented. no_share: the segment gets nothing of this scenario. */
+    seg_tuple *vu_stripe, *iter_stripe;
+    bool no_share;
 } scenario_plan;
 
 /* A plan's thresholds are metrics' threshold definitions (metrics/threshold.h). */
@@ -76,7 +83,11 @@ typedef struct {
     char **trend_stats; /* "avg", "min", "med", "max", "p(90)", ... */
     int ntrend_stats;
     long max_tag_sets; /* options.maxTagSets / --max-tag-sets: distinct tag sets before folding */
-    cJSON *resolved;   /* owned */
+    cJSON *resolved;   /* owned; the whole test's options, also when segmented */
+    /* segmented runs only (else NULL): k6's "1/3:2/3" and the filled sequence "0,1/3,2/3,1",
+     * and this instance's share of each scenario (for lt inspect) */
+    char *execution_segment, *execution_segment_sequence;
+    cJSON *share;
 } plan;
 
 /* Command-line overrides (k6's --vus/--duration/--iterations replace the scenarios with one). */
@@ -87,12 +98,19 @@ typedef struct {
     double time_scale;    /* 1 when not given */
     bool no_thresholds;
     long max_tag_sets; /* 0 = not given */
+    /* --execution-segment, --execution-segment-sequence (NULL = not given: the options' own
+     * executionSegment / executionSegmentSequence, if any) */
+    const char *execution_segment, *execution_segment_sequence;
 } plan_overrides;
 
 /* Builds the plan from `options` (may be NULL: k6's default of one iteration on one VU).
  * Returns NULL with a message in err. `options` is not modified or kept. */
 plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size_t errlen);
 void plan_free(plan *p);
+/* Scales every scenario of p to the segment (plan_segment.c): called by plan_build after the
+ * whole test's options are resolved. 0, or -1 with a message naming the option. */
+int plan_apply_segment(plan *p, const char *segment, const char *sequence, char *err,
+                       size_t errlen);
 /* End of the last scenario's duration plus its graceful stop, in seconds (scaled). */
 double plan_total_duration(const plan *p);
 /* Seconds from the scenario's start to the end of its schedule (without gracefulStop). */
