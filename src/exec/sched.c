@@ -128,6 +128,7 @@ static vu *add_vu(sched *s) {
 static void start_on(sched *s, vu *v, double due, bool corrected) {
     s->busy++;
     v->scenario_iteration = atomic_fetch_add(&s->ss->iterations_started, 1);
+    v->iteration_in_test = corrected ? global_i(s->sp, s->next_i) : v->scenario_iteration;
     atomic_fetch_add(&s->ss->active_vus, 1);
     vu_start_iteration(v, s->sp->exec, due, corrected, iteration_done, s);
 }
@@ -289,8 +290,8 @@ static void arrival_tick(evutil_socket_t fd, short what, void *arg) {
             continue;
         }
         if (take_vu(s, &v)) {
-            s->next_i += s->nw;
             start_on(s, v, s->t0 + due, true);
+            s->next_i += s->nw;
             continue;
         }
         if (s->nvus < s->max_local) {

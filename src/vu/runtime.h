@@ -122,7 +122,10 @@ struct vu {
     const scenario_plan *sc;
     long iteration;          /* this VU's iterations so far */
     long scenario_iteration; /* global index of the current iteration in its scenario */
-    double due;              /* when the iteration was due (arrival rate) */
+    /* arrival rates: the index of this start in the whole test's schedule, the same number in
+     * whichever execution segment runs it (k6's iterationInTest); else scenario_iteration */
+    long iteration_in_test;
+    double due; /* when the iteration was due (arrival rate) */
     double iter_start;
     bool busy, interrupted, corrected;
     bool preempted; /* the watchdog's hook raised the error that ends this iteration */

@@ -1,0 +1,33 @@
+-- b2_segments.lua: a short B2-like test for tests/segments: a constant arrival rate of orders
+-- through the gateway, each order's symbol picked by its index in the whole test's schedule
+-- (lt.scenario.iteration_in_test), so the per-shard split is the same however the test is split
+-- into execution segments; plus a shared-iterations and a constant-vus scenario whose shares must
+-- add up too.
+local lt = require "lt"
+local cfg = require "lib.config"
+local orders = require "lib.orders"
+local submit = require "lib.submit"
+
+local RATE = tonumber(lt.env.RATE or "60")
+
+options = {
+  scenarios = {
+    peak = {
+      executor = "constant-arrival-rate", exec = "order",
+      rate = RATE, timeUnit = "1s", duration = lt.env.DURATION or "4s",
+      preAllocatedVUs = 60, maxVUs = 60,
+    },
+    shared = { executor = "shared-iterations", exec = "tick", vus = 5, iterations = 50 },
+    steady = { executor = "constant-vus", exec = "idle", vus = 10, duration = "1s" },
+  },
+}
+
+function order()
+  local symbol = cfg.ALL_SYMBOLS[lt.scenario.iteration_in_test % #cfg.ALL_SYMBOLS + 1]
+  local o, kind = orders.next(symbol)
+  submit.order(cfg.GATEWAY_URL, o, kind, {})
+end
+
+function tick() end
+
+function idle() lt.sleep(0.25) end

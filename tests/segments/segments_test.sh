@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# segments_test.sh — one test split across lt processes with k6's execution segments: a B2-like
+# constant-arrival-rate test against mesim, once as one process and once as three segments
+# (0:1/3, 1/3:2/3, 2/3:1) started together with --start-at. The three send exactly the requests
+# of the schedule, with the single run's per-shard split; shared-iterations and constant-vus
+# shares add up exactly; bad segments and start times are refused (exit 104). ~15 s.
+. "$(dirname "$0")/../lib.sh"
+SCRIPT=$ROOT/tests/segments/b2_segments.lua
+SEQ=0,1/3,2/3,1
+RATE=60 DUR=4
+start_mesim_cluster || { fail "mesim cluster starts"; finish; }
+GW=http://127.0.0.1:$GW_PORT
+
+# sums SUMMARY...: per metric:scenario (and http_reqs per shard) over the summaries' series
+sums() {
+    python3 - "$@" <<'PY'
+import json, sys
+tot = {}
+for f in sys.argv[1:]:
+    for s in json.load(open(f))["series"]:
+        m, t = s["metric"], s["tags"]
+        keys = []
+        if m in ("iterations", "dropped_iterations"): keys.append(m + ":" + t.get("scenario", ""))
+        if m == "http_reqs": keys.append("http_reqs:shard=" + t.get("shard", "?"))
+        for k in keys: tot[k] = tot.get(k, 0) + int(s["values"]["count"])
+print(" ".join("%s=%d" % kv for kv in sorted(tot.items())))
+PY
+}
+get() { sed -n "s/.*\b$1=\([0-9]*\).*/\1/p" <<<"$2"; }
+
+# ---- one process
+timeout 60 "$LT" run "$SCRIPT" -q -e GATEWAY_URL=$GW -e RATE=$RATE -e DURATION=${DUR}s \
+    --summary-export "$TMP/whole.json" >"$TMP/whole.log" 2>&1
+expect_eq "single run exits 0" 0 $?
+WHOLE=$(sums "$TMP/whole.json")
+echo "     single: $WHOLE"
+expect_eq "single run: peak starts every scheduled iteration ($((RATE * DUR)))" $((RATE * DUR)) \
+    "$(get iterations:peak "$WHOLE")"
+
+# ---- three segments, started together
+AT=$(($(date +%s) + 3))
+AT_RFC=$(date -u -d "@$AT" +%Y-%m-%dT%H:%M:%SZ)
+i=0
+for seg in 0:1/3 1/3:2/3 2/3:1; do
+    i=$((i + 1))
+    at=$AT; [ $i -eq 2 ] && at=$AT_RFC # both forms of --start-at
+    timeout 60 "$LT" run "$SCRIPT" -q -e GATEWAY_URL=$GW -e RATE=$RATE -e DURATION=${DUR}s \
+        --execution-segment "$seg" --execution-segment-sequence "$SEQ" --start-at "$at" \
+        --tag instance=i$i --out "lt-json=$TMP/seg$i.ndjson" --summary-export "$TMP/seg$i.json" \
+        >"$TMP/seg$i.log" 2>&1 &
+    PIDS[$i]=$!
+    _PIDS+=($!)
+done
+for i in 1 2 3; do wait "${PIDS[$i]}"; expect_eq "segment $i exits 0" 0 $?; done
+SEGS=$(sums "$TMP/seg1.json" "$TMP/seg2.json" "$TMP/seg3.json")
+echo "     3 segments: $SEGS"
+started=$(get iterations:peak "$SEGS")
+dropped=$(get dropped_iterations:peak "$SEGS")
+expect_eq "segments: started + dropped peak iterations = the schedule ($((RATE * DUR)))" \
+    $((RATE * DUR)) $((started + ${dropped:-0}))
+expect_eq "segments: no peak start dropped" "" "$dropped"
+for sh in a b c; do
+    expect_eq "segments: shard $sh gets the single run's requests" \
+        "$(get "http_reqs:shard=$sh" "$WHOLE")" "$(get "http_reqs:shard=$sh" "$SEGS")"
+done
+expect_eq "segments: shared-iterations add up to 50" 50 "$(get iterations:shared "$SEGS")"
+# k6's shares: maxVUs 60 -> 20 each (20 of every 60 starts); shared 5 VUs -> 2,2,1, 50 -> 20,20,10
+each=""
+for i in 1 2 3; do each="$each $(sums "$TMP/seg$i.json" | sed -n 's/.*iterations:peak=\([0-9]*\).*/\1/p')"; done
+expect_eq "segments: peak split 80/80/80 as k6 stripes maxVUs 60" " 80 80 80" "$each"
+each=""
+for i in 1 2 3; do each="$each $(sums "$TMP/seg$i.json" | sed -n 's/.*iterations:shared=\([0-9]*\).*/\1/p')"; done
+expect_eq "segments: shared-iterations split 20/20/10 (k6's)" " 20 20 10" "$each"
+for i in 1 2 3; do
+    expect_eq "segment $i: summary started_at is --start-at" "$AT_RFC" \
+        "$(json_get "$TMP/seg$i.json" 'd["started_at"]')"
+done
+expect_eq "segment 2: summary execution_segment" "1/3:2/3" \
+    "$(json_get "$TMP/seg2.json" 'd["execution_segment"]')"
+expect_eq "segment 3: summary execution_segment_sequence" "$SEQ" \
+    "$(json_get "$TMP/seg3.json" 'd["execution_segment_sequence"]')"
+expect_eq "single run: no execution_segment key" "False" \
+    "$(json_get "$TMP/whole.json" '"execution_segment" in d or "execution_segment_sequence" in d')"
+expect_eq "segment 1: lt-json run line names the segment and instance" "0:1/3 i1" \
+    "$(head -1 "$TMP/seg1.ndjson" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["execution_segment"], d["tags"]["instance"])')"
+
+# ---- lt inspect shows the share; constant-vus VUs add up to 10
+vus=0
+for seg in 0:1/3 1/3:2/3 2/3:1; do
+    v=$("$LT" inspect "$SCRIPT" --execution-segment "$seg" --execution-segment-sequence "$SEQ" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["segment"]["scenarios"]["steady"]["vus"])')
+    vus=$((vus + v))
+done
+expect_eq "inspect: constant-vus shares add up to 10" 10 "$vus"
+expect_eq "inspect: segment 2/3:1 of peak" "20 20 1/3" "$("$LT" inspect "$SCRIPT" --execution-segment 2/3:1 \
+    --execution-segment-sequence "$SEQ" | python3 -c 'import json,sys; p=json.load(sys.stdin)["segment"]["scenarios"]["peak"]; print(p["preAllocatedVUs"], p["maxVUs"], p["iterationShare"])')"
+
+# ---- refusals (exit 104)
+"$LT" inspect "$SCRIPT" --execution-segment 1/2:1/3 >"$TMP/bad.log" 2>&1
+expect_eq "a segment whose start is past its end: exit 104" 104 $?
+"$LT" inspect "$SCRIPT" --execution-segment 1/4:1/2 --execution-segment-sequence "$SEQ" >"$TMP/bad2.log" 2>&1
+expect_eq "a segment not in the sequence: exit 104" 104 $?
+expect_match "the message names the sequence" "not one of the sequence 0,1/3,2/3,1" "$TMP/bad2.log"
+"$LT" inspect "$SCRIPT" --start-at $(($(date +%s) - 30)) >"$TMP/past.log" 2>&1
+expect_eq "--start-at in the past: exit 104" 104 $?
+"$LT" inspect "$SCRIPT" --start-at "$(date -u -d '+2 days' +%Y-%m-%dT%H:%M:%SZ)" >"$TMP/far.log" 2>&1
+expect_eq "--start-at more than 24 h ahead: exit 104" 104 $?
+"$LT" inspect "$SCRIPT" --start-at tomorrow >"$TMP/garbage.log" 2>&1
+expect_eq "--start-at that is no time: exit 2" 2 $?
+finish
