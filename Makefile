@@ -12,6 +12,7 @@ LDFLAGS  += $(SAN)
 
 # Libraries, found with pkg-config; each line maps a pkg-config name to the Debian package.
 PKGS := luajit:libluajit-5.1-dev libevent:libevent-dev libevent_pthreads:libevent-dev \
+        libevent_openssl:libevent-dev \
         openssl:libssl-dev libcjson:libcjson-dev libprotobuf-c:libprotobuf-c-dev \
         snappy:libsnappy-dev zlib:zlib1g-dev
 PKG_NAMES := $(foreach p,$(PKGS),$(firstword $(subst :, ,$(p))))
@@ -32,7 +33,7 @@ CFLAGS += $(PKG_CFLAGS)
 # LuaJIT on x86_64 wants non-PIE executables to keep its mcode near the binary; it works either way.
 LDLIBS += $(PKG_LIBS) -ldl
 
-LT_DIRS   := base cli plan exec net vu metrics output
+LT_DIRS   := base cli plan exec net vu metrics output scrape
 LT_SRC    := $(foreach d,$(LT_DIRS),$(wildcard src/$(d)/*.c))
 PROTO_SRC := $(wildcard src/output/*.proto)
 PROTO_C   := $(patsubst src/output/%.proto,$(BUILD)/gen/%.pb-c.c,$(PROTO_SRC))

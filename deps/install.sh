@@ -8,6 +8,9 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# npm: NodeSource's nodejs bundles it, Debian's nodejs needs its 'npm' package (which conflicts
+# with NodeSource's): ask for it only where no npm command comes with node.
+command -v npm >/dev/null 2>&1 || { command -v node >/dev/null 2>&1 && [ -x "$(dirname "$(command -v node)")/npm" ]; } || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then echo "deps: all ${#pkgs[@]} packages present"; exit 0; fi
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
 echo "deps: installing ${missing[*]}"

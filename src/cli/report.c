@@ -2,7 +2,7 @@
  * logic lives in Lua so a team can change a table without recompiling). */
 #include "cli/lua_dir.h"
 #include "cli/report.h"
-#include "cli/run.h"
+#include "exec/run.h"
 #include "vu/luajson.h"
 #include <lauxlib.h>
 #include <limits.h>

@@ -108,7 +108,7 @@ worker *worker_new(run_shared *sh, int index, int n, int main_wake_fd, char *err
                    bool *script_error) {
     runtime *rt = runtime_new(sh, index, err, errlen, script_error);
     if (!rt) return NULL;
-    if (runtime_load_setup_data(rt, err, errlen) != 0) {
+    if (runtime_configure(rt, err, errlen) != 0 || runtime_load_setup_data(rt, err, errlen) != 0) {
         runtime_free(rt);
         return NULL;
     }

@@ -262,6 +262,24 @@ double hist_percentile(const lt_hist *h, double p) {
     return j + (k - j) * f;
 }
 
+/* ---- buckets, for exporters ---- */
+
+void hist_foreach_bucket(const lt_hist *h, unsigned neg, hist_bucket_fn fn, void *ctx) {
+    neg = neg ? 1 : 0;
+    for (unsigned i = 0; i < HIST_NEXP; i++) {
+        const hist_chunk *c = h->chunk[neg][i];
+        if (!c || !c->total) continue;
+        for (unsigned s = 0; s < LT_HIST_SUB; s++) {
+            uint64_t n = chunk_count(c, s);
+            if (n) fn(bucket_mid(0, i, s), n, ctx);
+        }
+    }
+}
+
+uint64_t hist_zero_count(const lt_hist *h) {
+    return h->zero;
+}
+
 /* ---- JSON ---- */
 
 static cJSON *buckets_json(const lt_hist *h, unsigned neg) {

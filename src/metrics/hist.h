@@ -39,6 +39,13 @@ double hist_mean(const lt_hist *h);
  * floor+1 of (count-1)*p/100), each sample value taken from its bucket. p in [0, 100]. */
 double hist_percentile(const lt_hist *h, double p);
 
+/* Visits every non-empty bucket of one sign (neg 0: positive values, 1: negative), ascending by
+ * magnitude, with its midpoint's magnitude and its count; exact zeros are hist_zero_count's.
+ * For exporters that re-bucket (Prometheus native histograms). */
+typedef void (*hist_bucket_fn)(double mid_abs, uint64_t count, void *ctx);
+void hist_foreach_bucket(const lt_hist *h, unsigned neg, hist_bucket_fn fn, void *ctx);
+uint64_t hist_zero_count(const lt_hist *h);
+
 /* JSON form, stable and versioned by the summary schema:
  * {"count":N,"min":x,"max":x,"sum":x,"sub":512,"zero":N,
  *  "pos":[[bucket_index,count],...],"neg":[[bucket_index,count],...]}

@@ -1,5 +1,6 @@
 /* k6_samples.c — k6's json and csv outputs: every sample, written by a thread of its own. */
 #include "output/k6_samples.h"
+#include "base/clock.h"
 #include "base/utf8.h"
 #include "metrics/samples.h"
 #include "output/file_sink.h"
@@ -366,10 +367,7 @@ static void *writer_main(void *arg) {
         if (samples_drain(write_to_all, NULL) > 0) continue;
         flush_all();
         if (stopping) break; /* every producer has ended: what was recorded is written */
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += WRITER_IDLE_NS;
-        if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+        struct timespec until = lt_wall_deadline(WRITER_IDLE_NS * 1e-9);
         pthread_mutex_lock(&g_writer.lock);
         if (!g_writer.stopping) pthread_cond_timedwait(&g_writer.wake, &g_writer.lock, &until);
         pthread_mutex_unlock(&g_writer.lock);

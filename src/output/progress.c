@@ -9,7 +9,6 @@
 
 struct progress {
     const plan *p;
-    const run_shared *sh;
     bool tty;
     int lines_drawn;
     double last_plain;   /* elapsed at the last plain line */
@@ -17,10 +16,9 @@ struct progress {
     long *last_iters;
 };
 
-progress *progress_new(const plan *p, const run_shared *sh, bool tty) {
+progress *progress_new(const plan *p, bool tty) {
     progress *pr = calloc(1, sizeof *pr);
     pr->p = p;
-    pr->sh = sh;
     pr->tty = tty;
     pr->last_iters = calloc(p->nscenarios + 1, sizeof(long));
     return pr;
@@ -62,19 +60,18 @@ static int term_columns(void) {
 }
 
 /* One scenario's line (without the "\033[2K"/"lt: " prefix and the newline). */
-static void format_line(progress *pr, int i, double elapsed, double dt, const store *interval,
-                        char *out, size_t len) {
+static void format_line(progress *pr, int i, double elapsed, double dt, const progress_counts *c,
+                        const store *interval, char *out, size_t len) {
     const scenario_plan *s = &pr->p->scenarios[i];
-    const scenario_shared *ss = &pr->sh->scenarios[i];
     double t = elapsed - s->start_time, d = scenario_duration(s);
-    long iters = atomic_load(&ss->iterations_done);
+    long iters = c->iterations;
     double achieved = dt > 0 ? (double)(iters - pr->last_iters[i]) / dt : 0;
     pr->last_iters[i] = iters;
     if (t < 0) {
         snprintf(out, len, "%-14.14s waiting, starts in %.0fs", s->name, ceil(-t));
         return;
     }
-    bool done = t >= d && atomic_load(&ss->active_vus) == 0;
+    bool done = t >= d && c->active_vus == 0;
     double frac = d > 0 ? fmin(1, t / d) : 1;
     char bar[24];
     int filled = (int)(frac * 20);
@@ -94,11 +91,12 @@ static void format_line(progress *pr, int i, double elapsed, double dt, const st
     else
         snprintf(lat, sizeof lat, "p99 %.2fms", p99);
     snprintf(out, len, "%-14.14s [%s] %5.0fs/%.0fs %s%s vus %d/%d dropped %ld %s failed %.0f/%.0f",
-             s->name, bar, fmin(t, d), d, done ? "done " : "", rate, atomic_load(&ss->active_vus),
-             atomic_load(&ss->alloc_vus), atomic_load(&ss->dropped), lat, failed, reqs);
+             s->name, bar, fmin(t, d), d, done ? "done " : "", rate, c->active_vus, c->alloc_vus,
+             c->dropped, lat, failed, reqs);
 }
 
-void progress_update(progress *pr, double elapsed, const store *interval, const store *total) {
+void progress_update(progress *pr, double elapsed, const progress_counts *counts,
+                     const store *interval, const store *total) {
     (void)total;
     const plan *p = pr->p;
     if (!pr->tty) {
@@ -115,7 +113,7 @@ void progress_update(progress *pr, double elapsed, const store *interval, const 
     if (pr->tty && pr->lines_drawn) n += (size_t)snprintf(frame, cap, "\033[%dA", pr->lines_drawn);
     for (int i = 0; i < p->nscenarios; i++) {
         char line[300];
-        format_line(pr, i, elapsed, dt, interval, line, sizeof line);
+        format_line(pr, i, elapsed, dt, &counts[i], interval, line, sizeof line);
         if (cols > 1 && (int)strlen(line) > cols - 1) line[cols - 1] = 0;
         n += (size_t)snprintf(frame + n, cap - n, "%s%s\n", pr->tty ? "\033[2K" : "lt: ", line);
     }

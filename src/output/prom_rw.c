@@ -4,15 +4,14 @@
  * `X-Prometheus-Remote-Write-Version: 0.1.0` — to any receiver (Prometheus with
  * --web.enable-remote-write-receiver, Mimir, Thanos receive, VictoriaMetrics, ...).
  *
- * Configuration (k6's variable names):
- *   URL                             after "=", else K6_PROMETHEUS_RW_SERVER_URL, else
- *                                   http://localhost:9090/api/v1/write (http only, no TLS yet)
- *   K6_PROMETHEUS_RW_PUSH_INTERVAL  duration, default 5s
- *   K6_PROMETHEUS_RW_TREND_STATS    comma-separated: avg,min,max,med,count,sum,p(N); default
- *                                   "p(99)", as k6
- *   K6_PROMETHEUS_RW_USERNAME, K6_PROMETHEUS_RW_PASSWORD   basic auth
- *   K6_PROMETHEUS_RW_HEADERS_<NAME>=VALUE                  an extra request header NAME
- *   LT_PROMETHEUS_RW_STOP_TIMEOUT   lt's: how long the end of the run waits for delivery (5s)
+ * Configuration: k6's K6_PROMETHEUS_RW_* variables, every one acted on or refused (exit 104),
+ * never ignored; docs/outputs.md has the table. The URL (after "=", else
+ * K6_PROMETHEUS_RW_SERVER_URL, else http://localhost:9090/api/v1/write) may be https://.
+ *   PUSH_INTERVAL (5s), TREND_STATS (p(99)), TREND_AS_NATIVE_HISTOGRAM, STALE_MARKERS,
+ *   USERNAME/PASSWORD, BEARER_TOKEN, HEADERS_<NAME>, HTTP_HEADERS ("k1:v1,k2:v2"),
+ *   INSECURE_SKIP_TLS_VERIFY, CLIENT_CERTIFICATE/CLIENT_CERTIFICATE_KEY; SIGV4_* refused.
+ *   lt's own: LT_PROMETHEUS_RW_NATIVE_SCHEMA (8), LT_PROMETHEUS_RW_STOP_TIMEOUT (5s),
+ *   LT_PROMETHEUS_RW_VERBOSE.
  *
  * Series, named as k6's output names them (so k6 dashboards work unchanged):
  *   counter  k6_<name>_total          cumulative sum since the start   (k6_http_reqs_total)
@@ -21,6 +20,10 @@
  *   trend    k6_<name>_<stat>         per stat, over every sample since the start; "p(99)" is
  *                                     p99, "p(99.9)" p999; avg min max med count sum
  *                                     (k6_http_req_duration_p99)
+ *   trend    k6_<name>_seconds        with TREND_AS_NATIVE_HISTOGRAM, instead of the stats: one
+ *                                     native histogram, cumulative (prom_rw_native.c); k6_<name>
+ *                                     for a trend that is not a time
+ * With STALE_MARKERS, stop() sends after the final values one StaleNaN per series sent.
  * Time trends (lt keeps them in ms) are sent in SECONDS, as k6 does; count is a number of samples.
  * Every sample tag becomes a label (names outside [a-zA-Z_][a-zA-Z0-9_]* get '_' for each bad
  * character; a leading "__" is reserved by Prometheus and becomes "tag__"), and so does every
@@ -103,7 +106,7 @@ static void prw_interval(output *o, double t_unix, double dt, const store *inter
     /* a quarter of a tick of slack, so 5 ticks of ~1 s make one 5 s push despite jitter */
     if (t_unix - p->last_push < p->push_interval - 0.25 * (dt > 0 ? dt : 1)) return;
     p->last_push = t_unix;
-    batch *b = prw_build_batch(p, total, p->window, next_ts(p, t_unix));
+    batch *b = prw_build_batch(p, total, p->window, next_ts(p, t_unix), false);
     store_clear(p->window);
     prw_enqueue(p, b);
 }
@@ -113,14 +116,17 @@ static void prw_stop(output *o, const store *total) {
     if (!p->running) return;
     p->running = false;
     prw_enqueue(p, prw_build_batch(p, total, store_empty(p->window) ? NULL : p->window,
-                                   next_ts(p, lt_wall_now())));
+                                   next_ts(p, lt_wall_now()), false));
     store_clear(p->window);
+    /* every window series was sent in some push while its tag set had samples, so with the
+     * total as the window this names every series sent */
+    if (p->stale_markers) prw_enqueue(p, prw_build_batch(p, total, total, next_ts(p, 0), true));
     double deadline = lt_now() + p->stop_timeout;
     pthread_mutex_lock(&p->mu);
     p->stopping = true;
     pthread_cond_broadcast(&p->cv);
     while ((p->qlen > 0 || p->busy) && lt_now() < deadline) {
-        struct timespec ts = realtime_in(50);
+        struct timespec ts = lt_wall_deadline(0.05);
         pthread_cond_timedwait(&p->idle, &p->mu, &ts);
     }
     atomic_store(&p->abort, true);
@@ -128,7 +134,7 @@ static void prw_stop(output *o, const store *total) {
     pthread_mutex_unlock(&p->mu);
     /* the sender notices abort within 50 ms; a name lookup stuck in the resolver is not waited
      * for beyond a second more (the thread is then left behind, its memory with it) */
-    struct timespec jt = realtime_in(1000);
+    struct timespec jt = lt_wall_deadline(1.0);
     if (pthread_timedjoin_np(p->thread, NULL, &jt) != 0) {
         pthread_detach(p->thread);
         fprintf(stderr, WARN "the sender did not stop in time; %llu batches not delivered\n",
@@ -177,7 +183,9 @@ static void prw_free(prw *p) {
     free(p->host);
     free(p->path);
     free(p->hosthdr);
-    free(p->auth);
+    free(p->cert);
+    free(p->key);
+    prw_tls_free(p);
     free_strv(p->hkeys, p->nheaders);
     free_strv(p->hvals, p->nheaders);
     free_strv(p->skeys, p->nstatic);
@@ -230,16 +238,15 @@ static int parse_url(prw *p, const char *url, char *err, size_t errlen) {
     }
     const char *scheme = evhttp_uri_get_scheme(u), *host = evhttp_uri_get_host(u);
     int rc = -1;
-    if (!scheme || strcasecmp(scheme, "http") != 0) {
-        snprintf(err, errlen,
-                 "prometheus-rw: URL '%s': only http:// is supported (for TLS, put a local "
-                 "proxy in front of the receiver)",
+    if (!scheme || (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)) {
+        snprintf(err, errlen, "prometheus-rw: URL '%s': the scheme must be http:// or https://",
                  url);
     } else if (!host || !*host) {
         snprintf(err, errlen, "prometheus-rw: URL '%s' has no host", url);
     } else {
+        p->tls = strcasecmp(scheme, "https") == 0;
         int port = evhttp_uri_get_port(u);
-        p->port = port > 0 ? port : 80;
+        p->port = port > 0 ? port : p->tls ? 443 : 80;
         /* evhttp_uri keeps IPv6 hosts without brackets */
         p->host = strdup(host);
         char hh[300];
@@ -260,7 +267,224 @@ static int parse_url(prw *p, const char *url, char *err, size_t errlen) {
     return rc;
 }
 
+/* ---- configuration from K6_PROMETHEUS_RW_* ---- */
+
 extern char **environ;
+
+#define ENV_PREFIX     "K6_PROMETHEUS_RW_"
+#define HEADERS_PREFIX ENV_PREFIX "HEADERS_"
+
+/* Every variable k6's output reads, and what lt does with it. */
+static const char *const known_vars[] = {
+    "SERVER_URL",         "PUSH_INTERVAL",
+    "TREND_STATS",        "TREND_AS_NATIVE_HISTOGRAM",
+    "STALE_MARKERS",      "USERNAME",
+    "PASSWORD",           "BEARER_TOKEN",
+    "HTTP_HEADERS",       "INSECURE_SKIP_TLS_VERIFY",
+    "CLIENT_CERTIFICATE", "CLIENT_CERTIFICATE_KEY",
+};
+/* Read by k6, refused by lt (exit 104) rather than ignored. */
+static const char *const refused_vars[] = {"SIGV4_REGION", "SIGV4_ACCESS_KEY", "SIGV4_SECRET_KEY"};
+
+/* getenv, but NULL for an unset variable only: an empty value counts as set, as in k6. */
+static const char *env_get(const char *suffix) {
+    char name[128];
+    snprintf(name, sizeof name, ENV_PREFIX "%s", suffix);
+    return getenv(name);
+}
+
+/* Go's strconv.ParseBool, which k6 uses: 1 t T TRUE true True, 0 f F FALSE false False. */
+static int env_bool(const char *suffix, bool *out, char *err, size_t errlen) {
+    const char *v = env_get(suffix);
+    if (!v) return 0;
+    static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+    static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (strcmp(v, yes[i]) == 0) return *out = true, 0;
+        if (strcmp(v, no[i]) == 0) return *out = false, 0;
+    }
+    snprintf(err, errlen, "prometheus-rw: " ENV_PREFIX "%s='%s' is not a boolean (true or false)",
+             suffix, v);
+    return -1;
+}
+
+static bool is_blank(const char *s) {
+    while (*s == ' ' || *s == '\t') s++;
+    return !*s;
+}
+
+/* Any K6_PROMETHEUS_RW_* lt does not act on is an error, so a typo or a SigV4 setup never
+ * passes silently. */
+static int check_env_names(char *err, size_t errlen) {
+    for (char **e = environ; e && *e; e++) {
+        if (strncmp(*e, ENV_PREFIX, sizeof ENV_PREFIX - 1) != 0) continue;
+        if (strncmp(*e, HEADERS_PREFIX, sizeof HEADERS_PREFIX - 1) == 0) continue;
+        const char *name = *e + sizeof ENV_PREFIX - 1, *eq = strchr(name, '=');
+        size_t l = eq ? (size_t)(eq - name) : strlen(name);
+        bool known = false;
+        for (size_t i = 0; i < sizeof known_vars / sizeof known_vars[0]; i++)
+            known |= strlen(known_vars[i]) == l && strncmp(known_vars[i], name, l) == 0;
+        for (size_t i = 0; !known && i < sizeof refused_vars / sizeof refused_vars[0]; i++)
+            if (strlen(refused_vars[i]) == l && strncmp(refused_vars[i], name, l) == 0) {
+                known = is_blank(eq ? eq + 1 : ""); /* k6 too leaves SigV4 off when blank */
+                if (known) break;
+                snprintf(err, errlen,
+                         "prometheus-rw: " ENV_PREFIX "%s: AWS SigV4 signing is not supported by "
+                         "lt (unset the K6_PROMETHEUS_RW_SIGV4_* variables; for Amazon Managed "
+                         "Prometheus put a signing proxy such as aws-sigv4-proxy in front)",
+                         refused_vars[i]);
+                return -1;
+            }
+        if (known) continue;
+        snprintf(err, errlen,
+                 "prometheus-rw: unknown variable " ENV_PREFIX "%.*s (known: SERVER_URL, "
+                 "PUSH_INTERVAL, TREND_STATS, TREND_AS_NATIVE_HISTOGRAM, STALE_MARKERS, "
+                 "USERNAME, PASSWORD, BEARER_TOKEN, HEADERS_<NAME>, HTTP_HEADERS, "
+                 "INSECURE_SKIP_TLS_VERIFY, CLIENT_CERTIFICATE, CLIENT_CERTIFICATE_KEY)",
+                 (int)l, name);
+        return -1;
+    }
+    return 0;
+}
+
+/* Sets header k to v, replacing one of the same name (HTTP names ignore case). */
+static void set_header(prw *p, const char *k, size_t klen, const char *v, size_t vlen) {
+    for (int i = 0; i < p->nheaders; i++)
+        if (strlen(p->hkeys[i]) == klen && strncasecmp(p->hkeys[i], k, klen) == 0) {
+            free(p->hvals[i]);
+            p->hvals[i] = strndup(v, vlen);
+            return;
+        }
+    p->hkeys = realloc(p->hkeys, sizeof(char *) * (size_t)(p->nheaders + 1));
+    p->hvals = realloc(p->hvals, sizeof(char *) * (size_t)(p->nheaders + 1));
+    p->hkeys[p->nheaders] = strndup(k, klen);
+    p->hvals[p->nheaders] = strndup(v, vlen);
+    p->nheaders++;
+}
+
+static bool header_name_ok(const char *k, size_t l) {
+    if (!l) return false;
+    for (size_t i = 0; i < l; i++)
+        if (k[i] <= ' ' || k[i] >= 127 || strchr("()<>@,;:\\\"/[]?={}", k[i])) return false;
+    return true;
+}
+
+/* Basic auth, then the bearer token (k6: it replaces Authorization), then K6_PROMETHEUS_RW_
+ * HEADERS_<NAME>, then K6_PROMETHEUS_RW_HTTP_HEADERS ("k1:v1,k2:v2", k6's format), each
+ * replacing an earlier header of the same name. */
+static int parse_headers(prw *p, char *err, size_t errlen) {
+    const char *user = env_get("USERNAME"), *pass = env_get("PASSWORD");
+    if (user) { /* k6: basic auth as soon as a user name is set */
+        size_t l = strlen(user) + strlen(pass ? pass : "") + 2;
+        char *up = malloc(l);
+        snprintf(up, l, "%s:%s", user, pass ? pass : "");
+        char *b64 = base64(up);
+        char *val = malloc(strlen(b64) + 7);
+        sprintf(val, "Basic %s", b64);
+        set_header(p, "Authorization", 13, val, strlen(val));
+        free(val), free(b64), free(up);
+    } else if (pass && *pass) {
+        snprintf(err, errlen,
+                 "prometheus-rw: " ENV_PREFIX "PASSWORD is set without " ENV_PREFIX "USERNAME");
+        return -1;
+    }
+    const char *token = env_get("BEARER_TOKEN");
+    if (token && *token) {
+        char *val = malloc(strlen(token) + 8);
+        sprintf(val, "Bearer %s", token);
+        set_header(p, "Authorization", 13, val, strlen(val));
+        free(val);
+    }
+    for (char **e = environ; e && *e; e++) {
+        const char *eq = strchr(*e, '='), *k = *e + sizeof HEADERS_PREFIX - 1;
+        if (strncmp(*e, HEADERS_PREFIX, sizeof HEADERS_PREFIX - 1) != 0 || !eq) continue;
+        if (!header_name_ok(k, (size_t)(eq - k))) {
+            snprintf(err, errlen, "prometheus-rw: %.*s: '%.*s' is not an HTTP header name",
+                     (int)(eq - *e), *e, (int)(eq - k), k);
+            return -1;
+        }
+        set_header(p, k, (size_t)(eq - k), eq + 1, strlen(eq + 1));
+    }
+    const char *list = env_get("HTTP_HEADERS");
+    for (const char *item = list; item && *item;) {
+        const char *end = strchr(item, ','), *colon;
+        size_t l = end ? (size_t)(end - item) : strlen(item);
+        colon = memchr(item, ':', l);
+        /* k6 splits on ':' and wants exactly two parts: a value cannot hold a ':' */
+        if (!colon || memchr(colon + 1, ':', l - (size_t)(colon - item) - 1) ||
+            !header_name_ok(item, (size_t)(colon - item))) {
+            snprintf(err, errlen,
+                     "prometheus-rw: " ENV_PREFIX "HTTP_HEADERS: '%.*s' is not <header "
+                     "name>:<value> (the value may not hold ':' or ',')",
+                     (int)l, item);
+            return -1;
+        }
+        set_header(p, item, (size_t)(colon - item), colon + 1, l - (size_t)(colon - item) - 1);
+        item = end ? end + 1 : item + l;
+    }
+    return 0;
+}
+
+static int parse_duration_env(const char *name, double *out, bool positive, char *err,
+                              size_t errlen) {
+    const char *env = getenv(name);
+    if (!env || !*env) return 0;
+    char e[200];
+    if (duration_parse(env, out, e, sizeof e) != 0) {
+        snprintf(err, errlen, "prometheus-rw: %s='%s': %s", name, env, e);
+        return -1;
+    }
+    if (positive && *out <= 0) {
+        snprintf(err, errlen, "prometheus-rw: %s='%s': must be positive", name, env);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_native(prw *p, char *err, size_t errlen) {
+    if (env_bool("TREND_AS_NATIVE_HISTOGRAM", &p->native, err, errlen) != 0) return -1;
+    if (env_bool("STALE_MARKERS", &p->stale_markers, err, errlen) != 0) return -1;
+    p->schema = 8;
+    const char *sc = getenv("LT_PROMETHEUS_RW_NATIVE_SCHEMA");
+    if (sc && *sc) {
+        char *end;
+        long v = strtol(sc, &end, 10);
+        if (*end || v < -4 || v > 8) {
+            snprintf(err, errlen,
+                     "prometheus-rw: LT_PROMETHEUS_RW_NATIVE_SCHEMA='%s': must be an integer "
+                     "from -4 to 8 (Prometheus' exponential schemas)",
+                     sc);
+            return -1;
+        }
+        p->schema = (int)v;
+    }
+    return 0;
+}
+
+static int parse_tls(prw *p, char *err, size_t errlen) {
+    if (env_bool("INSECURE_SKIP_TLS_VERIFY", &p->insecure, err, errlen) != 0) return -1;
+    const char *cert = env_get("CLIENT_CERTIFICATE"), *key = env_get("CLIENT_CERTIFICATE_KEY");
+    if ((cert && *cert) != (key && *key)) {
+        snprintf(err, errlen,
+                 "prometheus-rw: " ENV_PREFIX "CLIENT_CERTIFICATE and " ENV_PREFIX
+                 "CLIENT_CERTIFICATE_KEY go together (%s is not set)",
+                 cert && *cert ? "the key" : "the certificate");
+        return -1;
+    }
+    if (cert && *cert) {
+        p->cert = strdup(cert);
+        p->key = strdup(key);
+    }
+    if (!p->tls) {
+        if (p->cert) {
+            snprintf(err, errlen,
+                     "prometheus-rw: a client certificate needs an https:// URL, not '%s'", p->url);
+            return -1;
+        }
+        return 0;
+    }
+    return prw_tls_setup(p, err, errlen);
+}
 
 output *prom_rw_create(const char *url, char *err, size_t errlen) {
     prw *p = calloc(1, sizeof *p);
@@ -268,54 +492,21 @@ output *prom_rw_create(const char *url, char *err, size_t errlen) {
     pthread_cond_init(&p->cv, NULL);
     pthread_cond_init(&p->idle, NULL);
     atomic_init(&p->abort, false);
-    const char *env = getenv("K6_PROMETHEUS_RW_SERVER_URL");
+    if (check_env_names(err, errlen) != 0) goto fail;
+    const char *env = env_get("SERVER_URL");
     if (!url || !*url) url = env && *env ? env : "http://localhost:9090/api/v1/write";
     p->url = strdup(url);
     if (parse_url(p, url, err, errlen) != 0) goto fail;
     p->push_interval = 5;
-    env = getenv("K6_PROMETHEUS_RW_PUSH_INTERVAL");
-    if (env && *env) {
-        char e[200];
-        if (duration_parse(env, &p->push_interval, e, sizeof e) != 0 || p->push_interval <= 0) {
-            snprintf(err, errlen, "prometheus-rw: K6_PROMETHEUS_RW_PUSH_INTERVAL='%s': %s", env,
-                     p->push_interval <= 0 ? "must be positive" : e);
-            goto fail;
-        }
-    }
     p->stop_timeout = 5;
-    env = getenv("LT_PROMETHEUS_RW_STOP_TIMEOUT");
-    if (env && *env) {
-        char e[200];
-        if (duration_parse(env, &p->stop_timeout, e, sizeof e) != 0) {
-            snprintf(err, errlen, "prometheus-rw: LT_PROMETHEUS_RW_STOP_TIMEOUT='%s': %s", env, e);
-            goto fail;
-        }
-    }
-    env = getenv("K6_PROMETHEUS_RW_TREND_STATS");
+    if (parse_duration_env(ENV_PREFIX "PUSH_INTERVAL", &p->push_interval, true, err, errlen) ||
+        parse_duration_env("LT_PROMETHEUS_RW_STOP_TIMEOUT", &p->stop_timeout, false, err, errlen))
+        goto fail;
+    env = env_get("TREND_STATS");
     if (prw_parse_stats(p, env && *env ? env : "p(99)", err, errlen) != 0) goto fail;
-    const char *user = getenv("K6_PROMETHEUS_RW_USERNAME");
-    const char *pass = getenv("K6_PROMETHEUS_RW_PASSWORD");
-    if ((user && *user) || (pass && *pass)) {
-        size_t l = strlen(user ? user : "") + strlen(pass ? pass : "") + 2;
-        char *up = malloc(l);
-        snprintf(up, l, "%s:%s", user ? user : "", pass ? pass : "");
-        char *b64 = base64(up);
-        size_t al = strlen(b64) + 7;
-        p->auth = malloc(al);
-        snprintf(p->auth, al, "Basic %s", b64);
-        free(b64);
-        free(up);
-    }
-    static const char hp[] = "K6_PROMETHEUS_RW_HEADERS_";
-    for (char **e = environ; e && *e; e++) {
-        const char *eq = strchr(*e, '=');
-        if (strncmp(*e, hp, sizeof hp - 1) != 0 || !eq || eq == *e + sizeof hp - 1) continue;
-        p->hkeys = realloc(p->hkeys, sizeof(char *) * (size_t)(p->nheaders + 1));
-        p->hvals = realloc(p->hvals, sizeof(char *) * (size_t)(p->nheaders + 1));
-        p->hkeys[p->nheaders] = strndup(*e + sizeof hp - 1, (size_t)(eq - *e) - (sizeof hp - 1));
-        p->hvals[p->nheaders] = strdup(eq + 1);
-        p->nheaders++;
-    }
+    if (parse_native(p, err, errlen) != 0 || parse_headers(p, err, errlen) != 0 ||
+        parse_tls(p, err, errlen) != 0)
+        goto fail;
     output *o = calloc(1, sizeof *o);
     o->name = "prometheus-rw";
     o->self = p;

@@ -4,6 +4,7 @@
  */
 #include "output/prom_rw_internal.h"
 #include "remote.pb-c.h"
+#include "types.pb-c.h"
 #include <errno.h>
 #include <math.h>
 #include <snappy-c.h>
@@ -133,32 +134,37 @@ static double stat_value(const trend_stat *st, const lt_hist *h, double scale) {
 
 /* ---- building a WriteRequest (main thread) ---- */
 
-typedef struct chunk {
-    struct chunk *next;
+struct prw_chunk {
+    prw_chunk *next;
     size_t used, cap;
     _Alignas(16) unsigned char mem[];
-} chunk;
+};
+
+void *prw_arena_alloc(prw_arena *a, size_t n) {
+    n = (n + 15) & ~(size_t)15;
+    if (!a->head || a->head->used + n > a->head->cap) {
+        size_t cap = n > 65536 ? n : 65536;
+        prw_chunk *c = malloc(sizeof(prw_chunk) + cap);
+        if (!c) abort();
+        c->next = a->head;
+        c->used = 0;
+        c->cap = cap;
+        a->head = c;
+    }
+    void *r = a->head->mem + a->head->used;
+    a->head->used += n;
+    return r;
+}
 
 typedef struct {
-    chunk *arena;
+    prw_arena arena;
     Prometheus__TimeSeries **ts;
     size_t nts, cap;
+    bool stale; /* every series gets a stale marker instead of its value */
 } builder;
 
 static void *arena_alloc(builder *b, size_t n) {
-    n = (n + 15) & ~(size_t)15;
-    if (!b->arena || b->arena->used + n > b->arena->cap) {
-        size_t cap = n > 65536 ? n : 65536;
-        chunk *c = malloc(sizeof(chunk) + cap);
-        if (!c) abort();
-        c->next = b->arena;
-        c->used = 0;
-        c->cap = cap;
-        b->arena = c;
-    }
-    void *r = b->arena->mem + b->arena->used;
-    b->arena->used += n;
-    return r;
+    return prw_arena_alloc(&b->arena, n);
 }
 
 static char *arena_str(builder *b, const char *s) {
@@ -169,10 +175,10 @@ static char *arena_str(builder *b, const char *s) {
 }
 
 static void builder_free(builder *b) {
-    while (b->arena) {
-        chunk *n = b->arena->next;
-        free(b->arena);
-        b->arena = n;
+    while (b->arena.head) {
+        prw_chunk *n = b->arena.head->next;
+        free(b->arena.head);
+        b->arena.head = n;
     }
     free(b->ts);
 }
@@ -233,9 +239,17 @@ static labelset make_labels(builder *b, const prw *p, uint32_t tags) {
     return ls;
 }
 
-static void add_ts(builder *b, const labelset *ls, const char *metric, const char *suffix,
-                   double value, int64_t ts_ms) {
-    if (isnan(value)) return;
+/* Prometheus' StaleNaN: a NaN with this payload marks a series as ended. */
+static double stale_nan(void) {
+    uint64_t bits = 0x7ff0000000000002ull;
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return d;
+}
+
+/* A new series named k6_<metric><suffix> with the labels of ls, added to the request. */
+static Prometheus__TimeSeries *new_series(builder *b, const labelset *ls, const char *metric,
+                                          const char *suffix) {
     Prometheus__TimeSeries *t = arena_alloc(b, sizeof *t);
     prometheus__time_series__init(t);
     Prometheus__Label *name = arena_alloc(b, sizeof *name);
@@ -252,24 +266,50 @@ static void add_ts(builder *b, const labelset *ls, const char *metric, const cha
     t->labels[ls->name_at] = name;
     memcpy(t->labels + ls->name_at + 1, ls->l + ls->name_at,
            sizeof(ls->l[0]) * (size_t)(ls->n - ls->name_at));
-    Prometheus__Sample *s = arena_alloc(b, sizeof *s);
-    prometheus__sample__init(s);
-    s->value = value;
-    s->timestamp = ts_ms;
-    t->n_samples = 1;
-    t->samples = arena_alloc(b, sizeof(Prometheus__Sample *));
-    t->samples[0] = s;
     if (b->nts == b->cap) {
         b->cap = b->cap ? b->cap * 2 : 256;
         b->ts = realloc(b->ts, b->cap * sizeof(b->ts[0]));
         if (!b->ts) abort();
     }
     b->ts[b->nts++] = t;
+    return t;
+}
+
+static void set_sample(builder *b, Prometheus__TimeSeries *t, double value, int64_t ts_ms) {
+    Prometheus__Sample *s = arena_alloc(b, sizeof *s);
+    prometheus__sample__init(s);
+    s->value = b->stale ? stale_nan() : value;
+    s->timestamp = ts_ms;
+    t->n_samples = 1;
+    t->samples = arena_alloc(b, sizeof(Prometheus__Sample *));
+    t->samples[0] = s;
+}
+
+static void add_ts(builder *b, const labelset *ls, const char *metric, const char *suffix,
+                   double value, int64_t ts_ms) {
+    if (isnan(value)) return;
+    set_sample(b, new_series(b, ls, metric, suffix), value, ts_ms);
+}
+
+/* A trend as one native histogram series, named as k6 names it: k6_<name>_seconds for a time
+ * trend (values in seconds), k6_<name> otherwise. Its stale marker is a float sample, as k6's. */
+static void add_native(builder *b, const prw *p, const labelset *ls, const metric_def *d,
+                       const lt_hist *h, int64_t ts_ms) {
+    Prometheus__TimeSeries *t = new_series(b, ls, d->name, d->is_time ? "_seconds" : "");
+    if (b->stale) {
+        set_sample(b, t, 0, ts_ms);
+        return;
+    }
+    t->n_histograms = 1;
+    t->histograms = arena_alloc(b, sizeof(Prometheus__Histogram *));
+    t->histograms[0] =
+        prw_native_histogram(&b->arena, h, d->is_time ? 1e-3 : 1.0, p->schema, ts_ms);
 }
 
 /* One WriteRequest: cumulative values from `total`, windowed ones from `window`. */
-batch *prw_build_batch(const prw *p, const store *total, const store *window, int64_t ts_ms) {
-    builder b = {0};
+batch *prw_build_batch(const prw *p, const store *total, const store *window, int64_t ts_ms,
+                       bool stale) {
+    builder b = {.stale = stale};
     char sfx[64];
     size_t n = store_len(total);
     for (size_t i = 0; i < n; i++) {
@@ -295,7 +335,8 @@ batch *prw_build_batch(const prw *p, const store *total, const store *window, in
             break;
         case METRIC_TREND:
             if (!s->hist || hist_count(s->hist) == 0) break;
-            for (int k = 0; k < p->nstats; k++) {
+            if (p->native) add_native(&b, p, &ls, d, s->hist, ts_ms);
+            for (int k = 0; !p->native && k < p->nstats; k++) {
                 snprintf(sfx, sizeof sfx, "_%s", p->stats[k].suffix);
                 add_ts(&b, &ls, d->name, sfx, stat_value(&p->stats[k], s->hist, scale), ts_ms);
             }

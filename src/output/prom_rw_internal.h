@@ -3,6 +3,7 @@
  *
  *   prom_rw.c         the output interface (start, interval, stop, destroy), configuration
  *   prom_rw_encode.c  series names, labels, trend stats; WriteRequest, protobuf, snappy
+ *   prom_rw_native.c  trends as native histograms (lt's buckets -> an exponential schema)
  *   prom_rw_send.c    the queue of batches; the sender thread (evhttp POSTs, retries, backoff)
  *
  * The main thread and the sender share a prw: the fields under "shared with the sender" are
@@ -37,7 +38,7 @@ typedef struct {
 
 typedef struct {
     /* configuration */
-    char *url, *host, *path, *hosthdr, *auth;
+    char *url, *host, *path, *hosthdr;
     int port;
     double push_interval, stop_timeout;
     trend_stat stats[MAX_STATS];
@@ -46,6 +47,13 @@ typedef struct {
     char **hkeys, **hvals;
     int nstatic;
     char **skeys, **svals; /* sanitised label names */
+    bool native;           /* K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM */
+    int schema;            /* of the native histograms */
+    bool stale_markers;    /* K6_PROMETHEUS_RW_STALE_MARKERS */
+    /* https:// */
+    bool tls, insecure;
+    char *cert, *key;       /* client certificate and key files, PEM */
+    struct ssl_ctx_st *ssl; /* SSL_CTX, made by prom_rw_create */
     /* main thread */
     store *window;
     double last_push;
@@ -71,28 +79,37 @@ typedef struct {
     pthread_t thread;
 } prw;
 
-static inline struct timespec realtime_in(int ms) {
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
 /* ---- prom_rw_encode.c ---- */
+
+/* Memory for one WriteRequest under construction, freed at once after packing. */
+typedef struct prw_chunk prw_chunk;
+typedef struct {
+    prw_chunk *head;
+} prw_arena;
+void *prw_arena_alloc(prw_arena *a, size_t n); /* 16-byte aligned; aborts when out of memory */
 
 /* Fills p->stats from K6_PROMETHEUS_RW_TREND_STATS's comma-separated list; -1 with a message. */
 int prw_parse_stats(prw *p, const char *list, char *err, size_t errlen);
-/* One WriteRequest: cumulative values from `total`, windowed ones from `window`. */
-batch *prw_build_batch(const prw *p, const store *total, const store *window, int64_t ts_ms);
+/* One WriteRequest: cumulative values from `total`, windowed ones from `window`. With `stale`,
+ * every series that the same call without it would send carries instead one stale marker
+ * (Prometheus' StaleNaN), so dashboards end the lines at once rather than after 5 minutes. */
+batch *prw_build_batch(const prw *p, const store *total, const store *window, int64_t ts_ms,
+                       bool stale);
 void prw_batch_free(batch *b);
+
+/* ---- prom_rw_native.c ---- */
+
+/* The native histogram of h's samples times `scale`, in exponential schema `schema` (-4..8),
+ * its cumulative counts (as Prometheus expects for a histogram that only grows). */
+struct Prometheus__Histogram *prw_native_histogram(prw_arena *a, const lt_hist *h, double scale,
+                                                   int schema, int64_t ts_ms);
 
 /* ---- prom_rw_send.c ---- */
 
+/* For an https:// URL: p->ssl from the TLS settings (client certificate loaded here, so a bad
+ * file is an error before the run); -1 with a message. */
+int prw_tls_setup(prw *p, char *err, size_t errlen);
+void prw_tls_free(prw *p);
 /* Queues b for the sender (taking it); when the queue is full the oldest batch is dropped. */
 void prw_enqueue(prw *p, batch *b);
 /* The sender thread's body: arg is the prw. */

@@ -1,5 +1,6 @@
 /* summary.c — end-of-test summary, text and JSON. */
 #include "output/summary.h"
+#include "output/summary_k6.h"
 #include "output/timeline.h"
 #include "version.h"
 #include <errno.h>
@@ -256,6 +257,7 @@ cJSON *summary_json(const summary_input *in) {
         }
     }
     if (in->timeline) cJSON_AddItemToObject(root, "timeline", timeline_json(in->timeline));
+    summary_add_k6_keys(root, in);
     return root;
 }
 
@@ -378,7 +380,9 @@ void summary_print_text(FILE *out, const summary_input *in, bool color) {
     const plan *p = in->plan;
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "",
                *reset = color ? "\033[0m" : "";
-    fprintf(out, "\n");
+    /* k6 names the script in its banner; converters of k6's text (k6-to-junit) name the test
+     * after this line */
+    fprintf(out, "\n     script: %s\n\n", in->script);
     check_row rows[256];
     int nrows = collect_checks(in->total, rows, 256);
     for (int i = 0; i < nrows; i++) {

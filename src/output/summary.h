@@ -4,7 +4,8 @@
  * Promises: the JSON holds every metric with k6's value names, every sub-metric a threshold
  * names, every series (tag set) of every metric, the checks, the thresholds with `ok`, the
  * resolved options, per-scenario counts, and each trend's full histogram, so summaries of several
- * runs or machines merge exactly. Files are written atomically (temporary file, then rename).
+ * runs or machines merge exactly; and the keys of k6's handleSummary(data) (summary_k6.h), so
+ * k6's summary tools read it too. Files are written atomically (temporary file, then rename).
  */
 #ifndef LT_OUTPUT_SUMMARY_H
 #define LT_OUTPUT_SUMMARY_H
@@ -37,6 +38,9 @@ typedef struct {
     const summary_error *top_errors; /* the most frequent messages, most frequent first */
     int ntop_errors;
     const struct timeline *timeline; /* the "timeline" key (output/timeline.h); NULL: none */
+    /* for k6's handleSummary keys (summary_k6.h) */
+    bool stdout_tty, stderr_tty, no_color;
+    const char *setup_json; /* what setup() returned, as JSON; NULL: nothing */
 } summary_input;
 
 cJSON *summary_json(const summary_input *in);

@@ -7,7 +7,6 @@
  * and merging through hist_merge, both exact.
  */
 #include "output/timeline.h"
-#include "output/scrape.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -454,24 +453,6 @@ void timeline_collect(timeline *tl, double t, const store *interval, const timel
         tl->scenarios[i].target[p] = planned_rate(sp, t - start);
         tl->scenarios[i].vus[p] = sc && sc->vus ? sc->vus[i] : 0;
     }
-}
-
-static bool scraper_keeps(int metric, void *arg) {
-    return scraper_keeps_metric(arg, metric);
-}
-
-void timeline_collect_run(timeline *tl, double t, const store *interval, const run_shared *sh,
-                          const bool *started, const struct scraper *scr, bool final) {
-    if (!tl) return;
-    int n = tl->plan->nscenarios;
-    double start_s[n ? n : 1];
-    int vus[n ? n : 1];
-    for (int i = 0; i < n; i++) {
-        start_s[i] = sh->scenarios[i].t0 - sh->run_t0;
-        vus[i] = atomic_load(&sh->scenarios[i].active_vus);
-    }
-    timeline_scenarios sc = {started, start_s, vus};
-    timeline_collect(tl, t, interval, &sc, scr ? scraper_keeps : NULL, (void *)scr, final);
 }
 
 void timeline_event(timeline *tl, double t, const char *exec, const kv_list *tags) {

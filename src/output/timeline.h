@@ -19,7 +19,6 @@
 #define LT_OUTPUT_TIMELINE_H
 #include "metrics/metrics.h"
 #include "plan/plan.h"
-#include "vu/runtime.h"
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 
@@ -48,12 +47,6 @@ typedef struct {
  * point is new. */
 void timeline_collect(timeline *tl, double t, const store *interval, const timeline_scenarios *sc,
                       bool (*is_scraped)(int metric, void *arg), void *arg, bool final);
-
-/* The run's tick (cli/run.c): scenario starts and VUs read from `sh`, `started` per plan
- * scenario, scraped gauges as scraper_keeps_metric says (`scraper` NULL: no scraping). */
-struct scraper;
-void timeline_collect_run(timeline *tl, double t, const store *interval, const run_shared *sh,
-                          const bool *started, const struct scraper *scr, bool final);
 
 /* A timeline action (options.timeline) that ran at t seconds; exec may be NULL. */
 void timeline_event(timeline *tl, double t, const char *exec, const kv_list *tags);

@@ -817,7 +817,8 @@ plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size
         parse_trend_stats(&c, o, p) ||
         get_duration(&c, o, "setupTimeout", "options", 60, false, &p->setup_timeout) ||
         get_duration(&c, o, "teardownTimeout", "options", 60, false, &p->teardown_timeout) ||
-        get_int(&c, o, "maxTagSets", "options", TAGSETS_DEFAULT_MAX, 1, &p->max_tag_sets))
+        get_int(&c, o, "maxTagSets", "options", TAGSETS_DEFAULT_MAX, 1, &p->max_tag_sets) ||
+        plan_parse_scrape(o, ov, &p->scrape, err, errlen))
         goto bad;
     if (ov && ov->max_tag_sets > 0) p->max_tag_sets = ov->max_tag_sets;
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "discardResponseBodies");
@@ -868,6 +869,7 @@ void plan_free(plan *p) {
     kv_free(&p->tags);
     for (int i = 0; i < p->ntrend_stats; i++) free(p->trend_stats[i]);
     free(p->trend_stats);
+    scrape_plan_free(&p->scrape);
     cJSON_Delete(p->resolved);
     free(p);
 }

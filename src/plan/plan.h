@@ -70,6 +70,16 @@ typedef struct {
     kv_list tags;
 } timeline_entry;
 
+/* Target scraping (src/scrape/): options.scrape, or --scrape and --scrape-filter, which replace
+ * the script's lists as k6's flags replace options. No URL: no scraping. */
+#define PLAN_SCRAPE_MAX 64 /* URLs, and metric patterns */
+typedef struct {
+    char **urls;
+    int nurls;
+    char **metrics; /* shell-style globs of metric names; none: every metric */
+    int nmetrics;
+} scrape_plan;
+
 typedef struct {
     int nscenarios;
     scenario_plan *scenarios;
@@ -83,7 +93,8 @@ typedef struct {
     char **trend_stats; /* "avg", "min", "med", "max", "p(90)", ... */
     int ntrend_stats;
     long max_tag_sets; /* options.maxTagSets / --max-tag-sets: distinct tag sets before folding */
-    cJSON *resolved;   /* owned; the whole test's options, also when segmented */
+    scrape_plan scrape;
+    cJSON *resolved; /* owned; the whole test's options, also when segmented */
     /* segmented runs only (else NULL): k6's "1/3:2/3" and the filled sequence "0,1/3,2/3,1",
      * and this instance's share of each scenario (for lt inspect) */
     char *execution_segment, *execution_segment_sequence;
@@ -97,7 +108,9 @@ typedef struct {
     long iterations;      /* 0 = not given */
     double time_scale;    /* 1 when not given */
     bool no_thresholds;
-    long max_tag_sets; /* 0 = not given */
+    long max_tag_sets;                                      /* 0 = not given */
+    const char *const *scrape_urls, *const *scrape_metrics; /* --scrape, --scrape-filter */
+    int nscrape_urls, nscrape_metrics;
     /* --execution-segment, --execution-segment-sequence (NULL = not given: the options' own
      * executionSegment / executionSegmentSequence, if any) */
     const char *execution_segment, *execution_segment_sequence;
@@ -111,6 +124,10 @@ void plan_free(plan *p);
  * whole test's options are resolved. 0, or -1 with a message naming the option. */
 int plan_apply_segment(plan *p, const char *segment, const char *sequence, char *err,
                        size_t errlen);
+/* options.scrape with the overrides' lists (scrape_options.c); -1 with err naming the field. */
+int plan_parse_scrape(const cJSON *options, const plan_overrides *ov, scrape_plan *out, char *err,
+                      size_t errlen);
+void scrape_plan_free(scrape_plan *s);
 /* End of the last scenario's duration plus its graceful stop, in seconds (scaled). */
 double plan_total_duration(const plan *p);
 /* Seconds from the scenario's start to the end of its schedule (without gracefulStop). */

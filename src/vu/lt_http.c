@@ -153,8 +153,6 @@ static void record_response(vu *v, const http_result *res) {
     }
 }
 
-static bool g_keep_body_default = true; /* per process: options.discardResponseBodies */
-
 static void push_response(runtime *rt, lua_State *L, const http_result *res, bool keep_body);
 
 static void on_done(void *arg, const http_result *res) {
@@ -360,6 +358,11 @@ static void get_param(lua_State *L, int t, int key) {
     lua_gettable(L, t);
 }
 
+/* An interrupted iteration's request: on_done runs with HTTP_ERR_CANCELLED, sees `interrupted`. */
+static void request_cancel(vu *v) {
+    http_pool_cancel(v->pool);
+}
+
 static int do_request(lua_State *L, const char *method, int url_idx, int body_idx, int params_idx) {
     runtime *rt = lua_touserdata(L, lua_upvalueindex(1)); /* lt_open_http: no registry lookup */
     vu *v = rt->current;
@@ -385,7 +388,7 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
                         .body = body,
                         .body_len = body_len,
                         .timeout_s = 60,
-                        .discard_body = !g_keep_body_default};
+                        .discard_body = rt->discard_bodies};
     const char *name = url;
     v->req_plain = true;
     size_t used = 0;
@@ -425,7 +428,7 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
     v->req_name = name;
     if (http_send(v->pool, &req, on_done, v) != 0)
         return luaL_error(L, "lt.http: a request is already in flight on this VU");
-    return lua_yield(L, 0);
+    return vu_yield(L, v, request_cancel);
 }
 
 static int l_get(lua_State *L) {
@@ -459,7 +462,6 @@ static int l_request(lua_State *L) {
 }
 
 void lt_open_http(lua_State *L, runtime *rt) {
-    g_keep_body_default = !(rt->shared->plan && rt->shared->plan->discard_response_bodies);
     luaL_newmetatable(L, RESPONSE_MT);
     lua_pushcfunction(L, response_index);
     lua_setfield(L, -2, "__index");

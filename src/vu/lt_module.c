@@ -304,6 +304,10 @@ static void sleep_cb(evutil_socket_t fd, short what, void *arg) {
     vu_resume(v, 0);
 }
 
+static void sleep_cancel(vu *v) {
+    event_del(v->sleep_ev);
+}
+
 static int l_sleep(lua_State *L) {
     double s = luaL_checknumber(L, 1);
     vu *v = require_vu(L, "lt.sleep");
@@ -311,7 +315,7 @@ static int l_sleep(lua_State *L) {
     if (!v->sleep_ev) v->sleep_ev = evtimer_new(v->rt->base, sleep_cb, v);
     struct timeval tv = {(long)s, (long)((s - (long)s) * 1e6)};
     evtimer_add(v->sleep_ev, &tv);
-    return lua_yield(L, 0);
+    return vu_yield(L, v, sleep_cancel);
 }
 
 /* ---------------- lt.json ---------------- */
@@ -573,6 +577,18 @@ static void inspect_guard(lua_State *L) {
     inspect_replace(L, "io", "output", inspect_io_output, true);
 }
 
+/* lt.time_scale, read from the plan when asked: the control runtime loads the script before the
+ * plan exists (its options come from it), and setup() and teardown() must see the plan's value.
+ * 1 at the control runtime's top level. */
+static int lt_index(lua_State *L) {
+    runtime *rt = lt_runtime(L);
+    if (lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), "time_scale") == 0) {
+        lua_pushnumber(L, rt->shared->plan ? rt->shared->plan->time_scale : 1);
+        return 1;
+    }
+    return 0;
+}
+
 static int load_lt(lua_State *L) {
     lua_getglobal(L, "lt");
     return 1;
@@ -599,8 +615,10 @@ void lt_open_module(lua_State *L, runtime *rt) {
         lua_pushcfunction(L, f->func);
         lua_setfield(L, -2, f->name);
     }
-    lua_pushnumber(L, rt->shared->plan ? rt->shared->plan->time_scale : 1);
-    lua_setfield(L, -2, "time_scale");
+    lua_newtable(L); /* lt's metatable: lt.time_scale */
+    lua_pushcfunction(L, lt_index);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
 
     static const luaL_Reg mfns[] = {{"trend", l_trend},
                                     {"counter", l_counter},

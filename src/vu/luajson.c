@@ -34,6 +34,16 @@ static int array_length(lua_State *L, int idx) {
     return n > 0 && n == max ? n : (n == 0 ? 0 : -1);
 }
 
+/* An empty table that lt decoded from [] (it carries the marker metatable of luajson.h): encoded
+ * as [] again, so data decoded and encoded (handleSummary's) keeps its empty arrays. */
+static bool decoded_empty_array(lua_State *L, int idx) {
+    if (!lua_getmetatable(L, idx)) return false;
+    luaL_getmetatable(L, LUAJSON_EMPTY_ARRAY_MT);
+    bool same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return same;
+}
+
 /* A cJSON string of s, repaired when it is not valid UTF-8 (cJSON writes bytes as it gets them). */
 static cJSON *string_item(const char *s, size_t len) {
     if (utf8_valid(s, len)) return cJSON_CreateString(s);
@@ -78,6 +88,7 @@ static cJSON *convert_table(lua_State *L, int idx, int depth, char *path, size_t
         path[base] = 0;
         return arr;
     }
+    if (n == 0 && decoded_empty_array(L, idx)) return cJSON_CreateArray();
     cJSON *obj = cJSON_CreateObject();
     lua_pushnil(L);
     while (lua_next(L, idx)) {
@@ -271,6 +282,10 @@ static int put_value(lua_State *L, int idx, jbuf *b, int depth, const char **why
             if (rc) return -1;
         }
         jb_char(b, ']');
+        return 0;
+    }
+    if (n == 0 && decoded_empty_array(L, idx)) {
+        jb_add(b, "[]", 2);
         return 0;
     }
     jb_char(b, '{');

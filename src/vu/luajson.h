@@ -9,7 +9,9 @@
  *   trailing data, numbers that fit a double, valid UTF-8, at most LUAJSON_MAX_DEPTH levels. JSON
  *   null decodes to nil in objects and to lt.json.null (a NULL light userdata) in arrays and at
  *   the top. Errors give the byte offset and line:column.
- * - The same limit both ways: whatever lt decodes, it can encode again.
+ * - The same limit both ways: whatever lt decodes, it can encode again. An empty array decoded
+ *   is an empty table with the metatable LUAJSON_EMPTY_ARRAY_MT and encodes as [] again (other
+ *   empty tables encode as {}).
  */
 #ifndef LT_VU_LUAJSON_H
 #define LT_VU_LUAJSON_H
@@ -19,6 +21,8 @@
 
 /* Arrays and objects nested in one another, at most (the outermost counts as one). */
 #define LUAJSON_MAX_DEPTH 1000
+/* The registry name of the metatable marking decoded empty arrays. */
+#define LUAJSON_EMPTY_ARRAY_MT "lt.json.empty_array"
 
 /* The value at idx as a cJSON tree (strings repaired to valid UTF-8); NULL with err. */
 cJSON *luajson_to_cjson(lua_State *L, int idx, char *err, size_t errlen);

@@ -249,7 +249,9 @@ static int enter(dec *d) {
 static int array(dec *d) {
     if (enter(d) != 0) return -1;
     lua_newtable(d->L);
-    if (d->p < d->end && *d->p == ']') {
+    if (d->p < d->end && *d->p == ']') { /* marked, so that it encodes as [] again */
+        luaL_newmetatable(d->L, LUAJSON_EMPTY_ARRAY_MT);
+        lua_setmetatable(d->L, -2);
         d->p++;
         d->depth--;
         return 0;

@@ -72,14 +72,6 @@ runtime *runtime_new(run_shared *sh, int index, char *err, size_t errlen, bool *
         free(rt);
         return NULL;
     }
-    http_tls_config tls = {.ca_file = sh->ca_file,
-                           .insecure_skip_verify = sh->plan && sh->plan->insecure_skip_tls_verify};
-    rt->http = http_worker_new(rt->base, &tls, err, errlen);
-    if (!rt->http) {
-        event_base_free(rt->base);
-        free(rt);
-        return NULL;
-    }
     rt->shard = metrics_shard_new();
     rt->tags = tag_cache_new();
     rt->rseries = calloc(RESP_TABLE, sizeof *rt->rseries);
@@ -109,6 +101,16 @@ runtime *runtime_new(run_shared *sh, int index, char *err, size_t errlen, bool *
     return rt;
 }
 
+int runtime_configure(runtime *rt, char *err, size_t errlen) {
+    const plan *p = rt->shared->plan;
+    http_tls_config tls = {.ca_file = rt->shared->ca_file,
+                           .insecure_skip_verify = p->insecure_skip_tls_verify};
+    rt->http = http_worker_new(rt->base, &tls, err, errlen);
+    if (!rt->http) return -1;
+    rt->discard_bodies = p->discard_response_bodies;
+    return 0;
+}
+
 void runtime_free(runtime *rt) {
     if (!rt) return;
     preempt_unregister(rt);
@@ -134,6 +136,37 @@ int runtime_load_setup_data(runtime *rt, char *err, size_t errlen) {
         return -1;
     rt->data_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     return 0;
+}
+
+int runtime_call_json(runtime *rt, const char *fn, const char *arg_json, double timeout_s,
+                      char **json_out, char *err, size_t errlen) {
+    lua_State *L = rt->L;
+    *json_out = NULL;
+    if (rt->preempt.poisoned)
+        return snprintf(err, errlen, "%s() not run: %s", fn, POISONED_MSG), -1;
+    if (luajson_decode(L, arg_json, strlen(arg_json), err, errlen) != 0) return -1;
+    int saved = rt->data_ref;
+    rt->data_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    int rc = runtime_call(rt, fn, true, timeout_s, json_out, err, errlen);
+    if (!rt->preempt.poisoned) luaL_unref(L, LUA_REGISTRYINDEX, rt->data_ref); /* abandoned */
+    rt->data_ref = saved;
+    return rc;
+}
+
+int runtime_options(runtime *rt, cJSON **out, char *err, size_t errlen) {
+    lua_State *L = rt->L;
+    *out = NULL;
+    lua_getglobal(L, "options");
+    int rc = 0;
+    if (lua_istable(L, -1)) {
+        *out = luajson_to_cjson(L, -1, err, errlen);
+        if (!*out) rc = -1;
+    } else if (!lua_isnil(L, -1)) {
+        snprintf(err, errlen, "options: must be a table");
+        rc = -1;
+    }
+    lua_pop(L, 1);
+    return rc;
 }
 
 bool runtime_has_function(runtime *rt, const char *fn) {
@@ -170,11 +203,12 @@ static void drop_coroutine(vu *v) {
 
 static void kick_cb(evutil_socket_t fd, short what, void *arg);
 
-vu *vu_new(runtime *rt, const scenario_plan *sc) {
+/* A VU with the given id: 1.. for load VUs, 0 for the VU of a control call. */
+static vu *vu_create(runtime *rt, const scenario_plan *sc, int id) {
     vu *v = calloc(1, sizeof *v);
     v->rt = rt;
     v->sc = sc;
-    v->id = atomic_fetch_add(&rt->shared->next_vu_id, 1) + 1;
+    v->id = id;
     v->pool = http_pool_new(rt->http);
     v->co_ref = LUA_NOREF;
     v->base_phase = -1;
@@ -197,6 +231,10 @@ vu *vu_new(runtime *rt, const scenario_plan *sc) {
     rt->nvus++;
     atomic_fetch_add(&rt->shared->vus_max, 1);
     return v;
+}
+
+vu *vu_new(runtime *rt, const scenario_plan *sc) {
+    return vu_create(rt, sc, atomic_fetch_add(&rt->shared->next_vu_id, 1) + 1);
 }
 
 void vu_free(vu *v) {
@@ -321,10 +359,12 @@ void vu_resume(vu *v, int nargs) {
     runtime *rt = v->rt;
     vu *prev_cur = rt->current;
     if (rt->preempt.poisoned || !v->co) { /* an abandoned Lua state: nothing to resume */
+        v->cancel = NULL;
         v->interrupted = true;
         finish_iteration(v, false);
         return;
     }
+    v->cancel = NULL; /* the call it waited on has completed: nothing pending */
     rt->current = v;
     v->preempted = false;
     int st;
@@ -430,11 +470,17 @@ void vu_interrupt(vu *v) {
     if (!v->busy) return;
     v->interrupted = true;
     event_del(v->kick_ev);
-    if (v->sleep_ev) event_del(v->sleep_ev);
-    http_pool_cancel(v->pool); /* its completion sees `interrupted` and does not resume */
+    vu_cancel_fn cancel = v->cancel;
+    v->cancel = NULL;
+    if (cancel) cancel(v); /* a completion it triggers sees `interrupted` and does not resume */
     drop_coroutine(v);
     new_coroutine(v);
     finish_iteration(v, false);
+}
+
+int vu_yield(lua_State *L, vu *v, vu_cancel_fn cancel) {
+    v->cancel = cancel;
+    return lua_yield(L, 0);
 }
 
 /* ---------------- control calls (setup, teardown, timeline) ---------------- */
@@ -452,17 +498,6 @@ static void call_done(vu *v, bool ok, void *arg) {
 
 static void call_timeout(evutil_socket_t fd, short what, void *arg) {
     event_base_loopbreak(arg);
-}
-
-/* Set by the main thread: an fd that becomes readable on Ctrl-C, and a counter of signals. A
- * control call (setup, teardown, timeline) ends early when a signal arrives while it runs. */
-static int g_interrupt_fd = -1;
-static volatile sig_atomic_t *g_interrupt_count;
-
-void runtime_set_interrupt(int fd, volatile sig_atomic_t *count) {
-    g_interrupt_fd = fd;
-    g_interrupt_count = count;
-    preempt_set_signal_counter(count);
 }
 
 static void call_interrupt(evutil_socket_t fd, short what, void *arg) {
@@ -485,7 +520,9 @@ int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, 
     }
     lua_pop(L, 1);
     scenario_plan none = {.name = NULL, .exec = (char *)fn};
-    vu *v = vu_new(rt, &none);
+    vu *v = vu_create(rt, &none, 0); /* no VU id taken: the load VUs' ids and seeds stay */
+    /* one random stream for the runtime's control calls, continued from call to call */
+    memcpy(v->rng, rt->rng, sizeof v->rng);
     atomic_fetch_sub(&rt->shared->vus_max, 1); /* control VUs are not load VUs */
     call_state cs = {0};
     struct event *to = evtimer_new(rt->base, call_timeout, rt->base);
@@ -498,18 +535,21 @@ int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, 
     rt->call_result = NULL;
     rt->capture = json_out != NULL;
     struct event *intr = NULL;
-    int signals_at_start = g_interrupt_count ? *g_interrupt_count : 0;
+    /* a control call ends early when a signal arrives while it runs (run_shared.signals) */
+    volatile sig_atomic_t *signals = rt->shared->signals;
+    int signals_at_start = signals ? *signals : 0;
     bool interrupted = false;
     /* the watchdog (preempt.h) ends the call at its timeout or a signal even if it never yields */
     atomic_store(&rt->preempt.call_signals, signals_at_start);
     atomic_store(&rt->preempt.call_deadline, lt_now() + timeout_s);
-    if (g_interrupt_fd >= 0) {
-        intr = event_new(rt->base, g_interrupt_fd, EV_READ | EV_PERSIST, call_interrupt, rt->base);
+    if (signals && rt->shared->signal_fd >= 0) {
+        intr = event_new(rt->base, rt->shared->signal_fd, EV_READ | EV_PERSIST, call_interrupt,
+                         rt->base);
         event_add(intr, NULL);
     }
     vu_start_iteration(v, fn, 0, false, call_done, &cs);
     while (!cs.finished) {
-        if (g_interrupt_count && *g_interrupt_count != signals_at_start) {
+        if (signals && *signals != signals_at_start) {
             interrupted = true;
             break;
         }
@@ -522,7 +562,7 @@ int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, 
     int rc = 0;
     if (cs.finished && !cs.ok && v->preempted) { /* the watchdog ended it: say why */
         cs.finished = false;
-        interrupted = g_interrupt_count && *g_interrupt_count != signals_at_start;
+        interrupted = signals && *signals != signals_at_start;
     }
     if (!cs.finished) {
         vu_interrupt(v);
@@ -537,6 +577,7 @@ int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, 
         rc = -1;
     }
     event_free(to);
+    memcpy(rt->rng, v->rng, sizeof rt->rng);
     v->sc = NULL;
     atomic_fetch_add(&rt->shared->vus_max, 1);
     vu_free(v);

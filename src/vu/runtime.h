@@ -3,7 +3,10 @@
  *
  * Promises:
  * - Every worker thread has one runtime; the main thread has one more (the control runtime) that
- *   runs setup(), teardown(), timeline actions and scenario setups. Nothing in a runtime is shared
+ *   runs setup(), teardown(), timeline actions and scenario setups. Each is configured from the
+ *   one plan (runtime_configure), so all run under the same options. Control calls run on a VU
+ *   with id 0 that takes no id from the run: VU ids, and so --seed streams, are the same with or
+ *   without them. Nothing in a runtime is shared
  *   with another thread except through metrics_shard hand-overs and the atomics in run_shared.
  * - A VU runs one iteration at a time as a coroutine; lt.http.* and lt.sleep yield it to the event
  *   loop and resume it with the result, so scripts read as sequential code.
@@ -59,6 +62,10 @@ typedef struct {
     atomic_long script_errors;
     char abort_reason[256];
     struct scenario_shared *scenarios; /* one per plan scenario */
+    /* SIGINT/SIGTERM so far (NULL: none counted), and an fd readable after each: they end a
+     * control call early (runtime_call) */
+    volatile sig_atomic_t *signals;
+    int signal_fd;
 } run_shared;
 
 typedef struct scenario_shared {
@@ -103,6 +110,10 @@ typedef struct {
     series *s[RESP_SERIES]; /* NULL until first used */
 } resp_series;
 typedef void (*vu_done_fn)(vu *v, bool ok, void *arg);
+/* Undoes what a yielding call left pending (a timer, a request in flight). Every call that yields
+ * a VU's coroutine sets its own (vu_yield) just before it yields, so interrupting an iteration
+ * runs it and the core knows no kind of wait by name; resuming the VU clears it. */
+typedef void (*vu_cancel_fn)(vu *v);
 
 /* A check name (key "check") or no extra tag (key NULL) on top of a VU's base tags. */
 #define VU_TAG_CACHE 4
@@ -129,7 +140,8 @@ struct vu {
     double iter_start;
     bool busy, interrupted, corrected;
     bool preempted; /* the watchdog's hook raised the error that ends this iteration */
-    struct event *sleep_ev, *kick_ev;
+    struct event *sleep_ev, *kick_ev; /* lt.sleep's timer (lt_module.c), the iteration's start */
+    vu_cancel_fn cancel;              /* set while a yielding call waits (vu_yield) */
     vu_done_fn done;
     void *done_arg;
     void *owner;       /* the executor's per-VU data */
@@ -176,6 +188,7 @@ struct runtime {
     char *call_result;
     int nvus;
     preempt_state preempt; /* preempt.h: interrupting Lua that does not yield */
+    bool discard_bodies;   /* options.discardResponseBodies (runtime_configure) */
     sample_ring *raw; /* metrics/samples.h: this thread's raw samples, when an output wants them */
 };
 
@@ -183,6 +196,11 @@ struct runtime {
  * level defines options, functions and custom metrics). On failure returns NULL with the script's
  * message (file:line) in err and *is_script_error set. */
 runtime *runtime_new(run_shared *sh, int index, char *err, size_t errlen, bool *is_script_error);
+/* Applies shared->plan (set by then) to the runtime, once, before any VU or control call: the
+ * HTTP client with the plan's TLS options, discardResponseBodies. The script's top level runs
+ * before this, in runtime_new: it cannot make requests, and the control runtime's top level is
+ * where the plan's options come from. lt.time_scale reads the plan whenever there is one. */
+int runtime_configure(runtime *rt, char *err, size_t errlen);
 void runtime_free(runtime *rt);
 /* Decodes shared->setup_json into this state, for iterations and teardown. */
 int runtime_load_setup_data(runtime *rt, char *err, size_t errlen);
@@ -193,18 +211,29 @@ void vu_free(vu *v);
  * (never synchronously: a call that finishes at once is reported on the next loop pass). */
 void vu_start_iteration(vu *v, const char *fn, double due, bool corrected, vu_done_fn done,
                         void *arg);
-/* Interrupts the iteration in flight: its coroutine is abandoned, `done` is called (ok = false). */
+/* Interrupts the iteration in flight: what its pending call armed is cancelled (vu_cancel_fn),
+ * its coroutine is abandoned, `done` is called (ok = false). */
 void vu_interrupt(vu *v);
+/* Yields the running VU's coroutine L from a C function (return its result): `cancel` undoes
+ * what the call armed, should the iteration be interrupted before the VU is resumed. */
+int vu_yield(lua_State *L, vu *v, vu_cancel_fn cancel);
 
 /* Runs global function `fn` (with the setup data when with_data) in the control runtime as a
  * coroutine driven by rt's event loop until it returns or `timeout_s` passes; returns 0 or -1 with
  * the error (file:line) in err. Used for setup, teardown, timeline and scenario setups. The result
- * of setup() is JSON-encoded into *json_out when json_out is not NULL. */
-/* Control calls end early (as failed) when *count changes while they run; fd wakes the loop. */
-void runtime_set_interrupt(int fd, volatile sig_atomic_t *count);
+ * of setup() is JSON-encoded into *json_out when json_out is not NULL. The call ends early (as
+ * failed) when *shared->signals changes while it runs; shared->signal_fd wakes its loop. */
 int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, char **json_out,
                  char *err, size_t errlen);
 bool runtime_has_function(runtime *rt, const char *fn);
+/* As runtime_call, with the JSON value arg_json (decoded into a Lua table) as the argument in
+ * place of the setup data, and the function's result JSON-encoded into *json_out (NULL when it
+ * returned nil). Used for handleSummary(data). */
+int runtime_call_json(runtime *rt, const char *fn, const char *arg_json, double timeout_s,
+                      char **json_out, char *err, size_t errlen);
+/* The script's global `options` as JSON (*out NULL when it has none), for the plan: the run
+ * reads Lua only through this module. -1 with err when it is not a table of JSON data. */
+int runtime_options(runtime *rt, cJSON **out, char *err, size_t errlen);
 
 /* Prints how many iteration errors the one-a-second log held back since its last message; call
  * once the runtime's thread is done, so no count is lost at the end of a run. */

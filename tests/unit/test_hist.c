@@ -3,6 +3,7 @@
 #include "t.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,7 +364,42 @@ static void test_json_rejects(void) {
     cJSON_Delete(j);
 }
 
+typedef struct {
+    int n;
+    uint64_t total;
+    double prev, worst;
+    bool ascending;
+} bucket_walk;
+
+static void on_bucket(double mid, uint64_t count, void *arg) {
+    bucket_walk *w = arg;
+    w->ascending &= mid > w->prev;
+    w->prev = mid;
+    w->n++;
+    w->total += count;
+}
+
+/* hist_foreach_bucket: every non-empty bucket once, ascending, counts adding up; zeros apart. */
+static void test_foreach_bucket(void) {
+    lt_hist *h = hist_new();
+    for (int i = 1; i <= 1000; i++) hist_add(h, i * 0.37);
+    hist_add(h, 0);
+    hist_add(h, 0);
+    hist_add(h, -5);
+    hist_add(h, -500);
+    bucket_walk pos = {.ascending = true}, neg = {.ascending = true};
+    hist_foreach_bucket(h, 0, on_bucket, &pos);
+    hist_foreach_bucket(h, 1, on_bucket, &neg);
+    T_CHECK(pos.total == 1000 && pos.ascending, "positive: %llu samples, ascending %d",
+            (unsigned long long)pos.total, pos.ascending);
+    T_CHECK(neg.total == 2 && neg.n == 2 && neg.ascending && neg.prev > 499 && neg.prev < 501,
+            "negative: by magnitude, %d buckets, last %g", neg.n, neg.prev);
+    T_CHECK(hist_zero_count(h) == 2, "zeros %llu", (unsigned long long)hist_zero_count(h));
+    hist_free(h);
+}
+
 int main(void) {
+    test_foreach_bucket();
     test_distributions();
     test_empty_and_nan();
     test_merge();

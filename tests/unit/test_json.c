@@ -55,10 +55,11 @@ static void test_accepts(void) {
         {" \t\r\n 1 \n", "1"}, /* the four whitespace characters, around the value */
         {"\"x\"", "\"x\""},
         {"true", "true"},
-        {"[1,2,[3,[]],{}]", "[1,2,[3,{}],{}]"}, /* empty tables encode as {} */
-        {"[null,1]", "[null,1]"},               /* lt.json.null keeps the place */
-        {"{\"a\":null}", "{}"},                 /* null is absence in an object */
-        {"{\"a\":1,\"a\":2}", "{\"a\":2}"},     /* the last duplicate wins */
+        {"[1,2,[3,[]],{}]", "[1,2,[3,[]],{}]"}, /* a decoded [] stays [] (marked), {} stays {} */
+        {"{\"a\":[[],[1],{}]}", "{\"a\":[[],[1],{}]}"}, /* one key: Lua's order is no order */
+        {"[null,1]", "[null,1]"},                       /* lt.json.null keeps the place */
+        {"{\"a\":null}", "{}"},                         /* null is absence in an object */
+        {"{\"a\":1,\"a\":2}", "{\"a\":2}"},             /* the last duplicate wins */
         {"{\"a\":1,\"a\":null}", "{}"},
         {"0.1", "0.1"},
         {"-12.5E+3", "-12500"},
@@ -98,6 +99,24 @@ static void expect_error(const char *json, size_t len, const char *want1, const 
             want2 ? want2 : "", ok ? "success" : err);
 }
 #define REFUSES(lit, w1, w2) expect_error(lit, sizeof lit - 1, w1, w2)
+
+/* A decoded [] encodes as [] through both encoders (the fast one and cJSON's, which setup() and
+ * handleSummary results take); an empty table made in Lua is still {}. */
+static void test_empty_arrays(void) {
+    T_CHECK(DECODE("[[],{}]"), "decode [[],{}]");
+    char *s = luajson_encode(L, -1, err, sizeof err);
+    T_CHECK(s && strcmp(s, "[[],{}]") == 0, "cJSON encoder: got %s", s ? s : err);
+    free(s);
+    lua_pop(L, 1);
+    T_CHECK(luaL_dostring(L, "return { {}, {} }") == 0, "script");
+    s = luajson_encode(L, -1, err, sizeof err);
+    T_CHECK(s && strcmp(s, "[{},{}]") == 0, "Lua's own empty tables: got %s", s ? s : err);
+    free(s);
+    lua_pop(L, 1);
+    T_CHECK(luaL_dostring(L, "return {}") == 0, "script");
+    const char *e = encode_top();
+    T_CHECK(e && strcmp(e, "{}") == 0, "fast encoder, Lua's {}: got %s", e ? e : err);
+}
 
 static void test_refuses(void) {
     REFUSES("{\"a\":1}garbage", "byte offset 7 (line 1, column 8)", "after the JSON value");
@@ -278,6 +297,7 @@ int main(void) {
     test_refuses();
     test_depth();
     test_encode_utf8();
+    test_empty_arrays();
     lua_close(L);
     return T_DONE();
 }

@@ -5,6 +5,7 @@
 #include "output/output.h"
 #include "output/prom_rw.h"
 #include "remote.pb-c.h"
+#include "types.pb-c.h"
 #include "t.h"
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -281,8 +282,63 @@ static void test_names(void) {
 
 static void test_create_errors(void) {
     char err[300] = "";
-    output *o = output_create("prometheus-rw=https://x/api/v1/write", err, sizeof err);
-    T_CHECK(!o && strstr(err, "http://"), "https refused: %s", err);
+    output *o = output_create("prometheus-rw=ftp://x/api/v1/write", err, sizeof err);
+    T_CHECK(!o && strstr(err, "https://"), "ftp refused: %s", err);
+    o = output_create("prometheus-rw=https://x/api/v1/write", err, sizeof err);
+    T_CHECK(o != NULL, "https accepted: %s", err);
+    if (o) o->destroy(o);
+    /* every K6_PROMETHEUS_RW_* is honoured or refused: never ignored */
+    static const struct {
+        const char *var, *val, *want;
+    } refused[] = {
+        {"K6_PROMETHEUS_RW_SIGV4_REGION", "eu-west-1", "SigV4"},
+        {"K6_PROMETHEUS_RW_TREND_STAT", "p(99)", "unknown variable K6_PROMETHEUS_RW_TREND_STAT"},
+        {"K6_PROMETHEUS_RW_STALE_MARKERS", "yes", "not a boolean"},
+        {"K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM", "on", "not a boolean"},
+        {"K6_PROMETHEUS_RW_INSECURE_SKIP_TLS_VERIFY", "2", "not a boolean"},
+        {"K6_PROMETHEUS_RW_HTTP_HEADERS", "a:1,b", "'b' is not <header name>:<value>"},
+        {"K6_PROMETHEUS_RW_HTTP_HEADERS", "a:http://x", "is not <header name>:<value>"},
+        {"K6_PROMETHEUS_RW_HEADERS_a b", "1", "not an HTTP header name"},
+        {"K6_PROMETHEUS_RW_CLIENT_CERTIFICATE", "/c.pem", "go together"},
+        {"K6_PROMETHEUS_RW_PASSWORD", "pw", "without K6_PROMETHEUS_RW_USERNAME"},
+        {"LT_PROMETHEUS_RW_NATIVE_SCHEMA", "9", "from -4 to 8"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        setenv(refused[i].var, refused[i].val, 1);
+        err[0] = '\0';
+        o = output_create("prometheus-rw=http://127.0.0.1:1/w", err, sizeof err);
+        T_CHECK(!o && strstr(err, refused[i].want), "%s=%s refused: %s", refused[i].var,
+                refused[i].val, err);
+        if (o) o->destroy(o);
+        unsetenv(refused[i].var);
+    }
+    setenv("K6_PROMETHEUS_RW_SIGV4_REGION", " ", 1); /* blank: off, as in k6 */
+    o = output_create("prometheus-rw=http://127.0.0.1:1/w", err, sizeof err);
+    T_CHECK(o != NULL, "a blank SigV4 variable is not refused: %s", err);
+    if (o) o->destroy(o);
+    unsetenv("K6_PROMETHEUS_RW_SIGV4_REGION");
+    setenv("K6_PROMETHEUS_RW_CLIENT_CERTIFICATE", "/nonexistent/c.pem", 1);
+    setenv("K6_PROMETHEUS_RW_CLIENT_CERTIFICATE_KEY", "/nonexistent/k.pem", 1);
+    o = output_create("prometheus-rw=https://127.0.0.1:1/w", err, sizeof err);
+    T_CHECK(!o && strstr(err, "/nonexistent/c.pem: No such file"), "missing client certificate: %s",
+            err);
+    char junk[] = "/tmp/lt-prw-junk.XXXXXX";
+    int jfd = mkstemp(junk);
+    if (jfd >= 0) {
+        T_CHECK(write(jfd, "not a certificate\n", 18) == 18, "junk written");
+        close(jfd);
+        setenv("K6_PROMETHEUS_RW_CLIENT_CERTIFICATE", junk, 1);
+        setenv("K6_PROMETHEUS_RW_CLIENT_CERTIFICATE_KEY", junk, 1);
+        o = output_create("prometheus-rw=https://127.0.0.1:1/w", err, sizeof err);
+        T_CHECK(!o && strstr(err, "no PEM certificate in"), "junk certificate: %s", err);
+        unlink(junk);
+        setenv("K6_PROMETHEUS_RW_CLIENT_CERTIFICATE", "/nonexistent/c.pem", 1);
+        setenv("K6_PROMETHEUS_RW_CLIENT_CERTIFICATE_KEY", "/nonexistent/k.pem", 1);
+    }
+    o = output_create("prometheus-rw=http://127.0.0.1:1/w", err, sizeof err);
+    T_CHECK(!o && strstr(err, "needs an https:// URL"), "client certificate over http: %s", err);
+    unsetenv("K6_PROMETHEUS_RW_CLIENT_CERTIFICATE");
+    unsetenv("K6_PROMETHEUS_RW_CLIENT_CERTIFICATE_KEY");
     o = output_create("prometheus-rw=::::", err, sizeof err);
     T_CHECK(!o, "malformed url: %s", err);
     setenv("K6_PROMETHEUS_RW_TREND_STATS", "p(99),bogus", 1);
@@ -650,6 +706,195 @@ static void test_reconnect(void) {
     recv_stop(r);
 }
 
+/* The bucket a native histogram puts v in: (2^((i-1)/2^s), 2^(i/2^s)]. */
+static void test_native_index(void) {
+    T_CHECK(prom_rw_native_index(1.0, 8) == 0, "1 is bucket 0's upper bound");
+    T_CHECK(prom_rw_native_index(2.0, 8) == 256, "2 is bucket 256's: %d",
+            prom_rw_native_index(2.0, 8));
+    T_CHECK(prom_rw_native_index(2.001, 8) == 257, "just above 2");
+    T_CHECK(prom_rw_native_index(0.5, 3) == -8, "0.5 at schema 3: %d",
+            prom_rw_native_index(0.5, 3));
+    T_CHECK(prom_rw_native_index(4.0, -1) == 1, "4 at schema -1 (base 4)");
+    for (double v = 1e-6; v < 1e3; v *= 1.37) {
+        int i = prom_rw_native_index(v, 8);
+        double lo = pow(2, (i - 1) / 256.0), hi = pow(2, i / 256.0);
+        if (!(v > lo * (1 - 1e-12) && v <= hi * (1 + 1e-12))) {
+            T_CHECK(false, "%g not in bucket %d (%g, %g]", v, i, lo, hi);
+            break;
+        }
+    }
+}
+
+/* Bucket counts of a native histogram side, expanded: idx[k], cnt[k] for its k buckets. */
+static size_t expand(Prometheus__BucketSpan **sp, size_t nsp, const int64_t *d, size_t nd, int *idx,
+                     uint64_t *cnt, size_t cap) {
+    size_t k = 0, j = 0;
+    int at = 0;
+    int64_t c = 0;
+    for (size_t s = 0; s < nsp; s++) {
+        at += sp[s]->offset;
+        for (uint32_t l = 0; l < sp[s]->length && j < nd && k < cap; l++, at++) {
+            c += d[j++];
+            idx[k] = at;
+            cnt[k++] = (uint64_t)c;
+        }
+    }
+    return k;
+}
+
+/* Native histograms: names, counts, sum, buckets that reproduce the quantiles, cumulative across
+ * pushes; then the stale markers for every series sent. */
+static void test_native(void) {
+    receiver *r = recv_start();
+    setenv("K6_PROMETHEUS_RW_PUSH_INTERVAL", "1s", 1);
+    setenv("K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM", "true", 1);
+    setenv("K6_PROMETHEUS_RW_STALE_MARKERS", "1", 1);
+    setenv("K6_PROMETHEUS_RW_BEARER_TOKEN", "tok", 1);
+    setenv("K6_PROMETHEUS_RW_HTTP_HEADERS", "X-A:1,X-B:two", 1);
+    setenv("K6_PROMETHEUS_RW_HEADERS_X-A", "0", 1);
+    char err[300] = "";
+    output *o = make(r->port, err, sizeof err);
+    unsetenv("K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM");
+    unsetenv("K6_PROMETHEUS_RW_STALE_MARKERS");
+    unsetenv("K6_PROMETHEUS_RW_BEARER_TOKEN");
+    unsetenv("K6_PROMETHEUS_RW_HTTP_HEADERS");
+    unsetenv("K6_PROMETHEUS_RW_HEADERS_X-A");
+    T_CHECK(o != NULL, "create: %s", err);
+    if (!o) {
+        recv_stop(r);
+        return;
+    }
+    double start = 1700000000.0;
+    output_run ri = run_info(start);
+    T_CHECK(o->start(o, &ri, err, sizeof err) == 0, "start: %s", err);
+    store *total = store_new(), *iv = store_new();
+    for (int s = 1; s <= 2; s++) {
+        store_clear(iv);
+        fill(iv, 300 * s, 0.5 * s);
+        store_add(iv, M_HTTP_REQ_DURATION, tags_a, 0); /* a zero */
+        store_merge(total, iv);
+        o->interval(o, start + s, 1.0, iv, total);
+    }
+    o->stop(o, total);
+    o->destroy(o);
+    int n = recv_count(r);
+    T_CHECK(n == 4, "2 pushes, a final one and the stale markers: %d", n);
+    if (n < 4) {
+        recv_stop(r);
+        store_free(total), store_free(iv);
+        return;
+    }
+    const char *h = r->headers[0];
+    T_CHECK(strcasestr(h, "\r\nAuthorization: Bearer tok\r\n"), "bearer token: %s", h);
+    T_CHECK(strcasestr(h, "\r\nX-A: 1\r\n") && !strcasestr(h, "X-A: 0"),
+            "HTTP_HEADERS wins over HEADERS_X-A: %s", h);
+    T_CHECK(strcasestr(h, "\r\nX-B: two\r\n"), "HTTP_HEADERS: %s", h);
+    const Prometheus__WriteRequest *w = r->req[1]; /* the second push; [2] is the final one */
+    T_CHECK(!find_ts(w, "k6_http_req_duration_p99", NULL, NULL), "no trend stats with native");
+    const Prometheus__TimeSeries *t = find_ts(w, "k6_http_req_duration_seconds", "status", "200");
+    T_CHECK(t && t->n_histograms == 1 && t->n_samples == 0, "one histogram, no sample");
+    T_CHECK(find_ts(w, "k6_match_latency_ms_seconds", NULL, NULL), "custom time trend");
+    T_CHECK(find_ts(w, "k6_http_req_duration_p99_window", NULL, NULL), "lt's windows stay");
+    const series *da = store_find(total, M_HTTP_REQ_DURATION, tags_a);
+    if (t && t->n_histograms == 1 && da) {
+        const Prometheus__Histogram *hg = t->histograms[0];
+        T_CHECK(hg->count_case == PROMETHEUS__HISTOGRAM__COUNT_COUNT_INT &&
+                    hg->count_int == hist_count(da->hist),
+                "count %llu vs %llu", (unsigned long long)hg->count_int,
+                (unsigned long long)hist_count(da->hist));
+        T_CHECK(near(hg->sum, hist_sum(da->hist) / 1000), "sum in seconds %g", hg->sum);
+        T_CHECK(hg->schema == 8, "schema %d", hg->schema);
+        T_CHECK(hg->zero_count_int == 2, "two zeros: %llu", (unsigned long long)hg->zero_count_int);
+        T_CHECK(hg->timestamp == (int64_t)((start + 2) * 1000), "histogram timestamp");
+        static int idx[20000];
+        static uint64_t cnt[20000];
+        size_t k = expand(hg->positive_spans, hg->n_positive_spans, hg->positive_deltas,
+                          hg->n_positive_deltas, idx, cnt, 20000);
+        uint64_t sum = hg->zero_count_int;
+        bool asc = true;
+        for (size_t i = 0; i < k; i++) sum += cnt[i], asc &= i == 0 || idx[i] > idx[i - 1];
+        T_CHECK(sum == hg->count_int && asc, "buckets add up to the count: %llu, ascending %d",
+                (unsigned long long)sum, asc);
+        /* p50 and p99 from the buckets (upper bound of the bucket holding the rank) are within
+         * a bucket width and a half of lt's own */
+        for (double q = 0.5; q < 1; q += 0.49) {
+            uint64_t rank = (uint64_t)ceil(q * (double)hg->count_int), acc = hg->zero_count_int;
+            double ub = 0;
+            for (size_t i = 0; i < k && acc < rank; i++) acc += cnt[i], ub = pow(2, idx[i] / 256.0);
+            double want = hist_percentile(da->hist, q * 100) / 1000;
+            T_CHECK(fabs(ub - want) <= want * 0.006, "q%.2f: buckets %g s, lt %g s", q, ub, want);
+        }
+        /* cumulative: the first push's buckets are never more than the second's */
+        const Prometheus__TimeSeries *t0 =
+            find_ts(r->req[0], "k6_http_req_duration_seconds", "status", "200");
+        T_CHECK(t0 && t0->histograms[0]->count_int < hg->count_int, "cumulative count");
+    }
+    /* the stale markers: every series of the last data push, one StaleNaN each, later */
+    const Prometheus__WriteRequest *st = r->req[3];
+    size_t want = r->req[1]->n_timeseries;
+    bool all_stale = st->n_timeseries >= want;
+    for (size_t i = 0; i < st->n_timeseries; i++) {
+        const Prometheus__TimeSeries *x = st->timeseries[i];
+        uint64_t bits = 0;
+        if (x->n_samples == 1) memcpy(&bits, &x->samples[0]->value, sizeof bits);
+        all_stale &= x->n_samples == 1 && x->n_histograms == 0 && bits == 0x7ff0000000000002ull;
+        all_stale &= x->n_samples == 1 && x->samples[0]->timestamp > (int64_t)((start + 2) * 1000);
+    }
+    for (size_t i = 0; i < r->req[1]->n_timeseries; i++) {
+        const Prometheus__TimeSeries *x = r->req[1]->timeseries[i];
+        const char *nm = label(x, "__name__"), *stv = label(x, "status");
+        all_stale &= find_ts(st, nm, stv ? "status" : NULL, stv) != NULL;
+    }
+    T_CHECK(all_stale, "%zu stale markers (StaleNaN, later timestamp) cover the %zu series sent",
+            st->n_timeseries, want);
+    printf("# native push: %zu series, %zu bytes snappy; stale markers: %zu series\n",
+           w->n_timeseries, r->body_len[1], st->n_timeseries);
+    store_free(total);
+    store_free(iv);
+    recv_stop(r);
+}
+
+/* LT_PROMETHEUS_RW_NATIVE_SCHEMA: fewer, wider buckets; the counts still add up. */
+static void test_native_schema(void) {
+    receiver *r = recv_start();
+    setenv("K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM", "T", 1);
+    setenv("LT_PROMETHEUS_RW_NATIVE_SCHEMA", "3", 1);
+    char err[300] = "";
+    output *o = make(r->port, err, sizeof err);
+    unsetenv("K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM");
+    unsetenv("LT_PROMETHEUS_RW_NATIVE_SCHEMA");
+    T_CHECK(o != NULL, "create: %s", err);
+    if (!o) {
+        recv_stop(r);
+        return;
+    }
+    output_run ri = run_info(1700000000.0);
+    T_CHECK(o->start(o, &ri, err, sizeof err) == 0, "start: %s", err);
+    store *total = store_new();
+    fill(total, 1000, 1);
+    o->stop(o, total);
+    o->destroy(o);
+    const Prometheus__TimeSeries *t =
+        recv_count(r) == 1 ? find_ts(r->req[0], "k6_http_req_duration_seconds", "status", "200")
+                           : NULL;
+    T_CHECK(t && t->n_histograms == 1, "one histogram pushed (%d requests)", recv_count(r));
+    if (t && t->n_histograms == 1) {
+        const Prometheus__Histogram *hg = t->histograms[0];
+        static int idx[4096];
+        static uint64_t cnt[4096];
+        size_t k = expand(hg->positive_spans, hg->n_positive_spans, hg->positive_deltas,
+                          hg->n_positive_deltas, idx, cnt, 4096);
+        uint64_t sum = hg->zero_count_int;
+        for (size_t i = 0; i < k; i++) sum += cnt[i];
+        /* 750 samples from 1 ms to 1 s: ten powers of two, 8 buckets each at schema 3 */
+        T_CHECK(hg->schema == 3 && k <= 90 && sum == hg->count_int,
+                "schema %d, %zu buckets, %llu of %llu samples", hg->schema, k,
+                (unsigned long long)sum, (unsigned long long)hg->count_int);
+    }
+    store_free(total);
+    recv_stop(r);
+}
+
 int main(void) {
     signal(SIGPIPE, SIG_IGN);
     metrics_init();
@@ -669,6 +914,9 @@ int main(void) {
     test_names();
     test_create_errors();
     test_push();
+    test_native_index();
+    test_native();
+    test_native_schema();
     test_push_interval();
     test_retry();
     test_dead();

@@ -1,6 +1,6 @@
 /* test_scrape.c — the Prometheus text parser, the selection rule, and what scraper_collect adds
  * (gauges, tags, per-second rates, counter resets), fed without a network. */
-#include "output/scrape.h"
+#include "scrape/scrape.h"
 #include "t.h"
 #include <math.h>
 #include <stdlib.h>

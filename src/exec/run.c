@@ -1,6 +1,7 @@
 /* run.c — the main thread of a run: load, plan, setup, workers, collection, verdict. */
-#include "cli/lua_dir.h"
-#include "cli/run.h"
+#include "exec/handle_summary.h"
+#include "exec/run.h"
+#include "exec/run_host.h"
 #include "base/clock.h"
 #include "base/utf8.h"
 #include "exec/sched.h"
@@ -8,10 +9,9 @@
 #include "metrics/evaluate.h"
 #include "output/output.h"
 #include "output/progress.h"
-#include "output/scrape.h"
+#include "scrape/scrape.h"
 #include "output/summary.h"
 #include "output/timeline.h"
-#include "vu/luajson.h"
 #include "vu/runtime.h"
 #include <errno.h>
 #include <limits.h>
@@ -22,11 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <sys/time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 static volatile sig_atomic_t g_signals;
 static int g_wake_fd = -1;
@@ -56,122 +53,6 @@ static void install_signals(void) {
     signal(SIGPIPE, SIG_IGN); /* a peer closing a socket is an error to count, not a way to die */
 }
 
-/* Process environment overlaid by -e (later wins). */
-static void build_env(run_shared *sh, const cli_args *a) {
-    int n = 0;
-    for (char **e = environ; *e; e++) n++;
-    sh->env_keys = calloc(n + a->nenv + 1, sizeof(char *));
-    sh->env_vals = calloc(n + a->nenv + 1, sizeof(char *));
-    for (char **e = environ; *e; e++) {
-        const char *eq = strchr(*e, '=');
-        if (!eq) continue;
-        sh->env_keys[sh->nenv] = strndup(*e, (size_t)(eq - *e));
-        sh->env_vals[sh->nenv] = strdup(eq + 1);
-        sh->nenv++;
-    }
-    for (int i = 0; i < a->nenv; i++) {
-        int k = 0;
-        while (k < sh->nenv && strcmp(sh->env_keys[k], a->env_keys[i]) != 0) k++;
-        if (k == sh->nenv) {
-            sh->env_keys[k] = strdup(a->env_keys[i]);
-            sh->nenv++;
-        } else {
-            free(sh->env_vals[k]);
-        }
-        sh->env_vals[k] = strdup(a->env_vals[i]);
-    }
-}
-
-static void free_env(run_shared *sh) {
-    for (int i = 0; i < sh->nenv; i++) {
-        free(sh->env_keys[i]);
-        free(sh->env_vals[i]);
-    }
-    free(sh->env_keys);
-    free(sh->env_vals);
-}
-
-/* Raises the descriptor soft limit to the hard limit; warns when maxVUs connections won't fit. */
-static void ensure_fd_limit(const plan *p) {
-    long need = 64;
-    for (int i = 0; i < p->nscenarios; i++)
-        need += p->scenarios[i].max_vus > 0 ? p->scenarios[i].max_vus : 1;
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
-    if (rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-    if ((long)rl.rlim_cur < need)
-        fprintf(stderr,
-                "lt: warning: the scenarios may need %ld file descriptors (one connection per VU) "
-                "but the limit is %ld; raise it (ulimit -n) or requests will fail with 'too many "
-                "open files'\n",
-                need, (long)rl.rlim_cur);
-}
-
-/* The memory this process can use: physical memory, or less under `ulimit -v`/`-d` or a cgroup
- * (v2) limit; *what names which. 0 when unknown. */
-static double memory_limit(const char **what) {
-    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-    double limit = pages > 0 && psize > 0 ? (double)pages * (double)psize : 0;
-    *what = "this machine's memory";
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-        (limit == 0 || (double)rl.rlim_cur < limit))
-        limit = (double)rl.rlim_cur, *what = "the address-space limit (ulimit -v)";
-    if (getrlimit(RLIMIT_DATA, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-        (limit == 0 || (double)rl.rlim_cur < limit))
-        limit = (double)rl.rlim_cur, *what = "the data-size limit (ulimit -d)";
-    char line[512], path[600];
-    FILE *f = fopen("/proc/self/cgroup", "r");
-    if (!f) return limit;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "0::", 3) == 0) {
-            line[strcspn(line, "\n")] = 0;
-            snprintf(path, sizeof path, "/sys/fs/cgroup%s/memory.max", line + 3);
-            FILE *m = fopen(path, "r");
-            double v = 0;
-            if (m && fscanf(m, "%lf", &v) == 1 && v > 0 && (limit == 0 || v < limit))
-                limit = v, *what = "the cgroup's memory limit (memory.max)";
-            if (m) fclose(m);
-        }
-    fclose(f);
-    return limit;
-}
-
-/* MemAvailable from /proc/meminfo, in bytes; 0 when unknown. */
-static double available_memory(void) {
-    FILE *f = fopen("/proc/meminfo", "r");
-    if (!f) return 0;
-    char line[256];
-    double kb = 0;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1) break;
-    fclose(f);
-    return kb * 1024;
-}
-
-/* VUs that cannot fit in memory are refused before anything is allocated (exit 104). */
-static int check_memory(const plan *p, char *err, size_t errlen) {
-    const char *what;
-    double limit = memory_limit(&what);
-    if (plan_check_memory(p, limit, what, err, errlen) != 0) return -1;
-    double avail = available_memory(), need = (double)plan_peak_vus(p, false) * PLAN_VU_BYTES;
-    if (avail > 0 && need > avail)
-        fprintf(stderr,
-                "lt: warning: the VUs need at least %.1f GB but only %.1f GB of memory is "
-                "available now\n",
-                need / 1e9, avail / 1e9);
-    long most = plan_peak_vus(p, true);
-    if (limit > 0 && (double)most * PLAN_VU_BYTES > limit)
-        fprintf(stderr,
-                "lt: warning: maxVUs allow %ld VUs at once, at least %.1f GB, more than %s "
-                "(%.1f GB): the run may run out of memory if the pool grows that far\n",
-                most, (double)most * PLAN_VU_BYTES / 1e9, what, limit / 1e9);
-    return 0;
-}
-
 static int check_functions(runtime *ctl, const plan *p, char *err, size_t errlen) {
     for (int i = 0; i < p->nscenarios; i++) {
         const scenario_plan *s = &p->scenarios[i];
@@ -198,7 +79,7 @@ static int check_functions(runtime *ctl, const plan *p, char *err, size_t errlen
 /* ---------------- the run ---------------- */
 
 typedef struct {
-    const cli_args *args;
+    const run_config *args;
     run_shared sh;
     plan *plan;
     runtime *ctl;
@@ -239,6 +120,40 @@ static void stop_all(run_ctx *r, bool hard, int code) {
     for (int i = 0; i < r->nworkers; i++) worker_stop(r->workers[i], hard);
 }
 
+/* The progress lines get each scenario's counts as plain numbers, read from the atomics here. */
+static void show_progress(run_ctx *r, double now) {
+    int n = r->plan->nscenarios;
+    progress_counts counts[n > 0 ? n : 1];
+    for (int i = 0; i < n; i++) {
+        const scenario_shared *ss = &r->sh.scenarios[i];
+        counts[i] = (progress_counts){.iterations = atomic_load(&ss->iterations_done),
+                                      .dropped = atomic_load(&ss->dropped),
+                                      .active_vus = atomic_load(&ss->active_vus),
+                                      .alloc_vus = atomic_load(&ss->alloc_vus)};
+    }
+    progress_update(r->prog, now - r->t0, counts, r->interval, r->total);
+}
+
+static bool scraper_keeps(int metric, void *arg) {
+    return scraper_keeps_metric(arg, metric);
+}
+
+/* The summary's timeline gets each scenario's start and VUs as plain numbers, read here, and
+ * asks the scraper (if any) which gauges are scraped. */
+static void collect_timeline(run_ctx *r, double now, bool final) {
+    if (!r->tl) return;
+    int n = r->plan->nscenarios;
+    double start_s[n ? n : 1];
+    int vus[n ? n : 1];
+    for (int i = 0; i < n; i++) {
+        start_s[i] = r->sh.scenarios[i].t0 - r->sh.run_t0;
+        vus[i] = atomic_load(&r->sh.scenarios[i].active_vus);
+    }
+    timeline_scenarios sc = {r->started, start_s, vus};
+    timeline_collect(r->tl, now - r->t0, r->interval, &sc, r->scraper ? scraper_keeps : NULL,
+                     r->scraper, final);
+}
+
 static void collect(run_ctx *r, double now, bool final) {
     store_clear(r->interval);
     for (int i = 0; i < r->nworkers; i++)
@@ -262,8 +177,8 @@ static void collect(run_ctx *r, double now, bool final) {
     for (int i = 0; i < r->nouts; i++)
         if (r->outputs[i]->interval)
             r->outputs[i]->interval(r->outputs[i], wall, dt, r->interval, r->total);
-    if (r->prog) progress_update(r->prog, now - r->t0, r->interval, r->total);
-    timeline_collect_run(r->tl, now - r->t0, r->interval, &r->sh, r->started, r->scraper, final);
+    if (r->prog) show_progress(r, now);
+    collect_timeline(r, now, final);
 }
 
 /* abortOnFail thresholds, checked at each collection once their delayAbortEval has passed. */
@@ -437,62 +352,15 @@ static void main_loop(run_ctx *r) {
     }
 }
 
-/* ---------------- target scraping (output/scrape.h) ----------------
- * URLs and metric patterns come from options.scrape (a URL, a list of URLs, or
- * { urls = {...}, metrics = {...} }), read from plan->resolved; --scrape and --scrape-filter
- * replace the script's lists, as k6's flags replace options. */
-
-/* Appends the strings of `v` (a string or an array of strings) to list. */
-static int scrape_strings(const cJSON *v, const char *what, const char **list, int *n, char *err,
-                          size_t errlen) {
-    if (cJSON_IsString(v)) {
-        if (*n == MAX_LIST) return snprintf(err, errlen, "scrape.%s: too many", what), -1;
-        list[(*n)++] = v->valuestring;
-        return 0;
-    }
-    if (!cJSON_IsArray(v) && !(cJSON_IsObject(v) && !v->child)) /* {} is an empty Lua table */
-        return snprintf(err, errlen, "scrape.%s: must be a string or a list of strings", what), -1;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, v) {
-        if (!cJSON_IsString(it))
-            return snprintf(err, errlen, "scrape.%s: must be a list of strings", what), -1;
-        if (*n == MAX_LIST) return snprintf(err, errlen, "scrape.%s: too many", what), -1;
-        list[(*n)++] = it->valuestring;
-    }
-    return 0;
-}
+/* ---------------- target scraping (scrape/scrape.h) ----------------
+ * Its URLs and metric patterns are the plan's (options.scrape, --scrape, --scrape-filter). */
 
 static int setup_scraper(run_ctx *r, char *err, size_t errlen) {
-    const char *urls[MAX_LIST], *pats[MAX_LIST];
-    int nurls = 0, npats = 0;
-    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(r->plan->resolved, "scrape");
-    if (sc && cJSON_IsObject(sc) && sc->child) {
-        const cJSON *it;
-        cJSON_ArrayForEach(it, sc) {
-            if (strcmp(it->string, "urls") == 0 || strcmp(it->string, "url") == 0) {
-                if (scrape_strings(it, "urls", urls, &nurls, err, errlen)) return -1;
-            } else if (strcmp(it->string, "metrics") == 0) {
-                if (scrape_strings(it, "metrics", pats, &npats, err, errlen)) return -1;
-            } else {
-                return snprintf(err, errlen, "scrape.%s: unknown key (urls, metrics)", it->string),
-                       -1;
-            }
-        }
-    } else if (sc && scrape_strings(sc, "urls", urls, &nurls, err, errlen)) {
-        return -1;
-    }
-    const cli_args *a = r->args;
-    if (a->nscrape_urls) {
-        nurls = a->nscrape_urls;
-        memcpy(urls, a->scrape_urls, (size_t)nurls * sizeof *urls);
-    }
-    if (a->nscrape_filters) {
-        npats = a->nscrape_filters;
-        memcpy(pats, a->scrape_filters, (size_t)npats * sizeof *pats);
-    }
-    if (!nurls) return 0;
+    const scrape_plan *sp = &r->plan->scrape;
+    if (!sp->nurls) return 0;
     char e[512];
-    r->scraper = scraper_new(urls, nurls, pats, npats, e, sizeof e);
+    r->scraper = scraper_new((const char *const *)sp->urls, sp->nurls,
+                             (const char *const *)sp->metrics, sp->nmetrics, e, sizeof e);
     if (!r->scraper) return snprintf(err, errlen, "scrape: %s", e), -1;
     return 0;
 }
@@ -500,25 +368,19 @@ static int setup_scraper(run_ctx *r, char *err, size_t errlen) {
 /* ---------------- phases ---------------- */
 
 static int load_plan(run_ctx *r, char *err, size_t errlen) {
-    const cli_args *a = r->args;
-    lua_State *L = r->ctl->L;
-    lua_getglobal(L, "options");
+    const run_config *a = r->args;
     cJSON *opts = NULL;
-    if (!lua_isnil(L, -1)) {
-        if (!lua_istable(L, -1)) {
-            snprintf(err, errlen, "options: must be a table");
-            return -1;
-        }
-        opts = luajson_to_cjson(L, -1, err, errlen);
-        if (!opts) return -1;
-    }
-    lua_pop(L, 1);
+    if (runtime_options(r->ctl, &opts, err, errlen) != 0) return -1;
     plan_overrides ov = {.vus = a->vus,
                          .duration = a->duration,
                          .iterations = a->iterations,
                          .time_scale = a->time_scale,
                          .no_thresholds = a->no_thresholds,
                          .max_tag_sets = a->max_tag_sets,
+                         .scrape_urls = a->scrape_urls,
+                         .nscrape_urls = a->nscrape_urls,
+                         .scrape_metrics = a->scrape_filters,
+                         .nscrape_metrics = a->nscrape_filters,
                          .execution_segment = a->execution_segment,
                          .execution_segment_sequence = a->execution_segment_sequence};
     r->plan = plan_build(opts, &ov, err, errlen);
@@ -526,7 +388,7 @@ static int load_plan(run_ctx *r, char *err, size_t errlen) {
     if (!r->plan) return -1;
     if (a->insecure) r->plan->insecure_skip_tls_verify = true;
     if (thresholds_validate(r->plan->thresholds, r->plan->nthresholds, err, errlen) != 0) return -1;
-    if (check_memory(r->plan, err, errlen) != 0) return -1;
+    if (run_check_memory(r->plan, err, errlen) != 0) return -1;
     /* the warning comes at a tenth of the cap, the cap's message at the cap (metrics.h) */
     metrics_limit_tagsets(
         (uint32_t)r->plan->max_tag_sets,
@@ -535,7 +397,7 @@ static int load_plan(run_ctx *r, char *err, size_t errlen) {
 }
 
 static int start_outputs(run_ctx *r, char *err, size_t errlen) {
-    const cli_args *a = r->args;
+    const run_config *a = r->args;
     /* The summary is written after the run: a path it cannot take must stop the run now. */
     if (a->summary_export && strcmp(a->summary_export, "-") != 0) {
         char e[512];
@@ -647,18 +509,37 @@ static void write_summary(run_ctx *r, threshold_result *res) {
                         .iteration_errors = r->errors ? r->errors->total : 0,
                         .top_errors = top_errors,
                         .ntop_errors = ntop,
-                        .timeline = r->tl};
-    if (!r->args->quiet || !r->args->summary_export || strcmp(r->args->summary_export, "-") != 0)
+                        .timeline = r->tl,
+                        .stdout_tty = isatty(1),
+                        .stderr_tty = isatty(2),
+                        .no_color = r->args->no_color,
+                        .setup_json = r->sh.setup_json};
+    cJSON *j = summary_json(&in);
+    bool handled = false; /* handleSummary wrote its own summary: no default text (as k6) */
+    if (runtime_has_function(r->ctl, "handleSummary")) {
+        char *data = cJSON_PrintUnformatted(j), err[2048];
+        int rc = handle_summary(r->ctl, data, err, sizeof err);
+        free(data);
+        handled = rc != -1 && rc != 1;
+        if (rc < 0) {
+            fprintf(stderr, "lt: handleSummary: %s%s\n", err,
+                    rc == -1 ? " (the default summary is printed instead)" : "");
+            if (!r->exit_code) r->exit_code = EXIT_SCRIPT; /* thresholds' 99 or a signal's stays */
+            cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "exit_code"), r->exit_code);
+            in.exit_code = r->exit_code;
+        }
+    }
+    if (!handled &&
+        (!r->args->quiet || !r->args->summary_export || strcmp(r->args->summary_export, "-") != 0))
         summary_print_text(stderr, &in, !r->args->no_color && isatty(2));
     if (r->args->summary_export) {
-        cJSON *j = summary_json(&in);
         char *text = cJSON_Print(j);
         char err[512];
         if (write_file_atomic(r->args->summary_export, text, err, sizeof err) != 0)
             fprintf(stderr, "lt: %s\n", err);
         free(text);
-        cJSON_Delete(j);
     }
+    cJSON_Delete(j);
 }
 
 /* Loading the script into a runtime failed (its top level raised, or lt could not create the
@@ -710,32 +591,33 @@ static void cleanup(run_ctx *r) {
     free(r->script_shown);
     free(r->errors);
     plan_free(r->plan);
-    free_env(&r->sh);
+    run_env_free(&r->sh);
 }
 
-int run_command(const cli_args *a) {
+int run_command(const run_config *a) {
     run_ctx r = {.args = a};
-    char err[2048], lib[PATH_MAX];
+    char err[2048];
     bool script_error = false;
     metrics_init();
     if (access(a->script, R_OK) != 0) {
         fprintf(stderr, "lt: cannot read script '%s': %s\n", a->script, strerror(errno));
         return EXIT_SCRIPT;
     }
-    lua_dir_find("LT_LUA_LIB", "lib", lib, sizeof lib);
     r.sh.script_path = a->script;
     r.script_shown = utf8_repair_dup(a->script, strlen(a->script), NULL);
-    r.sh.lib_dir = lib;
+    r.sh.lib_dir = a->lib_dir;
     r.sh.seed = a->seeded ? a->seed : ((uint64_t)lt_wall_now() * 1000003ULL) ^ (uint64_t)getpid();
     r.sh.seeded = a->seeded;
     r.sh.ca_file = a->ca_file ? a->ca_file : getenv("LT_CA_FILE");
-    r.sh.inspect = a->cmd == CMD_INSPECT;
-    build_env(&r.sh, a);
+    r.sh.inspect = a->inspect;
+    run_env_build(&r.sh, a);
     r.total = store_new();
     r.interval = store_new();
     g_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     g_signal_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    runtime_set_interrupt(g_signal_fd, &g_signals);
+    r.sh.signals = &g_signals;
+    r.sh.signal_fd = g_signal_fd;
+    preempt_set_signal_counter(&g_signals); /* the watchdog ends a control call that never yields */
     install_signals();
 
     int code = EXIT_OK;
@@ -754,7 +636,7 @@ int run_command(const cli_args *a) {
         code = EXIT_CONFIG;
         goto out;
     }
-    if (a->cmd == CMD_INSPECT) {
+    if (a->inspect) {
         cJSON *shown = cJSON_Duplicate(r.plan->resolved, 1);
         if (r.plan->share)
             cJSON_AddItemToObject(shown, "segment", cJSON_Duplicate(r.plan->share, 1));
@@ -767,22 +649,17 @@ int run_command(const cli_args *a) {
     r.sh.plan = r.plan;
     r.sh.scenarios = calloc(r.plan->nscenarios, sizeof *r.sh.scenarios);
     r.started = calloc(r.plan->nscenarios, sizeof *r.started);
-    if (r.plan
-            ->insecure_skip_tls_verify) { /* the control runtime's TLS must follow the option too */
-        runtime_free(r.ctl);
-        r.ctl = runtime_new(&r.sh, -1, err, sizeof err, &script_error);
-        if (!r.ctl) {
-            fprintf(stderr, "lt: %s\n", err);
-            code = EXIT_SCRIPT;
-            goto out;
-        }
+    if (runtime_configure(r.ctl, err, sizeof err) != 0) { /* as every worker's, from the plan */
+        fprintf(stderr, "lt: %s\n", err);
+        code = EXIT_CONFIG;
+        goto out;
     }
     {
         tag_builder b = {0};
         runtime_run_tags(&r.sh, 0, &b);
         r.run_tags_id = tagset_intern(r.ctl->tags, &b);
     }
-    ensure_fd_limit(r.plan);
+    run_raise_fd_limit(r.plan);
     if (setup_scraper(&r, err, sizeof err) != 0) {
         fprintf(stderr, "lt: invalid options: %s\n", err);
         code = EXIT_CONFIG;
@@ -813,7 +690,7 @@ int run_command(const cli_args *a) {
         code = script_load_failed(&r, err, script_error);
         goto out;
     }
-    if (!a->quiet) r.prog = progress_new(r.plan, &r.sh, isatty(2));
+    if (!a->quiet) r.prog = progress_new(r.plan, isatty(2));
     if (r.scraper && scraper_start(r.scraper, err, sizeof err) != 0) { /* ticks with collect() */
         fprintf(stderr, "lt: %s (the run goes on without scraping)\n", err);
         scraper_free(r.scraper);
@@ -847,8 +724,9 @@ int run_command(const cli_args *a) {
     collect(&r, lt_now(), true);
     if (r.prog) progress_finish(r.prog);
     threshold_result *res = calloc(r.plan->nthresholds + 1, sizeof *res);
-    code = r.exit_code = verdict(&r, res);
+    r.exit_code = verdict(&r, res);
     write_summary(&r, res); /* first: a slow output must not delay or endanger the summary */
+    code = r.exit_code;     /* handleSummary may have failed: 107 */
     for (int i = 0; i < r.nouts; i++)
         if (r.outputs[i]->stop) r.outputs[i]->stop(r.outputs[i], r.total);
     free(res);
@@ -856,7 +734,7 @@ out:
     cleanup(&r);
     close(g_wake_fd);
     g_wake_fd = -1;
-    runtime_set_interrupt(-1, NULL);
+    preempt_set_signal_counter(NULL);
     close(g_signal_fd);
     g_signal_fd = -1;
     return code;

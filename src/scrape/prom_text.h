@@ -1,5 +1,5 @@
 /* prom_text.h — the Prometheus text-format parser and the metric-name selection of target
- * scraping (output/scrape.h); the scraper (scrape.c) feeds it each answer it gets.
+ * scraping (scrape/scrape.h); the scraper (scrape.c) feeds it each answer it gets.
  *
  * Promises:
  * - Pure: no I/O, no threads, nothing kept between calls (each parse has its own TYPE table and
@@ -8,8 +8,8 @@
  * - Malformed lines are skipped and counted, never fatal; `# EOF` ends the parse.
  * - The strings of a scrape_sample are valid only during the callback: copy what you keep.
  */
-#ifndef LT_OUTPUT_PROM_TEXT_H
-#define LT_OUTPUT_PROM_TEXT_H
+#ifndef LT_SCRAPE_PROM_TEXT_H
+#define LT_SCRAPE_PROM_TEXT_H
 #include <stdbool.h>
 #include <stddef.h>
 

@@ -9,8 +9,9 @@
  * store), so nothing on the load path ever waits for the network. The main thread wakes the
  * scraper thread only through an eventfd (no evthread locking needed).
  */
-#include "output/scrape.h"
-#include "output/prom_text.h"
+#include "scrape/scrape.h"
+#include "base/clock.h"
+#include "scrape/prom_text.h"
 #include "net/http_client.h"
 #include "net/url.h"
 #include <event2/buffer.h>
@@ -489,16 +490,7 @@ static void wake(scraper *s) {
 }
 
 static bool join_within(scraper *s, double seconds) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    double whole;
-    double frac = modf(seconds, &whole);
-    ts.tv_sec += (time_t)whole;
-    ts.tv_nsec += (long)(frac * 1e9);
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = lt_wall_deadline(seconds);
     return pthread_timedjoin_np(s->thread, NULL, &ts) == 0;
 }
 

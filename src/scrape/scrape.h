@@ -27,10 +27,10 @@
  *   SCRAPE_MAX_TOTAL_SERIES distinct series and SCRAPE_MAX_NAMES metric names over the run; the
  *   rest is dropped with one warning.
  */
-#ifndef LT_OUTPUT_SCRAPE_H
-#define LT_OUTPUT_SCRAPE_H
+#ifndef LT_SCRAPE_SCRAPE_H
+#define LT_SCRAPE_SCRAPE_H
 #include "metrics/metrics.h"
-#include "output/prom_text.h"
+#include "scrape/prom_text.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -57,7 +57,7 @@ bool scraper_keeps_metric(const scraper *s, int metric);
 void scraper_stop(scraper *s);
 void scraper_free(scraper *s);
 
-/* ---- the parser (exposed for tests): output/prom_text.h ---- */
+/* ---- the parser (exposed for tests): scrape/prom_text.h ---- */
 
 /* For tests: handles `text` as if target `target` had just answered it at monotonic time `t`. */
 void scraper_feed(scraper *s, int target, const char *text, size_t len, double t);

@@ -1,7 +1,7 @@
 /* prom_text.c — see prom_text.h: the Prometheus text exposition parser (TYPE lines, sample
  * lines, label unescaping, counter/bucket classification) and the glob selection rule.
  */
-#include "output/prom_text.h"
+#include "scrape/prom_text.h"
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdint.h>
