@@ -1,6 +1,7 @@
 /* test_segment.c — k6's lib/execution_segment_test.go cases, with k6's expected values, for
  * plan/segment.h; plus the property lt builds on: the segments of a sequence own every index
  * exactly once. */
+#include "exec/ramp_steps.h"
 #include "plan/segment.h"
 #include "t.h"
 #include <stdbool.h>
@@ -350,7 +351,66 @@ static void random_consistency(void) {
     }
 }
 
+/* The count a step list holds at time t (the last step at or before t). */
+static long count_at(const ramp_steps *s, double t) {
+    long c = 0;
+    for (long i = 0; i < s->n && s->v[i].t <= t; i++) c = s->v[i].vus;
+    return c;
+}
+
+/* ramping-vus: the three segments' steps (raw and allowed) add up to the whole test's count at
+ * every step time of the whole test, for random ramps (k6's
+ * TestSumRandomSegmentSequenceMatchesNoSegment, for segments instead of workers). */
+static void ramping_vus_segments_add_up(void) {
+    const char *segs[] = {"0:1/3", "1/3:2/3", "2/3:1"};
+    seg_sequence q;
+    seg_sequence_parse("0,1/3,2/3,1", &q, err, sizeof err);
+    seg_tuple t[3];
+    for (int k = 0; k < 3; k++) {
+        seg_segment s = seg(segs[k]);
+        seg_tuple_new(&s, &q, &t[k], err, sizeof err);
+    }
+    srand(7);
+    int bad = 0;
+    for (int r = 0; r < 40; r++) {
+        stage st[5];
+        for (int i = 0; i < 5; i++) st[i] = (stage){1 + rand() % 20, rand() % 30};
+        scenario_plan sp = {.kind = EX_RAMPING_VUS,
+                            .start_vus = rand() % 10,
+                            .stages = st,
+                            .nstages = 5,
+                            .graceful_ramp_down = rand() % 5,
+                            .graceful_stop = rand() % 5};
+        for (int allowed = 0; allowed < 2; allowed++) {
+            ramp_steps whole, part[3];
+            if (allowed)
+                ramp_graceful_steps(&sp, &whole);
+            else
+                ramp_raw_steps(&sp, true, &whole);
+            for (int k = 0; k < 3; k++) {
+                if (allowed)
+                    ramp_graceful_steps(&sp, &part[k]);
+                else
+                    ramp_raw_steps(&sp, true, &part[k]);
+                ramp_steps_segment(&part[k], &t[k]);
+            }
+            for (long i = 0; i < whole.n; i++) {
+                long sum = 0;
+                for (int k = 0; k < 3; k++) sum += count_at(&part[k], whole.v[i].t);
+                if (sum != count_at(&whole, whole.v[i].t)) bad++;
+            }
+            ramp_steps_free(&whole);
+            for (int k = 0; k < 3; k++) ramp_steps_free(&part[k]);
+        }
+    }
+    T_CHECK(bad == 0, "ramping-vus: 40 random ramps, segments' steps add up (%d step times off)",
+            bad);
+    for (int k = 0; k < 3; k++) seg_tuple_free(&t[k]);
+    seg_sequence_free(&q);
+}
+
 int main(void) {
+    ramping_vus_segments_add_up();
     unmarshal_text();
     segment_scale();
     execution_tuple_scale();
