@@ -513,7 +513,10 @@ static void write_summary(run_ctx *r, threshold_result *res) {
                         .stdout_tty = isatty(1),
                         .stderr_tty = isatty(2),
                         .no_color = r->args->no_color,
-                        .setup_json = r->sh.setup_json};
+                        .setup_json = r->sh.setup_json,
+                        .ntags = r->args->ntags,
+                        .tag_keys = r->args->tag_keys,
+                        .tag_vals = r->args->tag_vals};
     cJSON *j = summary_json(&in);
     bool handled = false; /* handleSummary wrote its own summary: no default text (as k6) */
     if (runtime_has_function(r->ctl, "handleSummary")) {

@@ -182,6 +182,11 @@ cJSON *summary_json(const summary_input *in) {
     if (in->abort_reason && in->abort_reason[0])
         cJSON_AddStringToObject(root, "abort_reason", in->abort_reason);
     cJSON_AddItemToObject(root, "options", cJSON_Duplicate(p->resolved, 1));
+    if (in->ntags > 0) { /* --tag: which instance wrote this summary (instance=NAME) */
+        cJSON *tags = cJSON_AddObjectToObject(root, "tags");
+        for (int i = 0; i < in->ntags; i++)
+            cJSON_AddStringToObject(tags, in->tag_keys[i], in->tag_vals[i]);
+    }
     if (p->execution_segment) { /* a segmented run: lt merge checks the instances' segments */
         cJSON_AddStringToObject(root, "execution_segment", p->execution_segment);
         cJSON_AddStringToObject(root, "execution_segment_sequence", p->execution_segment_sequence);
