@@ -255,6 +255,9 @@ cJSON *summary_json(const summary_input *in) {
              * 950 ms is 10), a ramping rate's where its integral reaches 1, 2, ... */
             starts =
                 sp->kind == EX_CONSTANT_ARRIVAL_RATE ? ceil(planned - 1e-9) : floor(planned + 1e-9);
+            /* an execution segment plans its share of the starts, and of the rate */
+            starts = (double)scenario_starts_share(sp, (long)starts);
+            planned *= scenario_rate_share(sp);
             cJSON_AddNumberToObject(e, "planned_iterations", starts);
             cJSON_AddNumberToObject(e, "target_rate", d > 0 ? planned / d : 0);
             long done = in->scenario_iterations ? in->scenario_iterations[i] : 0;

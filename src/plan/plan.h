@@ -128,6 +128,12 @@ int plan_apply_segment(plan *p, const char *segment, const char *sequence, char 
 int plan_parse_scrape(const cJSON *options, const plan_overrides *ov, scrape_plan *out, char *err,
                       size_t errlen);
 void scrape_plan_free(scrape_plan *s);
+/* The part of an arrival-rate scenario's starts this execution segment runs (its stripe's m/lcd;
+ * 0 with no share; 1 when not segmented): the instance's target rate is the rate times this. */
+double scenario_rate_share(const scenario_plan *s);
+/* Of the first `whole` starts of the schedule, how many this segment runs (whole when not
+ * segmented): exact, so the instances' planned iterations add up to the schedule's. */
+long scenario_starts_share(const scenario_plan *s, long whole);
 /* End of the last scenario's duration plus its graceful stop, in seconds (scaled). */
 double plan_total_duration(const plan *p);
 /* Seconds from the scenario's start to the end of its schedule (without gracefulStop). */

@@ -141,3 +141,14 @@ int plan_apply_segment(plan *p, const char *segment, const char *sequence, char 
     seg_tuple_free(&t);
     return 0;
 }
+
+double scenario_rate_share(const scenario_plan *s) {
+    if (s->no_share) return 0;
+    if (!s->iter_stripe) return 1;
+    return (double)s->iter_stripe->m / (double)s->iter_stripe->lcd;
+}
+
+long scenario_starts_share(const scenario_plan *s, long whole) {
+    if (s->no_share) return 0;
+    return s->iter_stripe ? (long)seg_tuple_scale(s->iter_stripe, whole) : whole;
+}

@@ -71,6 +71,9 @@ expect_eq "segments: peak split 80/80/80 as k6 stripes maxVUs 60" " 80 80 80" "$
 each=""
 for i in 1 2 3; do each="$each $(sums "$TMP/seg$i.json" | sed -n 's/.*iterations:shared=\([0-9]*\).*/\1/p')"; done
 expect_eq "segments: shared-iterations split 20/20/10 (k6's)" " 20 20 10" "$each"
+expect_eq "segments: planned_iterations 80/80/80, target_rate 20/s each" "80 20 80 20 80 20" "$(for i in 1 2 3; do
+    json_get "$TMP/seg$i.json" '"%d %g" % (d["scenarios"]["peak"]["planned_iterations"], d["scenarios"]["peak"]["target_rate"])'
+    done | tr '\n' ' ' | sed 's/ $//')"
 for i in 1 2 3; do
     expect_eq "segment $i: summary started_at is --start-at" "$AT_RFC" \
         "$(json_get "$TMP/seg$i.json" 'd["started_at"]')"
