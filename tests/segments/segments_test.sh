@@ -98,6 +98,25 @@ expect_eq "inspect: constant-vus shares add up to 10" 10 "$vus"
 expect_eq "inspect: segment 2/3:1 of peak" "20 20 1/3" "$("$LT" inspect "$SCRIPT" --execution-segment 2/3:1 \
     --execution-segment-sequence "$SEQ" | python3 -c 'import json,sys; p=json.load(sys.stdin)["segment"]["scenarios"]["peak"]; print(p["preAllocatedVUs"], p["maxVUs"], p["iterationShare"])')"
 
+# ---- a segment that owns nothing of a scenario skips it (1 VU over thirds: only 0:1/3 has it)
+cat >"$TMP/one.lua" <<'LUA'
+options = { scenarios = {
+  one = { executor = "per-vu-iterations", vus = 1, iterations = 2 },
+  few = { executor = "shared-iterations", vus = 3, iterations = 3 },
+} }
+function default() end
+LUA
+f=0
+for seg in 0:1/3 1/3:2/3; do
+    timeout 30 "$LT" run "$TMP/one.lua" -q --execution-segment $seg --execution-segment-sequence "$SEQ" \
+        --summary-export "$TMP/one-$f.json" >"$TMP/one.log" 2>&1
+    expect_eq "segment $seg of a 1-VU scenario exits 0" 0 $?
+    f=$((f + 1))
+done
+expect_eq "1-VU scenario: 0:1/3 runs its 2 iterations, 1/3:2/3 none; 3 shared ones 1 + 1" "2 0 1 1" "$(
+    { for f in 0 1; do json_get "$TMP/one-$f.json" 'd["scenarios"]["one"]["iterations"]'; done
+      for f in 0 1; do json_get "$TMP/one-$f.json" 'd["scenarios"]["few"]["iterations"]'; done; } |
+        tr '\n' ' ' | sed 's/ $//')"
 # ---- refusals (exit 104)
 "$LT" inspect "$SCRIPT" --execution-segment 1/2:1/3 >"$TMP/bad.log" 2>&1
 expect_eq "a segment whose start is past its end: exit 104" 104 $?
