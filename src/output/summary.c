@@ -1,5 +1,6 @@
 /* summary.c — end-of-test summary, text and JSON. */
 #include "output/summary.h"
+#include "base/utf8.h"
 #include "output/summary_k6.h"
 #include "output/timeline.h"
 #include "version.h"
@@ -184,8 +185,14 @@ cJSON *summary_json(const summary_input *in) {
     cJSON_AddItemToObject(root, "options", cJSON_Duplicate(p->resolved, 1));
     if (in->ntags > 0) { /* --tag: which instance wrote this summary (instance=NAME) */
         cJSON *tags = cJSON_AddObjectToObject(root, "tags");
-        for (int i = 0; i < in->ntags; i++)
-            cJSON_AddStringToObject(tags, in->tag_keys[i], in->tag_vals[i]);
+        for (int i = 0; i < in->ntags; i++) { /* the command line's bytes: made valid UTF-8 */
+            size_t kl, vl;
+            char *k = utf8_repair_dup(in->tag_keys[i], strlen(in->tag_keys[i]), &kl);
+            char *v = utf8_repair_dup(in->tag_vals[i], strlen(in->tag_vals[i]), &vl);
+            if (k && v) cJSON_AddStringToObject(tags, k, v);
+            free(k);
+            free(v);
+        }
     }
     if (p->execution_segment) { /* a segmented run: lt merge checks the instances' segments */
         cJSON_AddStringToObject(root, "execution_segment", p->execution_segment);
