@@ -49,12 +49,13 @@ void seg_rat_format(seg_rat r, char *buf, size_t len) {
         snprintf(buf, len, "%lld/%lld", (long long)r.num, (long long)r.den);
 }
 
-/* Digits into v; false when none or too many for int64 arithmetic to stay exact. */
+/* Digits into v; false when none, or more than 9: numerators and denominators stay below 1e9,
+ * so every product of two of them fits in int64. */
 static bool digits(const char **p, const char *end, int64_t *v, int *ndigits) {
     *v = 0;
     *ndigits = 0;
     while (*p < end && isdigit((unsigned char)**p)) {
-        if (++*ndigits > 15) return false;
+        if (++*ndigits > 9) return false;
         *v = *v * 10 + (**p - '0');
         (*p)++;
     }
@@ -183,8 +184,9 @@ int64_t seg_sequence_lcd(const seg_sequence *q) {
     for (int i = 0; i < q->n; i++) {
         int64_t d = rat_sub(q->seg[i].to, q->seg[i].from).den;
         if (acc % d == 0) continue;
-        acc *= d / gcd64(acc, d);
-        if (acc > SEG_MAX_LCD) return acc; /* the caller refuses it; stop before overflowing */
+        __int128 next = (__int128)acc * (d / gcd64(acc, d));
+        if (next > SEG_MAX_LCD) return SEG_MAX_LCD + 1; /* the caller refuses it */
+        acc = (int64_t)next;
     }
     return acc;
 }

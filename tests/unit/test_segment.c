@@ -52,6 +52,18 @@ static void unmarshal_text(void) {
                     seg_rat_cmp(back.to, s.to) == 0,
                 "UnmarshalText %s round trip via %s", cases[i].in, b);
     }
+    /* lt's bounds: at most 9 digits a number; an LCD over SEG_MAX_LCD is refused */
+    T_CHECK(seg_parse("1/12345678901", &(seg_segment){0}, err, sizeof err) != 0, "10 digits");
+    T_CHECK(seg_parse("0.1234567891", &(seg_segment){0}, err, sizeof err) != 0, "10 decimals");
+    {
+        seg_sequence q;
+        seg_tuple t;
+        seg_sequence_parse("0,1/999999937,1/999999929,1", &q, err, sizeof err);
+        T_CHECK(seg_tuple_new(&q.seg[0], &q, &t, err, sizeof err) != 0 &&
+                    strstr(err, "least common denominator") != NULL,
+                "a huge LCD is refused: %s", err);
+        seg_sequence_free(&q);
+    }
     /* TestExecutionSegmentNew */
     T_CHECK(seg_parse("-1:1", &(seg_segment){0}, err, sizeof err) != 0, "from below zero");
     T_CHECK(seg_parse("0:2", &(seg_segment){0}, err, sizeof err) != 0, "to more than 1");
