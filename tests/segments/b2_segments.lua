@@ -18,6 +18,11 @@ options = {
       preAllocatedVUs = 60, maxVUs = 60,
     },
     shared = { executor = "shared-iterations", exec = "tick", vus = 5, iterations = 50 },
+    rising = {
+      executor = "ramping-arrival-rate", exec = "tick", startRate = 0, timeUnit = "1s",
+      preAllocatedVUs = 30, maxVUs = 30,
+      stages = { { duration = "1s", target = 40 }, { duration = "1s", target = 0 } }, -- 40 starts
+    },
     steady = { executor = "constant-vus", exec = "idle", vus = 10, duration = "1s" },
   },
 }

@@ -64,6 +64,9 @@ for sh in a b c; do
         "$(get "http_reqs:shard=$sh" "$WHOLE")" "$(get "http_reqs:shard=$sh" "$SEGS")"
 done
 expect_eq "segments: shared-iterations add up to 50" 50 "$(get iterations:shared "$SEGS")"
+expect_eq "single run: ramping-arrival-rate starts its 40" 40 "$(get iterations:rising "$WHOLE")"
+expect_eq "segments: ramping-arrival-rate starts + drops add up to 40" 40 \
+    $(($(get iterations:rising "$SEGS") + $(get dropped_iterations:rising "$SEGS" | grep . || echo 0)))
 # k6's shares: maxVUs 60 -> 20 each (20 of every 60 starts); shared 5 VUs -> 2,2,1, 50 -> 20,20,10
 each=""
 for i in 1 2 3; do each="$each $(sums "$TMP/seg$i.json" | sed -n 's/.*iterations:peak=\([0-9]*\).*/\1/p')"; done
