@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # common.sh: shared by scenarios/asr1 and scenarios/asr2 (sourced, not run).
-# Runs lt once per test case, keeps each JSON summary in the results folder, and tabulates them.
+# Runs lt once per test case, keeps each JSON summary in the results folder, tabulates them, and
+# takes the verdict from `lt report` (one implementation of the spec's criteria, lua/report/).
 
 SCEN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ -z "${LT:-}" ]; then
@@ -12,8 +13,7 @@ RESET_CMD_SUITE=""
 ONLY=""
 LT_ARGS=()   # -e KEY=VALUE pairs and anything after --
 RESULTS=()   # "name exit-code" per test run
-MAX_FAILED=1 # a counted test fails when more than this % of its load requests failed
-COUNTED=0    # tests that count towards the verdict (set by table)
+SUMMARIES=() # the JSON summaries written (set by table), judged by lt report
 
 die() { echo "$(basename "$0"): $*" >&2; exit 2; }
 
@@ -29,7 +29,6 @@ parse_common() {
             --reset-cmd) [ $# -ge 2 ] || die "--reset-cmd needs a command"; RESET_CMD_SUITE=$2; shift 2 ;;
             --only) [ $# -ge 2 ] || die "--only needs a list"; ONLY=$2; shift 2 ;;
             --lt) [ $# -ge 2 ] || die "--lt needs a path"; LT=$2; shift 2 ;;
-            --max-failed) [ $# -ge 2 ] || die "--max-failed needs a percentage"; MAX_FAILED=$2; shift 2 ;;
             -e) [ $# -ge 2 ] || die "-e needs KEY=VALUE"; LT_ARGS+=(-e "$2"); shift 2 ;;
             --) shift; LT_ARGS+=("$@"); break ;;
             *) REST+=("$1"); shift ;;
@@ -39,8 +38,6 @@ parse_common() {
 
 # prepare: validates what was parsed and creates the results folder (after the suite's own options).
 prepare() {
-    awk -v f="$MAX_FAILED" 'BEGIN { exit (f ~ /^[0-9.]+$/ && f + 0 <= 100) ? 0 : 1 }' ||
-        die "--max-failed must be a percentage from 0 to 100"
     if [ -n "$TIME_SCALE" ]; then
         awk -v f="$TIME_SCALE" 'BEGIN { exit (f + 0 > 0) ? 0 : 1 }' || die "--time-scale must be a positive number"
     fi
@@ -79,35 +76,54 @@ describe_exit() {
     esac
 }
 
-# table: one line per test from its JSON summary, with the reasons a test cannot pass (all or too
-# many load requests failed, no successful sample, a threshold with no data: summary_tool.py row);
-# returns 1 if any counted test failed. Tests named in DISCARD (space separated) are shown but
-# never fail the suite unless lt broke. Sets COUNTED.
+# table: one line per test from its JSON summary (summary_tool.py row: figures only, no verdict);
+# returns 1 if lt itself broke on a test (an exit other than 0 or 99: bad configuration, script
+# error, interrupted) or wrote no summary. Sets SUMMARIES (the summaries written).
 table() {
-    local failed=0 entry name rc numbers_ok
-    COUNTED=0
+    local failed=0 entry name rc
+    SUMMARIES=()
     printf '\n%-22s %-18s %9s %9s %9s %8s %s\n' test result reqs "rate/s" "p99 ms" "failed" "thresholds"
     for entry in "${RESULTS[@]+"${RESULTS[@]}"}"; do
         name=${entry% *}; rc=${entry##* }
-        numbers_ok=1
-        python3 "$SCEN_ROOT/scenarios/summary_tool.py" row "$OUT_DIR/$name.json" "$name" "$rc" \
-            --max-failed "$MAX_FAILED" || numbers_ok=0
-        if [[ " ${DISCARD:-} " == *" $name "* ]]; then
-            [ "$rc" -eq 0 ] || [ "$rc" -eq 99 ] || failed=1
-            continue
-        fi
-        COUNTED=$((COUNTED + 1))
-        [ "$rc" -eq 0 ] && [ $numbers_ok -eq 1 ] || failed=1
+        python3 "$SCEN_ROOT/scenarios/summary_tool.py" row "$OUT_DIR/$name.json" "$name" "$rc" ||
+            failed=1
+        [ -s "$OUT_DIR/$name.json" ] && SUMMARIES+=("$OUT_DIR/$name.json")
+        [ "$rc" -eq 0 ] || [ "$rc" -eq 99 ] || failed=1
     done
     return $failed
 }
 
-# suite_verdict NAME STATUS: the last line; no counted test run is undecided, never a pass.
-suite_verdict() {
-    if [ "$COUNTED" -eq 0 ]; then
-        echo "$1: FAIL (no counted test ran: undecided) ($OUT_DIR)"
+# report_verdict ASR_KEY TITLE BROKE [lt report flags...]: the suite's verdict, from lt report (the
+# spec's section 10 tables, docs/report.md) on the summaries this run wrote: writes report.json,
+# report.md and report.html (the charts) into the results folder, prints the rows of ASR_KEY (asr1 or asr2) and the last line
+# "TITLE: PASS|FAIL|undecided (folder)". Returns 0 pass, 1 fail (or BROKE=1: lt broke on a test),
+# 110 undecided (a row needs data this run does not have: it says which).
+report_verdict() {
+    local key=$1 title=$2 broke=$3 rc verdict
+    shift 3
+    if [ ${#SUMMARIES[@]} -eq 0 ]; then
+        echo "$title: FAIL (no summary was written) ($OUT_DIR)"
         return 1
     fi
-    if [ "$2" -eq 0 ]; then echo "$1: PASS ($OUT_DIR)"; else echo "$1: FAIL ($OUT_DIR)"; fi
-    return "$2"
+    "$LT" report --format json -o "$OUT_DIR/report.json" "$@" "${SUMMARIES[@]}"
+    rc=$?
+    "$LT" report -o "$OUT_DIR/report.md" "$@" "${SUMMARIES[@]}" 2>/dev/null
+    "$LT" report --format html -o "$OUT_DIR/report.html" "$@" "${SUMMARIES[@]}" 2>/dev/null
+    case $rc in 0 | 99 | 110) [ -s "$OUT_DIR/report.json" ] || rc=111 ;; esac
+    case $rc in
+        0 | 99 | 110) ;;
+        *) echo "$title: FAIL (lt report could not judge the summaries: exit $rc) ($OUT_DIR)"; return 1 ;;
+    esac
+    echo
+    verdict=$(python3 "$SCEN_ROOT/scenarios/summary_tool.py" verdicts "$OUT_DIR/report.json" "$key") ||
+        { echo "$title: FAIL (unreadable $OUT_DIR/report.json) ($OUT_DIR)"; return 1; }
+    if [ "$broke" -ne 0 ]; then
+        echo "$title: FAIL (lt broke on a test: see the table) ($OUT_DIR)"
+        return 1
+    fi
+    case $verdict in
+        pass) echo "$title: PASS ($OUT_DIR)"; return 0 ;;
+        undecided) echo "$title: undecided (the rows above say what would decide it) ($OUT_DIR)"; return 110 ;;
+        *) echo "$title: FAIL ($OUT_DIR)"; return 1 ;;
+    esac
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Reads lt's JSON summaries (schema lt-summary/1) and mesim's /metrics for the suites and demo.
 
-  summary_tool.py row SUMMARY NAME EXIT [--max-failed PCT]   a suite's table line, and why a test
-                                                             cannot pass (exit 1 then)
-  summary_tool.py a4 SUMMARY [--limit PCT] [--noise-ms MS]   A4 verdict: outage p99 vs before p99
+  summary_tool.py row SUMMARY NAME EXIT                      a suite's table line (exit 1: no summary)
+  summary_tool.py verdicts REPORT ASR                        prints the rows of ASR (asr1, asr2) of
+                                                             `lt report --format json` and its verdict
   summary_tool.py depths SUMMARY                             A3: p99 per depth (scenario)
   summary_tool.py shares SUMMARY                             requests per shard and symbol (series)
   summary_tool.py mesim-shares URL [URL...]                  orders per shard / symbol from mesim
@@ -11,7 +11,6 @@
 """
 import argparse
 import json
-import math
 import re
 import sys
 import urllib.request
@@ -47,36 +46,8 @@ def top_errors(s, n=2):
     return ", ".join("%s: %d" % kv for kv in sorted(why.items(), key=lambda kv: -kv[1])[:n])
 
 
-def case_problems(s, max_failed):
-    """Why a test's numbers cannot make it pass, whatever its thresholds said (they may be off, or
-    not ask): no load request, all or too many failed, seeding failed, no successful latency sample,
-    an interrupted run. [] when the numbers stand. (A threshold with no data fails in lt: exit 99.)"""
-    problems = []
-    reqs = sum(r.get("values", {}).get("count", 0) for r in load_rows(s, "http_reqs"))
-    failed = sum(r.get("values", {}).get("passes", 0) for r in load_rows(s, "http_req_failed"))
-    if reqs == 0:
-        problems.append("no load request was sent")
-    elif failed == reqs:
-        problems.append("all %d load requests failed (%s)" % (reqs, top_errors(s)))
-    elif 100.0 * failed / reqs > max_failed:
-        problems.append("%.1f%% of load requests failed (%d of %d; limit %g%%, --max-failed) (%s)"
-                        % (100.0 * failed / reqs, failed, reqs, max_failed, top_errors(s)))
-    seed = [c for c in s.get("checks", []) if c.get("name", "").startswith("seed response")]
-    seed_failed = sum(c.get("fails", 0) for c in seed)
-    if seed_failed:
-        problems.append("seeding failed (%d of %d seed requests): the book was not the spec's"
-                        % (seed_failed, seed_failed + sum(c.get("passes", 0) for c in seed)))
-    latency = s.get("metrics", {}).get("match_latency_ms")
-    if latency is not None and not latency.get("values", {}).get("count"):
-        problems.append("match_latency_ms has no sample: no order succeeded")
-    if s.get("partial"):
-        problems.append("the run was interrupted: partial results")
-    return problems
-
-
 def cmd_row(a):
-    """One line of a suite's table, then one indented line per problem. Exit 1 when the test
-    cannot pass on its numbers (lt's exit code is judged by the caller)."""
+    """One line of a suite's table: figures, no verdict (lt report judges). Exit 1: no summary."""
     what = EXIT_WORDS.get(a.exit, "error")
     try:
         s = load(a.summary)
@@ -105,59 +76,32 @@ def cmd_row(a):
         fmt(100 * fr if isinstance(fr, (int, float)) else None, "%.2f%%"),
         "%d/%d ok" % (len(th) - len(bad), len(th))
         + "".join("; FAILED %s %s (%s)" % (t.get("metric"), t.get("expr"), observed(t)) for t in bad)))
-    problems = case_problems(s, a.max_failed)
-    for p in problems:
-        print("  %s: %s" % (a.name, p))
-    return 1 if problems else 0
+    if fr == 1 and v("http_reqs", "count"):
+        print("  %s: every request failed (%s)" % (a.name, top_errors(s)))
+    return 0
 
 
-def phase_p99(s, metric, phase):
-    """(p99, None) of metric{phase:PHASE}, or (None, why not)."""
-    vals = s.get("metrics", {}).get("%s{phase:%s}" % (metric, phase), {}).get("values")
-    if vals is None:
-        return None, "no %s sub-metric" % phase
-    if not vals.get("count"):
-        return None, "no sample %s" % ("before the outage" if phase == "before" else "during the outage")
-    if not isinstance(vals.get("p(99)"), (int, float)):
-        return None, "no p(99) in the %s sub-metric (summaryTrendStats?)" % phase
-    return vals["p(99)"], None
+VERDICT_WORDS = {"pass": "PASS", "fail": "FAIL", "undecided": "undecided"}
 
 
-def cmd_a4(a):
-    """The verdict uses match_latency_ms (order requests only); http_req_duration also holds the
-    seeding request (phase=before) and the broker calls, so it is printed for information.
-    No ratio is a pass unless both phases have samples and the ratio is a finite number."""
-    try:
-        s = load(a.summary)
-    except (OSError, ValueError) as e:
-        print("A4: no summary (%s) -> FAIL" % e)
-        return 2
-    status = 0
-    for metric, decides in (("match_latency_ms", True), ("http_req_duration", False)):
-        before, why_b = phase_p99(s, metric, "before")
-        outage, why_o = phase_p99(s, metric, "outage")
-        if why_b or why_o:
-            print("A4 %s: %s -> %s" % (metric, "; ".join(w for w in (why_b, why_o) if w),
-                                        "FAIL" if decides else "for information"))
-            if decides:
-                status = 1
-            continue
-        limit = before * (1 + a.limit / 100.0)
-        ratio = outage / before if before > 0 else float("nan")
-        if not math.isfinite(ratio):
-            print("A4 %s: p99 before %.3f ms, during the outage %.3f ms: undefined ratio -> %s"
-                  % (metric, before, outage, "FAIL" if decides else "for information"))
-            if decides:
-                status = 1
-            continue
-        ok = outage <= limit or (outage - before) < a.noise_ms
-        verdict = ("PASS" if ok else "FAIL") if decides else "for information: includes seeding and broker calls"
-        print("A4 %s: p99 before %.3f ms, during the outage %.3f ms, ratio %.3f (limit %.2f%s) -> %s"
-              % (metric, before, outage, ratio, 1 + a.limit / 100.0,
-                 ", or an increase under %g ms" % a.noise_ms if a.noise_ms else "", verdict))
-        if decides and not ok:
-            status = 1
-    return status
+def cmd_verdicts(a):
+    """The rows of one ASR of an lt report (schema lt-report/1), one line each, and its notes;
+    prints the ASR's verdict (pass, fail, undecided) as the last line, for the suite to read."""
+    r = load(a.report)
+    asr = r[a.asr]
+    out = sys.stderr  # the rows are for people; stdout carries only the verdict word
+    print("%s rows (lt report, %s):" % (a.asr.upper(), a.report), file=out)
+    for row in asr["rows"]:
+        if not row.get("required", True) and row["verdict"] == "undecided":
+            continue  # not counted and no data: only in report.md
+        print("  %-9s %s: %s (limit %s)" % (VERDICT_WORDS.get(row["verdict"], row["verdict"]),
+                                            row["criterion"], row["figure"], row["limit"]), file=out)
+        if row["verdict"] != "pass":
+            print("            source: %s" % row["source"], file=out)
+    for n in r.get("notes", []):
+        print("  note: %s" % n, file=out)
+    print(asr["verdict"])
+    return 0
 
 
 def cmd_depths(a):
@@ -263,11 +207,9 @@ def main():
     x.add_argument("summary")
     x.add_argument("name")
     x.add_argument("exit")
-    x.add_argument("--max-failed", type=float, default=1.0)
-    x = sub.add_parser("a4")
-    x.add_argument("summary")
-    x.add_argument("--limit", type=float, default=10.0)
-    x.add_argument("--noise-ms", type=float, default=0.0)
+    x = sub.add_parser("verdicts")
+    x.add_argument("report")
+    x.add_argument("asr", choices=("asr1", "asr2"))
     x = sub.add_parser("depths")
     x.add_argument("summary")
     x = sub.add_parser("shares")
@@ -280,7 +222,7 @@ def main():
     x.add_argument("urls", nargs="+")
     x.add_argument("--hot", default="TEST-ASSET-A")
     a = p.parse_args()
-    return {"row": cmd_row, "a4": cmd_a4, "depths": cmd_depths, "shares": cmd_shares,
+    return {"row": cmd_row, "verdicts": cmd_verdicts, "depths": cmd_depths, "shares": cmd_shares,
             "mesim-shares": cmd_mesim_shares, "b4-shares": cmd_b4_shares}[a.cmd](a)
 
 

@@ -34,8 +34,8 @@ function M.render(result)
       .. "(4 min becomes %g min); rates are not.", result.time_scale, 4 * result.time_scale)
   end
   out[#out + 1] = ""
-  table_md("ASR 1 (from A2)", result.asr1, out)
-  table_md("ASR 2 (from B1, B2)", result.asr2, out)
+  table_md("ASR 1 (from A2; A3, A4 when given)", result.asr1, out)
+  table_md("ASR 2 (from B1, B2; B3, B4 when given)", result.asr2, out)
   if #result.notes > 0 then
     out[#out + 1] = "Notes:"
     for _, n in ipairs(result.notes) do out[#out + 1] = "- " .. M.escape(n) end

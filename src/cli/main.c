@@ -2,6 +2,7 @@
  * which owns the run. */
 #include "cli/args.h"
 #include "cli/lua_dir.h"
+#include "cli/merge.h"
 #include "cli/report.h"
 #include "exec/run.h"
 #include "version.h"
@@ -50,6 +51,7 @@ static int run_from_args(const cli_args *a) {
 
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "report") == 0) return report_main(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "merge") == 0) return merge_main(argc - 1, argv + 1);
     cli_args a;
     char err[512];
     if (args_parse(argc, argv, &a, err, sizeof err) != 0) {

@@ -16,16 +16,18 @@
 #define REPORT_MAX_FILES 64
 
 typedef struct {
-    const char *format; /* md or json */
+    const char *format; /* md, json or html */
     const char *out;    /* NULL: stdout */
     double a4_noise_ms; /* A4 also passes when the p99 rose by less than this (loopback noise) */
+    double isolation_noise_ms; /* so does shard isolation (B1 vs B2 shard A p99) */
     const char *files[REPORT_MAX_FILES];
     int nfiles;
 } report_args;
 
-static const char REPORT_USAGE[] =
-    "usage: lt report [--format md|json] [-o FILE] [--a4-noise-ms MS] SUMMARY...  "
-    "('-' reads a summary from stdin)";
+static const char REPORT_USAGE[] = "usage: lt report [--format md|json|html] [-o FILE] "
+                                   "[--a4-noise-ms MS] [--isolation-noise-ms MS] "
+                                   "SUMMARY...  "
+                                   "('-' reads a summary from stdin)";
 
 static int usage_error(const char *what) {
     fprintf(stderr, "lt report: %s\n%s\n", what, REPORT_USAGE);
@@ -50,11 +52,15 @@ static int parse_report_args(int argc, char **argv, report_args *a) {
                 a->out = argv[++i];
             else
                 a->format = argv[++i];
-        } else if (strcmp(f, "--a4-noise-ms") == 0) {
+        } else if (strcmp(f, "--a4-noise-ms") == 0 || strcmp(f, "--isolation-noise-ms") == 0) {
             char *end = NULL;
-            a->a4_noise_ms = i + 1 < argc ? strtod(argv[++i], &end) : -1;
-            if (!end || *end || a->a4_noise_ms < 0)
-                return usage_error("--a4-noise-ms needs a number of milliseconds >= 0");
+            double *ms = f[2] == 'a' ? &a->a4_noise_ms : &a->isolation_noise_ms;
+            *ms = i + 1 < argc ? strtod(argv[++i], &end) : -1;
+            if (!end || *end || *ms < 0) {
+                char msg[96];
+                snprintf(msg, sizeof msg, "%s needs a number of milliseconds >= 0", f);
+                return usage_error(msg);
+            }
         } else if (strncmp(f, "--format=", 9) == 0) {
             a->format = f + 9;
         } else if (f[0] == '-' && f[1] != 0) {
@@ -67,11 +73,9 @@ static int parse_report_args(int argc, char **argv, report_args *a) {
             a->files[a->nfiles++] = f;
         }
     }
-    if (strcmp(a->format, "html") == 0)
-        return usage_error("--format html is not available yet (it needs the summary timeline); "
-                           "use md or json");
-    if (strcmp(a->format, "md") != 0 && strcmp(a->format, "json") != 0)
-        return usage_error("--format must be md or json");
+    if (strcmp(a->format, "md") != 0 && strcmp(a->format, "json") != 0 &&
+        strcmp(a->format, "html") != 0)
+        return usage_error("--format must be md, json or html");
     if (a->nfiles == 0) return usage_error("no summary given");
     return 0;
 }
@@ -155,7 +159,7 @@ static int write_output(const char *path, const char *text, size_t len) {
     return bad ? -1 : 0;
 }
 
-/* Runs report.init.main(inputs, format, {a4_noise_ms}) -> text, exit code. */
+/* Runs report.init.main(inputs, format, {a4_noise_ms, isolation_noise_ms}) -> text, exit code. */
 static int run_report_lua(const report_args *a) {
     lua_State *L = luaL_newstate();
     if (!L) return EXIT_SCRIPT;
@@ -179,9 +183,11 @@ static int run_report_lua(const report_args *a) {
     lua_getfield(L, -1, "main");
     push_inputs(L, a);
     lua_pushstring(L, a->format);
-    lua_createtable(L, 0, 1);
+    lua_createtable(L, 0, 2);
     lua_pushnumber(L, a->a4_noise_ms);
     lua_setfield(L, -2, "a4_noise_ms");
+    lua_pushnumber(L, a->isolation_noise_ms);
+    lua_setfield(L, -2, "isolation_noise_ms");
     if (lua_pcall(L, 3, 2, 0) != 0) {
         fprintf(stderr, "lt report: %s\n", lua_tostring(L, -1));
         goto done;

@@ -177,6 +177,7 @@ cJSON *summary_json(const summary_input *in) {
     gmtime_r(&t0, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
     cJSON_AddStringToObject(root, "started_at", ts);
+    cJSON_AddNumberToObject(root, "started_unix", in->started_unix); /* to the µs, for lt merge */
     cJSON_AddNumberToObject(root, "duration_s", in->duration_s);
     cJSON_AddBoolToObject(root, "partial", in->partial);
     cJSON_AddNumberToObject(root, "exit_code", in->exit_code);

@@ -46,7 +46,7 @@ RATE = env_num("LT_BENCH_RATE", 20000, int)
 OVERLOAD_RATE = env_num("LT_BENCH_OVERLOAD_RATE", 200000, int)
 MEM_VUS = env_num("LT_BENCH_VUS", 10000, int)
 INSPECT_REPS = env_num("LT_BENCH_INSPECT_REPS", 7, int)
-CASES = [c.strip().upper() for c in os.environ.get("LT_BENCH_CASES", "P1,P2,P3,P4,P5,P6,P7,P8").split(",") if c.strip()]
+CASES = [c.strip().upper() for c in os.environ.get("LT_BENCH_CASES", "P1,P2,P3,P4,P5,P6,P7,P8,P9").split(",") if c.strip()]
 STRICT = os.environ.get("LT_BENCH_STRICT", "") not in ("", "0")
 PROFILE = os.environ.get("LT_BENCH_PROFILE", "") not in ("", "0")
 OUT = os.environ.get("LT_BENCH_OUT", os.path.join(os.getcwd(), "bench-results.json"))
@@ -492,6 +492,44 @@ def case_p8():
     row("P8 samples", "  file MB", c["file_mb"])
 
 
+MERGE_FILES = 100
+
+
+def case_p9():
+    """lt merge of 100 summaries of a B2 run (the report fixture, a real one: 387 series), as 100
+    instances of one distributed test write them: series shared (no instance tag in the series)
+    and series apart (each copy's series tagged with its instance). No load: CPU and memory only."""
+    fixture = os.path.join(ROOT, "tests", "report", "fixtures", "b2_pass.json")
+    with open(fixture) as f:
+        b2 = json.load(f)
+    c = {"files": MERGE_FILES, "series_per_file": len(b2["series"])}
+    for kind in ("shared", "apart"):
+        paths = []
+        for k in range(MERGE_FILES):
+            if kind == "apart":
+                for sr in b2["series"]:
+                    sr["tags"]["instance"] = "i%03d" % k
+            path = os.path.join(TMP, f"p9_{kind}_{k:03d}.json")
+            with open(path, "w") as f:
+                json.dump(b2, f)
+            paths.append(path)
+        say(f"P9 merge: lt merge of {MERGE_FILES} B2 summaries, series {kind}")
+        out = os.path.join(TMP, f"p9_{kind}_merged.json")
+        r = measured(f"p9_{kind}", [LT, "merge", "-q", "-o", out] + paths, 120)
+        with open(out) as f:
+            r["series_out"] = len(json.load(f)["series"])
+        r["in_mb"] = sum(os.path.getsize(x) for x in paths) / 1e6
+        for x in paths + [out]:
+            os.remove(x)
+        c[kind] = r
+        c.setdefault("runs", []).append(r)
+        row("P9 merge", f"{'' if kind == 'shared' else '  '}lt merge {MERGE_FILES} B2 summaries, series {kind}: s",
+            r["wall_s"], None, None, "(cost)", None if r["exit_code"] == 0 else False)
+        row("P9 merge", f"  peak RSS MB ({r['series_out']:,} series out, {r['in_mb']:.0f} MB in)",
+            r["max_rss_kb"] / 1024)
+    results["cases"]["P9"] = c
+
+
 def case_p6():
     say(f"P6 honesty: constant-arrival-rate {OVERLOAD_RATE}/s with {CONNS} VUs, {SECS:g} s")
     r = run_lt("p6_lt", "lt_open.lua", {"BENCH_RATE": OVERLOAD_RATE}, SECS)
@@ -733,7 +771,7 @@ def main():
     m = machine()
     results["machine"] = m
     steps = [("P7", case_p7), ("P1", case_p1), ("P2", case_p2), ("P3", case_p3_p5), ("P5", case_p3_p5),
-             ("P6", case_p6), ("P4", case_p4), ("P8", case_p8)]
+             ("P6", case_p6), ("P4", case_p4), ("P8", case_p8), ("P9", case_p9)]
     done = set()
     for key, fn in steps:
         if key in CASES and fn not in done:

@@ -83,9 +83,10 @@ expect_num "A4: mesim reported me_broker_paused 1 during the run (samples)" "${n
 expect_num "A4: events piled up while paused (max me_events_pending)" "${maxpending:-0}" ge 50
 expect_eq "A4: teardown resumed the broker" 0 "${lastpaused:-x}"
 expect_eq "A4: the backlog drained after resume" 0 "$(await_output 0 10 $PROM sum me_events_pending -- "$A/metrics")"
-python3 "$ROOT/scenarios/summary_tool.py" a4 "$J" --noise-ms 50 >"$TMP/verdict.txt" 2>&1
-expect_eq "A4 verdict step exits 0 (within 10% or < 50 ms on loopback)" 0 "$?"
-expect_match "A4 verdict prints the ratio" "match_latency_ms: p99 before [0-9.]+ ms, during the outage [0-9.]+ ms, ratio [0-9.]+ .*PASS" "$TMP/verdict.txt"
+"$LT" report --format json --a4-noise-ms 50 "$J" >"$TMP/verdict.json" 2>&1
+python3 -c 'import json,sys; r=[x for x in json.load(open(sys.argv[1]))["asr1"]["rows"] if x["criterion"].startswith("A4:")][0]; print(r["verdict"], r["figure"])' "$TMP/verdict.json" >"$TMP/a4row.txt" 2>&1
+expect_match "lt report: A4's row passes (within 10% or < 50 ms on loopback)" "^pass " "$TMP/a4row.txt"
+expect_match "lt report: A4's figure is the ratio" "^pass [0-9.]+ \([0-9.]+ ms during, [0-9.]+ ms before\)" "$TMP/a4row.txt"
 
 # ---- A4 with commands instead of the admin endpoint (PAUSE_CMD / RESUME_CMD via lt.exec)
 rc=$(run_lt "$TMP/a4cmd.log" 60 run "$ROOT/lua/a4_kafka_degradation.lua" -e "ME_SHARD_A_URL=$A" \
