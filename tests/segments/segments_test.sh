@@ -3,7 +3,9 @@
 # constant-arrival-rate test against mesim, once as one process and once as three segments
 # (0:1/3, 1/3:2/3, 2/3:1) started together with --start-at. The three send exactly the requests
 # of the schedule, with the single run's per-shard split; shared-iterations and constant-vus
-# shares add up exactly; bad segments and start times are refused (exit 104). ~15 s.
+# shares add up exactly; lt merge of the three gives the single run's counts, complete, judges a
+# count threshold only the whole meets, and marks a missing segment partial; bad segments and
+# start times are refused (exit 104). ~15 s.
 . "$(dirname "$0")/../lib.sh"
 SCRIPT=$ROOT/tests/segments/b2_segments.lua
 SEQ=0,1/3,2/3,1
@@ -89,6 +91,27 @@ expect_eq "single run: no execution_segment key" "False" \
     "$(json_get "$TMP/whole.json" '"execution_segment" in d or "execution_segment_sequence" in d')"
 expect_eq "segment 1: lt-json run line names the segment and instance" "0:1/3 i1" \
     "$(head -1 "$TMP/seg1.ndjson" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["execution_segment"], d["tags"]["instance"])')"
+
+# ---- lt merge of the three: the whole test again
+"$LT" merge "$TMP/seg1.json" "$TMP/seg2.json" "$TMP/seg3.json" >"$TMP/merged.json" 2>"$TMP/merge.err"
+expect_eq "lt merge of the three exits 0" 0 $?
+MERGED=$(sums "$TMP/merged.json")
+expect_eq "merged: the single run's counts (requests per shard, iterations)" "$WHOLE" "$MERGED"
+expect_eq "merged: complete (0:1, not partial)" "0:1 False" \
+    "$(json_get "$TMP/merged.json" '"%s %s" % (d["execution_segment"], d["partial"])')"
+# p99 of http_req_duration within the histogram's bound of the single run's is not asserted: the
+# two runs are different runs (their latencies differ by more than the histogram's error)
+"$LT" merge --threshold 'http_reqs=count>=240' "$TMP/seg1.json" "$TMP/seg2.json" "$TMP/seg3.json" \
+    >/dev/null 2>&1
+expect_eq "merged: count>=240 (each instance has 80) holds on the whole: exit 0" 0 $?
+"$LT" merge --threshold 'http_reqs=count>240' "$TMP/seg1.json" "$TMP/seg2.json" "$TMP/seg3.json" \
+    >/dev/null 2>&1
+expect_eq "merged: count>240 fails on the whole: exit 99" 99 $?
+"$LT" merge "$TMP/seg1.json" "$TMP/seg3.json" >"$TMP/partial.json" 2>"$TMP/partial.err"
+expect_eq "merge without 1/3:2/3: partial" "True" "$(json_get "$TMP/partial.json" 'd["partial"]')"
+expect_match "merge without 1/3:2/3 names the missing segment" "1/3:2/3" "$TMP/partial.err"
+"$LT" merge "$TMP/seg1.json" "$TMP/seg2.json" "$TMP/whole.json" >/dev/null 2>"$TMP/overlap.err"
+expect_eq "merge of segments with the whole run (overlap): exit 112" 112 $?
 
 # ---- lt inspect shows the share; constant-vus VUs add up to 10
 vus=0
