@@ -421,8 +421,42 @@ static void ramping_vus_segments_add_up(void) {
     seg_sequence_free(&q);
 }
 
+/* The instances' starts interleave in time: over thirds (maxVUs 60), segment k's l-th start is
+ * the whole schedule's start 3l + k, so at a constant rate each instance starts every third one
+ * rather than running a third of the duration. */
+static void arrival_starts_interleave(void) {
+    const char *segs[] = {"0:1/3", "1/3:2/3", "2/3:1"};
+    seg_sequence q;
+    seg_sequence_parse("0,1/3,2/3,1", &q, err, sizeof err);
+    int bad = 0;
+    for (int k = 0; k < 3; k++) {
+        seg_segment s = seg(segs[k]);
+        seg_tuple t, it;
+        seg_tuple_new(&s, &q, &t, err, sizeof err);
+        seg_tuple_from_value(&t, 60, &it, err, sizeof err);
+        for (int64_t l = 0; l < 100; l++) bad += seg_tuple_global(&it, l) != 3 * l + k;
+        seg_tuple_free(&t);
+        seg_tuple_free(&it);
+    }
+    T_CHECK(bad == 0, "thirds: segment k's start l is the schedule's 3l + k (%d off)", bad);
+    /* k6's GetStripedOffsets case: 0:0.3 of 0,0.3,0.5,0.6,...,1 owns 0, 4, 7 of every 10 */
+    seg_sequence_free(&q);
+    seg_sequence_parse("0,0.3,0.5,0.6,0.7,0.8,0.9,1", &q, err, sizeof err);
+    seg_tuple t, it;
+    seg_tuple_new(&q.seg[0], &q, &t, err, sizeof err);
+    seg_tuple_from_value(&t, 10, &it, err, sizeof err);
+    int64_t want[] = {0, 4, 7, 10, 14, 17};
+    bad = 0;
+    for (int l = 0; l < 6; l++) bad += seg_tuple_global(&it, l) != want[l];
+    T_CHECK(bad == 0, "0:0.3 of 0,0.3,0.5,0.6,..: starts 0, 4, 7, 10, 14, 17 (%d off)", bad);
+    seg_tuple_free(&t);
+    seg_tuple_free(&it);
+    seg_sequence_free(&q);
+}
+
 int main(void) {
     ramping_vus_segments_add_up();
+    arrival_starts_interleave();
     unmarshal_text();
     segment_scale();
     execution_tuple_scale();
