@@ -128,7 +128,7 @@ static vu *add_vu(sched *s) {
 static void start_on(sched *s, vu *v, double due, bool corrected) {
     s->busy++;
     v->scenario_iteration = atomic_fetch_add(&s->ss->iterations_started, 1);
-    v->iteration_in_test = corrected ? global_i(s->sp, s->next_i) : v->scenario_iteration;
+    v->iteration_in_test = global_i(s->sp, corrected ? s->next_i : v->scenario_iteration);
     atomic_fetch_add(&s->ss->active_vus, 1);
     vu_start_iteration(v, s->sp->exec, due, corrected, iteration_done, s);
 }

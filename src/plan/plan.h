@@ -55,7 +55,9 @@ typedef struct {
     kv_list env, tags;
     /* --execution-segment (plan/segment.h): VU counts and iterations above are already this
      * instance's share; rate, startRate, stages and startVUs stay the whole test's, and these
-     * say which of its VUs (ramping-vus) or iterations (arrival rates) are this instance's.
+     * say which of its VUs (ramping-vus) or iterations are this instance's (arrival rates: which
+     * starts of the schedule it runs; every executor: its iterations' numbers in the whole
+     * test, k6's iterationInTest).
      * NULL when the run is not segmented. no_share: the segment gets nothing of this scenario. */
     seg_tuple *vu_stripe, *iter_stripe;
     bool no_share;

@@ -7,6 +7,7 @@
  *   iterations its stripe owns (striping re-derived from maxVUs), at their global due times, so
  *   the instances' starts interleave in time and add up to the schedule;
  * - ramping-vus: the whole test's steps, each count mapped to the VUs the segment owns of it.
+ * Every executor's iter_stripe numbers its iterations in the whole test (iteration_in_test).
  */
 #include "plan/plan.h"
 #include <stdio.h>
@@ -61,6 +62,7 @@ static void scale_scenario(scenario_plan *s, const seg_tuple *t, cJSON *j) {
     switch (s->kind) {
     case EX_CONSTANT_VUS:
     case EX_PER_VU_ITERATIONS:
+        s->iter_stripe = tuple_dup(t); /* k6's iterationInTest: the segment's own stripe */
         s->vus = s->max_vus = (int)seg_tuple_scale(t, s->vus);
         s->no_share = s->vus == 0;
         cJSON_AddNumberToObject(j, "vus", s->vus);
@@ -75,6 +77,7 @@ static void scale_scenario(scenario_plan *s, const seg_tuple *t, cJSON *j) {
             s->iterations = 0;
         } else {
             s->iterations = (long)seg_tuple_scale(&nt, s->iterations);
+            s->iter_stripe = tuple_dup(&nt); /* the iterations' stripe, as k6's Init */
             seg_tuple_free(&nt);
         }
         s->no_share = s->vus == 0 || s->iterations == 0;
@@ -88,6 +91,7 @@ static void scale_scenario(scenario_plan *s, const seg_tuple *t, cJSON *j) {
         break;
     case EX_RAMPING_VUS: {
         s->vu_stripe = tuple_dup(t);
+        s->iter_stripe = tuple_dup(t);
         s->max_vus = (int)seg_tuple_scale(t, s->max_vus);
         s->no_share = s->max_vus == 0;
         cJSON_AddNumberToObject(j, "startVUs", (double)seg_tuple_scale(t, s->start_vus));

@@ -133,8 +133,8 @@ struct vu {
     const scenario_plan *sc;
     long iteration;          /* this VU's iterations so far */
     long scenario_iteration; /* global index of the current iteration in its scenario */
-    /* arrival rates: the index of this start in the whole test's schedule, the same number in
-     * whichever execution segment runs it (k6's iterationInTest); else scenario_iteration */
+    /* the iteration's number in the whole test, unique across execution segments (k6's
+     * iterationInTest): for arrival rates its start's index in the schedule */
     long iteration_in_test;
     double due; /* when the iteration was due (arrival rate) */
     double iter_start;

@@ -9,6 +9,7 @@ local orders = require "lib.orders"
 local submit = require "lib.submit"
 
 local RATE = tonumber(lt.env.RATE or "60")
+local shared_seen = lt.metrics.counter("shared_iteration_in_test")
 
 options = {
   scenarios = {
@@ -17,7 +18,7 @@ options = {
       rate = RATE, timeUnit = "1s", duration = lt.env.DURATION or "4s",
       preAllocatedVUs = 60, maxVUs = 60,
     },
-    shared = { executor = "shared-iterations", exec = "tick", vus = 5, iterations = 50 },
+    shared = { executor = "shared-iterations", exec = "shared", vus = 5, iterations = 50 },
     rising = {
       executor = "ramping-arrival-rate", exec = "tick", startRate = 0, timeUnit = "1s",
       preAllocatedVUs = 30, maxVUs = 30,
@@ -34,5 +35,8 @@ function order()
 end
 
 function tick() end
+
+-- which of the whole test's 50 iterations this is: unique over the segments
+function shared() shared_seen:add(1, { i = tostring(lt.scenario.iteration_in_test) }) end
 
 function idle() lt.sleep(0.25) end

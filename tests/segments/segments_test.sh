@@ -66,6 +66,11 @@ for sh in a b c; do
         "$(get "http_reqs:shard=$sh" "$WHOLE")" "$(get "http_reqs:shard=$sh" "$SEGS")"
 done
 expect_eq "segments: shared-iterations add up to 50" 50 "$(get iterations:shared "$SEGS")"
+expect_eq "segments: shared-iterations' iteration_in_test are 0..49, each once" "0..49" "$(python3 -c '
+import json, sys
+seen = [int(s["tags"]["i"]) for f in sys.argv[1:] for s in json.load(open(f))["series"]
+        if s["metric"] == "shared_iteration_in_test" for _ in range(int(s["values"]["count"]))]
+print("0..49" if sorted(seen) == list(range(50)) else sorted(seen))' "$TMP"/seg[123].json)"
 expect_eq "single run: ramping-arrival-rate starts its 40" 40 "$(get iterations:rising "$WHOLE")"
 expect_eq "segments: ramping-arrival-rate starts + drops add up to 40" 40 \
     $(($(get iterations:rising "$SEGS") + $(get dropped_iterations:rising "$SEGS" | grep . || echo 0)))
