@@ -148,6 +148,19 @@ expect_eq "1-VU scenario: 0:1/3 runs its 2 iterations, 1/3:2/3 none; 3 shared on
     { for f in 0 1; do json_get "$TMP/one-$f.json" 'd["scenarios"]["one"]["iterations"]'; done
       for f in 0 1; do json_get "$TMP/one-$f.json" 'd["scenarios"]["few"]["iterations"]'; done; } |
         tr '\n' ' ' | sed 's/ $//')"
+# ---- Ctrl-C while waiting for --start-at: the run stops at once (exit 105), no load sent
+"$LT" run "$TMP/one.lua" -q --start-at $(($(date +%s) + 60)) --out "lt-json=$TMP/wait.ndjson" \
+    --summary-export "$TMP/wait.json" >"$TMP/wait.log" 2>&1 &
+WAIT_PID=$!
+_PIDS+=($WAIT_PID)
+await_cond 10 test -s "$TMP/wait.ndjson" # outputs start before the wait
+t0=$SECONDS
+kill -INT $WAIT_PID
+wait $WAIT_PID
+expect_eq "SIGINT during the --start-at wait: exit 105" 105 $?
+expect_num "... within 2 s of the signal, not at the start time (s)" $((SECONDS - t0)) le 2
+expect_eq "... and no iteration ran" 0 "$(json_get "$TMP/wait.json" 'd["scenarios"]["one"]["iterations"]')"
+
 # ---- refusals (exit 104)
 "$LT" inspect "$SCRIPT" --execution-segment 1/2:1/3 >"$TMP/bad.log" 2>&1
 expect_eq "a segment whose start is past its end: exit 104" 104 $?
