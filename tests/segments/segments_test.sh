@@ -161,6 +161,21 @@ expect_eq "SIGINT during the --start-at wait: exit 105" 105 $?
 expect_num "... within 2 s of the signal, not at the start time (s)" $((SECONDS - t0)) le 2
 expect_eq "... and no iteration ran" 0 "$(json_get "$TMP/wait.json" 'd["scenarios"]["one"]["iterations"]')"
 
+# ---- the options keys executionSegment / executionSegmentSequence, and the flags over them
+cat >"$TMP/opt.lua" <<'LUA'
+options = {
+  executionSegment = "2/3:1", executionSegmentSequence = "0,1/3,2/3,1",
+  scenarios = { s = { executor = "shared-iterations", vus = 6, iterations = 30 } },
+}
+function default() end
+LUA
+expect_eq "options.executionSegment: the share of 2/3:1 (2 VUs, 10 iterations)" "2/3:1 2 10" "$("$LT" inspect "$TMP/opt.lua" |
+    python3 -c 'import json,sys; g=json.load(sys.stdin)["segment"]; print(g["executionSegment"], g["scenarios"]["s"]["vus"], g["scenarios"]["s"]["iterations"])')"
+expect_eq "--execution-segment wins over the option" "0:1/3" "$("$LT" inspect "$TMP/opt.lua" --execution-segment 0:1/3 |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["segment"]["executionSegment"])')"
+expect_eq "the resolved options stay the whole test's (6 VUs, 30 iterations)" "6 30" "$("$LT" inspect "$TMP/opt.lua" |
+    python3 -c 'import json,sys; s=json.load(sys.stdin)["scenarios"]["s"]; print(s["vus"], s["iterations"])')"
+
 # ---- refusals (exit 104)
 "$LT" inspect "$SCRIPT" --execution-segment 1/2:1/3 >"$TMP/bad.log" 2>&1
 expect_eq "a segment whose start is past its end: exit 104" 104 $?
