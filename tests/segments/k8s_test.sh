@@ -16,6 +16,16 @@ for n in 1 3 8; do
     done < <(python3 "$CHECK" "$TMP/k8s-$n" $n "$SCRIPT")
 done
 
+# ---- the Dockerfile's runtime stage installs the package of every library bin/lt links (the
+# image itself is not built here: no Docker daemon in the tests)
+missing=""
+for lib in $(ldd "$LT" | awk '/=>/ {print $3}'); do
+    pkg=$(dpkg -S "$(readlink -f "$lib")" 2>/dev/null | head -1 | cut -d: -f1)
+    case "$pkg" in "" | libc6 | libgcc-s1 | libstdc++6 | zlib1g | libasan* | libubsan* | libcrypt1) continue ;; esac
+    grep -qw -- "$pkg" "$ROOT/scenarios/k8s/Dockerfile" || missing="$missing $pkg"
+done
+expect_eq "Dockerfile installs the runtime package of every library lt links" "" "$missing"
+
 # ---- the pods' command, locally, N = 3
 start_mesim_cluster || { fail "mesim cluster starts"; finish; }
 mkdir -p "$TMP/scripts" "$TMP/results"
