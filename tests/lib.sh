@@ -137,3 +137,29 @@ start_mesim_cluster() {
     _PIDS+=($!)
     wait_port "$GW_PORT" && wait_port "$SHARD_A_PORT" && wait_port "$SHARD_B_PORT" && wait_port "$SHARD_C_PORT"
 }
+
+# start_prometheus NAME [WEB_CONFIG]: a throwaway Prometheus (Debian's, $PROMETHEUS) with the
+# remote-write receiver and native histograms on a free loopback port ($PROM_PORT), its data in
+# $TMP/NAME; with a web config, https and basic auth (readiness checked with $CURL_OPTS, if set).
+PROMETHEUS=${PROMETHEUS:-$(command -v prometheus || echo /usr/bin/prometheus)}
+start_prometheus() {
+    local name=$1 web=${2:-} scheme=http
+    PROM_PORT=$(free_port)
+    mkdir -p "$TMP/$name"
+    printf 'global:\n  scrape_interval: 1h\n  evaluation_interval: 1h\n' >"$TMP/$name.yml"
+    local extra=()
+    if [ -n "$web" ]; then extra=(--web.config.file="$web"); scheme=https; fi
+    "$PROMETHEUS" --config.file="$TMP/$name.yml" --storage.tsdb.path="$TMP/$name" \
+        --web.listen-address="127.0.0.1:$PROM_PORT" --web.enable-remote-write-receiver \
+        --enable-feature=native-histograms "${extra[@]+"${extra[@]}"}" >"$TMP/$name.log" 2>&1 &
+    _PIDS+=($!)
+    local deadline=$((SECONDS + 60))
+    while [ $SECONDS -lt $deadline ]; do
+        curl -sf ${CURL_OPTS[@]+"${CURL_OPTS[@]}"} "$scheme://127.0.0.1:$PROM_PORT/-/ready" >/dev/null 2>&1 && return 0
+        kill -0 "${_PIDS[-1]}" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "prometheus did not become ready:" >&2
+    tail -n 20 "$TMP/$name.log" >&2
+    return 1
+}

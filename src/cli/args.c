@@ -41,6 +41,12 @@ void args_print_help(void) {
         "      --tag KEY=VALUE         add a label to everything outputs write (repeatable)\n"
         "      --ca FILE               trust the certificates in FILE (PEM) for https://\n"
         "      --insecure-skip-tls-verify  do not verify TLS certificates\n"
+        "      --user-agent UA         User-Agent of every request that sets none (default\n"
+        "                              lt/VERSION; '' sends none; replaces options.userAgent)\n"
+        "      --batch N               http.batch: requests in flight at once (default 20)\n"
+        "      --batch-per-host N      ... and to one host (default 6; 0: no limit)\n"
+        "      --no-connection-reuse   every request on a new connection (no keep-alive)\n"
+        "      --no-vu-connection-reuse  close a VU's connections after each iteration\n"
         "      --no-thresholds         do not evaluate thresholds (exit 0 unless something broke)\n"
         "      --max-tag-sets N        distinct tag sets kept (default 10000); later ones are\n"
         "                              folded into series tagged series_overflow=true\n"
@@ -137,6 +143,7 @@ int args_parse(int argc, char **argv, cli_args *a, char *err, size_t errlen) {
     memset(a, 0, sizeof *a);
     a->cmd = CMD_RUN;
     a->time_scale = 1;
+    a->batch_per_host = -1;
     int i = 1;
     if (argc < 2) {
         snprintf(err, errlen, "no script given (try: lt -s SCRIPT, or lt --help)");
@@ -266,6 +273,19 @@ int args_parse(int argc, char **argv, cli_args *a, char *err, size_t errlen) {
         } else if (IS("--max-tag-sets")) {
             NEED();
             if (parse_long(val, 1, &a->max_tag_sets, "--max-tag-sets", err, errlen)) return -1;
+        } else if (IS("--user-agent")) {
+            NEED();
+            a->user_agent = val;
+        } else if (IS("--batch")) {
+            NEED();
+            if (parse_long(val, 1, &a->batch, "--batch", err, errlen)) return -1;
+        } else if (IS("--batch-per-host")) {
+            NEED();
+            if (parse_long(val, 0, &a->batch_per_host, "--batch-per-host", err, errlen)) return -1;
+        } else if (IS("--no-connection-reuse")) {
+            a->no_connection_reuse = true;
+        } else if (IS("--no-vu-connection-reuse")) {
+            a->no_vu_connection_reuse = true;
         } else if (IS("--no-thresholds")) {
             a->no_thresholds = true;
         } else if (IS("-q") || IS("--quiet")) {

@@ -45,7 +45,12 @@ static int run_from_args(const cli_args *a) {
                     .no_thresholds = a->no_thresholds,
                     .quiet = a->quiet,
                     .no_color = a->no_color,
-                    .insecure = a->insecure};
+                    .insecure = a->insecure,
+                    .user_agent = a->user_agent,
+                    .no_connection_reuse = a->no_connection_reuse,
+                    .no_vu_connection_reuse = a->no_vu_connection_reuse,
+                    .batch = a->batch,
+                    .batch_per_host = a->batch_per_host};
     return run_command(&c);
 }
 

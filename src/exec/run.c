@@ -381,12 +381,18 @@ static int load_plan(run_ctx *r, char *err, size_t errlen) {
                          .nscrape_urls = a->nscrape_urls,
                          .scrape_metrics = a->scrape_filters,
                          .nscrape_metrics = a->nscrape_filters,
+                         .user_agent = a->user_agent,
+                         .no_connection_reuse = a->no_connection_reuse,
+                         .no_vu_connection_reuse = a->no_vu_connection_reuse,
+                         .insecure_skip_tls_verify = a->insecure,
+                         .batch = a->batch,
+                         .batch_per_host = a->batch_per_host,
+                         .batch_per_host_given = a->batch_per_host >= 0,
                          .execution_segment = a->execution_segment,
                          .execution_segment_sequence = a->execution_segment_sequence};
     r->plan = plan_build(opts, &ov, err, errlen);
     cJSON_Delete(opts);
     if (!r->plan) return -1;
-    if (a->insecure) r->plan->insecure_skip_tls_verify = true;
     if (thresholds_validate(r->plan->thresholds, r->plan->nthresholds, err, errlen) != 0) return -1;
     if (run_check_memory(r->plan, err, errlen) != 0) return -1;
     /* the warning comes at a tenth of the cap, the cap's message at the cap (metrics.h) */

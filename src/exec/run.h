@@ -44,6 +44,9 @@ typedef struct {
     double start_at; /* unix seconds: the load (after setup) starts then; 0 = at once */
     uint64_t seed;
     bool seeded, no_thresholds, quiet, no_color, insecure;
+    const char *user_agent; /* --user-agent; NULL = not given */
+    bool no_connection_reuse, no_vu_connection_reuse;
+    long batch, batch_per_host; /* --batch (0 = not given), --batch-per-host (-1 = not given) */
 } run_config;
 
 /* Runs the test (or, for inspect, prints its plan); returns the exit code. */

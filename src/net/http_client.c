@@ -261,7 +261,7 @@ static step start_request(http_pool *p, const http_request *req) {
         if (!(p->w->ssl_ctx = new_ssl_ctx(&tls, tls_err, sizeof tls_err)))
             return fail_request(p, HTTP_ERR_TLS, "%s", tls_err);
     }
-    http_conn *c = take_idle(p);
+    http_conn *c = req->no_reuse ? NULL : take_idle(p);
     if (!c) return open_connection(p, 0);
     p->w->stats.reused++;
     p->conn = c;
@@ -297,6 +297,15 @@ void http_pool_cancel(http_pool *p) {
     event_del(&p->deferred);
     snprintf(p->errtext, sizeof p->errtext, "request cancelled");
     finish_request(p, HTTP_ERR_CANCELLED);
+}
+
+void http_pool_close_idle(http_pool *p) {
+    while (p && p->idle) {
+        http_conn *c = p->idle;
+        p->idle = c->next;
+        p->nidle--;
+        conn_close(c);
+    }
 }
 
 void http_pool_free(http_pool *p) {

@@ -4,8 +4,9 @@
  * - Asynchronous: http_send() never calls `done` before it returns; `done` runs later on the same
  *   event_base, exactly once per request, with a result that is valid only during the call.
  * - Connections are owned by an http_pool (one per VU), kept alive and reused across requests to
- *   the same scheme://host:port; a connection that cannot be trusted (parse error, timeout,
- *   "Connection: close", HTTP/1.0 without keep-alive, unread body) is closed, never reused.
+ *   the same scheme://host:port (unless the request says no_reuse); a connection that cannot be
+ * trusted (parse error, timeout, "Connection: close", HTTP/1.0 without keep-alive, unread body) is
+ * closed, never reused.
  * - No request is sent twice unless RFC 9110 (section 9.2.2) lets a client retry it on its own,
  *   by Go's net/http rules (so k6's): when a reused connection fails (EOF, reset, broken pipe)
  *   before any response byte, the request is sent once more on a fresh connection if nothing of
@@ -16,10 +17,11 @@
  *   verification on by default (CA file from http_tls_config, else the system store), and TLS
  *   session reuse on reconnect to the same host. Both behind one small transport table.
  * - Host, Content-Length (when a body is given or the method is POST/PUT/PATCH), User-Agent
- *   (unless given) and Connection are set for the caller; caller headers are sent as given, all
- *   of them, unless a name is not an RFC 9110 token or a value holds a control character other
- *   than tab (CR, LF, NUL: request smuggling): then nothing is sent and the request fails with
- *   HTTP_ERR_INVALID_HEADER and Go's message naming the header.
+ *   (unless given; http_request.user_agent, "" for none) and Connection (keep-alive, or close for
+ *   a no_reuse request) are set for the caller; caller headers are sent as given, all of them
+ *   (but an empty User-Agent, which sends none, as Go), unless a name is not an RFC 9110 token or a
+ * value holds a control character other than tab (CR, LF, NUL: request smuggling): then nothing is
+ * sent and the request fails with HTTP_ERR_INVALID_HEADER and Go's message naming the header.
  * - Responses: Content-Length, chunked, and read-until-close bodies; 1xx interim responses are
  *   skipped; HEAD and 204/304 have no body. Bodies are kept or discarded per request.
  * - Names are resolved once per process and cached, off the loop (dns.h); connect and
@@ -30,6 +32,7 @@
 #ifndef LT_NET_HTTP_CLIENT_H
 #define LT_NET_HTTP_CLIENT_H
 #include "base/clock.h"
+#include "version.h"
 #include <event2/event.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -67,6 +70,8 @@ typedef struct {
     size_t value_len;
 } http_header;
 
+#define HTTP_USER_AGENT "lt/" LT_VERSION
+
 typedef struct {
     const char *method; /* "GET", "POST", ... */
     const char *url;    /* absolute http:// or https:// URL */
@@ -76,6 +81,12 @@ typedef struct {
     size_t body_len;
     double timeout_s;  /* whole request, including connect; <= 0 means 60 s */
     bool discard_body; /* read and count the body, but do not keep it */
+    /* The User-Agent sent unless a header gives one: NULL is lt's own (HTTP_USER_AGENT), "" none
+     * (a caller's empty User-Agent header also sends none, as Go's net/http does). */
+    const char *user_agent;
+    /* Not kept alive: sent with "Connection: close" on a connection of its own (an idle one of
+     * the pool is not taken), which is closed when the response ends (k6's noConnectionReuse). */
+    bool no_reuse;
 } http_request;
 
 typedef struct {
@@ -131,6 +142,9 @@ http_pool *http_pool_new(http_worker *w);
 void http_pool_free(http_pool *p);
 /* Cancels the request in flight (if any): `done` is called with HTTP_ERR_CANCELLED. */
 void http_pool_cancel(http_pool *p);
+/* Closes the pool's kept-alive idle connections (k6's noVUConnectionReuse, between iterations);
+ * a request in flight keeps its connection. TLS sessions stay, for resumption. */
+void http_pool_close_idle(http_pool *p);
 
 /* Starts a request. Only one request per pool at a time (a VU is sequential). Returns 0, or -1
  * when a request is already in flight on this pool (a programming error). Everything in `req`

@@ -9,8 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define USER_AGENT "lt/0.1"
-
 /* ---- checking the caller's headers ----
  * A CR or LF in a header would end the line early and let the script's data write headers (or a
  * whole second request) of its own: request smuggling into the target. Go's net/http refuses
@@ -175,6 +173,8 @@ int build_request(http_pool *p, const http_request *req, const char *method) {
     bool has_host = false, has_ua = false, has_length = false, has_conn = false, has_auth = false;
     bool has_idempotency_key = false;
     size_t headers_size = 0;
+    const char *ua = req->user_agent ? req->user_agent : HTTP_USER_AGENT;
+    size_t ua_len = strlen(ua);
     for (int i = 0; i < req->nheaders; i++) {
         const http_header *h = &req->headers[i];
         /* Go's isReplayable: the header's name says the server makes the request idempotent */
@@ -190,17 +190,25 @@ int build_request(http_pool *p, const http_request *req, const char *method) {
         headers_size += h->name_len + h->value_len + 4;
     }
     p->replayable = p->idempotent_method || has_idempotency_key;
+    if (req->no_reuse) p->close_requested = true;
     buf_t *b = &p->out;
     b->len = 0;
     /* One reservation covers everything appended below (fixed parts < 256 bytes), so the
      * appends cannot fail and the buffer never moves while it is built. */
-    size_t need = 256 + p->line.len + p->host_line.len + 2 * p->url.userinfo_len + headers_size +
-                  req->body_len;
+    size_t need = 256 + ua_len + p->line.len + p->host_line.len + 2 * p->url.userinfo_len +
+                  headers_size + req->body_len;
     if (buf_reserve(b, need) < 0) return -1;
     buf_append(b, p->line.data, p->line.len);
     if (!has_host) buf_append(b, p->host_line.data, p->host_line.len);
-    if (!has_ua) APPEND_LIT(b, "User-Agent: " USER_AGENT "\r\n");
-    if (!has_conn) APPEND_LIT(b, "Connection: keep-alive\r\n");
+    if (!has_ua && ua_len) {
+        APPEND_LIT(b, "User-Agent: ");
+        buf_append(b, ua, ua_len);
+        APPEND_LIT(b, "\r\n");
+    }
+    if (!has_conn && req->no_reuse)
+        APPEND_LIT(b, "Connection: close\r\n");
+    else if (!has_conn)
+        APPEND_LIT(b, "Connection: keep-alive\r\n");
     if (p->url.userinfo && !has_auth) {
         append_str(b, "Authorization: Basic ");
         append_base64(b, p->url.userinfo, p->url.userinfo_len);
@@ -213,6 +221,7 @@ int build_request(http_pool *p, const http_request *req, const char *method) {
     }
     for (int i = 0; i < req->nheaders; i++) {
         const http_header *h = &req->headers[i];
+        if (h->value_len == 0 && name_is(h, "User-Agent")) continue; /* Go sends none */
         buf_append(b, h->name, h->name_len);
         append_str(b, ": ");
         buf_append(b, h->value, h->value_len);

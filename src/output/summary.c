@@ -128,25 +128,36 @@ static void add_thresholds(cJSON *root, cJSON *metrics, const summary_input *in)
 
 typedef struct {
     const char *name;
+    const char *group; /* lt.group's path ("::a::b"), "" outside any group */
     uint64_t passes, fails;
 } check_row;
 
+/* One row per check name and group, as k6 counts them. */
 static int collect_checks(const store *st, check_row *rows, int cap) {
     int n = 0;
     for (size_t i = 0; i < store_len(st); i++) {
         const series *s = store_at(st, i);
         if (s->metric != M_CHECKS) continue;
-        const char *name = tagset_value(tagset_get(s->tags), "check");
+        const tagset *t = tagset_get(s->tags);
+        const char *name = tagset_value(t, "check"), *group = tagset_value(t, "group");
         if (!name) continue;
+        if (!group) group = "";
         int k = 0;
-        while (k < n && strcmp(rows[k].name, name) != 0) k++;
+        while (k < n && (strcmp(rows[k].name, name) != 0 || strcmp(rows[k].group, group) != 0)) k++;
         if (k == n) {
             if (n == cap) continue;
-            rows[n++] = (check_row){name, 0, 0};
+            rows[n++] = (check_row){name, group, 0, 0};
         }
         rows[k].passes += s->nonzero;
         rows[k].fails += s->count - s->nonzero;
     }
+    /* checks outside groups first, then each group after its parent; stable within a group */
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && strcmp(rows[j].group, rows[j - 1].group) < 0; j--) {
+            check_row t = rows[j];
+            rows[j] = rows[j - 1];
+            rows[j - 1] = t;
+        }
     return n;
 }
 
@@ -231,6 +242,7 @@ cJSON *summary_json(const summary_input *in) {
     for (int i = 0; i < nrows; i++) {
         cJSON *c = cJSON_CreateObject();
         cJSON_AddStringToObject(c, "name", rows[i].name);
+        if (rows[i].group[0]) cJSON_AddStringToObject(c, "group", rows[i].group);
         cJSON_AddNumberToObject(c, "passes", (double)rows[i].passes);
         cJSON_AddNumberToObject(c, "fails", (double)rows[i].fails);
         cJSON_AddItemToArray(checks, c);
@@ -401,8 +413,13 @@ void summary_print_text(FILE *out, const summary_input *in, bool color) {
     fprintf(out, "\n     script: %s\n\n", in->script);
     check_row rows[256];
     int nrows = collect_checks(in->total, rows, 256);
+    const char *group = "";
     for (int i = 0; i < nrows; i++) {
         bool ok = rows[i].fails == 0;
+        if (strcmp(rows[i].group, group) != 0) { /* k6's "█ group" heading */
+            group = rows[i].group;
+            fprintf(out, "%s    █ %s\n\n", i ? "\n" : "", group);
+        }
         fprintf(out, "    %s%s %s%s", ok ? green : red, ok ? "✓" : "✗", rows[i].name, reset);
         if (!ok)
             fprintf(out, "  (%llu passed, %llu failed)", (unsigned long long)rows[i].passes,

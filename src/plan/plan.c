@@ -2,6 +2,7 @@
 #include "plan/plan.h"
 #include "metrics/metrics.h"
 #include "plan/duration.h"
+#include "version.h"
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,6 +42,40 @@ static const char *executor_keys[][8] = {
     {"vus", "iterations", "maxDuration", NULL},
     {"vus", "iterations", "maxDuration", NULL},
 };
+static const char *stage_keys[] = {"duration", "target", NULL};
+static const char *threshold_keys[] = {"threshold", "abortOnFail", "delayAbortEval", NULL};
+static const char *timeline_keys[] = {"at", "exec", "tags", NULL};
+
+/* k6's options that lt does not implement: refused by name, so a k6 script that relies on one
+ * stops before any traffic instead of measuring something else (a typo is "unknown option"). */
+static const char *k6_unsupported_top[] = {"blacklistIPs",
+                                           "blockHostnames",
+                                           "cloud",
+                                           "dns",
+                                           "executionSegment",
+                                           "executionSegmentSequence",
+                                           "ext",
+                                           "handleSummaryTimeout",
+                                           "hosts",
+                                           "httpDebug",
+                                           "localIPs",
+                                           "maxRedirects",
+                                           "metricSamplesBufferSize",
+                                           "minIterationDuration",
+                                           "noCookiesReset",
+                                           "noSetup",
+                                           "noTeardown",
+                                           "paused",
+                                           "rps",
+                                           "summaryTimeUnit",
+                                           "systemTags",
+                                           "throw",
+                                           "tlsAuth",
+                                           "tlsCipherSuites",
+                                           "tlsVersion",
+                                           NULL};
+static const char *k6_unsupported_scenario[] = {"options", NULL};
+static const char *k6_unsupported_executors[] = {"externally-controlled", NULL};
 
 #define MAX_RATE_PER_SECOND 1e9
 /* Every rate is checked against this before any traffic: at 1e9 starts/s one start is due every
@@ -205,7 +240,7 @@ static int parse_stages(ctx *c, const cJSON *o, const char *where, bool per_time
             return fail(c, "%s: must be a table {duration=..., target=...}", w);
         const cJSON *k;
         cJSON_ArrayForEach(k, it) {
-            if (strcmp(k->string, "duration") && strcmp(k->string, "target"))
+            if (!in_list(k->string, stage_keys))
                 return fail(c, "%s: unknown key '%s' (expected duration, target)", w, k->string);
         }
         if (!cJSON_GetObjectItemCaseSensitive(it, "duration"))
@@ -250,6 +285,9 @@ static int parse_executor_kind(ctx *c, const cJSON *o, const char *where, execut
             *k = (executor_kind)i;
             return 0;
         }
+    if (in_list(ex->valuestring, k6_unsupported_executors))
+        return fail(c, "%s.executor: k6's executor '%s' is not supported by lt", where,
+                    ex->valuestring);
     return fail(
         c,
         "%s.executor: unknown executor '%s' (expected constant-arrival-rate, ramping-arrival-rate, "
@@ -266,6 +304,9 @@ static int parse_scenario(ctx *c, const char *name, const cJSON *o, scenario_pla
     if (parse_executor_kind(c, o, where, &s->kind)) return -1;
     const cJSON *k;
     cJSON_ArrayForEach(k, o) {
+        if (in_list(k->string, k6_unsupported_scenario))
+            return fail(c, "%s.%s: k6's scenario option '%s' is not supported by lt", where,
+                        k->string, k->string);
         if (!in_list(k->string, common_keys) && !in_list(k->string, executor_keys[s->kind]))
             return fail(c, "%s.%s: unknown option for executor %s", where, k->string,
                         executor_names[s->kind]);
@@ -440,8 +481,7 @@ static int parse_threshold_item(ctx *c, const char *metric, const cJSON *it, int
     } else if (cJSON_IsObject(it)) {
         const cJSON *k;
         cJSON_ArrayForEach(k, it) {
-            if (strcmp(k->string, "threshold") && strcmp(k->string, "abortOnFail") &&
-                strcmp(k->string, "delayAbortEval"))
+            if (!in_list(k->string, threshold_keys))
                 return fail(
                     c, "%s: unknown key '%s' (expected threshold, abortOnFail, delayAbortEval)",
                     where, k->string);
@@ -528,7 +568,7 @@ static int parse_timeline(ctx *c, const cJSON *o, plan *p) {
             return fail(c, "%s: must be a table {at=..., exec=..., tags=...}", where);
         const cJSON *k;
         cJSON_ArrayForEach(k, it) {
-            if (strcmp(k->string, "at") && strcmp(k->string, "exec") && strcmp(k->string, "tags"))
+            if (!in_list(k->string, timeline_keys))
                 return fail(c, "%s: unknown key '%s' (expected at, exec, tags)", where, k->string);
         }
         timeline_entry *e = &p->timeline[p->ntimeline++];
@@ -566,8 +606,73 @@ static const char *top_keys[] = {"scenarios",
                                  "stages",
                                  "scrape",
                                  "noConnectionReuse",
+                                 "noVUConnectionReuse",
                                  "userAgent",
+                                 "batch",
+                                 "batchPerHost",
                                  NULL};
+
+static const plan_key_table key_tables[] = {
+    {"options", top_keys},
+    {"scenario", common_keys},
+    {"constant-arrival-rate", executor_keys[EX_CONSTANT_ARRIVAL_RATE]},
+    {"ramping-arrival-rate", executor_keys[EX_RAMPING_ARRIVAL_RATE]},
+    {"constant-vus", executor_keys[EX_CONSTANT_VUS]},
+    {"ramping-vus", executor_keys[EX_RAMPING_VUS]},
+    {"per-vu-iterations", executor_keys[EX_PER_VU_ITERATIONS]},
+    {"shared-iterations", executor_keys[EX_SHARED_ITERATIONS]},
+    {"stage", stage_keys},
+    {"threshold", threshold_keys},
+    {"timeline", timeline_keys},
+    {NULL, NULL},
+};
+
+const plan_key_table *plan_key_tables(void) {
+    return key_tables;
+}
+
+static const plan_key_table unsupported_tables[] = {
+    {"options", k6_unsupported_top},
+    {"scenario", k6_unsupported_scenario},
+    {"executor", k6_unsupported_executors},
+    {NULL, NULL},
+};
+
+const plan_key_table *plan_unsupported_k6_keys(void) {
+    return unsupported_tables;
+}
+
+#define MAX_BATCH 1000
+
+/* k6's connection, User-Agent and batch options; a command-line flag wins over the script. */
+static int parse_http_options(ctx *c, const cJSON *o, const plan_overrides *ov, plan *p) {
+    const cJSON *ua = cJSON_GetObjectItemCaseSensitive(o, "userAgent");
+    if (ua && !cJSON_IsNull(ua) && !cJSON_IsString(ua))
+        return fail(c, "options.userAgent: must be a string (\"\" sends no User-Agent header)");
+    const char *agent = ov && ov->user_agent ? ov->user_agent
+                        : cJSON_IsString(ua) ? ua->valuestring
+                                             : "lt/" LT_VERSION;
+    p->user_agent = strdup(agent);
+    if (get_bool(c, o, "noConnectionReuse", "options", &p->no_connection_reuse) ||
+        get_bool(c, o, "noVUConnectionReuse", "options", &p->no_vu_connection_reuse))
+        return -1;
+    if (ov && ov->no_connection_reuse) p->no_connection_reuse = true;
+    if (ov && ov->no_vu_connection_reuse) p->no_vu_connection_reuse = true;
+    /* k6's defaults. Each request of a batch in flight takes a connection pool on its VU: hence
+     * lt's ceiling. */
+    long batch, per_host;
+    if (get_int(c, o, "batch", "options", 20, 1, &batch) ||
+        get_int(c, o, "batchPerHost", "options", 6, 0, &per_host))
+        return -1;
+    if (ov && ov->batch > 0) batch = ov->batch;
+    if (ov && ov->batch_per_host_given) per_host = ov->batch_per_host;
+    if (batch > MAX_BATCH)
+        return fail(c, "options.batch: %ld requests in flight at once is more than lt runs (%d)",
+                    batch, MAX_BATCH);
+    p->batch = (int)batch;
+    p->batch_per_host = per_host > MAX_BATCH ? MAX_BATCH : (int)per_host;
+    return 0;
+}
 
 /* The k6 shortcut options (vus, duration, iterations, stages) and the CLI flags become one
  * "default" scenario, as in k6. */
@@ -714,6 +819,11 @@ static cJSON *plan_resolved(const plan *p, const cJSON *options) {
                             duration_format(p->teardown_timeout, b, sizeof b));
     cJSON_AddNumberToObject(r, "timeScale", p->time_scale);
     cJSON_AddNumberToObject(r, "maxTagSets", (double)p->max_tag_sets);
+    cJSON_AddStringToObject(r, "userAgent", p->user_agent);
+    cJSON_AddBoolToObject(r, "noConnectionReuse", p->no_connection_reuse);
+    cJSON_AddBoolToObject(r, "noVUConnectionReuse", p->no_vu_connection_reuse);
+    cJSON_AddNumberToObject(r, "batch", p->batch);
+    cJSON_AddNumberToObject(r, "batchPerHost", p->batch_per_host);
     return r;
 }
 
@@ -789,6 +899,10 @@ plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size
     }
     const cJSON *k;
     cJSON_ArrayForEach(k, o) {
+        if (in_list(k->string, k6_unsupported_top)) {
+            fail(&c, "options.%s: k6's option '%s' is not supported by lt", k->string, k->string);
+            goto bad;
+        }
         if (!in_list(k->string, top_keys)) {
             fail(&c, "options.%s: unknown option", k->string);
             goto bad;
@@ -818,13 +932,13 @@ plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size
         get_duration(&c, o, "setupTimeout", "options", 60, false, &p->setup_timeout) ||
         get_duration(&c, o, "teardownTimeout", "options", 60, false, &p->teardown_timeout) ||
         get_int(&c, o, "maxTagSets", "options", TAGSETS_DEFAULT_MAX, 1, &p->max_tag_sets) ||
-        plan_parse_scrape(o, ov, &p->scrape, err, errlen))
+        parse_http_options(&c, o, ov, p) || plan_parse_scrape(o, ov, &p->scrape, err, errlen))
         goto bad;
     if (ov && ov->max_tag_sets > 0) p->max_tag_sets = ov->max_tag_sets;
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "discardResponseBodies");
     p->discard_response_bodies = cJSON_IsTrue(b);
     b = cJSON_GetObjectItemCaseSensitive(o, "insecureSkipTLSVerify");
-    p->insecure_skip_tls_verify = cJSON_IsTrue(b);
+    p->insecure_skip_tls_verify = cJSON_IsTrue(b) || (ov && ov->insecure_skip_tls_verify);
     p->resolved = plan_resolved(p, o);
     if (segment_options(&c, o, ov, p)) goto bad;
     cJSON_Delete(shortcut);
@@ -869,6 +983,7 @@ void plan_free(plan *p) {
     kv_free(&p->tags);
     for (int i = 0; i < p->ntrend_stats; i++) free(p->trend_stats[i]);
     free(p->trend_stats);
+    free(p->user_agent);
     scrape_plan_free(&p->scrape);
     cJSON_Delete(p->resolved);
     free(p);

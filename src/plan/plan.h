@@ -91,6 +91,10 @@ typedef struct {
     timeline_entry *timeline;
     kv_list tags;
     bool discard_response_bodies, insecure_skip_tls_verify, no_thresholds;
+    char *user_agent;            /* options.userAgent / --user-agent; "" sends none */
+    bool no_connection_reuse;    /* every request on a new connection (k6's noConnectionReuse) */
+    bool no_vu_connection_reuse; /* a VU's connections are closed after each iteration */
+    int batch, batch_per_host;   /* http.batch: requests in flight at once, to one host (0: any) */
     double setup_timeout, teardown_timeout, time_scale;
     char **trend_stats; /* "avg", "min", "med", "max", "p(90)", ... */
     int ntrend_stats;
@@ -113,6 +117,12 @@ typedef struct {
     long max_tag_sets;                                      /* 0 = not given */
     const char *const *scrape_urls, *const *scrape_metrics; /* --scrape, --scrape-filter */
     int nscrape_urls, nscrape_metrics;
+    const char *user_agent; /* NULL = not given; "" = send no User-Agent */
+    bool no_connection_reuse, no_vu_connection_reuse; /* true = given */
+    bool insecure_skip_tls_verify;                    /* --insecure-skip-tls-verify */
+    long batch;                                       /* --batch; 0 = not given */
+    long batch_per_host;       /* --batch-per-host (0 = no limit per host) ... */
+    bool batch_per_host_given; /* ... when this is true */
     /* --execution-segment, --execution-segment-sequence (NULL = not given: the options' own
      * executionSegment / executionSegmentSequence, if any) */
     const char *execution_segment, *execution_segment_sequence;
@@ -141,6 +151,19 @@ double plan_total_duration(const plan *p);
 /* Seconds from the scenario's start to the end of its schedule (without gracefulStop). */
 double scenario_duration(const scenario_plan *s);
 const char *kv_get(const kv_list *kv, const char *key);
+
+/* Every key plan_build accepts, one table per place it is written: "options" (top level),
+ * "scenario" (any executor), an executor's name (its own keys), "stage", "threshold" (the table
+ * form) and "timeline" (an entry). Ends with {NULL, NULL}. tests/unit/test_options_walk.c shows
+ * that each key changes the plan; a key added here without such a proof fails that test. */
+typedef struct {
+    const char *where;
+    const char *const *keys; /* NULL-terminated */
+} plan_key_table;
+const plan_key_table *plan_key_tables(void);
+/* k6's names lt refuses with "... is not supported by lt" (exit 104) rather than "unknown":
+ * top-level options ("options"), scenario keys ("scenario") and executors ("executor"). */
+const plan_key_table *plan_unsupported_k6_keys(void);
 
 /* The least memory one VU takes (its Lua coroutine, tables and connection pool; measured 4.3 KB
  * with no connection, 6.6 KB with one: tests/bench P4). */

@@ -1,7 +1,9 @@
 /* lt_http.c — lt.http: requests that look synchronous to the script and yield the VU's coroutine
  * to the event loop; every response recorded in k6's http_* metrics with k6's tags. */
 #include "plan/duration.h"
+#include "vu/lt_http_internal.h"
 #include "vu/luajson.h"
+#include "vu/response_callback.h"
 #include "vu/runtime.h"
 #include <lauxlib.h>
 #include <stdio.h>
@@ -11,10 +13,6 @@
 #define RESPONSE_MT   "lt.response"
 #define LOCAL_HEADERS 64 /* params.headers up to this many need no allocation */
 
-static bool expected_status(int status) {
-    return status >= 200 && status < 400;
-}
-
 /* A request that failed (even after its status line arrived) reports status 0, as documented:
  * a half-read response must not pass a `status == 200` check. */
 static int response_status(const http_result *res) {
@@ -22,17 +20,18 @@ static int response_status(const http_result *res) {
 }
 
 /* The tags of a response's samples: the request's (base, params.tags, method, name), then the
- * status and whether it was expected, and on failure the error. */
-static uint32_t intern_response_tags(vu *v, const http_result *res, int st, bool ok) {
+ * status and whether it was expected (ok: 1, 0, or -1 for no tag), and on failure the error. */
+static uint32_t intern_response_tags(vu *v, const lt_req_meta *m, const http_result *res, int st,
+                                     int ok) {
     tag_builder b = v->base;
-    if (!v->req_plain) { /* the request's own tag set; interned tag sets never change */
-        const tagset *t = tagset_get(v->req_tid);
+    if (!m->plain) { /* the request's own tag set; interned tag sets never change */
+        const tagset *t = tagset_get(m->tid);
         b.n = 0;
         for (int i = 0; t && i < t->n; i++) tags_put(&b, t->keys[i], t->vals[i]);
     }
     char status[16], code[16];
-    tags_put(&b, "method", v->req_method);
-    tags_put(&b, "name", v->req_name);
+    tags_put(&b, "method", m->method);
+    tags_put(&b, "name", m->name);
     if (st >= 100 && st < 600) { /* no printf on the hot path */
         status[0] = (char)('0' + st / 100), status[1] = (char)('0' + st / 10 % 10);
         status[2] = (char)('0' + st % 10), status[3] = 0;
@@ -40,11 +39,14 @@ static uint32_t intern_response_tags(vu *v, const http_result *res, int st, bool
         snprintf(status, sizeof status, "%d", st);
     }
     tags_put(&b, "status", status);
-    tags_put(&b, "expected_response", ok ? "true" : "false");
+    if (ok >= 0) tags_put(&b, "expected_response", ok ? "true" : "false");
     if (res->error != HTTP_OK) {
         snprintf(code, sizeof code, "%d", (int)res->error);
         tags_put(&b, "error_code", code);
         tags_put(&b, "error", http_error_name(res->error));
+    } else if (st >= 400) { /* k6: an HTTP error status is error_code 1000 + status, no error */
+        snprintf(code, sizeof code, "%d", 1000 + st);
+        tags_put(&b, "error_code", code);
     }
     return tagset_intern(v->rt->tags, &b);
 }
@@ -93,46 +95,50 @@ static void sample(sampler *sm, int metric, metric_type type, double value) {
     if (sm->t > 0) samples_record(&sm->rt->raw, metric, sm->tid, value, sm->t);
 }
 
-static bool resp_tag_hit(const resp_tag_entry *e, uint32_t req_tid, const vu *v, int st, bool ok) {
+static bool resp_tag_hit(const resp_tag_entry *e, uint32_t req_tid, const lt_req_meta *m, int st,
+                         int ok) {
     return e->used && e->req_tid == req_tid && e->status == st && e->expected == ok &&
-           e->method == v->req_method && strcmp(e->name, v->req_name) == 0;
+           e->method == m->method && strcmp(e->name, m->name) == 0;
 }
 
 /* The response's tag set id, through the runtime's resp_tags cache for successful requests. */
-static uint32_t response_tid(vu *v, const http_result *res, int st, bool ok) {
+static uint32_t response_tid(vu *v, const lt_req_meta *m, const http_result *res, int st, int ok) {
     resp_tag_entry *table = v->rt->resp_tags;
-    size_t n = strlen(v->req_name);
+    size_t n = strlen(m->name);
     if (res->error != HTTP_OK || !table || n >= sizeof table[0].name)
-        return intern_response_tags(v, res, st, ok);
-    uint32_t req_tid = v->req_plain ? vu_base_tid(v) : v->req_tid;
-    if (v->last_resp && resp_tag_hit(v->last_resp, req_tid, v, st, ok)) return v->last_resp->tid;
-    uint64_t h = (req_tid * 0x9E3779B97F4A7C15ULL) ^ (uintptr_t)v->req_method ^ (uint64_t)st << 40;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)v->req_name[i]) * 0x100000001b3ULL;
+        return intern_response_tags(v, m, res, st, ok);
+    uint32_t req_tid = m->plain ? vu_base_tid(v) : m->tid;
+    if (v->last_resp && resp_tag_hit(v->last_resp, req_tid, m, st, ok)) return v->last_resp->tid;
+    uint64_t h = (req_tid * 0x9E3779B97F4A7C15ULL) ^ (uintptr_t)m->method ^ (uint64_t)st << 40;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)m->name[i]) * 0x100000001b3ULL;
     resp_tag_entry *e = &table[(h ^ (h >> 29)) & (RESP_TAGS - 1)];
     resp_tag_entry *pair = &table[(size_t)(e - table) ^ 1];
-    if (resp_tag_hit(e, req_tid, v, st, ok)) return (v->last_resp = e)->tid;
-    if (resp_tag_hit(pair, req_tid, v, st, ok)) return (v->last_resp = pair)->tid;
+    if (resp_tag_hit(e, req_tid, m, st, ok)) return (v->last_resp = e)->tid;
+    if (resp_tag_hit(pair, req_tid, m, st, ok)) return (v->last_resp = pair)->tid;
     if (e->used && !pair->used) e = pair;
     v->last_resp = e;
-    uint32_t tid = intern_response_tags(v, res, st, ok);
+    uint32_t tid = intern_response_tags(v, m, res, st, ok);
     *e = (resp_tag_entry){.used = true,
-                          .expected = ok,
+                          .expected = (int8_t)ok,
                           .status = st,
                           .req_tid = req_tid,
                           .tid = tid,
-                          .method = v->req_method};
-    memcpy(e->name, v->req_name, n + 1);
+                          .method = m->method};
+    memcpy(e->name, m->name, n + 1);
     return tid;
 }
 
-static void record_response(vu *v, const http_result *res) {
+void lt_http_record(vu *v, const lt_req_meta *m, const http_result *res) {
     int st = response_status(res);
-    bool ok = res->error == HTTP_OK && expected_status(res->status);
+    /* k6: the response callback sees status 0 for a failed request; without one, nothing is
+     * failed by status: no http_req_failed sample, no expected_response tag */
+    const lt_statuses *cb = m->response_cb;
+    int ok = cb ? lt_statuses_match(cb, st) : -1;
     sampler sm;
-    sampler_init(&sm, v->rt, response_tid(v, res, st, ok));
+    sampler_init(&sm, v->rt, response_tid(v, m, res, st, ok));
     const http_timings *t = &res->timings;
     sample(&sm, M_HTTP_REQS, METRIC_COUNTER, 1);
-    sample(&sm, M_HTTP_REQ_FAILED, METRIC_RATE, ok ? 0 : 1);
+    if (cb) sample(&sm, M_HTTP_REQ_FAILED, METRIC_RATE, ok ? 0 : 1);
     sample(&sm, M_DATA_SENT, METRIC_COUNTER, (double)res->bytes_sent);
     sample(&sm, M_DATA_RECEIVED, METRIC_COUNTER, (double)res->bytes_received);
     /* one sample per request, 0 or 1: the summary always shows how many were sent again */
@@ -158,7 +164,8 @@ static void push_response(runtime *rt, lua_State *L, const http_result *res, boo
 static void on_done(void *arg, const http_result *res) {
     vu *v = arg;
     if (v->interrupted || !v->co) return;
-    record_response(v, res);
+    lt_req_meta m = {v->req_method, v->req_name, v->req_plain, v->req_tid, v->req_response_cb};
+    lt_http_record(v, &m, res);
     if (v->rt->preempt.poisoned) return vu_resume(v, 0); /* ends the iteration; no Lua runs */
     push_response(v->rt, v->co, res, res->body != NULL);
     vu_resume(v, 1);
@@ -248,7 +255,9 @@ static void push_response(runtime *rt, lua_State *L, const http_result *res, boo
     else
         lua_pushstring(M, res->error_text && res->error_text[0] ? res->error_text
                                                                 : http_error_name(res->error));
-    lua_pushinteger(M, res->error);
+    lua_pushinteger(M, res->error != HTTP_OK ? (int)res->error
+                       : res->status >= 400  ? 1000 + res->status /* as k6 */
+                                             : 0);
     if (res->proto)
         lua_pushstring(M, res->proto);
     else
@@ -349,8 +358,17 @@ static void set_headers(lua_State *L, int hidx, http_header *local, http_request
 
 /* The keys do_request reads from params, as Lua strings in upvalues of the lt.http functions
  * (lt_open_http): lua_getfield would hash and intern the C string on every call. */
-enum { P_HEADERS = 2, P_TIMEOUT, P_RESPONSETYPE, P_NAME, P_TAGS, P_NUPVALUES = P_TAGS };
-static const char *const PARAM_KEYS[] = {"headers", "timeout", "responseType", "name", "tags"};
+enum {
+    P_HEADERS = 2,
+    P_TIMEOUT,
+    P_RESPONSETYPE,
+    P_NAME,
+    P_TAGS,
+    P_RESPONSECALLBACK,
+    P_NUPVALUES = P_RESPONSECALLBACK
+};
+static const char *const PARAM_KEYS[] = {"headers", "timeout", "responseType",
+                                         "name",    "tags",    "responseCallback"};
 
 /* Pushes t[key] as lua_getfield does (metamethods apply); t must be an absolute index. */
 static void get_param(lua_State *L, int t, int key) {
@@ -363,45 +381,40 @@ static void request_cancel(vu *v) {
     http_pool_cancel(v->pool);
 }
 
-static int do_request(lua_State *L, const char *method, int url_idx, int body_idx, int params_idx) {
-    runtime *rt = lua_touserdata(L, lua_upvalueindex(1)); /* lt_open_http: no registry lookup */
-    vu *v = rt->current;
-    if (!v || v->co != L)
-        return luaL_error(
-            L,
-            "lt.http.%s can only be called inside an iteration, setup or teardown (not at the top "
-            "level of the script or inside a coroutine of the script's own)",
-            method);
+const char *lt_http_prepare(lua_State *L, vu *v, const char *method, int url_idx, int body_idx,
+                            int params_idx, http_request *req, http_header *headers,
+                            lt_req_meta *m) {
+    runtime *rt = v->rt;
     size_t url_len;
     const char *url = luaL_checklstring(L, url_idx, &url_len);
     size_t body_len = 0;
     const char *body = NULL;
     if (body_idx && !lua_isnoneornil(L, body_idx)) {
         if (!lua_isstring(L, body_idx))
-            return luaL_error(L,
-                              "lt.http: the body must be a string (use lt.json.encode for tables)");
+            luaL_error(L, "lt.http: the body must be a string (use lt.json.encode for tables)");
         body = lua_tolstring(L, body_idx, &body_len);
     }
-    http_header headers[LOCAL_HEADERS];
-    http_request req = {.method = method,
-                        .url = url,
-                        .body = body,
-                        .body_len = body_len,
-                        .timeout_s = 60,
-                        .discard_body = rt->discard_bodies};
+    *req = (http_request){.method = method,
+                          .url = url,
+                          .body = body,
+                          .body_len = body_len,
+                          .timeout_s = 60,
+                          .discard_body = rt->discard_bodies};
+    const plan *pl = rt->shared->plan; /* NULL only while lt inspect loads the script */
+    if (pl) req->user_agent = pl->user_agent, req->no_reuse = pl->no_connection_reuse;
     const char *name = url;
-    v->req_plain = true;
+    *m = (lt_req_meta){.method = method, .plain = true, .response_cb = lt_vu_response_callback(v)};
     size_t used = 0;
     if (params_idx && lua_istable(L, params_idx)) {
         luaL_checkstack(L, LOCAL_HEADERS + 16, "too many headers");
         get_param(L, params_idx, P_HEADERS);
         int hidx = lua_gettop(L);
-        if (lua_istable(L, hidx)) set_headers(L, hidx, headers, &req);
+        if (lua_istable(L, hidx)) set_headers(L, hidx, headers, req);
         get_param(L, params_idx, P_TIMEOUT);
-        if (!lua_isnil(L, -1)) req.timeout_s = timeout_param(L, lua_gettop(L));
+        if (!lua_isnil(L, -1)) req->timeout_s = timeout_param(L, lua_gettop(L));
         lua_pop(L, 1);
         get_param(L, params_idx, P_RESPONSETYPE);
-        if (lua_isstring(L, -1)) req.discard_body = strcmp(lua_tostring(L, -1), "none") == 0;
+        if (lua_isstring(L, -1)) req->discard_body = strcmp(lua_tostring(L, -1), "none") == 0;
         lua_pop(L, 1);
         get_param(L, params_idx, P_NAME);
         if (lua_isstring(L, -1)) name = arena_copy(v, &used, lua_tostring(L, -1));
@@ -411,9 +424,12 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
             get_param(L, lua_gettop(L), P_NAME); /* k6 also takes the name from tags */
             if (lua_isstring(L, -1)) name = arena_copy(v, &used, lua_tostring(L, -1));
             lua_pop(L, 1);
-            v->req_tid = lt_table_tags(L, rt, lua_gettop(L));
-            v->req_plain = false;
+            m->tid = lt_table_tags(L, rt, lua_gettop(L));
+            m->plain = false;
         }
+        lua_pop(L, 1);
+        get_param(L, params_idx, P_RESPONSECALLBACK);
+        if (!lua_isnil(L, -1)) lt_response_callback_param(L, lua_gettop(L), &m->response_cb);
         lua_pop(L, 1);
     }
     if (name == url) {
@@ -424,8 +440,33 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
         tail[n] = 0;
         name = tail;
     }
-    v->req_method = method; /* the tags are made when the response is recorded */
-    v->req_name = name;
+    m->name = name;
+    return name;
+}
+
+vu *lt_http_vu(lua_State *L, const char *what) {
+    runtime *rt = lua_touserdata(L, lua_upvalueindex(1)); /* lt_open_http: no registry lookup */
+    vu *v = rt->current;
+    if (!v || v->co != L)
+        luaL_error(L,
+                   "lt.http.%s can only be called inside an iteration, setup or teardown (not at "
+                   "the top level of the script or inside a coroutine of the script's own)",
+                   what);
+    return v;
+}
+
+static int do_request(lua_State *L, const char *method, int url_idx, int body_idx, int params_idx) {
+    vu *v = lt_http_vu(L, method);
+    http_header headers[LOCAL_HEADERS];
+    http_request req;
+    lt_req_meta m;
+    lt_http_prepare(L, v, method, url_idx, body_idx, params_idx, &req, headers, &m);
+    /* the tags are made when the response is recorded */
+    v->req_method = m.method;
+    v->req_name = m.name;
+    v->req_plain = m.plain;
+    v->req_tid = m.tid;
+    v->req_response_cb = m.response_cb;
     if (http_send(v->pool, &req, on_done, v) != 0)
         return luaL_error(L, "lt.http: a request is already in flight on this VU");
     return vu_yield(L, v, request_cancel);
@@ -453,11 +494,17 @@ static int l_del(lua_State *L) {
     return do_request(L, "DELETE", 1, 2, 3);
 }
 
-static int l_request(lua_State *L) {
-    const char *m = luaL_checkstring(L, 1);
+const char *lt_http_method(const char *m) {
     static const char *known[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", NULL};
     for (const char **k = known; *k; k++)
-        if (strcasecmp(m, *k) == 0) return do_request(L, *k, 2, 3, 4);
+        if (strcasecmp(m, *k) == 0) return *k;
+    return NULL;
+}
+
+static int l_request(lua_State *L) {
+    const char *m = luaL_checkstring(L, 1);
+    const char *method = lt_http_method(m);
+    if (method) return do_request(L, method, 2, 3, 4);
     return luaL_error(L, "lt.http.request: unknown method '%s'", m);
 }
 
@@ -469,9 +516,10 @@ void lt_open_http(lua_State *L, runtime *rt) {
     lua_insert(L, -2); /* ctor chunk, mt */
     lua_call(L, 1, 1);
     rt->response_ctor_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    static const luaL_Reg fns[] = {{"get", l_get},         {"head", l_head},       {"post", l_post},
-                                   {"put", l_put},         {"patch", l_patch},     {"del", l_del},
-                                   {"options", l_options}, {"request", l_request}, {NULL, NULL}};
+    static const luaL_Reg fns[] = {
+        {"get", l_get},           {"head", l_head}, {"post", l_post},       {"put", l_put},
+        {"patch", l_patch},       {"del", l_del},   {"options", l_options}, {"request", l_request},
+        {"batch", lt_http_batch}, {NULL, NULL}};
     lua_newtable(L);
     for (const luaL_Reg *f = fns; f->name; f++) {
         lua_pushlightuserdata(L, rt);
@@ -479,5 +527,7 @@ void lt_open_http(lua_State *L, runtime *rt) {
         lua_pushcclosure(L, f->func, P_NUPVALUES);
         lua_setfield(L, -2, f->name);
     }
+    lt_open_response_callback(L, rt);
+    lt_open_http_batch(L);
     lua_setfield(L, -2, "http");
 }

@@ -314,6 +314,9 @@ static int l_sleep(lua_State *L) {
     if (s < 0) s = 0;
     if (!v->sleep_ev) v->sleep_ev = evtimer_new(v->rt->base, sleep_cb, v);
     struct timeval tv = {(long)s, (long)((s - (long)s) * 1e6)};
+    /* from now, not from the loop pass's cached time: a slow callback before this one (VUs made
+     * at a scenario's start) would otherwise end the sleep early by its duration */
+    event_base_update_cache_time(v->rt->base);
     evtimer_add(v->sleep_ev, &tv);
     return vu_yield(L, v, sleep_cancel);
 }
@@ -367,7 +370,7 @@ static int vu_index(lua_State *L) {
         lua_pushinteger(L, v ? v->iteration : 0);
     else if (strcmp(key, "thread") == 0)
         lua_pushinteger(L, rt->index);
-    else
+    else if (!lt_push_vu_field(L, rt, key))
         lua_pushnil(L);
     return 1;
 }
@@ -388,7 +391,7 @@ static int scenario_index(lua_State *L) {
         lua_pushinteger(L, v ? v->iteration_in_test : 0);
     } else if (strcmp(key, "executor") == 0 && sc && sc->name) {
         lua_pushstring(L, executor_name(sc->kind));
-    } else {
+    } else if (!lt_push_scenario_field(L, rt, key)) {
         lua_pushnil(L);
     }
     return 1;
@@ -655,6 +658,8 @@ void lt_open_module(lua_State *L, runtime *rt) {
     lua_setfield(L, -2, "scenario");
 
     lt_open_http(L, rt);
+    lt_open_group(L, rt);
+    lt_open_execution(L, rt);
     lua_setglobal(L, "lt");
 
     /* require "lt", require "lt.http", require "lt.metrics" */

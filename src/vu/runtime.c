@@ -240,8 +240,10 @@ vu *vu_new(runtime *rt, const scenario_plan *sc) {
 void vu_free(vu *v) {
     if (!v) return;
     if (v->busy) vu_interrupt(v);
+    lt_batch_free_pools(v);
     http_pool_free(v->pool);
     drop_coroutine(v);
+    free(v->user_tags);
     if (!v->rt->preempt.poisoned) {
         luaL_unref(v->rt->L, LUA_REGISTRYINDEX, v->keep_ref);
         luaL_unref(v->rt->L, LUA_REGISTRYINDEX, v->exec_name_ref);
@@ -263,6 +265,8 @@ static int timeline_phase(const plan *p, double elapsed) {
 /* Base tags of every sample of this iteration: run tags, the scenario, the scenario's tags.
  * They change only when a timeline entry comes due, so they are rebuilt (and interned) only then.
  */
+static void base_tags_remove(tag_builder *b, const char *key);
+
 static void build_base_tags(vu *v, double now) {
     runtime *rt = v->rt;
     int phase = timeline_phase(rt->shared->plan, now - rt->shared->run_t0);
@@ -276,6 +280,64 @@ static void build_base_tags(vu *v, double now) {
         for (int i = 0; i < v->sc->tags.n; i++)
             tags_put(&v->base, v->sc->tags.keys[i], v->sc->tags.vals[i]);
     }
+    const vu_user_tags *u = v->user_tags; /* lt.vu.tags: last, so they win */
+    for (int i = 0; u && i < u->n; i++) {
+        if (u->deleted[i])
+            base_tags_remove(&v->base, u->key[i]);
+        else
+            tags_put(&v->base, u->key[i], u->val[i]);
+    }
+}
+
+int vu_set_tag(vu *v, const char *key, const char *val) {
+    if (strlen(key) >= sizeof v->user_tags->key[0] ||
+        (val && strlen(val) >= sizeof v->user_tags->val[0]))
+        return -1;
+    if (!v->user_tags && !(v->user_tags = calloc(1, sizeof *v->user_tags))) return -1;
+    vu_user_tags *u = v->user_tags;
+    int i = 0;
+    while (i < u->n && strcmp(u->key[i], key) != 0) i++;
+    if (i == u->n) {
+        if (u->n == VU_USER_TAGS) return -1;
+        snprintf(u->key[u->n++], sizeof u->key[0], "%s", key);
+    }
+    u->deleted[i] = val == NULL;
+    snprintf(u->val[i], sizeof u->val[0], "%s", val ? val : "");
+    /* the base tags again, with the same timeline phase as the iteration's start, and the group */
+    v->base_phase = -1;
+    build_base_tags(v, v->iter_start > 0 ? v->iter_start : lt_now());
+    if (v->group_len) tags_put(&v->base, "group", v->group);
+    return 0;
+}
+
+static void base_tags_remove(tag_builder *b, const char *key) {
+    for (int i = 0; i < b->n; i++)
+        if (strcmp(b->keys[i], key) == 0) {
+            memmove(&b->keys[i], &b->keys[i + 1], (size_t)(b->n - i - 1) * sizeof b->keys[0]);
+            memmove(&b->vals[i], &b->vals[i + 1], (size_t)(b->n - i - 1) * sizeof b->vals[0]);
+            b->n--;
+            return;
+        }
+}
+
+int vu_group_enter(vu *v, const char *name, size_t len) {
+    int token = v->group_len;
+    if ((size_t)token + len + 3 > sizeof v->group) return -1;
+    memcpy(v->group + token, "::", 2);
+    memcpy(v->group + token + 2, name, len);
+    v->group_len = token + 2 + (int)len;
+    v->group[v->group_len] = 0;
+    tags_put(&v->base, "group", v->group); /* interning copies the text */
+    v->base_tid = BASE_TID_NONE;
+    return token;
+}
+
+void vu_group_leave(vu *v, int token) {
+    if (token < 0 || token >= v->group_len) return;
+    v->group_len = token;
+    v->group[token] = 0;
+    if (token == 0) base_tags_remove(&v->base, "group");
+    v->base_tid = BASE_TID_NONE;
 }
 
 uint32_t vu_base_tid(vu *v) {
@@ -318,6 +380,7 @@ static void count_iteration_error(vu *v, const char *message, const char *logged
 static void finish_iteration(vu *v, bool ok) {
     runtime *rt = v->rt;
     double now = lt_now();
+    vu_group_leave(v, 0); /* ended inside a group: its samples are the iteration's own */
     v->busy = false;
     atomic_fetch_sub(&rt->shared->vus_active, 1);
     if (v->interrupted && v->sc && v->sc->name && rt->shared->scenarios)
@@ -328,6 +391,11 @@ static void finish_iteration(vu *v, bool ok) {
         rt_sample(rt, M_ITERATION_DURATION, tid, (now - v->iter_start) * 1000.0);
     }
     v->iteration++;
+    /* k6's noVUConnectionReuse: the next iteration (or setup's caller) starts on new connections */
+    if (rt->shared->plan && rt->shared->plan->no_vu_connection_reuse) {
+        http_pool_close_idle(v->pool);
+        lt_batch_close_idle(v);
+    }
     if (v->done) {
         double outer = rt->now_hint; /* done may end another VU's iteration (nested) */
         rt->now_hint = now;

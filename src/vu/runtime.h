@@ -91,7 +91,8 @@ typedef struct vu vu;
  * permanent, so entries never go stale. */
 #define RESP_TAGS 256
 typedef struct {
-    bool used, expected;
+    bool used;
+    int8_t expected; /* expected_response: 1 true, 0 false, -1 no tag (no response callback) */
     int status;
     uint32_t req_tid, tid;
     const char *method; /* one of lt_http.c's static method names */
@@ -114,6 +115,16 @@ typedef void (*vu_done_fn)(vu *v, bool ok, void *arg);
  * a VU's coroutine sets its own (vu_yield) just before it yields, so interrupting an iteration
  * runs it and the core knows no kind of wait by name; resuming the VU clears it. */
 typedef void (*vu_cancel_fn)(vu *v);
+
+/* Tags a VU's script set through lt.vu.tags (k6's vu.tags): on every later sample of the VU,
+ * across iterations, over the run's and scenario's; a deleted one removes that tag. */
+#define VU_USER_TAGS 16
+typedef struct vu_user_tags {
+    int n;
+    bool deleted[VU_USER_TAGS];
+    char key[VU_USER_TAGS][64];
+    char val[VU_USER_TAGS][128];
+} vu_user_tags;
 
 /* A check name (key "check") or no extra tag (key NULL) on top of a VU's base tags. */
 #define VU_TAG_CACHE 4
@@ -160,6 +171,19 @@ struct vu {
     resp_tag_entry *last_resp; /* the runtime's resp_tags entry of this VU's last response */
     char req_arena[768];
     double req_due;
+    /* response_callback.h: the VU's own callback once it set one (NULL: none), and the one of
+     * the request in flight (NULL: none) */
+    const struct lt_statuses *response_cb, *req_response_cb;
+    bool response_cb_own;
+    /* lt.group: the path of the groups the VU is in ("::outer::inner"), its `group` tag */
+    char group[256];
+    int group_len;
+    /* lt.http.batch (lt_http_batch.c): the batch in flight, and the pools of its parallel
+     * requests beyond the first (which uses `pool`), kept for their connections */
+    struct lt_batch *batch;
+    http_pool **batch_pools; /* nbatch_pools of them, made as needed */
+    int nbatch_pools;
+    struct vu_user_tags *user_tags; /* lt.vu.tags set by the script (NULL until one is) */
 };
 
 struct runtime {
@@ -175,16 +199,18 @@ struct runtime {
     vu *current;                    /* the VU whose coroutine is running */
     int data_ref;                   /* setup data decoded in this state (LUA_NOREF before setup) */
     double last_error_log;
-    long errors_suppressed;    /* errors not logged since the last message (one a second) */
-    error_tally errors;        /* this thread's iteration errors by message */
-    char last_error[1024];     /* the last iteration error, file:line and traceback */
-    int response_ctor_ref;     /* lt_http.c: builds response tables */
-    luajson_buf json_buf;      /* lt.json.encode's output buffer, reused */
-    resp_series *rseries;      /* RESP_TABLE entries */
-    resp_tag_entry *resp_tags; /* RESP_TAGS entries */
-    double now_hint;           /* > 0: the time the iteration ending right now ended (lt_now) */
-    uint64_t rng[4];           /* lt.random() outside a VU (the script's top level) */
-    bool capture;              /* runtime_call: keep the function's first result as JSON */
+    long errors_suppressed; /* errors not logged since the last message (one a second) */
+    error_tally errors;     /* this thread's iteration errors by message */
+    char last_error[1024];  /* the last iteration error, file:line and traceback */
+    int response_ctor_ref;  /* lt_http.c: builds response tables */
+    const struct lt_statuses *response_cb; /* response_callback.h: the default; NULL: none */
+    int response_cb_ref;                   /* keeps the default's object alive */
+    luajson_buf json_buf;                  /* lt.json.encode's output buffer, reused */
+    resp_series *rseries;                  /* RESP_TABLE entries */
+    resp_tag_entry *resp_tags;             /* RESP_TAGS entries */
+    double now_hint; /* > 0: the time the iteration ending right now ended (lt_now) */
+    uint64_t rng[4]; /* lt.random() outside a VU (the script's top level) */
+    bool capture;    /* runtime_call: keep the function's first result as JSON */
     char *call_result;
     int nvus;
     preempt_state preempt; /* preempt.h: interrupting Lua that does not yield */
@@ -217,6 +243,9 @@ void vu_interrupt(vu *v);
 /* Yields the running VU's coroutine L from a C function (return its result): `cancel` undoes
  * what the call armed, should the iteration be interrupted before the VU is resumed. */
 int vu_yield(lua_State *L, vu *v, vu_cancel_fn cancel);
+/* lt_http_batch.c: closes the idle connections of the VU's batch pools; frees them (vu_free). */
+void lt_batch_close_idle(vu *v);
+void lt_batch_free_pools(vu *v);
 
 /* Runs global function `fn` (with the setup data when with_data) in the control runtime as a
  * coroutine driven by rt's event loop until it returns or `timeout_s` passes; returns 0 or -1 with
@@ -239,6 +268,16 @@ int runtime_options(runtime *rt, cJSON **out, char *err, size_t errlen);
  * once the runtime's thread is done, so no count is lost at the end of a run. */
 void runtime_end_error_log(runtime *rt);
 
+/* Groups (lt.group, lt_group.c): entering appends "::name" to the VU's group path, which is the
+ * `group` tag of its samples until the matching leave; returns the path's previous length (the
+ * token for vu_group_leave), or -1 when the path would not fit. An iteration that ends inside a
+ * group (error, interruption) leaves them all. */
+int vu_group_enter(vu *v, const char *name, size_t len);
+void vu_group_leave(vu *v, int token);
+/* lt.vu.tags: sets (val) or deletes (val NULL) a tag of the VU's samples from now on; -1 when
+ * the key (63 bytes) or value (127) is too long or VU_USER_TAGS are set already. */
+int vu_set_tag(vu *v, const char *key, const char *val);
+
 /* The base tags of the VU's iteration, interned (once per change of them). */
 #define BASE_TID_NONE UINT32_MAX
 uint32_t vu_base_tid(vu *v);
@@ -260,8 +299,15 @@ void tags_from_lua(lua_State *L, int idx, tag_builder *b, char *arena, size_t ca
 /* The tag set id of the running VU's base tags plus the Lua tag table at idx (cached). */
 uint32_t lt_table_tags(lua_State *L, runtime *rt, int idx);
 
-/* Registers the `lt` module into L (lt_module.c) and lt.http (lt_http.c). */
+/* Registers the `lt` module into L (lt_module.c), lt.http (lt_http.c) and lt.group (lt_group.c)
+ * into the lt table at the top of the stack. */
 void lt_open_module(lua_State *L, runtime *rt);
+void lt_open_group(lua_State *L, runtime *rt);
+/* k6/execution (lt_execution.c): lt.instance, and the k6-named fields of lt.vu and lt.scenario,
+ * pushed by lt_push_vu_field / lt_push_scenario_field (false when key is not one of them). */
+void lt_open_execution(lua_State *L, runtime *rt);
+bool lt_push_vu_field(lua_State *L, runtime *rt, const char *key);
+bool lt_push_scenario_field(lua_State *L, runtime *rt, const char *key);
 void lt_open_http(lua_State *L, runtime *rt);
 /* Pushes a response table for res (lt_http.c). */
 void lt_push_response(lua_State *L, const http_result *res, bool keep_body);

@@ -12,32 +12,7 @@
 # misspelt one, refused before any traffic (exit 104).
 source "$(dirname "$0")/../lib.sh"
 
-PROMETHEUS=${PROMETHEUS:-$(command -v prometheus || echo /usr/bin/prometheus)}
 DASH=$ROOT/tests/outputs/dashboards
-
-# start_prometheus NAME [WEB_CONFIG]: a throwaway Prometheus with the remote-write receiver and
-# native histograms on a free loopback port ($PROM_PORT); with a web config, https and basic auth.
-start_prometheus() {
-    local name=$1 web=${2:-} scheme=http
-    PROM_PORT=$(free_port)
-    mkdir -p "$TMP/$name"
-    printf 'global:\n  scrape_interval: 1h\n  evaluation_interval: 1h\n' >"$TMP/$name.yml"
-    local extra=()
-    if [ -n "$web" ]; then extra=(--web.config.file="$web"); scheme=https; fi
-    "$PROMETHEUS" --config.file="$TMP/$name.yml" --storage.tsdb.path="$TMP/$name" \
-        --web.listen-address="127.0.0.1:$PROM_PORT" --web.enable-remote-write-receiver \
-        --enable-feature=native-histograms "${extra[@]}" >"$TMP/$name.log" 2>&1 &
-    _PIDS+=($!)
-    local deadline=$((SECONDS + 60))
-    while [ $SECONDS -lt $deadline ]; do
-        curl -sf "${CURL_OPTS[@]}" "$scheme://127.0.0.1:$PROM_PORT/-/ready" >/dev/null 2>&1 && return 0
-        kill -0 "${_PIDS[-1]}" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "prometheus did not become ready:" >&2
-    tail -n 20 "$TMP/$name.log" >&2
-    return 1
-}
 
 # The queries: every `expr` of a dashboard with its variables set ($quantile_stat: each of $QSTATS),
 # run at one instant; prints one line per query: "ok|EMPTY|ERROR <tab> series <tab> expr <tab> values".

@@ -37,6 +37,9 @@ end
 function tick() end
 
 -- which of the whole test's 50 iterations this is: unique over the segments
-function shared() shared_seen:add(1, { i = tostring(lt.scenario.iteration_in_test) }) end
+function shared()
+  assert(lt.scenario.iterationInTest == lt.scenario.iteration_in_test, "k6's name, the same number")
+  shared_seen:add(1, { i = tostring(lt.scenario.iteration_in_test) })
+end
 
 function idle() lt.sleep(0.25) end

@@ -1,0 +1,59 @@
+# lt.group(name, fn), k6's group(): the `group` tag in k6's "::outer::inner" form on the samples
+# taken inside (requests, checks, custom metrics), none outside, and one group_duration sample per
+# group run. Against nginx on loopback.
+source "$(dirname "$0")/../lib.sh"
+S=$ROOT/tests/opts/scripts
+NGINX_PORT=$(free_port)
+d=$TMP/nginx
+mkdir -p "$d/logs"
+cat >"$d/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/logs/error.log warn;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $d/body; proxy_temp_path $d/proxy; fastcgi_temp_path $d/fastcgi;
+    uwsgi_temp_path $d/uwsgi; scgi_temp_path $d/scgi;
+    server { listen 127.0.0.1:$NGINX_PORT; location / { return 200 'ok'; } }
+}
+CONF
+nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" &
+_PIDS+=($!)
+wait_port "$NGINX_PORT" || { fail "nginx starts"; finish; }
+
+timeout 30 "$LT" run "$S/group.lua" -q -e BASE="http://127.0.0.1:$NGINX_PORT" --summary-export "$TMP/g.json" >"$TMP/g.out" 2>&1
+expect_eq "group script: exit code (thresholds on group_duration and a group's sub-metric pass)" 0 $?
+expect_eq "the threshold on group_duration{group:::orders::submit} was evaluated" True "$(json_get "$TMP/g.json" "[t['ok'] for t in d['thresholds'] if t['metric']=='group_duration{group:::orders::submit}'][0]")"
+j() { json_get "$TMP/g.json" "$1"; }
+# group tag of the http_reqs series named $1 ('' when none)
+gtag() { j "[s['tags'].get('group','') for s in d['series'] if s['metric']=='http_reqs' and s['tags'].get('name')=='$1'][0]"; }
+expect_eq "request in group 'orders' tagged ::orders" "::orders" "$(gtag outer)"
+expect_eq "request in a nested group tagged ::orders::submit" "::orders::submit" "$(gtag inner)"
+expect_eq "... and keeps its own tags" "v" "$(j "[s['tags'].get('k') for s in d['series'] if s['metric']=='http_reqs' and s['tags'].get('name')=='inner'][0]")"
+expect_eq "back in the outer group after the inner one" "::orders" "$(gtag outer_after)"
+expect_eq "request outside any group: no group tag" "" "$(gtag outside)"
+expect_eq "after a group whose fn raised: no group tag" "" "$(gtag after_error)"
+expect_eq "check inside a group tagged ::orders" "::orders" "$(j "[s['tags'].get('group','') for s in d['series'] if s['metric']=='checks' and s['tags'].get('check')=='outer ok'][0]")"
+expect_eq "custom metric inside a group tagged ::orders" "::orders" "$(j "[s['tags'].get('group','') for s in d['series'] if s['metric']=='in_group'][0]")"
+gd() { j "sorted([s['values']['$2'] for s in d['series'] if s['metric']=='group_duration' and s['tags'].get('group')=='$1'])[0]"; }
+expect_eq "group_duration: ::orders once per iteration (3)" 3 "$(gd ::orders count)"
+expect_eq "group_duration: ::orders::submit 3" 3 "$(gd ::orders::submit count)"
+expect_num "group_duration of ::orders::submit (sleeps 50 ms)" "$(gd ::orders::submit min)" ge 50
+expect_num "::orders lasts at least as long as the group inside it" "$(python3 -c "print($(gd ::orders min) - $(gd ::orders::submit min))")" ge 0
+expect_eq "group_duration also for a group whose fn raised (3)" 3 "$(gd ::err count)"
+expect_eq "group_duration for the group that failed the iteration (1)" 1 "$(gd ::fails count)"
+expect_eq "summary checks: a check inside a group is listed with its group" "::orders" "$(j "[c.get('group') for c in d['checks'] if c['name']=='outer ok'][0]")"
+expect_eq "summary checks: one outside has none" "None" "$(j "[c.get('group') for c in d['checks'] if c['name']=='group returns fn\'s values'][0]")"
+expect_match "text summary: the group's heading, as k6's" "█ ::orders" "$TMP/g.out"
+expect_eq "checks: values returned, errors go through" 0 "$(j "sum(c['fails'] for c in d['checks'])")"
+expect_eq "the error inside a group failed that iteration only" 1 "$(j "int(d['metrics']['iteration_errors']['values']['count'])")"
+expect_eq "the iteration after it has no group tag on iterations" "" "$(j "sorted(set(s['tags'].get('group','') for s in d['series'] if s['metric']=='iterations'))[0]")"
+
+timeout 30 "$LT" run "$S/group.lua" -q -e MODE=top -e BASE="http://127.0.0.1:$NGINX_PORT" >"$TMP/top.out" 2>&1
+expect_eq "lt.group at the top level: script error (107)" 107 $?
+expect_match "... saying where it may be called" "lt.group can only be called inside an iteration" "$TMP/top.out"
+timeout 30 "$LT" run "$S/group.lua" -q -e MODE=sep -e BASE="http://127.0.0.1:$NGINX_PORT" --summary-export "$TMP/sep.json" >"$TMP/sep.out" 2>&1
+expect_match "a group name with '::' is an error, k6's message" "group and check names may not contain '::'" "$TMP/sep.out"
+finish
