@@ -58,6 +58,10 @@ static const proof proofs[] = {
     {"options", "noConnectionReuse", TOP(""), TOP(",\"noConnectionReuse\":true")},
     {"options", "noVUConnectionReuse", TOP(""), TOP(",\"noVUConnectionReuse\":true")},
     {"options", "userAgent", TOP(""), TOP(",\"userAgent\":\"x/1\"")},
+    /* the segment's share (plan->share: what lt inspect prints under "segment") */
+    {"options", "executionSegment", TOP(""), TOP(",\"executionSegment\":\"0:1/2\"")},
+    {"options", "executionSegmentSequence", TOP(",\"executionSegment\":\"0:1/3\""),
+     TOP(",\"executionSegment\":\"0:1/3\",\"executionSegmentSequence\":\"0,1/3,2/3,1\"")},
     {"options", "batch", TOP(""), TOP(",\"batch\":5")},
     {"options", "batchPerHost", TOP(""), TOP(",\"batchPerHost\":0")},
     /* every scenario */
@@ -141,6 +145,7 @@ static char *plan_text(const plan *p) {
     cJSON_DeleteItemFromObjectCaseSensitive(r, "tags");
     cJSON_DeleteItemFromObjectCaseSensitive(r, "timeline");
     cJSON_DeleteItemFromObjectCaseSensitive(r, "summaryTrendStats");
+    if (p->share) cJSON_AddItemToObject(r, "segment", cJSON_Duplicate(p->share, 1));
     char *json = cJSON_PrintUnformatted(r);
     cJSON_Delete(r);
     size_t cap = strlen(json) + 4096, used = 0;
