@@ -5,7 +5,7 @@
 # of the schedule, with the single run's per-shard split; shared-iterations and constant-vus
 # shares add up exactly; lt merge of the three gives the single run's counts, complete, judges a
 # count threshold only the whole meets, and marks a missing segment partial; bad segments and
-# start times are refused (exit 104). ~15 s.
+# start times are refused (exit 104). ~25 s.
 . "$(dirname "$0")/../lib.sh"
 SCRIPT=$ROOT/tests/segments/b2_segments.lua
 SEQ=0,1/3,2/3,1
