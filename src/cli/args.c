@@ -36,6 +36,8 @@ void args_print_help(void) {
         "scenarios\n"
         "      --time-scale F          multiply every duration, start time and stage by F (rates "
         "stay)\n"
+        "      --schedule-precision D  arrival-rate starts due within D of each other share one\n"
+        "                              wake-up (e.g. 1ms: less CPU, up to D late; default 0)\n"
         "      --seed N                seed the per-VU random streams (lt.random) for a "
         "reproducible run\n"
         "      --tag KEY=VALUE         add a label to everything outputs write (repeatable)\n"
@@ -251,6 +253,13 @@ int args_parse(int argc, char **argv, cli_args *a, char *err, size_t errlen) {
                                 val),
                        -1;
             a->time_scale = t;
+        } else if (IS("--schedule-precision")) {
+            NEED();
+            char e[128];
+            if (duration_parse(val, &a->schedule_precision, e, sizeof e) != 0)
+                return snprintf(err, errlen, "--schedule-precision: %s", e), -1;
+            if (a->schedule_precision > 1)
+                return snprintf(err, errlen, "--schedule-precision: at most 1s, got '%s'", val), -1;
         } else if (IS("--seed")) {
             NEED();
             char *end;

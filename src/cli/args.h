@@ -27,6 +27,7 @@ typedef struct {
     const char *duration;
     long iterations;
     double time_scale;
+    double schedule_precision; /* --schedule-precision, seconds; 0 = not given */
     uint64_t seed;
     bool seeded, no_thresholds, quiet, no_color, insecure;
     long max_tag_sets;      /* --max-tag-sets; 0 = not given */

@@ -36,6 +36,7 @@ static int run_from_args(const cli_args *a) {
                     .duration = a->duration,
                     .iterations = a->iterations,
                     .time_scale = a->time_scale,
+                    .schedule_precision = a->schedule_precision,
                     .max_tag_sets = a->max_tag_sets,
                     .execution_segment = a->execution_segment,
                     .execution_segment_sequence = a->execution_segment_sequence,

@@ -375,6 +375,7 @@ static int load_plan(run_ctx *r, char *err, size_t errlen) {
                          .duration = a->duration,
                          .iterations = a->iterations,
                          .time_scale = a->time_scale,
+                         .schedule_precision = a->schedule_precision,
                          .no_thresholds = a->no_thresholds,
                          .max_tag_sets = a->max_tag_sets,
                          .scrape_urls = a->scrape_urls,
@@ -523,7 +524,9 @@ static void write_summary(run_ctx *r, threshold_result *res) {
                         .ntags = r->args->ntags,
                         .tag_keys = r->args->tag_keys,
                         .tag_vals = r->args->tag_vals};
+    double t_build = lt_now();
     cJSON *j = summary_json(&in);
+    t_build = lt_now() - t_build;
     bool handled = false; /* handleSummary wrote its own summary: no default text (as k6) */
     if (runtime_has_function(r->ctl, "handleSummary")) {
         char *data = cJSON_PrintUnformatted(j), err[2048];
@@ -542,10 +545,18 @@ static void write_summary(run_ctx *r, threshold_result *res) {
         (!r->args->quiet || !r->args->summary_export || strcmp(r->args->summary_export, "-") != 0))
         summary_print_text(stderr, &in, !r->args->no_color && isatty(2));
     if (r->args->summary_export) {
+        double t_print = lt_now();
         char *text = cJSON_Print(j);
+        t_print = lt_now() - t_print;
+        double t_write = lt_now();
         char err[512];
         if (write_file_atomic(r->args->summary_export, text, err, sizeof err) != 0)
             fprintf(stderr, "lt: %s\n", err);
+        t_write = lt_now() - t_write;
+        /* the cost of the JSON summary, for the bench's P9 row (issue 15) */
+        if (getenv("LT_SUMMARY_TIMING"))
+            fprintf(stderr, "lt: summary: build %.3f ms, print %.3f ms, write %.3f ms, %zu bytes\n",
+                    t_build * 1e3, t_print * 1e3, t_write * 1e3, strlen(text));
         free(text);
     }
     cJSON_Delete(j);

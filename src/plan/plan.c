@@ -13,6 +13,7 @@ typedef struct {
     char *err;
     size_t errlen;
     double scale;
+    double schedule_precision; /* --schedule-precision: the default of schedulePrecision */
 } ctx;
 
 static int fail(ctx *c, const char *fmt, ...) {
@@ -34,9 +35,11 @@ const char *executor_name(executor_kind k) {
 /* Keys each executor accepts, besides the common ones. */
 static const char *common_keys[] = {"executor", "startTime", "gracefulStop", "exec",
                                     "env",      "tags",      "setup",        NULL};
-static const char *executor_keys[][8] = {
-    {"rate", "timeUnit", "duration", "preAllocatedVUs", "maxVUs", "queueWhenBusy", NULL},
-    {"startRate", "timeUnit", "stages", "preAllocatedVUs", "maxVUs", "queueWhenBusy", NULL},
+static const char *executor_keys[][9] = {
+    {"rate", "timeUnit", "duration", "preAllocatedVUs", "maxVUs", "queueWhenBusy",
+     "schedulePrecision", NULL},
+    {"startRate", "timeUnit", "stages", "preAllocatedVUs", "maxVUs", "queueWhenBusy",
+     "schedulePrecision", NULL},
     {"vus", "duration", NULL},
     {"startVUs", "stages", "gracefulRampDown", NULL},
     {"vus", "iterations", "maxDuration", NULL},
@@ -332,6 +335,13 @@ static int parse_scenario(ctx *c, const char *name, const cJSON *o, scenario_pla
                         s->pre_allocated_vus);
         if (s->max_vus == 0) return fail(c, "%s.maxVUs: must be > 0", where);
         if (get_bool(c, o, "queueWhenBusy", where, &s->queue_when_busy)) return -1;
+        /* not scaled by --time-scale: it is the machine's wake-up cost, not the test's length */
+        if (get_duration(c, o, "schedulePrecision", where, c->schedule_precision, false,
+                         &s->schedule_precision))
+            return -1;
+        if (s->schedule_precision > 1)
+            return fail(c, "%s.schedulePrecision: at most 1s, got %gs", where,
+                        s->schedule_precision);
         if (s->kind == EX_CONSTANT_ARRIVAL_RATE) {
             if (!cJSON_GetObjectItemCaseSensitive(o, "rate"))
                 return fail(c, "%s.rate: missing", where);
@@ -739,6 +749,9 @@ static cJSON *scenario_resolved(const scenario_plan *s, double scale) {
         cJSON_AddNumberToObject(j, "preAllocatedVUs", s->pre_allocated_vus);
         cJSON_AddNumberToObject(j, "maxVUs", s->max_vus);
         cJSON_AddBoolToObject(j, "queueWhenBusy", s->queue_when_busy);
+        if (s->schedule_precision > 0)
+            cJSON_AddStringToObject(j, "schedulePrecision",
+                                    duration_format(s->schedule_precision, b, sizeof b));
         break;
     case EX_CONSTANT_VUS:
         cJSON_AddNumberToObject(j, "vus", s->vus);
@@ -884,7 +897,8 @@ static int segment_options(ctx *c, const cJSON *o, const plan_overrides *ov, pla
 }
 
 plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size_t errlen) {
-    ctx c = {err, errlen, ov && ov->time_scale > 0 ? ov->time_scale : 1};
+    ctx c = {err, errlen, ov && ov->time_scale > 0 ? ov->time_scale : 1,
+             ov ? ov->schedule_precision : 0};
     plan *p = calloc(1, sizeof *p);
     p->time_scale = c.scale;
     p->no_thresholds = ov && ov->no_thresholds;

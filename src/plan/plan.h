@@ -47,6 +47,7 @@ typedef struct {
     double time_unit;        /* seconds, as written (not scaled) */
     int pre_allocated_vus, max_vus, vus, start_vus;
     bool queue_when_busy; /* arrival rates: a due start waits for a free VU instead of dropping */
+    double schedule_precision; /* arrival rates, seconds: starts due within it share a wake-up */
     long iterations;
     stage *stages;
     int nstages;
@@ -109,10 +110,11 @@ typedef struct {
 
 /* Command-line overrides (k6's --vus/--duration/--iterations replace the scenarios with one). */
 typedef struct {
-    int vus;              /* 0 = not given */
-    const char *duration; /* NULL = not given */
-    long iterations;      /* 0 = not given */
-    double time_scale;    /* 1 when not given */
+    int vus;                   /* 0 = not given */
+    const char *duration;      /* NULL = not given */
+    long iterations;           /* 0 = not given */
+    double time_scale;         /* 1 when not given */
+    double schedule_precision; /* --schedule-precision, s: the scenarios' default (0) */
     bool no_thresholds;
     long max_tag_sets;                                      /* 0 = not given */
     const char *const *scrape_urls, *const *scrape_metrics; /* --scrape, --scrape-filter */

@@ -375,6 +375,31 @@ static int vu_index(lua_State *L) {
     return 1;
 }
 
+/* lt.vu.id for LuaJIT's FFI: order ids read it once per request (see random_via_ffi). */
+static int ffi_vu_id(runtime *rt) {
+    return rt->current ? rt->current->id : 0;
+}
+
+static const char VU_INDEX_FFI[] = "local ffi, fn, rt, index = require('ffi'), ...\n"
+                                   "local f = ffi.cast('int (*)(void *)', fn)\n"
+                                   "local p = ffi.cast('void *', rt)\n"
+                                   "return function(t, k)\n"
+                                   "  if k == 'id' then return f(p) end\n"
+                                   "  return index(t, k)\n"
+                                   "end\n";
+
+/* Pushes lt.vu's __index: vu_index, with lt.vu.id answered through the FFI when it can be. */
+static void push_vu_index(lua_State *L, runtime *rt) {
+    if (luaL_loadstring(L, VU_INDEX_FFI) == 0) {
+        lua_pushlightuserdata(L, (void *)(uintptr_t)&ffi_vu_id);
+        lua_pushlightuserdata(L, rt);
+        lua_pushcfunction(L, vu_index);
+        if (lua_pcall(L, 3, 1, 0) == 0) return;
+    }
+    lua_pop(L, 1);
+    lua_pushcfunction(L, vu_index);
+}
+
 static int scenario_index(lua_State *L) {
     runtime *rt = lt_runtime(L);
     const char *key = luaL_checkstring(L, 2);
@@ -397,6 +422,16 @@ static int scenario_index(lua_State *L) {
     return 1;
 }
 
+/* Replaces the function on top by an empty table whose __index it is. */
+static void push_proxy_fn(lua_State *L) {
+    lua_newtable(L);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "__index");
+    lua_newtable(L);
+    lua_insert(L, -2);
+    lua_setmetatable(L, -2);
+}
+
 /* Pushes an empty table whose __index is `index` (closing over the top `upvalues` values). */
 static void push_proxy(lua_State *L, lua_CFunction index, int upvalues) {
     lua_pushcclosure(L, index, upvalues);
@@ -413,6 +448,43 @@ static void push_proxy(lua_State *L, lua_CFunction index, int upvalues) {
 static int l_random(lua_State *L) {
     lua_pushnumber(L, vu_random(L));
     return 1;
+}
+
+/* The same stream for LuaJIT's FFI: an FFI call compiles into the caller's trace, a classic
+ * lua_CFunction does not (the trace stitches around it), and order generators call lt.random a few
+ * times per request. */
+static double ffi_random(runtime *rt) {
+    uint64_t *s = rt->current ? rt->current->rng : rt->rng;
+    uint64_t r = s[1] * 5; /* xoshiro256**, as vu_random */
+    r = ((r << 7) | (r >> 57)) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return (double)(r >> 11) * 0x1.0p-53;
+}
+
+static const char RANDOM_FFI[] = "local ffi, fn, rt = require('ffi'), ...\n"
+                                 "local f = ffi.cast('double (*)(void *)', fn)\n"
+                                 "local p = ffi.cast('void *', rt)\n"
+                                 "return function() return f(p) end\n";
+
+/* Replaces lt.random (the table on top) by its FFI version; keeps the C one if that fails. */
+static void random_via_ffi(lua_State *L, runtime *rt) {
+    if (luaL_loadstring(L, RANDOM_FFI) != 0) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pushlightuserdata(L, (void *)(uintptr_t)&ffi_random);
+    lua_pushlightuserdata(L, rt);
+    if (lua_pcall(L, 2, 1, 0) != 0) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_setfield(L, -2, "random");
 }
 
 static int l_random_int(lua_State *L) {
@@ -618,6 +690,7 @@ void lt_open_module(lua_State *L, runtime *rt) {
         lua_pushcfunction(L, f->func);
         lua_setfield(L, -2, f->name);
     }
+    random_via_ffi(L, rt);
     lua_newtable(L); /* lt's metatable: lt.time_scale */
     lua_pushcfunction(L, lt_index);
     lua_setfield(L, -2, "__index");
@@ -652,7 +725,8 @@ void lt_open_module(lua_State *L, runtime *rt) {
     }
     push_proxy(L, env_index, 1);
     lua_setfield(L, -2, "env");
-    push_proxy(L, vu_index, 0);
+    push_vu_index(L, rt);
+    push_proxy_fn(L);
     lua_setfield(L, -2, "vu");
     push_proxy(L, scenario_index, 0);
     lua_setfield(L, -2, "scenario");

@@ -38,6 +38,36 @@ static void set_package_path(lua_State *L, const run_shared *sh) {
     lua_pop(L, 1);
 }
 
+/* LuaJIT's trace log for finding trace aborts on a script's hot path (a debug aid, off unless
+ * set): LT_JIT_VERBOSE=FILE starts jit.v (one line per trace and abort), LT_JIT_DUMP=FILE
+ * jit.dump (bytecode, IR and machine code per trace), each runtime into FILE.<index> so threads
+ * do not overwrite each other. A failure (no jit.* modules installed) is a warning, not an error. */
+static void start_jit_log(lua_State *L, int index) {
+    static const struct {
+        const char *env, *module;
+    } logs[] = {{"LT_JIT_VERBOSE", "jit.v"}, {"LT_JIT_DUMP", "jit.dump"}};
+    for (size_t i = 0; i < sizeof logs / sizeof *logs; i++) {
+        const char *file = getenv(logs[i].env);
+        if (!file || !*file) continue;
+        lua_getglobal(L, "require");
+        lua_pushstring(L, logs[i].module);
+        if (lua_pcall(L, 1, 1, 0) == 0) {
+            lua_getfield(L, -1, "start");
+            lua_remove(L, -2);
+            if (strcmp(logs[i].module, "jit.dump") == 0) {
+                lua_pushstring(L, "tbimrsX"); /* traces, bytecode, IR, mcode, regs, snapshots */
+                lua_pushfstring(L, "%s.%d", file, index);
+            } else {
+                lua_pushfstring(L, "%s.%d", file, index);
+                lua_pushnil(L);
+            }
+            if (lua_pcall(L, 2, 0, 0) == 0) continue;
+        }
+        fprintf(stderr, "lt: warning: %s: %s\n", logs[i].env, lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+}
+
 /* Error handler for pcall: message plus a short traceback. */
 static int traceback(lua_State *L) {
     const char *msg = lua_tostring(L, 1);
@@ -83,6 +113,7 @@ runtime *runtime_new(run_shared *sh, int index, char *err, size_t errlen, bool *
     lua_pushlightuserdata(L, rt);
     lua_rawset(L, LUA_REGISTRYINDEX);
     set_package_path(L, sh);
+    start_jit_log(L, index);
     lt_open_module(L, rt);
     lua_pushcfunction(L, traceback);
     if (luaL_loadfile(L, sh->script_path) != 0) {
