@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void args_print_help(void) {
     fputs(
@@ -58,6 +59,13 @@ void args_print_help(void) {
         "      --scrape-filter PATTERN keep only scraped metrics matching PATTERN, a glob such as "
         "'me_*'\n"
         "                              (repeatable; replaces options.scrape.metrics)\n"
+        "      --execution-segment SEG run only this share of the test, k6's segment such as "
+        "'1/3:2/3'\n"
+        "      --execution-segment-sequence SEQ  the segments of all instances, e.g. "
+        "'0,1/3,2/3,1'\n"
+        "      --start-at TIME         start the load (after setup) at TIME: RFC 3339 "
+        "(2026-01-02T15:04:05Z)\n"
+        "                              or unix seconds; within 24 h from now\n"
         "  -q, --quiet                 no progress output\n"
         "      --no-color              no colours in the summary\n"
         "  -h, --help                  this help\n"
@@ -71,6 +79,40 @@ void args_print_help(void) {
         "  lt -s script.lua --vus 50 --duration 10s --out json=results.json.gz\n"
         "  lt inspect lua/b3_ramp.lua\n",
         stdout);
+}
+
+/* RFC 3339 ("2026-01-02T15:04:05Z", "...05.250+01:00") or unix seconds, into unix seconds. */
+static int parse_start_at(const char *v, double *out, char *err, size_t errlen) {
+    char *end;
+    double u = strtod(v, &end);
+    if (end != v && !*end && isfinite(u) && u > 0) {
+        *out = u;
+        return 0;
+    }
+    struct tm tm = {0};
+    const char *p = strptime(v, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!p) p = strptime(v, "%Y-%m-%d %H:%M:%S", &tm);
+    double frac = 0, offset = 0;
+    if (p && *p == '.') {
+        frac = strtod(p, &end);
+        p = end;
+    }
+    if (p && (*p == 'Z' || *p == 'z') && !p[1]) {
+        p = "";
+    } else if (p && (*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+        int hh, mm;
+        if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2) p = NULL;
+        offset = (*p == '+' ? 1 : -1) * (hh * 3600.0 + mm * 60.0);
+        p = "";
+    }
+    if (!p || *p)
+        return snprintf(err, errlen,
+                        "--start-at takes an RFC 3339 time (2026-01-02T15:04:05Z) or unix seconds, "
+                        "got '%s'",
+                        v),
+               -1;
+    *out = (double)timegm(&tm) + frac - offset;
+    return 0;
 }
 
 static int split_kv(const char *s, const char **k, const char **v, char *buf, size_t len,
@@ -193,6 +235,15 @@ int args_parse(int argc, char **argv, cli_args *a, char *err, size_t errlen) {
         } else if (IS("-i") || IS("--iterations")) {
             NEED();
             if (parse_long(val, 1, &a->iterations, "--iterations", err, errlen)) return -1;
+        } else if (IS("--execution-segment")) {
+            NEED();
+            a->execution_segment = val;
+        } else if (IS("--execution-segment-sequence")) {
+            NEED();
+            a->execution_segment_sequence = val;
+        } else if (IS("--start-at")) {
+            NEED();
+            if (parse_start_at(val, &a->start_at, err, errlen)) return -1;
         } else if (IS("--time-scale")) {
             NEED();
             char *end;

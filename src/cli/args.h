@@ -34,6 +34,8 @@ typedef struct {
     const char *user_agent; /* --user-agent; NULL = not given */
     bool no_connection_reuse, no_vu_connection_reuse;
     long batch, batch_per_host; /* --batch (0 = not given), --batch-per-host (-1 = not given) */
+    const char *execution_segment, *execution_segment_sequence; /* NULL = not given */
+    double start_at; /* --start-at, unix seconds (wall clock); 0 = not given */
     char keybuf[MAX_LIST * 2][256];
 } cli_args;
 

@@ -155,3 +155,12 @@ void ramp_steps_free(ramp_steps *s) {
     s->v = NULL;
     s->n = s->cap = 0;
 }
+
+void ramp_steps_segment(ramp_steps *s, const seg_tuple *t) {
+    long n = 0;
+    for (long i = 0; i < s->n; i++) {
+        long mine = (long)seg_tuple_scale(t, s->v[i].vus);
+        if (n == 0 || s->v[n - 1].vus != mine) s->v[n++] = (ramp_step){s->v[i].t, mine};
+    }
+    s->n = n;
+}

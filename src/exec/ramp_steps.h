@@ -35,5 +35,8 @@ void ramp_graceful_steps(const scenario_plan *sp, ramp_steps *out);
 /* The share of worker w of n: global VU j runs on worker j % n, so a global count becomes the
  * number of j < count with j % n == w; steps that leave that number unchanged are left out. */
 void ramp_steps_local(const ramp_steps *global, int w, int n, ramp_steps *out);
+/* An execution segment's share (plan/segment.h), in place: each whole-test count becomes the
+ * number of its VUs the segment owns (k6's SegmentedIndex); repeated counts are left out. */
+void ramp_steps_segment(ramp_steps *s, const seg_tuple *t);
 void ramp_steps_free(ramp_steps *s);
 #endif

@@ -274,6 +274,37 @@ static void wait_for(double until) {
     }
 }
 
+/* --start-at: instances on several machines start their load together (their clocks kept by
+ * NTP); a time more than a second past, or more than a day ahead, is a mistake. */
+static int check_start_at(double at, char *err, size_t errlen) {
+    double now = lt_wall_now();
+    if (at < now - 1) {
+        snprintf(err, errlen, "--start-at: %.3f is %.1f s in the past", at, now - at);
+        return -1;
+    }
+    if (at > now + 86400) {
+        snprintf(err, errlen, "--start-at: %.3f is more than 24 h ahead (%.0f s)", at, at - now);
+        return -1;
+    }
+    return 0;
+}
+
+/* Waits (after setup, workers ready) for the wall clock to reach `at`; a signal ends the wait
+ * and the main loop then stops the run as usual. */
+static void wait_for_start_at(double at) {
+    double left = at - lt_wall_now();
+    if (left < 0) {
+        fprintf(stderr, "lt: --start-at passed %.3f s ago (setup took longer); starting now\n",
+                -left);
+        return;
+    }
+    while (!g_signals && (left = at - lt_wall_now()) > 0) {
+        struct pollfd pfd = {.fd = g_signal_fd, .events = POLLIN};
+        int ms = left > 1 ? 1000 : (int)ceil(left * 1000);
+        (void)poll(&pfd, 1, ms);
+    }
+}
+
 /* lt.abort() anywhere (a VU, a timeline action, a scenario setup): stop at once, exit 108. */
 static void check_script_abort(run_ctx *r) {
     if (!atomic_load(&r->sh.aborted) || r->hard) return;
@@ -357,7 +388,9 @@ static int load_plan(run_ctx *r, char *err, size_t errlen) {
                          .insecure_skip_tls_verify = a->insecure,
                          .batch = a->batch,
                          .batch_per_host = a->batch_per_host,
-                         .batch_per_host_given = a->batch_per_host >= 0};
+                         .batch_per_host_given = a->batch_per_host >= 0,
+                         .execution_segment = a->execution_segment,
+                         .execution_segment_sequence = a->execution_segment_sequence};
     r->plan = plan_build(opts, &ov, err, errlen);
     cJSON_Delete(opts);
     if (!r->plan) return -1;
@@ -389,7 +422,8 @@ static int start_outputs(run_ctx *r, char *err, size_t errlen) {
                        .static_keys = a->tag_keys,
                        .static_vals = a->tag_vals,
                        .nthresholds = r->plan->nthresholds,
-                       .thresholds = r->plan->thresholds};
+                       .thresholds = r->plan->thresholds,
+                       .execution_segment = r->plan->execution_segment};
     for (int i = 0; i < a->nouts; i++) {
         char e[512];
         output *o = output_create(a->outs[i], e, sizeof e);
@@ -486,7 +520,10 @@ static void write_summary(run_ctx *r, threshold_result *res) {
                         .stdout_tty = isatty(1),
                         .stderr_tty = isatty(2),
                         .no_color = r->args->no_color,
-                        .setup_json = r->sh.setup_json};
+                        .setup_json = r->sh.setup_json,
+                        .ntags = r->args->ntags,
+                        .tag_keys = r->args->tag_keys,
+                        .tag_vals = r->args->tag_vals};
     double t_build = lt_now();
     cJSON *j = summary_json(&in);
     t_build = lt_now() - t_build;
@@ -614,8 +651,17 @@ int run_command(const run_config *a) {
         code = EXIT_CONFIG;
         goto out;
     }
+    if (a->start_at && check_start_at(a->start_at, err, sizeof err) != 0) {
+        fprintf(stderr, "lt: %s\n", err);
+        code = EXIT_CONFIG;
+        goto out;
+    }
     if (a->inspect) {
-        char *s = cJSON_Print(r.plan->resolved);
+        cJSON *shown = cJSON_Duplicate(r.plan->resolved, 1);
+        if (r.plan->share)
+            cJSON_AddItemToObject(shown, "segment", cJSON_Duplicate(r.plan->share, 1));
+        char *s = cJSON_Print(shown);
+        cJSON_Delete(shown);
         printf("%s\n", s);
         free(s);
         goto out;
@@ -670,6 +716,7 @@ int run_command(const run_config *a) {
         scraper_free(r.scraper);
         r.scraper = NULL;
     }
+    if (a->start_at) wait_for_start_at(a->start_at);
     r.t0 = r.sh.run_t0 = lt_now();
     r.sh.wall_t0 = lt_wall_now();
     r.next_collect = r.t0 + 1.0;

@@ -41,6 +41,8 @@ typedef struct {
     double time_scale;
     double schedule_precision; /* seconds; 0 = each start at its own wake-up */
     long max_tag_sets;
+    const char *execution_segment, *execution_segment_sequence; /* k6's segment of the test */
+    double start_at; /* unix seconds: the load (after setup) starts then; 0 = at once */
     uint64_t seed;
     bool seeded, no_thresholds, quiet, no_color, insecure;
     const char *user_agent; /* --user-agent; NULL = not given */

@@ -65,6 +65,12 @@ int sched_participants(const scenario_plan *sp, int nthreads) {
     return vus < nthreads ? (int)vus : nthreads;
 }
 
+/* The whole test's index of this worker's arrival-rate start `local` (an index among the
+ * segment's starts; the same number when the run is not segmented). */
+static long global_i(const scenario_plan *sp, long local) {
+    return sp->iter_stripe ? (long)seg_tuple_global(sp->iter_stripe, local) : local;
+}
+
 /* ---------------- rate curves ---------------- */
 
 /* Where the rate's integral, from a stage's start, reaches k: the positive root of
@@ -124,6 +130,7 @@ static vu *add_vu(sched *s) {
 static void start_on(sched *s, vu *v, double due, bool corrected) {
     s->busy++;
     v->scenario_iteration = atomic_fetch_add(&s->ss->iterations_started, 1);
+    v->iteration_in_test = global_i(s->sp, corrected ? s->next_i : v->scenario_iteration);
     atomic_fetch_add(&s->ss->active_vus, 1);
     vu_start_iteration(v, s->sp->exec, due, corrected, iteration_done, s);
 }
@@ -202,7 +209,7 @@ double arrival_integral(const scenario_plan *sp, double t) {
  * cursor is used, so probes may go back and forth past the scheduler's position. */
 static bool due_by(const sched *s, long i, double limit, bool inclusive) {
     arrival_cursor c = s->cursor;
-    double due = arrival_due(s->sp, i, &c);
+    double due = arrival_due(s->sp, global_i(s->sp, i), &c);
     return due >= 0 && (inclusive ? due <= limit : due < limit);
 }
 
@@ -213,6 +220,10 @@ static long due_count(const sched *s, double limit, bool inclusive) {
     /* iterations 0 .. global-1: constant rates start one at t = 0, ramping ones at 1 */
     double global =
         floor(arrival_integral(s->sp, limit)) + (s->sp->kind == EX_CONSTANT_ARRIVAL_RATE ? 1 : 0);
+    /* a segment's starts among them: the ones its stripe owns */
+    if (s->sp->iter_stripe && global > 0)
+        global = (double)seg_tuple_scale(s->sp->iter_stripe,
+                                         global < 9e18 ? (int64_t)global : INT64_MAX / 2);
     long k = global > (double)s->next_i ? (long)((global - 1 - (double)s->next_i) / s->nw) + 1 : 0;
     while (k > 0 && !due_by(s, s->next_i + (k - 1) * s->nw, limit, inclusive)) k--;
     while (due_by(s, s->next_i + k * s->nw, limit, inclusive)) k++;
@@ -279,7 +290,7 @@ static void arrival_tick(evutil_socket_t fd, short what, void *arg) {
     double rel = lt_now() - s->t0;
     bool all_busy = false;
     for (;;) {
-        double due = arrival_due(s->sp, s->next_i, &s->cursor);
+        double due = arrival_due(s->sp, global_i(s->sp, s->next_i), &s->cursor);
         if (due < 0) {
             arrival_exhausted(s, rel);
             return;
@@ -293,9 +304,9 @@ static void arrival_tick(evutil_socket_t fd, short what, void *arg) {
             continue;
         }
         if (take_vu(s, &v)) {
+            start_on(s, v, s->t0 + due, true); /* before next_i moves: iteration_in_test */
             s->next_i += s->nw;
             s->starts++;
-            start_on(s, v, s->t0 + due, true);
             continue;
         }
         if (s->nvus < s->max_local) {
@@ -307,7 +318,7 @@ static void arrival_tick(evutil_socket_t fd, short what, void *arg) {
         all_busy = true;
         if (s->sp->queue_when_busy) {
             queue_backlog(s, rel);
-            if (arrival_due(s->sp, s->next_i, &s->cursor) < 0) {
+            if (arrival_due(s->sp, global_i(s->sp, s->next_i), &s->cursor) < 0) {
                 enter_ending(s);
                 return;
             }
@@ -324,7 +335,8 @@ static void arrival_tick(evutil_socket_t fd, short what, void *arg) {
         arm(s->timer, scenario_duration(s->sp) - rel);
         return;
     }
-    arm(s->timer, arrival_wake_delay(s, arrival_due(s->sp, s->next_i, &s->cursor), rel));
+    arm(s->timer,
+        arrival_wake_delay(s, arrival_due(s->sp, global_i(s->sp, s->next_i), &s->cursor), rel));
 }
 
 /* ---------------- closed model ---------------- */
@@ -510,6 +522,10 @@ sched *sched_new(runtime *rt, const scenario_plan *sp, int worker_index, int nwo
         ramp_steps raw, allowed;
         ramp_raw_steps(sp, true, &raw);
         ramp_graceful_steps(sp, &allowed);
+        if (sp->vu_stripe) { /* a segment: its VUs of the whole test's counts */
+            ramp_steps_segment(&raw, sp->vu_stripe);
+            ramp_steps_segment(&allowed, sp->vu_stripe);
+        }
         ramp_steps_local(&raw, worker_index, nworkers, &s->raw);
         ramp_steps_local(&allowed, worker_index, nworkers, &s->allowed);
         s->ramp_end = raw.v[raw.n - 1].t;
@@ -548,6 +564,10 @@ void sched_start(sched *s, double t0) {
     s->end = t0 + scenario_duration(sp);
     s->deadline = s->end + sp->graceful_stop;
     s->state = S_RUNNING;
+    if (sp->no_share) { /* this execution segment gets nothing of the scenario */
+        enter_ending(s);
+        return;
+    }
     double now = lt_now();
     switch (sp->kind) {
     case EX_CONSTANT_ARRIVAL_RATE:

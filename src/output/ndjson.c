@@ -2,7 +2,7 @@
  *
  * One JSON object per line, in this order:
  *   {"type":"run","format":"lt-ndjson/1","script":"...","started":<unix s>,"time_scale":1,
- *    "planned_duration":<s>,"tags":{...--tag...}}
+ *    "planned_duration":<s>,"tags":{...--tag...}[,"execution_segment":"1/3:2/3"]}
  *   per interval, per metric and tag set that had samples in it:
  *   {"type":"point","t":<unix s, end of interval>,"dt":<s>,"metric":"http_req_duration",
  *    "metric_type":"trend","tags":{...},
@@ -135,6 +135,8 @@ static int nd_start(output *o, const output_run *run, char *err, size_t errlen) 
     cJSON_AddNumberToObject(j, "planned_duration", run->planned_duration);
     cJSON *tags = cJSON_AddObjectToObject(j, "tags");
     for (int i = 0; i < n->nstatic; i++) cJSON_AddStringToObject(tags, n->skeys[i], n->svals[i]);
+    if (run->execution_segment)
+        cJSON_AddStringToObject(j, "execution_segment", run->execution_segment);
     nd_write(n, j);
     cJSON_Delete(j);
     nd_flush(n);

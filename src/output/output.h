@@ -24,6 +24,7 @@ typedef struct {
     const char *const *static_vals;
     int nthresholds; /* the run's thresholds, for outputs that describe metrics (k6's json) */
     const threshold_def *thresholds;
+    const char *execution_segment; /* "1/3:2/3" when the run is one segment, else NULL */
 } output_run;
 
 typedef struct output output;

@@ -25,16 +25,17 @@ progress *progress_new(const plan *p, bool tty) {
 }
 
 static double target_rate(const scenario_plan *s, double t) {
-    if (s->kind == EX_CONSTANT_ARRIVAL_RATE) return s->rate;
+    double share = scenario_rate_share(s); /* an execution segment's part */
+    if (s->kind == EX_CONSTANT_ARRIVAL_RATE) return s->rate * share;
     if (s->kind != EX_RAMPING_ARRIVAL_RATE) return -1;
     double from = s->start_rate, t0 = 0;
     for (int i = 0; i < s->nstages; i++) {
         if (t < t0 + s->stages[i].duration)
-            return from + (s->stages[i].target - from) * (t - t0) / s->stages[i].duration;
+            return share * (from + (s->stages[i].target - from) * (t - t0) / s->stages[i].duration);
         from = s->stages[i].target;
         t0 += s->stages[i].duration;
     }
-    return from;
+    return share * from;
 }
 
 static void interval_stats(const store *st, const char *scenario, double *p99, double *failed,

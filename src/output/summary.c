@@ -1,5 +1,6 @@
 /* summary.c — end-of-test summary, text and JSON. */
 #include "output/summary.h"
+#include "base/utf8.h"
 #include "output/summary_k6.h"
 #include "output/timeline.h"
 #include "version.h"
@@ -194,6 +195,21 @@ cJSON *summary_json(const summary_input *in) {
     if (in->abort_reason && in->abort_reason[0])
         cJSON_AddStringToObject(root, "abort_reason", in->abort_reason);
     cJSON_AddItemToObject(root, "options", cJSON_Duplicate(p->resolved, 1));
+    if (in->ntags > 0) { /* --tag: which instance wrote this summary (instance=NAME) */
+        cJSON *tags = cJSON_AddObjectToObject(root, "tags");
+        for (int i = 0; i < in->ntags; i++) { /* the command line's bytes: made valid UTF-8 */
+            size_t kl, vl;
+            char *k = utf8_repair_dup(in->tag_keys[i], strlen(in->tag_keys[i]), &kl);
+            char *v = utf8_repair_dup(in->tag_vals[i], strlen(in->tag_vals[i]), &vl);
+            if (k && v) cJSON_AddStringToObject(tags, k, v);
+            free(k);
+            free(v);
+        }
+    }
+    if (p->execution_segment) { /* a segmented run: lt merge checks the instances' segments */
+        cJSON_AddStringToObject(root, "execution_segment", p->execution_segment);
+        cJSON_AddStringToObject(root, "execution_segment_sequence", p->execution_segment_sequence);
+    }
 
     cJSON *metrics = cJSON_AddObjectToObject(root, "metrics");
     for (int id = 0; id < metric_count(); id++) {
@@ -259,6 +275,9 @@ cJSON *summary_json(const summary_input *in) {
              * 950 ms is 10), a ramping rate's where its integral reaches 1, 2, ... */
             starts =
                 sp->kind == EX_CONSTANT_ARRIVAL_RATE ? ceil(planned - 1e-9) : floor(planned + 1e-9);
+            /* an execution segment plans its share of the starts, and of the rate */
+            starts = (double)scenario_starts_share(sp, (long)starts);
+            planned *= scenario_rate_share(sp);
             cJSON_AddNumberToObject(e, "planned_iterations", starts);
             cJSON_AddNumberToObject(e, "target_rate", d > 0 ? planned / d : 0);
             long done = in->scenario_iterations ? in->scenario_iterations[i] : 0;

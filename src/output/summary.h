@@ -41,6 +41,9 @@ typedef struct {
     /* for k6's handleSummary keys (summary_k6.h) */
     bool stdout_tty, stderr_tty, no_color;
     const char *setup_json; /* what setup() returned, as JSON; NULL: nothing */
+    /* --tag KEY=VALUE: the instance's labels, the summary's top-level "tags" (absent: none) */
+    int ntags;
+    const char *const *tag_keys, *const *tag_vals;
 } summary_input;
 
 cJSON *summary_json(const summary_input *in);

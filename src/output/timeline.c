@@ -313,12 +313,14 @@ static void double_interval(timeline *tl) {
 static double planned_rate(const scenario_plan *sp, double tau) {
     if (sp->kind != EX_CONSTANT_ARRIVAL_RATE && sp->kind != EX_RAMPING_ARRIVAL_RATE) return NAN;
     if (tau < 0 || tau >= scenario_duration(sp)) return 0;
-    if (sp->kind == EX_CONSTANT_ARRIVAL_RATE) return sp->rate;
+    double share = scenario_rate_share(sp); /* an execution segment's part */
+    if (sp->kind == EX_CONSTANT_ARRIVAL_RATE) return sp->rate * share;
     double t0 = 0;
     for (int k = 0; k < sp->nstages; k++) {
         const stage *st = &sp->stages[k];
         double r0 = k == 0 ? sp->start_rate : sp->stages[k - 1].target;
-        if (tau < t0 + st->duration) return r0 + (st->target - r0) * (tau - t0) / st->duration;
+        if (tau < t0 + st->duration)
+            return share * (r0 + (st->target - r0) * (tau - t0) / st->duration);
         t0 += st->duration;
     }
     return 0;

@@ -55,8 +55,6 @@ static const char *k6_unsupported_top[] = {"blacklistIPs",
                                            "blockHostnames",
                                            "cloud",
                                            "dns",
-                                           "executionSegment",
-                                           "executionSegmentSequence",
                                            "ext",
                                            "handleSummaryTimeout",
                                            "hosts",
@@ -607,6 +605,8 @@ static const char *top_keys[] = {"scenarios",
                                  "teardownTimeout",
                                  "summaryTrendStats",
                                  "maxTagSets",
+                                 "executionSegment",
+                                 "executionSegmentSequence",
                                  "timeline",
                                  "vus",
                                  "duration",
@@ -880,6 +880,22 @@ static void sort_scenarios(plan *p) {
     for (int i = 0; i < p->nscenarios; i++) p->scenarios[i].index = i;
 }
 
+/* The segment from the command line, else from the options (k6's executionSegment and
+ * executionSegmentSequence); the whole test's options are resolved before it scales them. */
+static int segment_options(ctx *c, const cJSON *o, const plan_overrides *ov, plan *p) {
+    const char *seg = ov ? ov->execution_segment : NULL;
+    const char *seq = ov ? ov->execution_segment_sequence : NULL;
+    const char *keys[] = {"executionSegment", "executionSegmentSequence"};
+    const char **vals[] = {&seg, &seq};
+    for (int i = 0; i < 2; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, keys[i]);
+        if (!v || *vals[i]) continue;
+        if (!cJSON_IsString(v)) return fail(c, "options.%s: must be a string", keys[i]);
+        *vals[i] = v->valuestring;
+    }
+    return plan_apply_segment(p, seg, seq, c->err, c->errlen);
+}
+
 plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size_t errlen) {
     ctx c = {err, errlen, ov && ov->time_scale > 0 ? ov->time_scale : 1,
              ov ? ov->schedule_precision : 0};
@@ -936,6 +952,7 @@ plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size
     b = cJSON_GetObjectItemCaseSensitive(o, "insecureSkipTLSVerify");
     p->insecure_skip_tls_verify = cJSON_IsTrue(b) || (ov && ov->insecure_skip_tls_verify);
     p->resolved = plan_resolved(p, o);
+    if (segment_options(&c, o, ov, p)) goto bad;
     cJSON_Delete(shortcut);
     cJSON_Delete(empty);
     return p;
@@ -956,8 +973,15 @@ void plan_free(plan *p) {
         free(s->setup_fn);
         kv_free(&s->env);
         kv_free(&s->tags);
+        seg_tuple_free(s->vu_stripe);
+        seg_tuple_free(s->iter_stripe);
+        free(s->vu_stripe);
+        free(s->iter_stripe);
     }
     free(p->scenarios);
+    free(p->execution_segment);
+    free(p->execution_segment_sequence);
+    cJSON_Delete(p->share);
     for (int i = 0; i < p->nthresholds; i++) {
         free(p->thresholds[i].metric_src);
         free(p->thresholds[i].expr_src);

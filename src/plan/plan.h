@@ -13,6 +13,7 @@
 #ifndef LT_PLAN_PLAN_H
 #define LT_PLAN_PLAN_H
 #include "metrics/threshold.h"
+#include "plan/segment.h"
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 
@@ -53,6 +54,14 @@ typedef struct {
     char *exec;     /* global function run per iteration ("default") */
     char *setup_fn; /* lt's per-scenario setup, or NULL */
     kv_list env, tags;
+    /* --execution-segment (plan/segment.h): VU counts and iterations above are already this
+     * instance's share; rate, startRate, stages and startVUs stay the whole test's, and these
+     * say which of its VUs (ramping-vus) or iterations are this instance's (arrival rates: which
+     * starts of the schedule it runs; every executor: its iterations' numbers in the whole
+     * test, k6's iterationInTest).
+     * NULL when the run is not segmented. no_share: the segment gets nothing of this scenario. */
+    seg_tuple *vu_stripe, *iter_stripe;
+    bool no_share;
 } scenario_plan;
 
 /* A plan's thresholds are metrics' threshold definitions (metrics/threshold.h). */
@@ -92,7 +101,11 @@ typedef struct {
     int ntrend_stats;
     long max_tag_sets; /* options.maxTagSets / --max-tag-sets: distinct tag sets before folding */
     scrape_plan scrape;
-    cJSON *resolved; /* owned */
+    cJSON *resolved; /* owned; the whole test's options, also when segmented */
+    /* segmented runs only (else NULL): k6's "1/3:2/3" and the filled sequence "0,1/3,2/3,1",
+     * and this instance's share of each scenario (for lt inspect) */
+    char *execution_segment, *execution_segment_sequence;
+    cJSON *share;
 } plan;
 
 /* Command-line overrides (k6's --vus/--duration/--iterations replace the scenarios with one). */
@@ -112,16 +125,29 @@ typedef struct {
     long batch;                                       /* --batch; 0 = not given */
     long batch_per_host;       /* --batch-per-host (0 = no limit per host) ... */
     bool batch_per_host_given; /* ... when this is true */
+    /* --execution-segment, --execution-segment-sequence (NULL = not given: the options' own
+     * executionSegment / executionSegmentSequence, if any) */
+    const char *execution_segment, *execution_segment_sequence;
 } plan_overrides;
 
 /* Builds the plan from `options` (may be NULL: k6's default of one iteration on one VU).
  * Returns NULL with a message in err. `options` is not modified or kept. */
 plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size_t errlen);
 void plan_free(plan *p);
+/* Scales every scenario of p to the segment (plan_segment.c): called by plan_build after the
+ * whole test's options are resolved. 0, or -1 with a message naming the option. */
+int plan_apply_segment(plan *p, const char *segment, const char *sequence, char *err,
+                       size_t errlen);
 /* options.scrape with the overrides' lists (scrape_options.c); -1 with err naming the field. */
 int plan_parse_scrape(const cJSON *options, const plan_overrides *ov, scrape_plan *out, char *err,
                       size_t errlen);
 void scrape_plan_free(scrape_plan *s);
+/* The part of an arrival-rate scenario's starts this execution segment runs (its stripe's m/lcd;
+ * 0 with no share; 1 when not segmented): the instance's target rate is the rate times this. */
+double scenario_rate_share(const scenario_plan *s);
+/* Of the first `whole` starts of the schedule, how many this segment runs (whole when not
+ * segmented): exact, so the instances' planned iterations add up to the schedule's. */
+long scenario_starts_share(const scenario_plan *s, long whole);
 /* End of the last scenario's duration plus its graceful stop, in seconds (scaled). */
 double plan_total_duration(const plan *p);
 /* Seconds from the scenario's start to the end of its schedule (without gracefulStop). */

@@ -5,8 +5,9 @@
  * set the VU's tags, k6's vu.tags); lt.test.abort (which
  * is lt.abort) and lt.test.options (the resolved options, as `lt inspect` prints them).
  *
- * lt runs as one instance (several machines merge summaries afterwards, `lt merge`), so the
- * "in instance" and "in test" numbers are the same. Read outside a VU (the script's top level),
+ * An lt process is one instance; only iterationInTest differs from its "in instance" number, in
+ * a run split with --execution-segment (plan/segment.h): the iteration's number in the whole
+ * test, unique over the instances, as k6's. idInTest stays the instance's VU id. Read outside a VU (the script's top level),
  * the VU and scenario numbers are 0 and nil, as lt.vu.id has always been. */
 #include "vu/luajson.h"
 #include "vu/runtime.h"
@@ -122,8 +123,10 @@ bool lt_push_scenario_field(lua_State *L, runtime *rt, const char *key) {
     const vu *v = rt->current;
     const scenario_plan *sc = v && v->sc && v->sc->name ? v->sc : NULL;
     const run_shared *sh = rt->shared;
-    if (strcmp(key, "iterationInInstance") == 0 || strcmp(key, "iterationInTest") == 0) {
+    if (strcmp(key, "iterationInInstance") == 0) {
         lua_pushinteger(L, sc ? v->scenario_iteration : 0);
+    } else if (strcmp(key, "iterationInTest") == 0) { /* unique over execution segments */
+        lua_pushinteger(L, sc ? v->iteration_in_test : 0);
     } else if (strcmp(key, "startTime") == 0) { /* unix ms, as a JavaScript timestamp */
         double t0 = sc && sh->scenarios ? sh->scenarios[sc->index].t0 : 0;
         if (t0 > 0)

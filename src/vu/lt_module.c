@@ -412,6 +412,8 @@ static int scenario_index(lua_State *L) {
             lua_pushnil(L);
     } else if (strcmp(key, "iteration") == 0) {
         lua_pushinteger(L, v ? v->scenario_iteration : 0);
+    } else if (strcmp(key, "iteration_in_test") == 0) {
+        lua_pushinteger(L, v ? v->iteration_in_test : 0);
     } else if (strcmp(key, "executor") == 0 && sc && sc->name) {
         lua_pushstring(L, executor_name(sc->kind));
     } else if (!lt_push_scenario_field(L, rt, key)) {

@@ -144,7 +144,10 @@ struct vu {
     const scenario_plan *sc;
     long iteration;          /* this VU's iterations so far */
     long scenario_iteration; /* global index of the current iteration in its scenario */
-    double due;              /* when the iteration was due (arrival rate) */
+    /* the iteration's number in the whole test, unique across execution segments (k6's
+     * iterationInTest): for arrival rates its start's index in the schedule */
+    long iteration_in_test;
+    double due; /* when the iteration was due (arrival rate) */
     double iter_start;
     bool busy, interrupted, corrected;
     bool preempted; /* the watchdog's hook raised the error that ends this iteration */

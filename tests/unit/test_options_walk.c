@@ -58,6 +58,10 @@ static const proof proofs[] = {
     {"options", "noConnectionReuse", TOP(""), TOP(",\"noConnectionReuse\":true")},
     {"options", "noVUConnectionReuse", TOP(""), TOP(",\"noVUConnectionReuse\":true")},
     {"options", "userAgent", TOP(""), TOP(",\"userAgent\":\"x/1\"")},
+    /* the segment's share (plan->share: what lt inspect prints under "segment") */
+    {"options", "executionSegment", TOP(""), TOP(",\"executionSegment\":\"0:1/2\"")},
+    {"options", "executionSegmentSequence", TOP(",\"executionSegment\":\"0:1/3\""),
+     TOP(",\"executionSegment\":\"0:1/3\",\"executionSegmentSequence\":\"0,1/3,2/3,1\"")},
     {"options", "batch", TOP(""), TOP(",\"batch\":5")},
     {"options", "batchPerHost", TOP(""), TOP(",\"batchPerHost\":0")},
     /* every scenario */
@@ -78,6 +82,9 @@ static const proof proofs[] = {
     {"constant-arrival-rate", "maxVUs", CAR(""), CAR(",\"maxVUs\":9")},
     {"constant-arrival-rate", "queueWhenBusy", CAR(""), CAR(",\"queueWhenBusy\":true")},
     {"ramping-arrival-rate", "startRate", RAR("", ST1), RAR(",\"startRate\":3", ST1)},
+    {"constant-arrival-rate", "schedulePrecision", CAR(""), CAR(",\"schedulePrecision\":\"5ms\"")},
+    {"ramping-arrival-rate", "schedulePrecision", RAR("", ST1),
+     RAR(",\"schedulePrecision\":\"5ms\"", ST1)},
     {"ramping-arrival-rate", "timeUnit", RAR("", ST1), RAR(",\"timeUnit\":\"1m\"", ST1)},
     {"ramping-arrival-rate", "stages", RAR("", ST1),
      RAR("", "[{\"duration\":\"5s\",\"target\":5}]")},
@@ -141,6 +148,7 @@ static char *plan_text(const plan *p) {
     cJSON_DeleteItemFromObjectCaseSensitive(r, "tags");
     cJSON_DeleteItemFromObjectCaseSensitive(r, "timeline");
     cJSON_DeleteItemFromObjectCaseSensitive(r, "summaryTrendStats");
+    if (p->share) cJSON_AddItemToObject(r, "segment", cJSON_Duplicate(p->share, 1));
     char *json = cJSON_PrintUnformatted(r);
     cJSON_Delete(r);
     size_t cap = strlen(json) + 4096, used = 0;
