@@ -1,5 +1,5 @@
-/* ndjson.h — `--out lt-json=FILE`: lt's time series as newline-delimited JSON, one aggregate point per
- * interval, metric and tag set (FILE ending in ".gz" is gzip-compressed; "-" is stdout). */
+/* ndjson.h — `--out lt-json=FILE`: lt's time series as newline-delimited JSON, one aggregate point
+ * per interval, metric and tag set (FILE ending in ".gz" is gzip-compressed; "-" is stdout). */
 #ifndef LT_OUTPUT_NDJSON_H
 #define LT_OUTPUT_NDJSON_H
 #include "output/output.h"

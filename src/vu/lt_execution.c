@@ -7,8 +7,9 @@
  *
  * An lt process is one instance; only iterationInTest differs from its "in instance" number, in
  * a run split with --execution-segment (plan/segment.h): the iteration's number in the whole
- * test, unique over the instances, as k6's. idInTest stays the instance's VU id. Read outside a VU (the script's top level),
- * the VU and scenario numbers are 0 and nil, as lt.vu.id has always been. */
+ * test, unique over the instances, as k6's. idInTest stays the instance's VU id. Read outside a VU
+ * (the script's top level), the VU and scenario numbers are 0 and nil, as lt.vu.id has always been.
+ */
 #include "vu/luajson.h"
 #include "vu/runtime.h"
 #include <lauxlib.h>

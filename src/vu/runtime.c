@@ -41,7 +41,8 @@ static void set_package_path(lua_State *L, const run_shared *sh) {
 /* LuaJIT's trace log for finding trace aborts on a script's hot path (a debug aid, off unless
  * set): LT_JIT_VERBOSE=FILE starts jit.v (one line per trace and abort), LT_JIT_DUMP=FILE
  * jit.dump (bytecode, IR and machine code per trace), each runtime into FILE.<index> so threads
- * do not overwrite each other. A failure (no jit.* modules installed) is a warning, not an error. */
+ * do not overwrite each other. A failure (no jit.* modules installed) is a warning, not an error.
+ */
 static void start_jit_log(lua_State *L, int index) {
     static const struct {
         const char *env, *module;
