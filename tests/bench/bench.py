@@ -47,7 +47,7 @@ PRECISION_MS = env_num("LT_BENCH_PRECISION_MS", 1.0)  # P3's precision-budget ro
 OVERLOAD_RATE = env_num("LT_BENCH_OVERLOAD_RATE", 200000, int)
 MEM_VUS = env_num("LT_BENCH_VUS", 10000, int)
 INSPECT_REPS = env_num("LT_BENCH_INSPECT_REPS", 7, int)
-CASES = [c.strip().upper() for c in os.environ.get("LT_BENCH_CASES", "P1,P2,P3,P4,P5,P6,P7,P8,P9").split(",") if c.strip()]
+CASES = [c.strip().upper() for c in os.environ.get("LT_BENCH_CASES", "P1,P2,P3,P4,P5,P6,P7,P8,P9,P10").split(",") if c.strip()]
 STRICT = os.environ.get("LT_BENCH_STRICT", "") not in ("", "0")
 PROFILE = os.environ.get("LT_BENCH_PROFILE", "") not in ("", "0")
 OUT = os.environ.get("LT_BENCH_OUT", os.path.join(os.getcwd(), "bench-results.json"))
@@ -483,13 +483,13 @@ SUMMARY_LINE = re.compile(r"lt: summary: build ([\d.]+) ms, print ([\d.]+) ms, w
 SUMMARY_ITERS = env_num("LT_BENCH_SUMMARY_ITERS", 20000, int)
 
 
-def case_p9():
+def case_p10():
     """P9: what writing the JSON summary of a B2 run costs (12 symbols, tagged series): B2's script
     against nginx for SUMMARY_ITERS iterations; lt times summary_json, cJSON_Print and the write
     (LT_SUMMARY_TIMING=1 prints them on stderr)."""
     runs = []
     for i in range(PAIRS):
-        say(f"P9 summary: run {i + 1}/{PAIRS} (lua/b2_peak_sustained.lua, {SUMMARY_ITERS} iterations, JSON summary timed)")
+        say(f"P10 summary: run {i + 1}/{PAIRS} (lua/b2_peak_sustained.lua, {SUMMARY_ITERS} iterations, JSON summary timed)")
         sfile = os.path.join(TMP, f"p9_{i}.json")
         args = [LT, "-s", os.path.join(ROOT, "lua", "b2_peak_sustained.lua"), "--threads", "1", "-q", "--no-color",
                 "-u", "20", "-i", str(SUMMARY_ITERS), "-e", f"GATEWAY_URL={URL}",
@@ -515,10 +515,10 @@ def case_p9():
          "write_ms": med(runs, "write_ms"), "bytes": med(runs, "bytes"), "series": med(runs, "series")}
     c["total_ms"] = c["build_ms"] + c["print_ms"] + c["write_ms"]
     c["print_share"] = c["print_ms"] / c["total_ms"] if c["total_ms"] else float("nan")
-    results["cases"]["P9"] = c
-    row("P9 summary", "B2 JSON summary: total ms", c["total_ms"], None, None, "(info)")
-    row("P9 summary", "  build / cJSON print / write ms", f"{c['build_ms']:.1f}/{c['print_ms']:.1f}/{c['write_ms']:.1f}")
-    row("P9 summary", "  size KB, series", f"{c['bytes'] / 1024:.0f}, {c['series']:.0f}" if runs else None)
+    results["cases"]["P10"] = c
+    row("P10 summary", "B2 JSON summary: total ms", c["total_ms"], None, None, "(info)")
+    row("P10 summary", "  build / cJSON print / write ms", f"{c['build_ms']:.1f}/{c['print_ms']:.1f}/{c['write_ms']:.1f}")
+    row("P10 summary", "  size KB, series", f"{c['bytes'] / 1024:.0f}, {c['series']:.0f}" if runs else None)
 
 
 def case_p8():
@@ -779,9 +779,9 @@ def limits():
                    f"schedulePrecision {p3['budget_ms']:g} ms, {fmt(p3['budget_cpu_per_100k'])} CPU-s/100k "
                    f"({p3['budget_cpu_ratio_vs_wrk_paced']:.2f}x wrk paced), schedule_lag p50/p99 "
                    f"{fmt(p3['budget_lag_p50_ms'])}/{fmt(p3['budget_lag_p99_ms'])} ms.")
-    p9 = cs.get("P9")
+    p9 = cs.get("P10")
     if p9 and p9.get("runs"):
-        out.append(f"  P9: the JSON summary of a B2 run ({p9['bytes'] / 1024:.0f} KB, {p9['series']:.0f} series) takes "
+        out.append(f"  P10: the JSON summary of a B2 run ({p9['bytes'] / 1024:.0f} KB, {p9['series']:.0f} series) takes "
                    f"{p9['total_ms']:.0f} ms: building the cJSON tree {p9['build_ms']:.0f} ms, cJSON_Print "
                    f"{p9['print_ms']:.0f} ms ({100 * p9['print_share']:.0f}%"
                    + (", so cJSON's printing dominates: writing the JSON directly is issue 13's item)"
@@ -853,7 +853,7 @@ def main():
     m = machine()
     results["machine"] = m
     steps = [("P7", case_p7), ("P1", case_p1), ("P2", case_p2), ("P3", case_p3_p5), ("P5", case_p3_p5),
-             ("P6", case_p6), ("P4", case_p4), ("P8", case_p8), ("P9", case_p9)]
+             ("P6", case_p6), ("P4", case_p4), ("P8", case_p8), ("P9", case_p9), ("P10", case_p10)]
     done = set()
     for key, fn in steps:
         if key in CASES and fn not in done:

@@ -15,7 +15,7 @@ expect_eq "bench exits 0 (every run produced results)" 0 "$rc"
 [ "$rc" -eq 0 ] || { echo "--- stdout"; tail -n 30 "$out"; echo "--- stderr"; tail -n 30 "$TMP/bench.err"; }
 expect_match "table states the machine" '^lt benchmark -- machine: .*cores' "$out"
 expect_match "table has its header" '^case +metric +lt \(median\) +wrk \(median\) +lt/wrk +bar +result' "$out"
-for c in "P1 raw" "P2 scripted" "P3 open" "P4 memory" "P5 schedule" "P6 honesty" "P7 start-up" "P8 samples" "P9 merge"; do
+for c in "P1 raw" "P2 scripted" "P3 open" "P4 memory" "P5 schedule" "P6 honesty" "P7 start-up" "P8 samples" "P9 merge" "P10 summary"; do
     expect_match "table has a row for $c" "^$c " "$out"
 done
 check "bench-results.json parses" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$json"
@@ -23,7 +23,7 @@ check "JSON has the machine and every case" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["schema"] == "lt-bench/1" and d["machine"]["cores"] >= 1
-assert set(d["cases"]) >= {"P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9"}, sorted(d["cases"])
+assert set(d["cases"]) >= {"P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10"}, sorted(d["cases"])
 assert not d["broken_runs"], d["broken_runs"]
 ' "$json"
 check "P1 measured both tools" python3 -c '
