@@ -386,6 +386,31 @@ static void add_vus(merge_ctx *m, const merge_input *in) {
     }
 }
 
+/* The merged summary's "tags": the --tag labels every input carries with the same value (the
+ * test's, as testid=...); an instance's own (instance=NAME) differ and stay under merge.inputs.
+ * Absent when no input has tags, {} when they share none. */
+static void add_common_tags(cJSON *j, const merge_ctx *m) {
+    const cJSON *first = cJSON_GetObjectItemCaseSensitive(m->in[0].root, "tags");
+    bool any = false;
+    for (int i = 0; i < m->n && !any; i++)
+        any = cJSON_GetObjectItemCaseSensitive(m->in[i].root, "tags") != NULL;
+    if (!any) return;
+    cJSON *out = cJSON_CreateObject();
+    const cJSON *t;
+    cJSON_ArrayForEach(t, first) {
+        if (!cJSON_IsString(t)) continue;
+        bool shared = true;
+        for (int i = 1; i < m->n && shared; i++) {
+            const cJSON *o = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(m->in[i].root, "tags"), t->string);
+            shared = cJSON_IsString(o) && strcmp(o->valuestring, t->valuestring) == 0;
+        }
+        if (shared) cJSON_AddStringToObject(out, t->string, t->valuestring);
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(j, "tags");
+    cJSON_AddItemToObject(j, "tags", out);
+}
+
 /* The merged summary's metric-level vus and vus_max: the instances' sums. */
 static void set_vus(cJSON *root, const merge_ctx *m) {
     const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(root, "metrics");
@@ -559,6 +584,7 @@ static int write_merged(merge_ctx *m, const merge_args *a) {
         fputc('\n', stderr);
     }
     cJSON *j = summary_json(&in);
+    add_common_tags(j, m);
     set_vus(j, m);
     add_provenance(j, m);
     char *text = cJSON_Print(j);

@@ -106,6 +106,8 @@ expect_match "text summary on stderr names the merge" 'merged 3 summaries' "$TMP
 expect_match "text summary shows the threshold on the whole" "✓ http_reqs: 'count>500' \\(count=600\\)" "$TMP/m.err"
 expect_eq "schema: the merged summary has every key of a run's but timeline, plus 'merge'" "+merge -timeline" \
     "$(py 'a, b = set(ld(sys.argv[1])), set(ld(sys.argv[2])); print(*["+" + k for k in sorted(a - b)] + ["-" + k for k in sorted(b - a)])' "$M" "$TMP/a.json")"
+expect_eq "merged tags: only those all instances share (instance=a/b/c differ: none)" "{}" \
+    "$(py 'print(json.dumps(ld(sys.argv[1])["tags"]))' "$M")"
 expect_eq "... each instance's timeline is kept under merge.inputs (not merged)" "True" \
     "$(py 'd = ld(sys.argv[1]); print(all(i["timeline"] == ld(f)["timeline"] for i, f in zip(d["merge"]["inputs"], sys.argv[2:])))' "$M" "${I3[@]}")"
 expect_eq "schema: same lt-summary/1" "lt-summary/1" "$(py 'print(ld(sys.argv[1])["schema"])' "$M")"
