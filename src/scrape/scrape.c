@@ -477,7 +477,7 @@ void scraper_free(scraper *s) {
     if (s->dns) evdns_base_free(s->dns, 0);
     if (s->base) event_base_free(s->base);
     if (s->wake_fd >= 0) close(s->wake_fd);
-    for (size_t i = 0; i < s->names_cap; i++) free(s->names[i].name);
+    name_map_free(&s->name_index);
     free(s->names);
     free(s->series);
     for (int i = 0; i < s->npatterns; i++) free(s->patterns[i]);

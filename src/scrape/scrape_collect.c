@@ -3,6 +3,7 @@
  * with the caps on distinct names and series that keep a chatty target from growing memory. */
 #include "scrape/scrape.h"
 #include "scrape/scrape_internal.h"
+#include "base/name_map.h"
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -12,42 +13,21 @@
 
 /* ======================= collection (main thread) ======================= */
 
-/* FNV-1a, as the TYPE table of prom_text.c hashes family names. */
-static uint64_t hash_bytes(const char *s, size_t n) {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
+/* The registry ids of a scraped name, added (unregistered yet) on first sight. */
 static name_slot *name_lookup(scraper *s, const char *name) {
-    if (s->names_cap) {
-        for (size_t i = hash_bytes(name, strlen(name)) & (s->names_cap - 1);;
-             i = (i + 1) & (s->names_cap - 1)) {
-            if (!s->names[i].name) break;
-            if (strcmp(s->names[i].name, name) == 0) return &s->names[i];
-        }
-    }
-    if ((s->names_used + 1) * 2 > s->names_cap) {
+    name_map_slot *k = name_map_find(&s->name_index, name, strlen(name));
+    if (k) return &s->names[k->value];
+    if (s->names_used == s->names_cap) {
         size_t ncap = s->names_cap ? s->names_cap * 2 : 64;
-        name_slot *ns = calloc(ncap, sizeof *ns);
-        if (!ns) return NULL;
-        for (size_t i = 0; i < s->names_cap; i++) {
-            if (!s->names[i].name) continue;
-            size_t j = hash_bytes(s->names[i].name, strlen(s->names[i].name)) & (ncap - 1);
-            while (ns[j].name) j = (j + 1) & (ncap - 1);
-            ns[j] = s->names[i];
-        }
-        free(s->names);
-        s->names = ns;
+        name_slot *nn = realloc(s->names, ncap * sizeof *nn);
+        if (!nn) return NULL;
+        s->names = nn;
         s->names_cap = ncap;
     }
-    size_t j = hash_bytes(name, strlen(name)) & (s->names_cap - 1);
-    while (s->names[j].name) j = (j + 1) & (s->names_cap - 1);
-    name_slot *n = &s->names[j];
-    n->name = strdup(name);
+    k = name_map_put(&s->name_index, name, strlen(name), (int)s->names_used, NULL);
+    if (!k) return NULL;
+    name_slot *n = &s->names[s->names_used];
+    n->name = k->key;
     n->id = -1;
     n->per_s = -2; /* registered when a counter needs it */
     s->names_used++;
@@ -172,9 +152,8 @@ static void collect_snapshot(scraper *s, const target *t, const snapshot *snap, 
 
 bool scraper_keeps_metric(const scraper *s, int metric) {
     if (!s || metric < 0) return false;
-    for (size_t i = 0; i < s->names_cap; i++)
-        if (s->names[i].name && (s->names[i].id == metric || s->names[i].per_s == metric))
-            return true;
+    for (size_t i = 0; i < s->names_used; i++)
+        if (s->names[i].id == metric || s->names[i].per_s == metric) return true;
     return false;
 }
 

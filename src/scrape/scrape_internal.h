@@ -3,6 +3,7 @@
  * are marked with the thread that owns them; `mu` guards the published snapshots. */
 #ifndef LT_SCRAPE_INTERNAL_H
 #define LT_SCRAPE_INTERNAL_H
+#include "base/name_map.h"
 #include "net/url.h"
 #include "scrape/scrape.h"
 #include <pthread.h>
@@ -35,7 +36,7 @@ void scrape_snapshot_free(snapshot *s);
 
 /* name -> metric id (gauge and its _per_s); -1 when it could not be registered. */
 typedef struct {
-    char *name;
+    const char *name; /* the key in scraper.name_index */
     int id, per_s;
 } name_slot;
 
@@ -85,6 +86,7 @@ struct scraper {
     bool stop_req, abort_req;
     /* main thread */
     tag_cache *tags;
+    name_map name_index; /* name -> index in names */
     name_slot *names;
     size_t names_cap, names_used;
     series_slot *series;
