@@ -117,6 +117,25 @@ start_nginx() {
     wait_port "$NGINX_PORT" && wait_port "$NGINX_TLS_PORT"
 }
 
+# start_nginx_http: nginx on loopback with the http{} block's directives read from stdin (the
+# caller sets NGINX_PORT=$(free_port) first and listens on it); daemon settings, logs and temp paths
+# under $TMP/nginx. Returns once the port accepts.
+start_nginx_http() {
+    local d=$TMP/nginx
+    mkdir -p "$d/logs"
+    {
+        printf 'daemon off;\nworker_processes 1;\npid %s/nginx.pid;\nerror_log %s/logs/error.log warn;\n' "$d" "$d"
+        printf 'events { worker_connections 256; }\nhttp {\n'
+        printf '    client_body_temp_path %s/body; proxy_temp_path %s/proxy; fastcgi_temp_path %s/fastcgi;\n' "$d" "$d" "$d"
+        printf '    uwsgi_temp_path %s/uwsgi; scgi_temp_path %s/scgi;\n' "$d" "$d"
+        cat
+        printf '}\n'
+    } >"$d/nginx.conf"
+    nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" &
+    _PIDS+=($!)
+    wait_port "$NGINX_PORT"
+}
+
 # make_test_certs DIR: a CA (ca.pem) and a server certificate for localhost/127.0.0.1 signed by it.
 make_test_certs() {
     local d=$1

@@ -1,14 +1,9 @@
 /* error_tally.c — a small table of error messages and their counts. */
 #include "metrics/error_tally.h"
+#include "base/name_map.h"
 #include "base/utf8.h"
 #include <stdbool.h>
 #include <string.h>
-
-static uint64_t fnv1a(const char *s) {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    return h;
-}
 
 /* The kind with this (normalised) message, added when new and there is room; NULL when full. */
 static error_kind *find_or_add(error_tally *t, const char *message, uint64_t hash) {
@@ -29,7 +24,7 @@ void error_tally_add(error_tally *t, const char *msg, size_t len, long count) {
     if (nl) len = (size_t)(nl - msg); /* the first line: "file:line: text", not the traceback */
     char message[ERROR_MESSAGE_MAX];
     utf8_copy(message, sizeof message, msg, len);
-    error_kind *k = find_or_add(t, message, fnv1a(message));
+    error_kind *k = find_or_add(t, message, fnv1a(message, strlen(message)));
     if (k) k->count += count;
 }
 

@@ -2,27 +2,13 @@
 #include "plan/plan.h"
 #include "metrics/metrics.h"
 #include "plan/duration.h"
+#include "plan/plan_internal.h"
 #include "version.h"
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct {
-    char *err;
-    size_t errlen;
-    double scale;
-    double schedule_precision; /* --schedule-precision: the default of schedulePrecision */
-} ctx;
-
-static int fail(ctx *c, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->err, c->errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 static const char *executor_names[] = {"constant-arrival-rate", "ramping-arrival-rate",
                                        "constant-vus",          "ramping-vus",
@@ -46,7 +32,6 @@ static const char *executor_keys[][9] = {
     {"vus", "iterations", "maxDuration", NULL},
 };
 static const char *stage_keys[] = {"duration", "target", NULL};
-static const char *threshold_keys[] = {"threshold", "abortOnFail", "delayAbortEval", NULL};
 static const char *timeline_keys[] = {"at", "exec", "tags", NULL};
 
 /* k6's options that lt does not implement: refused by name, so a k6 script that relies on one
@@ -86,150 +71,19 @@ static int check_rate_ceiling(ctx *c, const char *field, double written, double 
                               double per_second) {
     if (per_second <= MAX_RATE_PER_SECOND) return 0;
     char b[64];
-    return fail(c,
-                "%s: %g per %s is %g iterations/s, above lt's ceiling of %g iterations/s per "
-                "scenario (one start per nanosecond; no machine schedules more)",
-                field, written, duration_format(time_unit, b, sizeof b), per_second,
-                MAX_RATE_PER_SECOND);
-}
-
-static bool in_list(const char *k, const char *const *list) {
-    for (; *list; list++)
-        if (strcmp(*list, k) == 0) return true;
-    return false;
-}
-
-/* A duration option: a k6 string, or a number of milliseconds. Scaled unless raw. */
-static int get_duration(ctx *c, const cJSON *o, const char *key, const char *where, double def,
-                        bool scaled, double *out) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v || cJSON_IsNull(v)) {
-        *out = def * (scaled ? c->scale : 1);
-        return 0;
-    }
-    double s;
-    if (cJSON_IsNumber(v)) {
-        if (!isfinite(v->valuedouble) || v->valuedouble < 0)
-            return fail(c, "%s.%s: must be a duration >= 0, got %g", where, key, v->valuedouble);
-        s = v->valuedouble / 1000.0;
-    } else if (cJSON_IsString(v)) {
-        char e[128];
-        if (duration_parse(v->valuestring, &s, e, sizeof e) != 0)
-            return fail(c, "%s.%s: %s", where, key, e);
-    } else {
-        return fail(c, "%s.%s: must be a duration such as \"30s\" or \"1m30s\"", where, key);
-    }
-    *out = s * (scaled ? c->scale : 1);
-    return 0;
-}
-
-static int get_number(ctx *c, const cJSON *o, const char *key, const char *where, double def,
-                      double min, double *out) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v || cJSON_IsNull(v)) {
-        *out = def;
-        return 0;
-    }
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-        return fail(c, "%s.%s: must be a number", where, key);
-    if (v->valuedouble < min)
-        return fail(c, "%s.%s: must be >= %g, got %g", where, key, min, v->valuedouble);
-    *out = v->valuedouble;
-    return 0;
-}
-
-/* k6's ceiling (maxConcurrentVUs in lib/executor): VU counts become ints, far below INT_MAX. */
-#define MAX_VUS 100000000
-
-static int get_int(ctx *c, const cJSON *o, const char *key, const char *where, long def, long min,
-                   long *out) {
-    double d;
-    if (get_number(c, o, key, where, (double)def, (double)min, &d)) return -1;
-    if (d != floor(d) || d > 1e12)
-        return fail(c, "%s.%s: must be a whole number, got %g", where, key, d);
-    *out = (long)d;
-    return 0;
-}
-
-static int get_vus(ctx *c, const cJSON *o, const char *key, const char *where, long def, long min,
-                   int *out) {
-    long l;
-    if (get_int(c, o, key, where, def, min, &l)) return -1;
-    if (l > MAX_VUS)
-        return fail(c, "%s.%s: %ld VUs is more than lt runs (%d)", where, key, l, MAX_VUS);
-    *out = (int)l;
-    return 0;
-}
-
-static int get_bool(ctx *c, const cJSON *o, const char *key, const char *where, bool *out) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    *out = false;
-    if (!v || cJSON_IsNull(v)) return 0;
-    if (!cJSON_IsBool(v)) return fail(c, "%s.%s: must be true or false", where, key);
-    *out = cJSON_IsTrue(v);
-    return 0;
-}
-
-static int get_string(ctx *c, const cJSON *o, const char *key, const char *where, const char *def,
-                      char **out) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v || cJSON_IsNull(v)) {
-        *out = def ? strdup(def) : NULL;
-        return 0;
-    }
-    if (!cJSON_IsString(v) || !v->valuestring[0])
-        return fail(c, "%s.%s: must be a non-empty string", where, key);
-    *out = strdup(v->valuestring);
-    return 0;
-}
-
-static int get_kv(ctx *c, const cJSON *o, const char *key, const char *where, kv_list *out) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    memset(out, 0, sizeof *out);
-    if (!v || cJSON_IsNull(v)) return 0;
-    if (!cJSON_IsObject(v)) return fail(c, "%s.%s: must be a table of name = value", where, key);
-    int n = cJSON_GetArraySize(v);
-    out->keys = calloc(n + 1, sizeof(char *));
-    out->vals = calloc(n + 1, sizeof(char *));
-    const cJSON *it;
-    cJSON_ArrayForEach(it, v) {
-        char num[64];
-        const char *s;
-        if (cJSON_IsString(it))
-            s = it->valuestring;
-        else if (cJSON_IsNumber(it))
-            s = (snprintf(num, sizeof num, "%.15g", it->valuedouble), num);
-        else if (cJSON_IsBool(it))
-            s = cJSON_IsTrue(it) ? "true" : "false";
-        else
-            return fail(c, "%s.%s.%s: must be a string or a number", where, key, it->string);
-        out->keys[out->n] = strdup(it->string);
-        out->vals[out->n] = strdup(s);
-        out->n++;
-    }
-    return 0;
-}
-
-static void kv_free(kv_list *kv) {
-    for (int i = 0; i < kv->n; i++) {
-        free(kv->keys[i]);
-        free(kv->vals[i]);
-    }
-    free(kv->keys);
-    free(kv->vals);
-}
-
-const char *kv_get(const kv_list *kv, const char *key) {
-    for (int i = 0; i < kv->n; i++)
-        if (strcmp(kv->keys[i], key) == 0) return kv->vals[i];
-    return NULL;
+    return plan_fail(c,
+                     "%s: %g per %s is %g iterations/s, above lt's ceiling of %g iterations/s per "
+                     "scenario (one start per nanosecond; no machine schedules more)",
+                     field, written, duration_format(time_unit, b, sizeof b), per_second,
+                     MAX_RATE_PER_SECOND);
 }
 
 static int parse_stages(ctx *c, const cJSON *o, const char *where, bool per_time_unit,
                         double time_unit, scenario_plan *s) {
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "stages");
     if (!cJSON_IsArray(st) || cJSON_GetArraySize(st) == 0)
-        return fail(c, "%s.stages: must be a non-empty list of {duration=..., target=...}", where);
+        return plan_fail(c, "%s.stages: must be a non-empty list of {duration=..., target=...}",
+                         where);
     s->nstages = cJSON_GetArraySize(st);
     s->stages = calloc(s->nstages, sizeof *s->stages);
     int i = 0;
@@ -238,23 +92,24 @@ static int parse_stages(ctx *c, const cJSON *o, const char *where, bool per_time
         char w[256];
         snprintf(w, sizeof w, "%s.stages[%d]", where, i + 1);
         if (!cJSON_IsObject(it))
-            return fail(c, "%s: must be a table {duration=..., target=...}", w);
+            return plan_fail(c, "%s: must be a table {duration=..., target=...}", w);
         const cJSON *k;
         cJSON_ArrayForEach(k, it) {
-            if (!in_list(k->string, stage_keys))
-                return fail(c, "%s: unknown key '%s' (expected duration, target)", w, k->string);
+            if (!plan_in_list(k->string, stage_keys))
+                return plan_fail(c, "%s: unknown key '%s' (expected duration, target)", w,
+                                 k->string);
         }
         if (!cJSON_GetObjectItemCaseSensitive(it, "duration"))
-            return fail(c, "%s.duration: missing", w);
+            return plan_fail(c, "%s.duration: missing", w);
         if (!cJSON_GetObjectItemCaseSensitive(it, "target"))
-            return fail(c, "%s.target: missing", w);
-        if (get_duration(c, it, "duration", w, 0, true, &s->stages[i].duration)) return -1;
+            return plan_fail(c, "%s.target: missing", w);
+        if (plan_get_duration(c, it, "duration", w, 0, true, &s->stages[i].duration)) return -1;
         double t;
-        if (get_number(c, it, "target", w, 0, 0, &t)) return -1;
+        if (plan_get_number(c, it, "target", w, 0, 0, &t)) return -1;
         if (!per_time_unit && t > MAX_VUS)
-            return fail(c, "%s.target: %g VUs is more than lt runs (%d)", w, t, MAX_VUS);
+            return plan_fail(c, "%s.target: %g VUs is more than lt runs (%d)", w, t, MAX_VUS);
         if (!per_time_unit && t != floor(t))
-            return fail(c, "%s.target: must be a whole number of VUs", w);
+            return plan_fail(c, "%s.target: must be a whole number of VUs", w);
         s->stages[i].target = per_time_unit ? t / time_unit : t;
         if (per_time_unit) {
             char f[300];
@@ -277,19 +132,20 @@ static bool ramping_vus_never_start(const scenario_plan *s) {
 static int parse_executor_kind(ctx *c, const cJSON *o, const char *where, executor_kind *k) {
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(o, "executor");
     if (!cJSON_IsString(ex))
-        return fail(c,
-                    "%s.executor: missing (one of constant-arrival-rate, ramping-arrival-rate, "
-                    "constant-vus, ramping-vus, per-vu-iterations, shared-iterations)",
-                    where);
+        return plan_fail(
+            c,
+            "%s.executor: missing (one of constant-arrival-rate, ramping-arrival-rate, "
+            "constant-vus, ramping-vus, per-vu-iterations, shared-iterations)",
+            where);
     for (int i = 0; i < 6; i++)
         if (strcmp(ex->valuestring, executor_names[i]) == 0) {
             *k = (executor_kind)i;
             return 0;
         }
-    if (in_list(ex->valuestring, k6_unsupported_executors))
-        return fail(c, "%s.executor: k6's executor '%s' is not supported by lt", where,
-                    ex->valuestring);
-    return fail(
+    if (plan_in_list(ex->valuestring, k6_unsupported_executors))
+        return plan_fail(c, "%s.executor: k6's executor '%s' is not supported by lt", where,
+                         ex->valuestring);
+    return plan_fail(
         c,
         "%s.executor: unknown executor '%s' (expected constant-arrival-rate, ramping-arrival-rate, "
         "constant-vus, ramping-vus, per-vu-iterations or shared-iterations)",
@@ -299,66 +155,67 @@ static int parse_executor_kind(ctx *c, const cJSON *o, const char *where, execut
 static int parse_scenario(ctx *c, const char *name, const cJSON *o, scenario_plan *s) {
     char where[200];
     snprintf(where, sizeof where, "scenarios.%s", name);
-    if (!name[0]) return fail(c, "scenarios: a scenario name can't be empty");
-    if (!cJSON_IsObject(o)) return fail(c, "%s: must be a table", where);
+    if (!name[0]) return plan_fail(c, "scenarios: a scenario name can't be empty");
+    if (!cJSON_IsObject(o)) return plan_fail(c, "%s: must be a table", where);
     s->name = strdup(name);
     if (parse_executor_kind(c, o, where, &s->kind)) return -1;
     const cJSON *k;
     cJSON_ArrayForEach(k, o) {
-        if (in_list(k->string, k6_unsupported_scenario))
-            return fail(c, "%s.%s: k6's scenario option '%s' is not supported by lt", where,
-                        k->string, k->string);
-        if (!in_list(k->string, common_keys) && !in_list(k->string, executor_keys[s->kind]))
-            return fail(c, "%s.%s: unknown option for executor %s", where, k->string,
-                        executor_names[s->kind]);
+        if (plan_in_list(k->string, k6_unsupported_scenario))
+            return plan_fail(c, "%s.%s: k6's scenario option '%s' is not supported by lt", where,
+                             k->string, k->string);
+        if (!plan_in_list(k->string, common_keys) &&
+            !plan_in_list(k->string, executor_keys[s->kind]))
+            return plan_fail(c, "%s.%s: unknown option for executor %s", where, k->string,
+                             executor_names[s->kind]);
     }
-    if (get_duration(c, o, "startTime", where, 0, true, &s->start_time) ||
-        get_duration(c, o, "gracefulStop", where, 30, true, &s->graceful_stop) ||
-        get_string(c, o, "exec", where, "default", &s->exec) ||
-        get_string(c, o, "setup", where, NULL, &s->setup_fn) ||
-        get_kv(c, o, "env", where, &s->env) || get_kv(c, o, "tags", where, &s->tags))
+    if (plan_get_duration(c, o, "startTime", where, 0, true, &s->start_time) ||
+        plan_get_duration(c, o, "gracefulStop", where, 30, true, &s->graceful_stop) ||
+        plan_get_string(c, o, "exec", where, "default", &s->exec) ||
+        plan_get_string(c, o, "setup", where, NULL, &s->setup_fn) ||
+        plan_get_kv(c, o, "env", where, &s->env) || plan_get_kv(c, o, "tags", where, &s->tags))
         return -1;
     double time_unit = 1;
     switch (s->kind) {
     case EX_CONSTANT_ARRIVAL_RATE:
     case EX_RAMPING_ARRIVAL_RATE: {
-        if (get_duration(c, o, "timeUnit", where, 1, false, &time_unit)) return -1;
-        if (time_unit <= 0) return fail(c, "%s.timeUnit: must be > 0", where);
+        if (plan_get_duration(c, o, "timeUnit", where, 1, false, &time_unit)) return -1;
+        if (time_unit <= 0) return plan_fail(c, "%s.timeUnit: must be > 0", where);
         s->time_unit = time_unit;
         if (!cJSON_GetObjectItemCaseSensitive(o, "preAllocatedVUs"))
-            return fail(c, "%s.preAllocatedVUs: missing (required by %s)", where,
-                        executor_names[s->kind]);
-        if (get_vus(c, o, "preAllocatedVUs", where, 0, 0, &s->pre_allocated_vus)) return -1;
-        if (get_vus(c, o, "maxVUs", where, s->pre_allocated_vus, 0, &s->max_vus)) return -1;
+            return plan_fail(c, "%s.preAllocatedVUs: missing (required by %s)", where,
+                             executor_names[s->kind]);
+        if (plan_get_vus(c, o, "preAllocatedVUs", where, 0, 0, &s->pre_allocated_vus)) return -1;
+        if (plan_get_vus(c, o, "maxVUs", where, s->pre_allocated_vus, 0, &s->max_vus)) return -1;
         if (s->max_vus < s->pre_allocated_vus)
-            return fail(c, "%s.maxVUs: %d is less than preAllocatedVUs %d", where, s->max_vus,
-                        s->pre_allocated_vus);
-        if (s->max_vus == 0) return fail(c, "%s.maxVUs: must be > 0", where);
-        if (get_bool(c, o, "queueWhenBusy", where, &s->queue_when_busy)) return -1;
+            return plan_fail(c, "%s.maxVUs: %d is less than preAllocatedVUs %d", where, s->max_vus,
+                             s->pre_allocated_vus);
+        if (s->max_vus == 0) return plan_fail(c, "%s.maxVUs: must be > 0", where);
+        if (plan_get_bool(c, o, "queueWhenBusy", where, &s->queue_when_busy)) return -1;
         /* not scaled by --time-scale: it is the machine's wake-up cost, not the test's length */
-        if (get_duration(c, o, "schedulePrecision", where, c->schedule_precision, false,
-                         &s->schedule_precision))
+        if (plan_get_duration(c, o, "schedulePrecision", where, c->schedule_precision, false,
+                              &s->schedule_precision))
             return -1;
         if (s->schedule_precision > 1)
-            return fail(c, "%s.schedulePrecision: at most 1s, got %gs", where,
-                        s->schedule_precision);
+            return plan_fail(c, "%s.schedulePrecision: at most 1s, got %gs", where,
+                             s->schedule_precision);
         if (s->kind == EX_CONSTANT_ARRIVAL_RATE) {
             if (!cJSON_GetObjectItemCaseSensitive(o, "rate"))
-                return fail(c, "%s.rate: missing", where);
+                return plan_fail(c, "%s.rate: missing", where);
             if (!cJSON_GetObjectItemCaseSensitive(o, "duration"))
-                return fail(c, "%s.duration: missing", where);
+                return plan_fail(c, "%s.duration: missing", where);
             double r;
-            if (get_number(c, o, "rate", where, 0, 0, &r)) return -1;
-            if (r <= 0) return fail(c, "%s.rate: must be > 0, got %g", where, r);
+            if (plan_get_number(c, o, "rate", where, 0, 0, &r)) return -1;
+            if (r <= 0) return plan_fail(c, "%s.rate: must be > 0, got %g", where, r);
             s->rate = r / time_unit;
             char f[300];
             snprintf(f, sizeof f, "%s.rate", where);
             if (check_rate_ceiling(c, f, r, time_unit, s->rate)) return -1;
-            if (get_duration(c, o, "duration", where, 0, true, &s->duration)) return -1;
-            if (s->duration <= 0) return fail(c, "%s.duration: must be > 0", where);
+            if (plan_get_duration(c, o, "duration", where, 0, true, &s->duration)) return -1;
+            if (s->duration <= 0) return plan_fail(c, "%s.duration: must be > 0", where);
         } else {
             double r;
-            if (get_number(c, o, "startRate", where, 0, 0, &r)) return -1;
+            if (plan_get_number(c, o, "startRate", where, 0, 0, &r)) return -1;
             s->start_rate = r / time_unit;
             char f[300];
             snprintf(f, sizeof f, "%s.startRate", where);
@@ -368,32 +225,33 @@ static int parse_scenario(ctx *c, const char *name, const cJSON *o, scenario_pla
         break;
     }
     case EX_CONSTANT_VUS:
-        if (get_vus(c, o, "vus", where, 1, 1, &s->vus)) return -1;
+        if (plan_get_vus(c, o, "vus", where, 1, 1, &s->vus)) return -1;
         if (!cJSON_GetObjectItemCaseSensitive(o, "duration"))
-            return fail(c, "%s.duration: missing", where);
-        if (get_duration(c, o, "duration", where, 0, true, &s->duration)) return -1;
-        if (s->duration <= 0) return fail(c, "%s.duration: must be > 0", where);
+            return plan_fail(c, "%s.duration: missing", where);
+        if (plan_get_duration(c, o, "duration", where, 0, true, &s->duration)) return -1;
+        if (s->duration <= 0) return plan_fail(c, "%s.duration: must be > 0", where);
         break;
     case EX_RAMPING_VUS:
-        if (get_vus(c, o, "startVUs", where, 1, 0, &s->start_vus)) return -1;
-        if (get_duration(c, o, "gracefulRampDown", where, 30, true, &s->graceful_ramp_down))
+        if (plan_get_vus(c, o, "startVUs", where, 1, 0, &s->start_vus)) return -1;
+        if (plan_get_duration(c, o, "gracefulRampDown", where, 30, true, &s->graceful_ramp_down))
             return -1;
         if (parse_stages(c, o, where, false, 1, s)) return -1;
         if (ramping_vus_never_start(s))
-            return fail(c, "%s: startVUs or one of the stages' targets must be greater than 0",
-                        where);
+            return plan_fail(c, "%s: startVUs or one of the stages' targets must be greater than 0",
+                             where);
         break;
     case EX_PER_VU_ITERATIONS:
     case EX_SHARED_ITERATIONS:
-        if (get_vus(c, o, "vus", where, 1, 1, &s->vus)) return -1;
-        if (get_int(c, o, "iterations", where, 1, 1, &s->iterations)) return -1;
-        if (get_duration(c, o, "maxDuration", where, 600, true, &s->max_duration)) return -1;
-        if (s->max_duration <= 0) return fail(c, "%s.maxDuration: must be > 0", where);
+        if (plan_get_vus(c, o, "vus", where, 1, 1, &s->vus)) return -1;
+        if (plan_get_int(c, o, "iterations", where, 1, 1, &s->iterations)) return -1;
+        if (plan_get_duration(c, o, "maxDuration", where, 600, true, &s->max_duration)) return -1;
+        if (s->max_duration <= 0) return plan_fail(c, "%s.maxDuration: must be > 0", where);
         if (s->kind == EX_SHARED_ITERATIONS && s->iterations < s->vus)
-            return fail(c,
-                        "%s: the number of iterations (%ld) can't be less than the number of VUs "
-                        "(%d)",
-                        where, s->iterations, s->vus);
+            return plan_fail(
+                c,
+                "%s: the number of iterations (%ld) can't be less than the number of VUs "
+                "(%d)",
+                where, s->iterations, s->vus);
         break;
     }
     /* The largest VU count the scenario can reach, for pools and descriptor limits. */
@@ -478,112 +336,30 @@ int plan_check_memory(const plan *p, double limit_bytes, const char *limit_what,
     return -1;
 }
 
-static int parse_threshold_item(ctx *c, const char *metric, const cJSON *it, int idx, plan *p) {
-    char where[300];
-    snprintf(where, sizeof where, "thresholds[\"%s\"][%d]", metric, idx + 1);
-    threshold_plan *t = &p->thresholds[p->nthresholds];
-    memset(t, 0, sizeof *t);
-    const char *src = NULL;
-    if (cJSON_IsString(it)) {
-        src = it->valuestring;
-    } else if (cJSON_IsObject(it)) {
-        const cJSON *k;
-        cJSON_ArrayForEach(k, it) {
-            if (!in_list(k->string, threshold_keys))
-                return fail(
-                    c, "%s: unknown key '%s' (expected threshold, abortOnFail, delayAbortEval)",
-                    where, k->string);
-        }
-        const cJSON *th = cJSON_GetObjectItemCaseSensitive(it, "threshold");
-        if (!cJSON_IsString(th)) return fail(c, "%s.threshold: missing expression string", where);
-        src = th->valuestring;
-        const cJSON *a = cJSON_GetObjectItemCaseSensitive(it, "abortOnFail");
-        if (a && !cJSON_IsBool(a)) return fail(c, "%s.abortOnFail: must be true or false", where);
-        t->abort_on_fail = cJSON_IsTrue(a);
-        if (get_duration(c, it, "delayAbortEval", where, 0, true, &t->delay_abort_eval)) return -1;
-    } else {
-        return fail(c, "%s: must be an expression string or {threshold=..., abortOnFail=...}",
-                    where);
-    }
-    char e[200];
-    if (threshold_parse(src, &t->expr, e, sizeof e) != 0)
-        return fail(c, "%s: '%s': %s", where, src, e);
-    if (selector_parse(metric, &t->sel, e, sizeof e) != 0)
-        return fail(c, "thresholds[\"%s\"]: %s", metric, e);
-    t->metric_src = strdup(metric);
-    t->expr_src = strdup(src);
-    p->nthresholds++;
-    return 0;
-}
-
-static int parse_thresholds(ctx *c, const cJSON *o, plan *p) {
-    const cJSON *th = cJSON_GetObjectItemCaseSensitive(o, "thresholds");
-    if (!th || cJSON_IsNull(th)) return 0;
-    if (!cJSON_IsObject(th))
-        return fail(c, "thresholds: must be a table of metric = {expressions}");
-    int total = 0;
-    const cJSON *m;
-    cJSON_ArrayForEach(m, th) total += cJSON_IsArray(m) ? cJSON_GetArraySize(m) : 1;
-    p->thresholds = calloc(total + 1, sizeof *p->thresholds);
-    cJSON_ArrayForEach(m, th) {
-        if (cJSON_IsArray(m)) {
-            int i = 0;
-            const cJSON *it;
-            cJSON_ArrayForEach(it, m) if (parse_threshold_item(c, m->string, it, i++, p)) return -1;
-        } else if (cJSON_IsString(m)) {
-            if (parse_threshold_item(c, m->string, m, 0, p)) return -1;
-        } else if (!(cJSON_IsObject(m) && cJSON_GetArraySize(m) == 0)) {
-            return fail(c, "thresholds[\"%s\"]: must be a list of expressions", m->string);
-        }
-    }
-    return 0;
-}
-
-/* A threshold on {scenario:NAME} where no scenario has that name can never see a sample: a typo
- * ("shalow") would otherwise end as "no data" only after the whole run. Refused up front. */
-static int check_threshold_scenarios(ctx *c, const plan *p) {
-    for (int i = 0; i < p->nthresholds; i++) {
-        const metric_selector *sel = &p->thresholds[i].sel;
-        for (int k = 0; k < sel->ntags; k++) {
-            if (strcmp(sel->tags[k].key, "scenario")) continue;
-            bool known = false;
-            for (int j = 0; j < p->nscenarios && !known; j++)
-                known = strcmp(p->scenarios[j].name, sel->tags[k].value) == 0;
-            if (known) continue;
-            char names[200] = "";
-            size_t used = 0;
-            for (int j = 0; j < p->nscenarios && used < sizeof names; j++)
-                used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", j ? ", " : "",
-                                         p->scenarios[j].name);
-            return fail(c, "thresholds[\"%s\"]: no scenario is named '%s' (scenarios: %s)",
-                        p->thresholds[i].metric_src, sel->tags[k].value, names);
-        }
-    }
-    return 0;
-}
-
 static int parse_timeline(ctx *c, const cJSON *o, plan *p) {
     const cJSON *tl = cJSON_GetObjectItemCaseSensitive(o, "timeline");
     if (!tl || cJSON_IsNull(tl) || (cJSON_IsObject(tl) && cJSON_GetArraySize(tl) == 0)) return 0;
     if (!cJSON_IsArray(tl))
-        return fail(c, "timeline: must be a list of {at=..., exec=..., tags=...}");
+        return plan_fail(c, "timeline: must be a list of {at=..., exec=..., tags=...}");
     p->timeline = calloc(cJSON_GetArraySize(tl) + 1, sizeof *p->timeline);
     const cJSON *it;
     cJSON_ArrayForEach(it, tl) {
         char where[64];
         snprintf(where, sizeof where, "timeline[%d]", p->ntimeline + 1);
         if (!cJSON_IsObject(it))
-            return fail(c, "%s: must be a table {at=..., exec=..., tags=...}", where);
+            return plan_fail(c, "%s: must be a table {at=..., exec=..., tags=...}", where);
         const cJSON *k;
         cJSON_ArrayForEach(k, it) {
-            if (!in_list(k->string, timeline_keys))
-                return fail(c, "%s: unknown key '%s' (expected at, exec, tags)", where, k->string);
+            if (!plan_in_list(k->string, timeline_keys))
+                return plan_fail(c, "%s: unknown key '%s' (expected at, exec, tags)", where,
+                                 k->string);
         }
         timeline_entry *e = &p->timeline[p->ntimeline++];
-        if (!cJSON_GetObjectItemCaseSensitive(it, "at")) return fail(c, "%s.at: missing", where);
-        if (get_duration(c, it, "at", where, 0, true, &e->at) ||
-            get_string(c, it, "exec", where, NULL, &e->exec) ||
-            get_kv(c, it, "tags", where, &e->tags))
+        if (!cJSON_GetObjectItemCaseSensitive(it, "at"))
+            return plan_fail(c, "%s.at: missing", where);
+        if (plan_get_duration(c, it, "at", where, 0, true, &e->at) ||
+            plan_get_string(c, it, "exec", where, NULL, &e->exec) ||
+            plan_get_kv(c, it, "tags", where, &e->tags))
             return -1;
     }
     /* Ordered by time: tag changes apply in order. */
@@ -630,7 +406,7 @@ static const plan_key_table key_tables[] = {
     {"per-vu-iterations", executor_keys[EX_PER_VU_ITERATIONS]},
     {"shared-iterations", executor_keys[EX_SHARED_ITERATIONS]},
     {"stage", stage_keys},
-    {"threshold", threshold_keys},
+    {"threshold", plan_threshold_keys},
     {"timeline", timeline_keys},
     {NULL, NULL},
 };
@@ -656,27 +432,29 @@ const plan_key_table *plan_unsupported_k6_keys(void) {
 static int parse_http_options(ctx *c, const cJSON *o, const plan_overrides *ov, plan *p) {
     const cJSON *ua = cJSON_GetObjectItemCaseSensitive(o, "userAgent");
     if (ua && !cJSON_IsNull(ua) && !cJSON_IsString(ua))
-        return fail(c, "options.userAgent: must be a string (\"\" sends no User-Agent header)");
+        return plan_fail(c,
+                         "options.userAgent: must be a string (\"\" sends no User-Agent header)");
     const char *agent = ov && ov->user_agent ? ov->user_agent
                         : cJSON_IsString(ua) ? ua->valuestring
                                              : "lt/" LT_VERSION;
     p->user_agent = strdup(agent);
-    if (get_bool(c, o, "noConnectionReuse", "options", &p->no_connection_reuse) ||
-        get_bool(c, o, "noVUConnectionReuse", "options", &p->no_vu_connection_reuse))
+    if (plan_get_bool(c, o, "noConnectionReuse", "options", &p->no_connection_reuse) ||
+        plan_get_bool(c, o, "noVUConnectionReuse", "options", &p->no_vu_connection_reuse))
         return -1;
     if (ov && ov->no_connection_reuse) p->no_connection_reuse = true;
     if (ov && ov->no_vu_connection_reuse) p->no_vu_connection_reuse = true;
     /* k6's defaults. Each request of a batch in flight takes a connection pool on its VU: hence
      * lt's ceiling. */
     long batch, per_host;
-    if (get_int(c, o, "batch", "options", 20, 1, &batch) ||
-        get_int(c, o, "batchPerHost", "options", 6, 0, &per_host))
+    if (plan_get_int(c, o, "batch", "options", 20, 1, &batch) ||
+        plan_get_int(c, o, "batchPerHost", "options", 6, 0, &per_host))
         return -1;
     if (ov && ov->batch > 0) batch = ov->batch;
     if (ov && ov->batch_per_host_given) per_host = ov->batch_per_host;
     if (batch > MAX_BATCH)
-        return fail(c, "options.batch: %ld requests in flight at once is more than lt runs (%d)",
-                    batch, MAX_BATCH);
+        return plan_fail(c,
+                         "options.batch: %ld requests in flight at once is more than lt runs (%d)",
+                         batch, MAX_BATCH);
     p->batch = (int)batch;
     p->batch_per_host = per_host > MAX_BATCH ? MAX_BATCH : (int)per_host;
     return 0;
@@ -722,122 +500,6 @@ static cJSON *shortcut_scenario(const cJSON *o, const plan_overrides *ov) {
     return all;
 }
 
-/* Per-second rates times the time unit give back what the user wrote, up to float noise. */
-static double as_written(double v) {
-    return round(v * 1e9) / 1e9;
-}
-
-static cJSON *scenario_resolved(const scenario_plan *s, double scale) {
-    cJSON *j = cJSON_CreateObject();
-    char b[64];
-#define DUR(key, v) cJSON_AddStringToObject(j, key, duration_format((v) / scale, b, sizeof b))
-    cJSON_AddStringToObject(j, "executor", executor_names[s->kind]);
-    DUR("startTime", s->start_time);
-    DUR("gracefulStop", s->graceful_stop);
-    cJSON_AddStringToObject(j, "exec", s->exec);
-    if (s->setup_fn) cJSON_AddStringToObject(j, "setup", s->setup_fn);
-    switch (s->kind) {
-    case EX_CONSTANT_ARRIVAL_RATE:
-    case EX_RAMPING_ARRIVAL_RATE:
-        cJSON_AddStringToObject(j, "timeUnit", duration_format(s->time_unit, b, sizeof b));
-        if (s->kind == EX_CONSTANT_ARRIVAL_RATE) {
-            cJSON_AddNumberToObject(j, "rate", as_written(s->rate * s->time_unit));
-            DUR("duration", s->duration);
-        } else {
-            cJSON_AddNumberToObject(j, "startRate", as_written(s->start_rate * s->time_unit));
-        }
-        cJSON_AddNumberToObject(j, "preAllocatedVUs", s->pre_allocated_vus);
-        cJSON_AddNumberToObject(j, "maxVUs", s->max_vus);
-        cJSON_AddBoolToObject(j, "queueWhenBusy", s->queue_when_busy);
-        if (s->schedule_precision > 0)
-            cJSON_AddStringToObject(j, "schedulePrecision",
-                                    duration_format(s->schedule_precision, b, sizeof b));
-        break;
-    case EX_CONSTANT_VUS:
-        cJSON_AddNumberToObject(j, "vus", s->vus);
-        DUR("duration", s->duration);
-        break;
-    case EX_RAMPING_VUS:
-        cJSON_AddNumberToObject(j, "startVUs", s->start_vus);
-        DUR("gracefulRampDown", s->graceful_ramp_down);
-        break;
-    case EX_PER_VU_ITERATIONS:
-    case EX_SHARED_ITERATIONS:
-        cJSON_AddNumberToObject(j, "vus", s->vus);
-        cJSON_AddNumberToObject(j, "iterations", (double)s->iterations);
-        DUR("maxDuration", s->max_duration);
-        break;
-    }
-    if (s->nstages) {
-        cJSON *st = cJSON_AddArrayToObject(j, "stages");
-        for (int i = 0; i < s->nstages; i++) {
-            cJSON *e = cJSON_CreateObject();
-            cJSON_AddStringToObject(e, "duration",
-                                    duration_format(s->stages[i].duration / scale, b, sizeof b));
-            double unit = s->kind == EX_RAMPING_ARRIVAL_RATE ? s->time_unit : 1;
-            cJSON_AddNumberToObject(e, "target", as_written(s->stages[i].target * unit));
-            cJSON_AddItemToArray(st, e);
-        }
-    }
-    if (s->env.n) {
-        cJSON *e = cJSON_AddObjectToObject(j, "env");
-        for (int i = 0; i < s->env.n; i++)
-            cJSON_AddStringToObject(e, s->env.keys[i], s->env.vals[i]);
-    }
-    if (s->tags.n) {
-        cJSON *e = cJSON_AddObjectToObject(j, "tags");
-        for (int i = 0; i < s->tags.n; i++)
-            cJSON_AddStringToObject(e, s->tags.keys[i], s->tags.vals[i]);
-    }
-#undef DUR
-    return j;
-}
-
-static cJSON *plan_resolved(const plan *p, const cJSON *options) {
-    cJSON *r = cJSON_CreateObject();
-    cJSON *sc = cJSON_AddObjectToObject(r, "scenarios");
-    for (int i = 0; i < p->nscenarios; i++)
-        cJSON_AddItemToObject(sc, p->scenarios[i].name,
-                              scenario_resolved(&p->scenarios[i], p->time_scale));
-    cJSON *th = cJSON_AddObjectToObject(r, "thresholds");
-    for (int i = 0; i < p->nthresholds; i++) {
-        const threshold_plan *t = &p->thresholds[i];
-        cJSON *list = cJSON_GetObjectItemCaseSensitive(th, t->metric_src);
-        if (!list) list = cJSON_AddArrayToObject(th, t->metric_src);
-        if (t->abort_on_fail) {
-            cJSON *o = cJSON_CreateObject();
-            char b[64];
-            cJSON_AddStringToObject(o, "threshold", t->expr_src);
-            cJSON_AddTrueToObject(o, "abortOnFail");
-            cJSON_AddStringToObject(
-                o, "delayAbortEval",
-                duration_format(t->delay_abort_eval / p->time_scale, b, sizeof b));
-            cJSON_AddItemToArray(list, o);
-        } else {
-            cJSON_AddItemToArray(list, cJSON_CreateString(t->expr_src));
-        }
-    }
-    static const char *copied[] = {"tags", "timeline", "scrape", "summaryTrendStats", NULL};
-    for (const char **k = copied; *k; k++) {
-        const cJSON *v = options ? cJSON_GetObjectItemCaseSensitive(options, *k) : NULL;
-        if (v) cJSON_AddItemToObject(r, *k, cJSON_Duplicate(v, 1));
-    }
-    cJSON_AddBoolToObject(r, "discardResponseBodies", p->discard_response_bodies);
-    cJSON_AddBoolToObject(r, "insecureSkipTLSVerify", p->insecure_skip_tls_verify);
-    char b[64];
-    cJSON_AddStringToObject(r, "setupTimeout", duration_format(p->setup_timeout, b, sizeof b));
-    cJSON_AddStringToObject(r, "teardownTimeout",
-                            duration_format(p->teardown_timeout, b, sizeof b));
-    cJSON_AddNumberToObject(r, "timeScale", p->time_scale);
-    cJSON_AddNumberToObject(r, "maxTagSets", (double)p->max_tag_sets);
-    cJSON_AddStringToObject(r, "userAgent", p->user_agent);
-    cJSON_AddBoolToObject(r, "noConnectionReuse", p->no_connection_reuse);
-    cJSON_AddBoolToObject(r, "noVUConnectionReuse", p->no_vu_connection_reuse);
-    cJSON_AddNumberToObject(r, "batch", p->batch);
-    cJSON_AddNumberToObject(r, "batchPerHost", p->batch_per_host);
-    return r;
-}
-
 static int parse_trend_stats(ctx *c, const cJSON *o, plan *p) {
     static const char *defaults[] = {"avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"};
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "summaryTrendStats");
@@ -848,18 +510,19 @@ static int parse_trend_stats(ctx *c, const cJSON *o, plan *p) {
         return 0;
     }
     if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
-        return fail(c, "summaryTrendStats: must be a list such as {\"avg\", \"p(99)\"}");
+        return plan_fail(c, "summaryTrendStats: must be a list such as {\"avg\", \"p(99)\"}");
     p->trend_stats = calloc(cJSON_GetArraySize(v), sizeof(char *));
     const cJSON *it;
     cJSON_ArrayForEach(it, v) {
         threshold_expr e;
         char buf[96], err[128];
-        if (!cJSON_IsString(it)) return fail(c, "summaryTrendStats: entries must be strings");
+        if (!cJSON_IsString(it)) return plan_fail(c, "summaryTrendStats: entries must be strings");
         snprintf(buf, sizeof buf, "%s<0", it->valuestring);
         if (threshold_parse(buf, &e, err, sizeof err) != 0 || e.agg == AGG_RATE ||
             e.agg == AGG_VALUE)
-            return fail(c, "summaryTrendStats: unknown stat '%s' (avg, min, med, max, count, p(N))",
-                        it->valuestring);
+            return plan_fail(
+                c, "summaryTrendStats: unknown stat '%s' (avg, min, med, max, count, p(N))",
+                it->valuestring);
         p->trend_stats[p->ntrend_stats++] = strdup(it->valuestring);
     }
     return 0;
@@ -890,7 +553,7 @@ static int segment_options(ctx *c, const cJSON *o, const plan_overrides *ov, pla
     for (int i = 0; i < 2; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, keys[i]);
         if (!v || *vals[i]) continue;
-        if (!cJSON_IsString(v)) return fail(c, "options.%s: must be a string", keys[i]);
+        if (!cJSON_IsString(v)) return plan_fail(c, "options.%s: must be a string", keys[i]);
         *vals[i] = v->valuestring;
     }
     return plan_apply_segment(p, seg, seq, c->err, c->errlen);
@@ -906,17 +569,18 @@ plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size
     const cJSON *o = options ? options : empty;
     cJSON *shortcut = NULL;
     if (!cJSON_IsObject(o)) {
-        fail(&c, "options: must be a table");
+        plan_fail(&c, "options: must be a table");
         goto bad;
     }
     const cJSON *k;
     cJSON_ArrayForEach(k, o) {
-        if (in_list(k->string, k6_unsupported_top)) {
-            fail(&c, "options.%s: k6's option '%s' is not supported by lt", k->string, k->string);
+        if (plan_in_list(k->string, k6_unsupported_top)) {
+            plan_fail(&c, "options.%s: k6's option '%s' is not supported by lt", k->string,
+                      k->string);
             goto bad;
         }
-        if (!in_list(k->string, top_keys)) {
-            fail(&c, "options.%s: unknown option", k->string);
+        if (!plan_in_list(k->string, top_keys)) {
+            plan_fail(&c, "options.%s: unknown option", k->string);
             goto bad;
         }
     }
@@ -927,7 +591,7 @@ plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size
         scenarios = shortcut =
             shortcut_scenario(o, &(plan_overrides){.vus = 1, .iterations = 0}); /* k6 default */
     if (!cJSON_IsObject(scenarios) || cJSON_GetArraySize(scenarios) == 0) {
-        fail(&c, "options.scenarios: must be a table of name = {executor=..., ...}");
+        plan_fail(&c, "options.scenarios: must be a table of name = {executor=..., ...}");
         goto bad;
     }
     p->scenarios = calloc(cJSON_GetArraySize(scenarios), sizeof *p->scenarios);
@@ -938,12 +602,12 @@ plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size
         if (parse_scenario(&c, s->string, s, sp)) goto bad;
     }
     sort_scenarios(p);
-    if (parse_thresholds(&c, o, p) || check_threshold_scenarios(&c, p) ||
-        parse_timeline(&c, o, p) || get_kv(&c, o, "tags", "options", &p->tags) ||
+    if (plan_parse_thresholds(&c, o, p) || plan_check_threshold_scenarios(&c, p) ||
+        parse_timeline(&c, o, p) || plan_get_kv(&c, o, "tags", "options", &p->tags) ||
         parse_trend_stats(&c, o, p) ||
-        get_duration(&c, o, "setupTimeout", "options", 60, false, &p->setup_timeout) ||
-        get_duration(&c, o, "teardownTimeout", "options", 60, false, &p->teardown_timeout) ||
-        get_int(&c, o, "maxTagSets", "options", TAGSETS_DEFAULT_MAX, 1, &p->max_tag_sets) ||
+        plan_get_duration(&c, o, "setupTimeout", "options", 60, false, &p->setup_timeout) ||
+        plan_get_duration(&c, o, "teardownTimeout", "options", 60, false, &p->teardown_timeout) ||
+        plan_get_int(&c, o, "maxTagSets", "options", TAGSETS_DEFAULT_MAX, 1, &p->max_tag_sets) ||
         parse_http_options(&c, o, ov, p) || plan_parse_scrape(o, ov, &p->scrape, err, errlen))
         goto bad;
     if (ov && ov->max_tag_sets > 0) p->max_tag_sets = ov->max_tag_sets;
@@ -951,7 +615,7 @@ plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size
     p->discard_response_bodies = cJSON_IsTrue(b);
     b = cJSON_GetObjectItemCaseSensitive(o, "insecureSkipTLSVerify");
     p->insecure_skip_tls_verify = cJSON_IsTrue(b) || (ov && ov->insecure_skip_tls_verify);
-    p->resolved = plan_resolved(p, o);
+    p->resolved = plan_resolved_json(p, o);
     if (segment_options(&c, o, ov, p)) goto bad;
     cJSON_Delete(shortcut);
     cJSON_Delete(empty);
@@ -971,8 +635,8 @@ void plan_free(plan *p) {
         free(s->stages);
         free(s->exec);
         free(s->setup_fn);
-        kv_free(&s->env);
-        kv_free(&s->tags);
+        plan_kv_free(&s->env);
+        plan_kv_free(&s->tags);
         seg_tuple_free(s->vu_stripe);
         seg_tuple_free(s->iter_stripe);
         free(s->vu_stripe);
@@ -989,10 +653,10 @@ void plan_free(plan *p) {
     free(p->thresholds);
     for (int i = 0; i < p->ntimeline; i++) {
         free(p->timeline[i].exec);
-        kv_free(&p->timeline[i].tags);
+        plan_kv_free(&p->timeline[i].tags);
     }
     free(p->timeline);
-    kv_free(&p->tags);
+    plan_kv_free(&p->tags);
     for (int i = 0; i < p->ntrend_stats; i++) free(p->trend_stats[i]);
     free(p->trend_stats);
     free(p->user_agent);

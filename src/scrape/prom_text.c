@@ -2,6 +2,7 @@
  * lines, label unescaping, counter/bucket classification) and the glob selection rule.
  */
 #include "scrape/prom_text.h"
+#include "base/name_map.h"
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdint.h>
@@ -10,68 +11,13 @@
 
 /* ======================= the parser ======================= */
 
-/* A family name -> TYPE map for one parse. */
+/* A family's TYPE; one parse keeps a name_map from family name to it. */
 typedef enum { FT_UNTYPED, FT_COUNTER, FT_GAUGE, FT_HISTOGRAM, FT_SUMMARY } family_type;
 
-typedef struct {
-    char *name;
-    family_type type;
-} fam_slot;
-
-typedef struct {
-    fam_slot *slots;
-    size_t cap, used;
-} fam_map;
-
-static uint64_t hash_bytes(const char *s, size_t n) {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
-static fam_slot *fam_find(fam_map *m, const char *name, size_t n) {
-    if (!m->cap) return NULL;
-    for (size_t i = hash_bytes(name, n) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-        if (!m->slots[i].name) return NULL;
-        if (strlen(m->slots[i].name) == n && memcmp(m->slots[i].name, name, n) == 0)
-            return &m->slots[i];
-    }
-}
-
-static void fam_put(fam_map *m, const char *name, size_t n, family_type t) {
-    fam_slot *f = fam_find(m, name, n);
-    if (f) {
-        f->type = t;
-        return;
-    }
-    if ((m->used + 1) * 2 > m->cap) {
-        size_t ncap = m->cap ? m->cap * 2 : 64;
-        fam_slot *ns = calloc(ncap, sizeof *ns);
-        if (!ns) return;
-        for (size_t i = 0; i < m->cap; i++) {
-            if (!m->slots[i].name) continue;
-            size_t j = hash_bytes(m->slots[i].name, strlen(m->slots[i].name)) & (ncap - 1);
-            while (ns[j].name) j = (j + 1) & (ncap - 1);
-            ns[j] = m->slots[i];
-        }
-        free(m->slots);
-        m->slots = ns;
-        m->cap = ncap;
-    }
-    char *k = strndup(name, n);
-    if (!k) return;
-    size_t j = hash_bytes(name, n) & (m->cap - 1);
-    while (m->slots[j].name) j = (j + 1) & (m->cap - 1);
-    m->slots[j] = (fam_slot){k, t};
-    m->used++;
-}
-
-static void fam_free(fam_map *m) {
-    for (size_t i = 0; i < m->cap; i++) free(m->slots[i].name);
-    free(m->slots);
+/* fam_put: the family's TYPE (a later TYPE line for the same name wins). */
+static void fam_put(name_map *m, const char *name, size_t n, family_type t) {
+    name_map_slot *f = name_map_put(m, name, n, (int)t, NULL);
+    if (f) f->value = (int)t;
 }
 
 static bool name_start(char c) {
@@ -100,7 +46,7 @@ bool scrape_selected(const char *const *patterns, int npatterns, const char *nam
 
 /* `# TYPE name type` (after the '#'); anything else after '#' is a comment. Returns false at
  * `# EOF`. */
-static bool parse_comment(const char *p, const char *end, fam_map *fams) {
+static bool parse_comment(const char *p, const char *end, name_map *fams) {
     while (p < end && is_blank(*p)) p++;
     const char *w = p;
     while (p < end && !is_blank(*p)) p++;
@@ -236,7 +182,7 @@ static bool parse_sample(const char *p, const char *end, scratch *sc, scrape_sam
 void scrape_parse(const char *text, size_t len, const char *const *patterns, int npatterns,
                   scrape_sample_fn fn, void *arg, scrape_stats *stats) {
     scrape_stats st = {0};
-    fam_map fams = {0};
+    name_map fams = {0};
     scratch sc = {0};
     const char *p = text, *end = text + len;
     while (p < end) {
@@ -264,23 +210,24 @@ void scrape_parse(const char *text, size_t len, const char *const *patterns, int
         }
         /* the family and what kind of series this is */
         size_t n = strlen(smp.name);
-        fam_slot *f = fam_find(&fams, smp.name, n);
-        family_type ft = f ? f->type : FT_UNTYPED;
+        name_map_slot *f = name_map_find(&fams, smp.name, n);
+        family_type ft = f ? (family_type)f->value : FT_UNTYPED;
         bool counter = ft == FT_COUNTER, bucket = false, skip = false;
         if (!f) {
             static const char *const sufs[] = {"_bucket", "_count", "_sum", "_total", "_created"};
             for (size_t i = 0; i < sizeof sufs / sizeof *sufs; i++) {
                 if (!ends_with(smp.name, n, sufs[i])) continue;
-                fam_slot *b = fam_find(&fams, smp.name, n - strlen(sufs[i]));
+                name_map_slot *b = name_map_find(&fams, smp.name, n - strlen(sufs[i]));
                 if (!b) continue;
-                bool hs = b->type == FT_HISTOGRAM || b->type == FT_SUMMARY;
-                if (i == 4 && (hs || b->type == FT_COUNTER))
+                family_type bt = (family_type)b->value;
+                bool hs = bt == FT_HISTOGRAM || bt == FT_SUMMARY;
+                if (i == 4 && (hs || bt == FT_COUNTER))
                     skip = true;
-                else if (i == 0 && b->type == FT_HISTOGRAM)
+                else if (i == 0 && bt == FT_HISTOGRAM)
                     bucket = counter = true;
                 else if ((i == 1 || i == 2) && hs)
                     counter = true;
-                else if (i == 3 && b->type == FT_COUNTER)
+                else if (i == 3 && bt == FT_COUNTER)
                     counter = true;
                 break;
             }
@@ -299,6 +246,6 @@ void scrape_parse(const char *text, size_t len, const char *const *patterns, int
         p = next;
     }
     free(sc.buf);
-    fam_free(&fams);
+    name_map_free(&fams);
     if (stats) *stats = st;
 }

@@ -1,6 +1,6 @@
 /* scrape.c — see scrape.h. The Prometheus text parser and the selection rule are in
- * prom_text.c; this file is the scraper: its thread, the evhttp polling, the snapshots, and the
- * collection into stores.
+ * prom_text.c; this file is the scraper: its thread, the evhttp polling and the snapshots;
+ * scrape_collect.c turns snapshots into lt's metrics.
  *
  * Threads: the scraper thread owns the event_base, the evdns base, the connections and the
  * requests; it parses each answer into a `snapshot` and publishes it under `mu` (replacing an
@@ -10,6 +10,7 @@
  * scraper thread only through an eventfd (no evthread locking needed).
  */
 #include "scrape/scrape.h"
+#include "scrape/scrape_internal.h"
 #include "base/clock.h"
 #include "scrape/prom_text.h"
 #include "net/http_client.h"
@@ -31,28 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WARN "lt: scrape "
-
 /* ======================= snapshots ======================= */
 
-/* One scrape of one target: records "name\0k1\0v1\0...\0" in an arena. */
-typedef struct {
-    size_t off;
-    int nlabels;
-    double value;
-    bool counter;
-} snap_entry;
-
-typedef struct {
-    char *arena;
-    size_t alen, acap;
-    snap_entry *e;
-    size_t n, cap;
-    double t; /* monotonic, when the answer arrived */
-    bool truncated;
-} snapshot;
-
-static void snapshot_free(snapshot *s) {
+void scrape_snapshot_free(snapshot *s) {
     if (!s) return;
     free(s->arena);
     free(s->e);
@@ -96,67 +78,6 @@ static void snapshot_add(const scrape_sample *smp, void *arg) {
     }
     s->e[s->n++] = (snap_entry){off, smp->nlabels, smp->value, smp->counter};
 }
-
-/* ======================= main-thread state ======================= */
-
-/* name -> metric id (gauge and its _per_s); -1 when it could not be registered. */
-typedef struct {
-    char *name;
-    int id, per_s;
-} name_slot;
-
-/* (metric id, tag set id) -> the previous value of a counter, for its rate. */
-typedef struct {
-    uint64_t key; /* 0 = empty */
-    double prev, t;
-    bool have;
-} series_slot;
-
-typedef struct {
-    char *url;
-    char hostport[LT_URL_HOST_MAX + 16];
-    char hosthdr[LT_URL_HOST_MAX + 16];
-    char host[LT_URL_HOST_MAX];
-    uint16_t port;
-    char *path;
-    /* scraper thread */
-    struct scraper *s;
-    struct evhttp_connection *conn;
-    struct evhttp_request *req;
-    struct event *deadline;
-    int errkind;
-    bool cancelling, final_pending;
-    /* under s->mu */
-    snapshot *latest, *baseline;   /* baseline: the first scrape, kept until collected */
-    bool published_once_collected; /* the main thread took a snapshot of it */
-    uint64_t attempts, failures, truncated;
-    bool warned, warned_trunc;
-    char last_error[200];
-} target;
-
-struct scraper {
-    target *t;
-    int nt;
-    char **patterns;
-    int npatterns;
-    /* thread */
-    pthread_t thread;
-    bool started, joined, leaked;
-    int wake_fd;
-    struct event_base *base;
-    struct evdns_base *dns;
-    struct event *tick, *wake, *first, *baseline_ev;
-    bool final_started;
-    pthread_mutex_t mu;
-    bool stop_req, abort_req;
-    /* main thread */
-    tag_cache *tags;
-    name_slot *names;
-    size_t names_cap, names_used;
-    series_slot *series;
-    size_t series_cap, series_used;
-    bool warned_names, warned_series;
-};
 
 static void set_err(char *err, size_t errlen, const char *fmt, const char *a, const char *b) {
     if (err && errlen) snprintf(err, errlen, fmt, a, b);
@@ -271,7 +192,7 @@ static void publish(target *t, snapshot *snap) {
     if (t->latest && !t->published_once_collected && !t->baseline) {
         t->baseline = t->latest; /* the first scrape: the start of every rate */
     } else {
-        snapshot_free(t->latest);
+        scrape_snapshot_free(t->latest);
     }
     t->latest = snap;
     bool warn = snap->truncated && !t->warned_trunc;
@@ -527,191 +448,6 @@ void scraper_stop(scraper *s) {
     pthread_mutex_unlock(&s->mu);
 }
 
-/* ======================= collection (main thread) ======================= */
-
-/* FNV-1a, as the TYPE table of prom_text.c hashes family names. */
-static uint64_t hash_bytes(const char *s, size_t n) {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
-static name_slot *name_lookup(scraper *s, const char *name) {
-    if (s->names_cap) {
-        for (size_t i = hash_bytes(name, strlen(name)) & (s->names_cap - 1);;
-             i = (i + 1) & (s->names_cap - 1)) {
-            if (!s->names[i].name) break;
-            if (strcmp(s->names[i].name, name) == 0) return &s->names[i];
-        }
-    }
-    if ((s->names_used + 1) * 2 > s->names_cap) {
-        size_t ncap = s->names_cap ? s->names_cap * 2 : 64;
-        name_slot *ns = calloc(ncap, sizeof *ns);
-        if (!ns) return NULL;
-        for (size_t i = 0; i < s->names_cap; i++) {
-            if (!s->names[i].name) continue;
-            size_t j = hash_bytes(s->names[i].name, strlen(s->names[i].name)) & (ncap - 1);
-            while (ns[j].name) j = (j + 1) & (ncap - 1);
-            ns[j] = s->names[i];
-        }
-        free(s->names);
-        s->names = ns;
-        s->names_cap = ncap;
-    }
-    size_t j = hash_bytes(name, strlen(name)) & (s->names_cap - 1);
-    while (s->names[j].name) j = (j + 1) & (s->names_cap - 1);
-    name_slot *n = &s->names[j];
-    n->name = strdup(name);
-    n->id = -1;
-    n->per_s = -2; /* registered when a counter needs it */
-    s->names_used++;
-    if (s->names_used > SCRAPE_MAX_NAMES) {
-        if (!s->warned_names)
-            fprintf(stderr,
-                    WARN "more than %d metric names; the others are dropped (narrow them with "
-                         "--scrape-filter)\n",
-                    SCRAPE_MAX_NAMES);
-        s->warned_names = true;
-        return n;
-    }
-    /* Prometheus allows ':' in names, lt does not */
-    char clean[140], err[256];
-    snprintf(clean, sizeof clean, "%s", name);
-    for (char *c = clean; *c; c++)
-        if (*c == ':') *c = '_';
-    if (strlen(name) > 122) {
-        fprintf(stderr, WARN "metric name '%.60s...' is too long for lt; dropped\n", name);
-        return n;
-    }
-    n->id = metric_register(clean, METRIC_GAUGE, false, err, sizeof err);
-    if (n->id < 0) {
-        fprintf(stderr, WARN "cannot keep '%s': %s\n", name, err);
-        return n;
-    }
-    return n;
-}
-
-static int per_s_id(name_slot *n) {
-    if (n->per_s != -2) return n->per_s;
-    char clean[140], per_s[160], err[256];
-    snprintf(clean, sizeof clean, "%s", n->name);
-    for (char *c = clean; *c; c++)
-        if (*c == ':') *c = '_';
-    snprintf(per_s, sizeof per_s, "%s_per_s", clean);
-    n->per_s = metric_register(per_s, METRIC_GAUGE, false, err, sizeof err);
-    if (n->per_s < 0) fprintf(stderr, WARN "cannot keep '%s': %s\n", per_s, err);
-    return n->per_s;
-}
-
-static uint64_t mix64(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    return x;
-}
-
-/* The slot of a series; NULL when the cap on distinct series is reached. */
-static series_slot *series_lookup(scraper *s, int metric, uint32_t tags) {
-    uint64_t key = ((uint64_t)(uint32_t)metric << 32 | tags) + 1;
-    if (s->series_cap) {
-        for (size_t i = mix64(key) & (s->series_cap - 1);; i = (i + 1) & (s->series_cap - 1)) {
-            if (!s->series[i].key) break;
-            if (s->series[i].key == key) return &s->series[i];
-        }
-    }
-    if (s->series_used >= SCRAPE_MAX_TOTAL_SERIES) {
-        if (!s->warned_series)
-            fprintf(stderr, WARN "more than %d distinct series; new ones are dropped\n",
-                    SCRAPE_MAX_TOTAL_SERIES);
-        s->warned_series = true;
-        return NULL;
-    }
-    if ((s->series_used + 1) * 2 > s->series_cap) {
-        size_t ncap = s->series_cap ? s->series_cap * 2 : 256;
-        series_slot *ns = calloc(ncap, sizeof *ns);
-        if (!ns) return NULL;
-        for (size_t i = 0; i < s->series_cap; i++) {
-            if (!s->series[i].key) continue;
-            size_t j = mix64(s->series[i].key) & (ncap - 1);
-            while (ns[j].key) j = (j + 1) & (ncap - 1);
-            ns[j] = s->series[i];
-        }
-        free(s->series);
-        s->series = ns;
-        s->series_cap = ncap;
-    }
-    size_t j = mix64(key) & (s->series_cap - 1);
-    while (s->series[j].key) j = (j + 1) & (s->series_cap - 1);
-    s->series[j] = (series_slot){.key = key};
-    s->series_used++;
-    return &s->series[j];
-}
-
-static void collect_snapshot(scraper *s, const target *t, const snapshot *snap, store *interval) {
-    for (size_t i = 0; i < snap->n; i++) {
-        const snap_entry *e = &snap->e[i];
-        const char *p = snap->arena + e->off;
-        const char *name = p;
-        p += strlen(p) + 1;
-        name_slot *ns = name_lookup(s, name);
-        if (!ns || ns->id < 0) continue;
-        tag_builder b = {0};
-        for (int k = 0; k < e->nlabels; k++) {
-            const char *key = p;
-            p += strlen(p) + 1;
-            const char *val = p;
-            p += strlen(p) + 1;
-            if (b.n < TAGSET_MAX - 1)
-                tags_put(&b, strcmp(key, "target") == 0 ? "exported_target" : key, val);
-        }
-        tags_put(&b, "target", t->hostport);
-        uint32_t tags = tagset_intern(s->tags, &b);
-        series_slot *st = series_lookup(s, ns->id, tags);
-        if (!st) continue;
-        if (!isfinite(e->value)) continue;
-        if (interval) store_add(interval, ns->id, tags, e->value);
-        if (!e->counter) continue;
-        if (interval && st->have && per_s_id(ns) >= 0) {
-            double dt = snap->t - st->t;
-            if (dt > 1e-3) {
-                double inc = e->value >= st->prev ? e->value - st->prev : e->value;
-                store_add(interval, ns->per_s, tags, inc / dt);
-            }
-        }
-        st->prev = e->value;
-        st->t = snap->t;
-        st->have = true;
-    }
-}
-
-bool scraper_keeps_metric(const scraper *s, int metric) {
-    if (!s || metric < 0) return false;
-    for (size_t i = 0; i < s->names_cap; i++)
-        if (s->names[i].name && (s->names[i].id == metric || s->names[i].per_s == metric))
-            return true;
-    return false;
-}
-
-void scraper_collect(scraper *s, store *interval) {
-    if (!s) return;
-    for (int i = 0; i < s->nt; i++) {
-        target *t = &s->t[i];
-        pthread_mutex_lock(&s->mu);
-        snapshot *snap = t->latest, *base = t->baseline;
-        t->latest = t->baseline = NULL;
-        if (snap) t->published_once_collected = true;
-        pthread_mutex_unlock(&s->mu);
-        if (base) collect_snapshot(s, t, base, NULL); /* only the previous values */
-        snapshot_free(base);
-        if (!snap) continue;
-        collect_snapshot(s, t, snap, interval);
-        snapshot_free(snap);
-    }
-}
-
 void scraper_feed(scraper *s, int target_index, const char *text, size_t len, double t) {
     if (!s || target_index < 0 || target_index >= s->nt) return;
     snapshot *snap = calloc(1, sizeof *snap);
@@ -729,8 +465,8 @@ void scraper_free(scraper *s) {
     for (int i = 0; i < s->nt; i++) {
         target *t = &s->t[i];
         if (t->deadline) event_free(t->deadline);
-        snapshot_free(t->latest);
-        snapshot_free(t->baseline);
+        scrape_snapshot_free(t->latest);
+        scrape_snapshot_free(t->baseline);
         free(t->url);
         free(t->path);
     }
@@ -741,7 +477,7 @@ void scraper_free(scraper *s) {
     if (s->dns) evdns_base_free(s->dns, 0);
     if (s->base) event_base_free(s->base);
     if (s->wake_fd >= 0) close(s->wake_fd);
-    for (size_t i = 0; i < s->names_cap; i++) free(s->names[i].name);
+    name_map_free(&s->name_index);
     free(s->names);
     free(s->series);
     for (int i = 0; i < s->npatterns; i++) free(s->patterns[i]);

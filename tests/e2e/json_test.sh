@@ -7,34 +7,22 @@ S=$ROOT/tests/e2e/scripts
 # nginx serving the bodies of this suite (some with invalid UTF-8) as files.
 start_json_nginx() {
     NGINX_PORT=$(free_port)
-    local d=$TMP/nginx w=$TMP/www
-    mkdir -p "$d/logs" "$w"
+    local w=$TMP/www
+    mkdir -p "$w"
     printf '{"status":"ACCEPTED"}' >"$w/ok"
     printf 'not json' >"$w/notjson"
     printf '{"a":1}garbage' >"$w/trailing"
     printf '{"k":"abcd\xff"}' >"$w/badjson"
     printf 'lone \xff cut \xe2\x82 overlong \xc0\xaf surrogate \xed\xa0\x80' >"$w/bad"
     chmod 755 "$TMP" "$w" && chmod 644 "$w"/* # nginx's worker runs as another user
-    cat >"$d/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $d/nginx.pid;
-error_log $d/logs/error.log warn;
-events { worker_connections 256; }
-http {
+    start_nginx_http <<CONF
     access_log off;
-    client_body_temp_path $d/body; proxy_temp_path $d/proxy; fastcgi_temp_path $d/fastcgi;
-    uwsgi_temp_path $d/uwsgi; scgi_temp_path $d/scgi;
     default_type application/json;
     server {
         listen 127.0.0.1:$NGINX_PORT;
         root $w;
     }
-}
 CONF
-    nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" &
-    _PIDS+=($!)
-    wait_port "$NGINX_PORT"
 }
 start_json_nginx || { fail "nginx starts"; finish; }
 URL=http://127.0.0.1:$NGINX_PORT/

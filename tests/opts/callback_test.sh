@@ -6,18 +6,8 @@ S=$ROOT/tests/opts/scripts
 
 start_status_nginx() {
     NGINX_PORT=$(free_port)
-    local d=$TMP/nginx
-    mkdir -p "$d/logs"
-    cat >"$d/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $d/nginx.pid;
-error_log $d/logs/error.log warn;
-events { worker_connections 256; }
-http {
+    start_nginx_http <<CONF
     access_log off;
-    client_body_temp_path $d/body; proxy_temp_path $d/proxy; fastcgi_temp_path $d/fastcgi;
-    uwsgi_temp_path $d/uwsgi; scgi_temp_path $d/scgi;
     default_type application/json;
     server {
         listen 127.0.0.1:$NGINX_PORT;
@@ -26,11 +16,7 @@ http {
         location = /s/422 { return 422 '{"status":"REJECTED","reason":"price"}'; }
         location = /s/500 { return 500 '{"error":"boom"}'; }
     }
-}
 CONF
-    nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" &
-    _PIDS+=($!)
-    wait_port "$NGINX_PORT"
 }
 start_status_nginx || { fail "nginx starts"; finish; }
 BASE=http://127.0.0.1:$NGINX_PORT

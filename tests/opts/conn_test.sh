@@ -6,30 +6,16 @@ S=$ROOT/tests/opts/scripts
 
 start_log_nginx() {
     NGINX_PORT=$(free_port)
-    local d=$TMP/nginx
-    mkdir -p "$d/logs"
-    cat >"$d/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $d/nginx.pid;
-error_log $d/logs/error.log warn;
-events { worker_connections 256; }
-http {
+    start_nginx_http <<CONF
     log_format conn '\$connection|\$http_user_agent|\$request_uri';
-    access_log $d/logs/access.log conn;
+    access_log $TMP/nginx/logs/access.log conn;
     keepalive_requests 100000; keepalive_timeout 300s;
-    client_body_temp_path $d/body; proxy_temp_path $d/proxy; fastcgi_temp_path $d/fastcgi;
-    uwsgi_temp_path $d/uwsgi; scgi_temp_path $d/scgi;
     default_type application/json;
     server {
         listen 127.0.0.1:$NGINX_PORT;
         location / { return 200 '{"ok":true}'; }
     }
-}
 CONF
-    nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" &
-    _PIDS+=($!)
-    wait_port "$NGINX_PORT"
 }
 start_log_nginx || { fail "nginx starts"; finish; }
 LOG=$TMP/nginx/logs/access.log

@@ -4,24 +4,10 @@
 source "$(dirname "$0")/../lib.sh"
 S=$ROOT/tests/opts/scripts
 NGINX_PORT=$(free_port)
-d=$TMP/nginx
-mkdir -p "$d/logs"
-cat >"$d/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $d/nginx.pid;
-error_log $d/logs/error.log warn;
-events { worker_connections 64; }
-http {
+start_nginx_http <<CONF || { fail "nginx starts"; finish; }
     access_log off;
-    client_body_temp_path $d/body; proxy_temp_path $d/proxy; fastcgi_temp_path $d/fastcgi;
-    uwsgi_temp_path $d/uwsgi; scgi_temp_path $d/scgi;
     server { listen 127.0.0.1:$NGINX_PORT; location / { return 200 'ok'; } }
-}
 CONF
-nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" &
-_PIDS+=($!)
-wait_port "$NGINX_PORT" || { fail "nginx starts"; finish; }
 
 timeout 30 "$LT" run "$S/group.lua" -q -e BASE="http://127.0.0.1:$NGINX_PORT" --summary-export "$TMP/g.json" >"$TMP/g.out" 2>&1
 expect_eq "group script: exit code (thresholds on group_duration and a group's sub-metric pass)" 0 $?

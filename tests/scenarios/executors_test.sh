@@ -45,11 +45,18 @@ run ramp_down 0.3
 expect_eq "ramp_down: 35 iterations started (VU n runs until n s)" 35 "$(sc ramp_down iterations)"
 expect_eq "ramp_down: none interrupted (gracefulRampDown 1s)" 0 "$(sc ramp_down interrupted_iterations)"
 
-# VU 1 of a 0 -> 8 ramp over 40 ms is due at 5 ms; lt's old 10 ms tick started it at >= 10 ms.
-# One thread, so the first start recorded is VU 1's; up to 4 ms of timer lateness is allowed.
-run ramp_exact 0.5 --threads 1
-first=$(json_get "$TMP/ramp_exact.json" "[s['values']['min'] for s in d['series'] if s['metric']=='first_start_ms'][0]")
-expect_num "ramp_exact: VU 1 starts at its step time, 5 ms (no 10 ms tick)" "$first" lt 9
+# VU 1 of a 0 -> 8 ramp over 40 ms is due at 5 ms; lt's old 10 ms tick started it at >= 10 ms in
+# every run. One thread, so the first start recorded is VU 1's. A busy machine wakes a timer late
+# by a random amount (18 ms seen with two CPU-bound neighbours), so up to 5 runs are made and the
+# earliest counts: a tick makes every run >= 10 ms, lateness does not repeat itself 5 times.
+first=
+for attempt in 1 2 3 4 5; do
+    run ramp_exact 0.5 --threads 1
+    f=$(json_get "$TMP/ramp_exact.json" "[s['values']['min'] for s in d['series'] if s['metric']=='first_start_ms'][0]")
+    first=$(python3 -c "import sys; a=[float(x) for x in sys.argv[1:] if x]; print(min(a))" $first $f)
+    python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 9 else 1)" "$first" && break
+done
+expect_num "ramp_exact: VU 1 starts at its step time, 5 ms (no 10 ms tick; earliest of $attempt runs)" "$first" lt 9
 expect_num "ramp_exact: ... not before it" "$first" ge 5
 
 # one VU ramped down at 0.5 s (the stages' end) with gracefulRampDown 300ms: its 1.2 s iteration
