@@ -6,8 +6,8 @@
 # shares add up exactly; lt merge of the three gives the single run's counts, complete, a p(99)
 # (of http_req_duration and of a per-shard sub-metric) that is the three's raw samples' within the
 # histogram's 1/1024 and the single run's within a measured factor, judges a count threshold only
-# the whole meets, and marks a missing segment partial; bad segments and start times are refused
-# (exit 104). ~30 s.
+# the whole meets, and marks a missing segment partial; lt.vu.idInTest is unique over the
+# segments (1..N of the whole test); bad segments and start times are refused (exit 104). ~35 s.
 . "$(dirname "$0")/../lib.sh"
 SCRIPT=$ROOT/tests/segments/b2_segments.lua
 SEQ=0,1/3,2/3,1
@@ -203,6 +203,44 @@ expect_eq "1-VU scenario: 0:1/3 runs its 2 iterations, 1/3:2/3 none; 3 shared on
     { for f in 0 1; do json_get "$TMP/one-$f.json" 'd["scenarios"]["one"]["iterations"]'; done
       for f in 0 1; do json_get "$TMP/one-$f.json" 'd["scenarios"]["few"]["iterations"]'; done; } |
         tr '\n' ' ' | sed 's/ $//')"
+# ---- lt.vu.idInTest: unique over the segments and 1..N of the whole test (k6's
+# GetUniqueVUIdentifiers); lt.vu.id (idInInstance) is the instance's own 1..n
+cat >"$TMP/ids.lua" <<'LUA'
+local lt = require "lt"
+local seen = lt.metrics.counter("vu_ids")
+options = { scenarios = { v = { executor = "per-vu-iterations", vus = 10, iterations = 1 } } }
+function default()
+  assert(lt.vu.idInInstance == lt.vu.id, "idInInstance is lt.vu.id")
+  seen:add(1, { id = tostring(lt.vu.id), test = tostring(lt.vu.idInTest) })
+end
+LUA
+# ids SUMMARY...: per summary "test ids (ascending, comma-separated)/instance ids"
+ids() {
+    python3 - "$@" <<'PY'
+import json, sys
+for f in sys.argv[1:]:
+    pairs = [(int(s["tags"]["test"]), int(s["tags"]["id"])) for s in json.load(open(f))["series"]
+             if s["metric"] == "vu_ids" for _ in range(int(s["values"]["count"]))]
+    pairs.sort()
+    print(",".join(str(t) for t, _ in pairs) + "/" + ",".join(str(i) for i in sorted(i for _, i in pairs)))
+PY
+}
+timeout 30 "$LT" run "$TMP/ids.lua" -q --summary-export "$TMP/ids-whole.json" >"$TMP/ids.log" 2>&1
+expect_eq "not segmented: idInTest is lt.vu.id, 1..10" "1,2,3,4,5,6,7,8,9,10/1,2,3,4,5,6,7,8,9,10" \
+    "$(ids "$TMP/ids-whole.json")"
+i=0
+for seg in 0:1/3 1/3:2/3 2/3:1; do
+    i=$((i + 1))
+    timeout 30 "$LT" run "$TMP/ids.lua" -q --execution-segment $seg --execution-segment-sequence "$SEQ" \
+        --summary-export "$TMP/ids-$i.json" >"$TMP/ids.log" 2>&1
+    expect_eq "ids: segment $seg exits 0" 0 $?
+done
+# k6's stripe over thirds: 0:1/3 owns VUs 1, 4, 7, 10 of the whole test's 10; its own ids are 1..4
+expect_eq "segments: idInTest striped as k6's, lt.vu.id each instance's own" \
+    "1,4,7,10/1,2,3,4 2,5,8/1,2,3 3,6,9/1,2,3" "$(ids "$TMP"/ids-[123].json | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "segments: idInTest over the three instances is 1..10, each once" "1,2,3,4,5,6,7,8,9,10" \
+    "$(ids "$TMP"/ids-[123].json | cut -d/ -f1 | tr ',' '\n' | sort -n | paste -sd,)"
+
 # ---- Ctrl-C while waiting for --start-at: the run stops at once (exit 105), no load sent
 "$LT" run "$TMP/one.lua" -q --start-at $(($(date +%s) + 60)) --out "lt-json=$TMP/wait.ndjson" \
     --summary-export "$TMP/wait.json" >"$TMP/wait.log" 2>&1 &
