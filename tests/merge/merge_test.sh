@@ -245,6 +245,16 @@ expect_eq "a summary without a segment among segmented ones (it ran the whole te
 seg "$TMP/a.json" "$TMP/sbad.json" "1/3"
 merge sg5 "$TMP/sbad.json" "$TMP/s2.json"
 expect_eq "a malformed segment: exit 112" 112 "$RC"
+expect_match "... named, as a summary writes segments" "sbad.json: execution_segment '1/3' is not FROM:TO" "$TMP/sg5.err"
+# the segment grammar is plan/segment.c's (one parser for runs and merge): decimals, percentages
+seg "$TMP/a.json" "$TMP/sp1.json" "0:50%"; seg "$TMP/b.json" "$TMP/sp2.json" "0.5:1"
+merge sg6 "$TMP/sp1.json" "$TMP/sp2.json"
+expect_eq "segments 0:50% and 0.5:1 cover the test: 0:1, not partial" "0:1 False" \
+    "$(py 'd = ld(sys.argv[1]); print(d["execution_segment"], d["partial"])' "$TMP/sg6.json")"
+seg "$TMP/a.json" "$TMP/sp3.json" "1/3:2/3:1"
+merge sg7 "$TMP/sp3.json" "$TMP/s1.json"
+expect_eq "a segment with a stray ':' (1/3:2/3:1): exit 112" 112 "$RC"
+expect_match "... with the parser's reason" "is not FROM:TO .*: '2/3:1' is not a fraction" "$TMP/sg7.err"
 
 # --- one summary merged alone is itself (the report fixtures: real runs of A2, A4, B1, B2; not
 # the html test's tl_* files, real runs given a made-up timeline and time scale, so their rates
