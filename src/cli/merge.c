@@ -7,6 +7,7 @@
 #include "exec/run.h"
 #include "output/output.h"
 #include "output/summary.h"
+#include "output/summary_write.h"
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -587,7 +588,7 @@ static int write_merged(merge_ctx *m, const merge_args *a) {
     add_common_tags(j, m);
     set_vus(j, m);
     add_provenance(j, m);
-    char *text = cJSON_Print(j);
+    char *text = summary_print(j, true, NULL);
     char err[512];
     if (write_file_atomic(a->out, text, err, sizeof err) != 0) {
         fprintf(stderr, "lt merge: %s\n", err);

@@ -3,7 +3,7 @@
 #include "cli/merge.h"
 #include "cli/merge_internal.h"
 #include "cli/report.h"
-#include <inttypes.h>
+#include "plan/segment.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,85 +175,24 @@ void merge_iteration_errors(error_tally *t, const cJSON *ie) {
 
 /* ---------------- execution segments ---------------- */
 
-/* A fraction in [0, 1]: num/den with den <= 1e9, so cross products fit in 64 bits. */
+/* Segments are parsed, compared and written by plan/segment.h, as the run that wrote them did. */
 typedef struct {
-    int64_t num, den;
-} rational;
-
-static int64_t gcd64(int64_t a, int64_t b) {
-    while (b) {
-        int64_t t = a % b;
-        a = b;
-        b = t;
-    }
-    return a ? a : 1;
-}
-
-static int cmp_rational(rational a, rational b) {
-    int64_t x = a.num * b.den, y = b.num * a.den;
-    return x < y ? -1 : x > y;
-}
-
-/* k6's forms: "1/3", "0.25", "25%", "0", "1". Returns 0, or -1 when malformed or outside [0,1]. */
-static int parse_rational(const char *s, size_t len, rational *r) {
-    char buf[64];
-    if (len == 0 || len >= sizeof buf) return -1;
-    memcpy(buf, s, len);
-    buf[len] = 0;
-    int64_t num = 0, den = 1;
-    const char *p = buf;
-    int digits = 0;
-    for (; *p >= '0' && *p <= '9' && digits < 10; p++, digits++) num = num * 10 + (*p - '0');
-    if (!digits) return -1;
-    if (*p == '/') {
-        char *end;
-        long long d = strtoll(p + 1, &end, 10);
-        if (*end || d <= 0 || d > 1000000000LL || end == p + 1) return -1;
-        den = d;
-    } else if (*p == '.' || *p == '%' || *p == 0) {
-        if (*p == '.')
-            for (p++; *p >= '0' && *p <= '9' && den < 1000000000LL; p++)
-                num = num * 10 + (*p - '0'), den *= 10;
-        if (*p == '%') p++, den *= 100;
-        if (*p || den > 1000000000LL * 100) return -1;
-    } else {
-        return -1;
-    }
-    if (num > den) return -1;
-    int64_t g = gcd64(num, den);
-    *r = (rational){num / g, den / g};
-    return 0;
-}
-
-typedef struct {
-    rational from, to;
+    seg_segment seg;
     const merge_input *in;
 } segment;
 
-static int parse_segment(const char *s, segment *out) {
-    const char *colon = strchr(s, ':');
-    if (!colon) return -1;
-    if (parse_rational(s, (size_t)(colon - s), &out->from) != 0 ||
-        parse_rational(colon + 1, strlen(colon + 1), &out->to) != 0)
-        return -1;
-    return cmp_rational(out->from, out->to) < 0 ? 0 : -1;
-}
-
 static int by_from(const void *x, const void *y) {
     const segment *a = x, *b = y;
-    int c = cmp_rational(a->from, b->from);
-    return c ? c : cmp_rational(a->to, b->to);
+    int c = seg_rat_cmp(a->seg.from, b->seg.from);
+    return c ? c : seg_rat_cmp(a->seg.to, b->seg.to);
 }
 
-static const char *rational_text(rational r, char *buf, size_t len) {
-    if (r.num == 0 || r.den == 1)
-        snprintf(buf, len, "%" PRId64, r.num);
-    else
-        snprintf(buf, len, "%" PRId64 "/%" PRId64, r.num, r.den);
+static const char *rational_text(seg_rat r, char *buf, size_t len) {
+    seg_rat_format(r, buf, len);
     return buf;
 }
 
-static void note_gap(segment_check *out, rational from, rational to) {
+static void note_gap(segment_check *out, seg_rat from, seg_rat to) {
     char a[32], b[32];
     size_t n = strlen(out->note);
     snprintf(out->note + n, sizeof out->note - n, "%s%s:%s",
@@ -274,19 +213,22 @@ int check_segments(const merge_input *in, int n, segment_check *out, char *err, 
     segment *segs = calloc((size_t)(unsigned)n + 1, sizeof *segs);
     for (int i = 0; i < n; i++) {
         segs[i].in = &in[i];
-        if (parse_segment(in[i].segment ? in[i].segment : "0:1", &segs[i]) != 0) {
+        /* a summary writes FROM:TO (seg_format); "1/3" alone is a flag's shorthand, not that */
+        const char *text = in[i].segment ? in[i].segment : "0:1";
+        char e[256] = "no ':'";
+        if (!strchr(text, ':') || seg_parse(text, &segs[i].seg, e, sizeof e) != 0) {
             snprintf(err, errlen,
                      "%s: execution_segment '%s' is not FROM:TO (fractions such as "
-                     "1/3:2/3, 0 <= FROM < TO <= 1)",
-                     seg_name(&in[i]), in[i].segment);
+                     "1/3:2/3, 0 <= FROM < TO <= 1): %s",
+                     seg_name(&in[i]), in[i].segment, e);
             free(segs);
             return -1;
         }
     }
     qsort(segs, (size_t)n, sizeof *segs, by_from);
-    rational at = {0, 1};
+    seg_rat at = {0, 1};
     for (int i = 0; i < n; i++) {
-        if (i > 0 && cmp_rational(segs[i].from, segs[i - 1].to) < 0) {
+        if (i > 0 && seg_rat_cmp(segs[i].seg.from, segs[i - 1].seg.to) < 0) {
             const merge_input *a = segs[i - 1].in, *b = segs[i].in;
             snprintf(err, errlen,
                      "%s (segment %s) and %s (segment %s) overlap: their requests "
@@ -296,21 +238,22 @@ int check_segments(const merge_input *in, int n, segment_check *out, char *err, 
             free(segs);
             return -1;
         }
-        if (cmp_rational(segs[i].from, at) > 0) note_gap(out, at, segs[i].from);
-        at = segs[i].to;
+        if (seg_rat_cmp(segs[i].seg.from, at) > 0) note_gap(out, at, segs[i].seg.from);
+        at = segs[i].seg.to;
     }
-    rational one = {1, 1};
-    if (cmp_rational(at, one) < 0) note_gap(out, at, one);
+    seg_rat one = {1, 1};
+    if (seg_rat_cmp(at, one) < 0) note_gap(out, at, one);
     if (!out->missing) {
         snprintf(out->merged, sizeof out->merged, "0:1");
     } else {
         bool contiguous = true; /* one gap at an end: the union is still one segment */
-        for (int i = 1; i < n; i++) contiguous &= cmp_rational(segs[i].from, segs[i - 1].to) == 0;
+        for (int i = 1; i < n; i++)
+            contiguous &= seg_rat_cmp(segs[i].seg.from, segs[i - 1].seg.to) == 0;
         char a[32], b[32];
         if (contiguous)
             snprintf(out->merged, sizeof out->merged, "%s:%s",
-                     rational_text(segs[0].from, a, sizeof a),
-                     rational_text(segs[n - 1].to, b, sizeof b));
+                     rational_text(segs[0].seg.from, a, sizeof a),
+                     rational_text(segs[n - 1].seg.to, b, sizeof b));
         size_t len = strlen(out->note);
         snprintf(out->note + len, sizeof out->note - len, " (the merged summary is partial)");
     }

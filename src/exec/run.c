@@ -11,6 +11,7 @@
 #include "output/progress.h"
 #include "scrape/scrape.h"
 #include "output/summary.h"
+#include "output/summary_write.h"
 #include "output/timeline.h"
 #include "vu/runtime.h"
 #include <errno.h>
@@ -529,7 +530,7 @@ static void write_summary(run_ctx *r, threshold_result *res) {
     t_build = lt_now() - t_build;
     bool handled = false; /* handleSummary wrote its own summary: no default text (as k6) */
     if (runtime_has_function(r->ctl, "handleSummary")) {
-        char *data = cJSON_PrintUnformatted(j), err[2048];
+        char *data = summary_print(j, false, NULL), err[2048];
         int rc = handle_summary(r->ctl, data, err, sizeof err);
         free(data);
         handled = rc != -1 && rc != 1;
@@ -546,7 +547,7 @@ static void write_summary(run_ctx *r, threshold_result *res) {
         summary_print_text(stderr, &in, !r->args->no_color && isatty(2));
     if (r->args->summary_export) {
         double t_print = lt_now();
-        char *text = cJSON_Print(j);
+        char *text = summary_print(j, true, NULL);
         t_print = lt_now() - t_print;
         double t_write = lt_now();
         char err[512];

@@ -646,6 +646,8 @@ void plan_free(plan *p) {
     free(p->execution_segment);
     free(p->execution_segment_sequence);
     cJSON_Delete(p->share);
+    seg_tuple_free(p->tuple);
+    free(p->tuple);
     for (int i = 0; i < p->nthresholds; i++) {
         free(p->thresholds[i].metric_src);
         free(p->thresholds[i].expr_src);

@@ -106,6 +106,7 @@ typedef struct {
      * and this instance's share of each scenario (for lt inspect) */
     char *execution_segment, *execution_segment_sequence;
     cJSON *share;
+    seg_tuple *tuple; /* the segment in its sequence (k6's ExecutionTuple): lt.vu.idInTest */
 } plan;
 
 /* Command-line overrides (k6's --vus/--duration/--iterations replace the scenarios with one). */

@@ -142,6 +142,7 @@ int plan_apply_segment(plan *p, const char *segment, const char *sequence, char 
     cJSON *sc = cJSON_AddObjectToObject(p->share, "scenarios");
     for (int i = 0; i < p->nscenarios; i++)
         scale_scenario(&p->scenarios[i], &t, cJSON_AddObjectToObject(sc, p->scenarios[i].name));
+    p->tuple = tuple_dup(&t);
     seg_tuple_free(&t);
     return 0;
 }

@@ -301,6 +301,10 @@ int64_t seg_tuple_global(const seg_tuple *t, int64_t local) {
     return local / t->m * t->lcd + t->pos[local % t->m];
 }
 
+int64_t seg_tuple_vu_id(const seg_tuple *t, int64_t id) {
+    return t && id > 0 ? seg_tuple_global(t, id - 1) + 1 : id;
+}
+
 /* The share each segment of the sequence gets of value: how many of value's indices it owns. */
 static int64_t share_of(const seg_tuple *t, int i, int64_t value) {
     seg_tuple x = {.seq = t->seq, .index = i, .lcd = t->lcd};

@@ -73,6 +73,10 @@ int seg_tuple_from_value(const seg_tuple *t, int64_t value, seg_tuple *out, char
 int64_t seg_tuple_scale(const seg_tuple *t, int64_t value);
 /* The whole test's index of this segment's local-th index (both from 0). */
 int64_t seg_tuple_global(const seg_tuple *t, int64_t local);
+/* k6's SegmentedIndex.Next (lib/execution.go GetUniqueVUIdentifiers): the whole test's VU id
+ * (from 1) of this segment's local VU id (from 1), unique over the segments of the sequence;
+ * t NULL (not segmented): id itself. */
+int64_t seg_tuple_vu_id(const seg_tuple *t, int64_t id);
 /* k6's GetStripedOffsets: the first owned position, and the gaps to the next ones (the last
  * wraps into the next cycle); offsets holds m values, allocated. */
 void seg_tuple_offsets(const seg_tuple *t, int64_t *start, int64_t **offsets);

@@ -5,9 +5,11 @@
  * set the VU's tags, k6's vu.tags); lt.test.abort (which
  * is lt.abort) and lt.test.options (the resolved options, as `lt inspect` prints them).
  *
- * An lt process is one instance; only iterationInTest differs from its "in instance" number, in
- * a run split with --execution-segment (plan/segment.h): the iteration's number in the whole
- * test, unique over the instances, as k6's. idInTest stays the instance's VU id. Read outside a VU
+ * An lt process is one instance; iterationInTest and idInTest differ from their "in instance"
+ * numbers in a run split with --execution-segment (plan/segment.h): the iteration's number and
+ * the VU's id in the whole test, unique over the instances, as k6's (idInTest: k6's
+ * GetUniqueVUIdentifiers, the instance's VU ids mapped through the segment's stripe, so the
+ * instances' ids together are 1..N when their VU counts are the stripe's shares). Read outside a VU
  * (the script's top level), the VU and scenario numbers are 0 and nil, as lt.vu.id has always been.
  */
 #include "vu/luajson.h"
@@ -96,8 +98,12 @@ bool lt_push_vu_field(lua_State *L, runtime *rt, const char *key) {
         push_tags_proxy(L);
         return true;
     }
-    if (strcmp(key, "idInInstance") == 0 || strcmp(key, "idInTest") == 0)
+    if (strcmp(key, "idInInstance") == 0)
         lua_pushinteger(L, v ? v->id : 0);
+    else if (strcmp(key, "idInTest") == 0) /* unique over execution segments, as k6's */
+        lua_pushinteger(L, v ? (lua_Integer)seg_tuple_vu_id(
+                                   rt->shared->plan ? rt->shared->plan->tuple : NULL, v->id)
+                             : 0);
     else if (strcmp(key, "iterationInInstance") == 0 || strcmp(key, "iterationInScenario") == 0)
         lua_pushinteger(L, v ? v->iteration : 0); /* a VU serves one scenario */
     else

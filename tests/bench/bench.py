@@ -517,7 +517,7 @@ def case_p10():
     c["print_share"] = c["print_ms"] / c["total_ms"] if c["total_ms"] else float("nan")
     results["cases"]["P10"] = c
     row("P10 summary", "B2 JSON summary: total ms", c["total_ms"], None, None, "(info)")
-    row("P10 summary", "  build / cJSON print / write ms", f"{c['build_ms']:.1f}/{c['print_ms']:.1f}/{c['write_ms']:.1f}")
+    row("P10 summary", "  build / print / write ms", f"{c['build_ms']:.1f}/{c['print_ms']:.1f}/{c['write_ms']:.1f}")
     row("P10 summary", "  size KB, series", f"{c['bytes'] / 1024:.0f}, {c['series']:.0f}" if runs else None)
 
 

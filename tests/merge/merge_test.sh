@@ -245,6 +245,16 @@ expect_eq "a summary without a segment among segmented ones (it ran the whole te
 seg "$TMP/a.json" "$TMP/sbad.json" "1/3"
 merge sg5 "$TMP/sbad.json" "$TMP/s2.json"
 expect_eq "a malformed segment: exit 112" 112 "$RC"
+expect_match "... named, as a summary writes segments" "sbad.json: execution_segment '1/3' is not FROM:TO" "$TMP/sg5.err"
+# the segment grammar is plan/segment.c's (one parser for runs and merge): decimals, percentages
+seg "$TMP/a.json" "$TMP/sp1.json" "0:50%"; seg "$TMP/b.json" "$TMP/sp2.json" "0.5:1"
+merge sg6 "$TMP/sp1.json" "$TMP/sp2.json"
+expect_eq "segments 0:50% and 0.5:1 cover the test: 0:1, not partial" "0:1 False" \
+    "$(py 'd = ld(sys.argv[1]); print(d["execution_segment"], d["partial"])' "$TMP/sg6.json")"
+seg "$TMP/a.json" "$TMP/sp3.json" "1/3:2/3:1"
+merge sg7 "$TMP/sp3.json" "$TMP/s1.json"
+expect_eq "a segment with a stray ':' (1/3:2/3:1): exit 112" 112 "$RC"
+expect_match "... with the parser's reason" "is not FROM:TO .*: '2/3:1' is not a fraction" "$TMP/sg7.err"
 
 # --- one summary merged alone is itself (the report fixtures: real runs of A2, A4, B1, B2; not
 # the html test's tl_* files, real runs given a made-up timeline and time scale, so their rates
@@ -260,13 +270,52 @@ for k, m in a["metrics"].items():
     for vk, v in m["values"].items():
         w = b["metrics"][k]["values"][vk]
         assert abs(v - w) <= 1e-12 * max(1, abs(v)), (k, vk, v, w)
-assert a["thresholds"] == b["thresholds"], (a["thresholds"], b["thresholds"])
+# observed to 1e-12 too: the fixtures were written by cJSON (15 digits); the writer now round-trips
+strip = lambda ts: [dict(t, observed=None) for t in ts]
+assert strip(a["thresholds"]) == strip(b["thresholds"]), (a["thresholds"], b["thresholds"])
+for t, u in zip(a["thresholds"], b["thresholds"]):
+    assert (t["observed"] is None) == (u["observed"] is None), (t, u)
+    assert t["observed"] is None or abs(t["observed"] - u["observed"]) <= 1e-12 * max(1, abs(t["observed"])), (t, u)
 assert a["checks"] == b["checks"] and a["duration_s"] == b["duration_s"]
 assert len(a["series"]) == len(b["series"])' "$f" "$TMP/id_$n.json"
 done
 merge mm "$M" "$TMP/a.json"; [ "$RC" == 0 ] || cat "$TMP/mm.err" >&2
 expect_eq "a merged summary merges again (m + a: exit 0)" 0 "$RC"
 expect_eq "... http_reqs count 600 + 200" 800 "$(py 'print(ld(sys.argv[1])["metrics"]["http_reqs"]["values"]["count"])' "$TMP/mm.json")"
+
+# --- the summary writer (output/summary_write.h) against cJSON's (LT_SUMMARY_CJSON=1): the same
+# merge written by both is the same text once numbers are masked (layout byte for byte), the same
+# JSON value parsed, numbers within cJSON's 15-digit rounding where they differ ---
+for n in b2_pass m; do
+    in=$F/$n.json; [ "$n" == m ] && in=$M
+    LT_SUMMARY_CJSON=1 "$LT" merge -q -o "$TMP/w_old_$n.json" "$in" 2>/dev/null
+    "$LT" merge -q -o "$TMP/w_new_$n.json" "$in" 2>/dev/null
+    check "$n: the writer's summary is cJSON's, numbers aside (layout byte for byte, values equal)" python3 - "$TMP/w_old_$n.json" "$TMP/w_new_$n.json" <<'PY'
+import json, math, re, sys
+old, new = (open(f, "rb").read().decode("utf-8") for f in sys.argv[1:3])  # strict: valid UTF-8
+num = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+assert num.sub("N", old) == num.sub("N", new), "layout differs"
+diff, floats = [], [0]
+def cmp(a, b, path):
+    assert type(a) is type(b) or {type(a), type(b)} <= {int, float}, (path, a, b)
+    if isinstance(a, dict):
+        assert list(a) == list(b), (path, list(a), list(b))
+        for k in a: cmp(a[k], b[k], path + "/" + k)
+    elif isinstance(a, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)): cmp(x, y, "%s/%d" % (path, i))
+    elif isinstance(a, float) or isinstance(b, float):
+        floats[0] += 1
+        if a != b:
+            assert math.isclose(a, b, rel_tol=1e-14, abs_tol=0), (path, a, b)
+            diff.append(path)
+    else:
+        assert a == b, (path, a, b)
+cmp(json.loads(old), json.loads(new), "")
+print("%d floats, %d differ in the last digits (cJSON's 15-digit rounding)" % (floats[0], len(diff)))
+PY
+    sed 's/^/     /' "$TMP/check.out"
+done
 
 # --- cost: 100 summaries of a B2 run (the fixture, a real B2 run: 387 series), each with its own
 # instance tag, as 100 machines would write them ---

@@ -3,14 +3,19 @@
 # constant-arrival-rate test against mesim, once as one process and once as three segments
 # (0:1/3, 1/3:2/3, 2/3:1) started together with --start-at. The three send exactly the requests
 # of the schedule, with the single run's per-shard split; shared-iterations and constant-vus
-# shares add up exactly; lt merge of the three gives the single run's counts, complete, judges a
-# count threshold only the whole meets, and marks a missing segment partial; bad segments and
-# start times are refused (exit 104). ~25 s.
+# shares add up exactly; lt merge of the three gives the single run's counts, complete, a p(99)
+# (of http_req_duration and of a per-shard sub-metric) that is the three's raw samples' within the
+# histogram's 1/1024 and the single run's within a measured factor, judges a count threshold only
+# the whole meets, and marks a missing segment partial; lt.vu.idInTest is unique over the
+# segments (1..N of the whole test); bad segments and start times are refused (exit 104). ~35 s.
 . "$(dirname "$0")/../lib.sh"
 SCRIPT=$ROOT/tests/segments/b2_segments.lua
 SEQ=0,1/3,2/3,1
 RATE=60 DUR=4
-start_mesim_cluster || { fail "mesim cluster starts"; finish; }
+# every order waits DELAY ms in the shard: the latencies are the target's, not the busy machine's
+# scheduling noise, so the single and the merged run's p(99) can be compared (P99_TOL, below)
+DELAY=50
+start_mesim_cluster --delay-ms $DELAY || { fail "mesim cluster starts"; finish; }
 GW=http://127.0.0.1:$GW_PORT
 
 # sums SUMMARY...: per metric:scenario (and http_reqs per shard) over the summaries' series
@@ -32,7 +37,7 @@ get() { sed -n "s/.*\b$1=\([0-9]*\).*/\1/p" <<<"$2"; }
 
 # ---- one process
 timeout 60 "$LT" run "$SCRIPT" -q -e GATEWAY_URL=$GW -e RATE=$RATE -e DURATION=${DUR}s \
-    --summary-export "$TMP/whole.json" >"$TMP/whole.log" 2>&1
+    --out "json=$TMP/whole.k6.ndjson" --summary-export "$TMP/whole.json" >"$TMP/whole.log" 2>&1
 expect_eq "single run exits 0" 0 $?
 WHOLE=$(sums "$TMP/whole.json")
 echo "     single: $WHOLE"
@@ -48,7 +53,8 @@ for seg in 0:1/3 1/3:2/3 2/3:1; do
     at=$AT; [ $i -eq 2 ] && at=$AT_RFC # both forms of --start-at
     timeout 60 "$LT" run "$SCRIPT" -q -e GATEWAY_URL=$GW -e RATE=$RATE -e DURATION=${DUR}s \
         --execution-segment "$seg" --execution-segment-sequence "$SEQ" --start-at "$at" \
-        --tag instance=i$i --out "lt-json=$TMP/seg$i.ndjson" --summary-export "$TMP/seg$i.json" \
+        --tag instance=i$i --out "lt-json=$TMP/seg$i.ndjson" --out "json=$TMP/seg$i.k6.ndjson" \
+        --summary-export "$TMP/seg$i.json" \
         >"$TMP/seg$i.log" 2>&1 &
     PIDS[$i]=$!
     _PIDS+=($!)
@@ -104,8 +110,57 @@ MERGED=$(sums "$TMP/merged.json")
 expect_eq "merged: the single run's counts (requests per shard, iterations)" "$WHOLE" "$MERGED"
 expect_eq "merged: complete (0:1, not partial)" "0:1 False" \
     "$(json_get "$TMP/merged.json" '"%s %s" % (d["execution_segment"], d["partial"])')"
-# p99 of http_req_duration within the histogram's bound of the single run's is not asserted: the
-# two runs are different runs (their latencies differ by more than the histogram's error)
+# p(99), of http_req_duration and of its shard a sub-metric. Exact claim: the merged histogram's
+# p(99) is the p(99) (k6's interpolation) of every raw sample the three instances wrote with --out
+# json, within the histogram's relative error (1/1024: each bucket reports its midpoint; the
+# interpolation of two values each within 1/1024 stays within 1/1024). The single run is another
+# run of a real target, so its p(99) differs by more than that: against it the merged p(99) is
+# asserted within a measured tolerance (P99_TOL below); the target's 50 ms delay keeps both runs'
+# latencies the target's rather than the busy machine's.
+p99s() { # SUMMARY K6_NDJSON...: per metric, "NAME summary_p99 raw_p99 summary_count raw_count"
+    python3 - "$@" <<'PY'
+import json, sys
+summ = json.load(open(sys.argv[1]))
+raw = {"http_req_duration": [], "http_req_duration{shard:a}": []}
+for f in sys.argv[2:]:
+    for line in open(f):
+        d = json.loads(line)
+        if d.get("type") != "Point" or d["metric"] != "http_req_duration": continue
+        raw["http_req_duration"].append(d["data"]["value"])
+        if d["data"]["tags"].get("shard") == "a": raw["http_req_duration{shard:a}"].append(d["data"]["value"])
+def pct(v, p): # k6's: linear between the samples at ranks floor and floor+1 of (n-1)*p/100
+    v = sorted(v); r = (len(v) - 1) * p / 100.0; i = int(r)
+    return v[i] if i + 1 >= len(v) else v[i] + (v[i + 1] - v[i]) * (r - i)
+for name, v in raw.items():
+    m = summ["metrics"][name]["values"]
+    print(name, repr(m["p(99)"]), repr(pct(v, 99) if v else -1), m["count"], len(v))
+PY
+}
+# Single vs merged: the ratio of the two p(99)s (either way up), measured on the 2-core development
+# machine with two busy loops beside it, over 9 runs: 1.00-1.09 in 6, 1.92 and 2.29 when a few
+# requests of one run stalled behind a 50 ms delay (a compile running beside), 19.6 once under a
+# parallel build (that run also dropped starts and failed the counts above). P99_TOL allows the
+# stalls; a merge that misplaced buckets (x2 per power of two), units (x1000) or kept one instance's
+# tail is caught here or, exactly, by the raw-sample check above.
+P99_TOL=3
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { r = (a > 0 && b > 0) ? (a > b ? a / b : b / a) : 1e9; printf "%.4g\n", r }'; }
+relerr() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; printf "%.6g\n", (b > 0 ? d / b : 1) }'; }
+p99s "$TMP/merged.json" "$TMP"/seg[123].k6.ndjson >"$TMP/p99.merged"
+p99s "$TMP/whole.json" "$TMP/whole.k6.ndjson" >"$TMP/p99.whole"
+echo "     p(99) merged vs raw:"; sed 's/^/       /' "$TMP/p99.merged"
+echo "     p(99) single vs raw:"; sed 's/^/       /' "$TMP/p99.whole"
+for name in 'http_req_duration' 'http_req_duration{shard:a}'; do
+    read -r _ mp rp mc rc < <(grep -F "$name " "$TMP/p99.merged")
+    expect_eq "merged $name: the histogram counts every raw sample of the three" "$rc" "$mc"
+    expect_num "merged $name p(99) within 1/1024 of the three's raw samples' p(99) (rel. error)" \
+        "$(relerr "$mp" "$rp")" le 0.0009766
+    read -r _ sp srp _ _ < <(grep -F "$name " "$TMP/p99.whole")
+    expect_num "single $name p(99) within 1/1024 of its own raw samples' (rel. error)" \
+        "$(relerr "$sp" "$srp")" le 0.0009766
+    expect_num "single $name p(99) is at least the target's delay ($DELAY ms)" "$sp" ge $DELAY
+    expect_num "merged $name p(99) within a factor $P99_TOL of the single run's" \
+        "$(ratio "$mp" "$sp")" le $P99_TOL
+done
 "$LT" merge --threshold 'http_reqs=count>=240' "$TMP/seg1.json" "$TMP/seg2.json" "$TMP/seg3.json" \
     >/dev/null 2>&1
 expect_eq "merged: count>=240 (each instance has 80) holds on the whole: exit 0" 0 $?
@@ -148,6 +203,44 @@ expect_eq "1-VU scenario: 0:1/3 runs its 2 iterations, 1/3:2/3 none; 3 shared on
     { for f in 0 1; do json_get "$TMP/one-$f.json" 'd["scenarios"]["one"]["iterations"]'; done
       for f in 0 1; do json_get "$TMP/one-$f.json" 'd["scenarios"]["few"]["iterations"]'; done; } |
         tr '\n' ' ' | sed 's/ $//')"
+# ---- lt.vu.idInTest: unique over the segments and 1..N of the whole test (k6's
+# GetUniqueVUIdentifiers); lt.vu.id (idInInstance) is the instance's own 1..n
+cat >"$TMP/ids.lua" <<'LUA'
+local lt = require "lt"
+local seen = lt.metrics.counter("vu_ids")
+options = { scenarios = { v = { executor = "per-vu-iterations", vus = 10, iterations = 1 } } }
+function default()
+  assert(lt.vu.idInInstance == lt.vu.id, "idInInstance is lt.vu.id")
+  seen:add(1, { id = tostring(lt.vu.id), test = tostring(lt.vu.idInTest) })
+end
+LUA
+# ids SUMMARY...: per summary "test ids (ascending, comma-separated)/instance ids"
+ids() {
+    python3 - "$@" <<'PY'
+import json, sys
+for f in sys.argv[1:]:
+    pairs = [(int(s["tags"]["test"]), int(s["tags"]["id"])) for s in json.load(open(f))["series"]
+             if s["metric"] == "vu_ids" for _ in range(int(s["values"]["count"]))]
+    pairs.sort()
+    print(",".join(str(t) for t, _ in pairs) + "/" + ",".join(str(i) for i in sorted(i for _, i in pairs)))
+PY
+}
+timeout 30 "$LT" run "$TMP/ids.lua" -q --summary-export "$TMP/ids-whole.json" >"$TMP/ids.log" 2>&1
+expect_eq "not segmented: idInTest is lt.vu.id, 1..10" "1,2,3,4,5,6,7,8,9,10/1,2,3,4,5,6,7,8,9,10" \
+    "$(ids "$TMP/ids-whole.json")"
+i=0
+for seg in 0:1/3 1/3:2/3 2/3:1; do
+    i=$((i + 1))
+    timeout 30 "$LT" run "$TMP/ids.lua" -q --execution-segment $seg --execution-segment-sequence "$SEQ" \
+        --summary-export "$TMP/ids-$i.json" >"$TMP/ids.log" 2>&1
+    expect_eq "ids: segment $seg exits 0" 0 $?
+done
+# k6's stripe over thirds: 0:1/3 owns VUs 1, 4, 7, 10 of the whole test's 10; its own ids are 1..4
+expect_eq "segments: idInTest striped as k6's, lt.vu.id each instance's own" \
+    "1,4,7,10/1,2,3,4 2,5,8/1,2,3 3,6,9/1,2,3" "$(ids "$TMP"/ids-[123].json | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "segments: idInTest over the three instances is 1..10, each once" "1,2,3,4,5,6,7,8,9,10" \
+    "$(ids "$TMP"/ids-[123].json | cut -d/ -f1 | tr ',' '\n' | sort -n | paste -sd,)"
+
 # ---- Ctrl-C while waiting for --start-at: the run stops at once (exit 105), no load sent
 "$LT" run "$TMP/one.lua" -q --start-at $(($(date +%s) + 60)) --out "lt-json=$TMP/wait.ndjson" \
     --summary-export "$TMP/wait.json" >"$TMP/wait.log" 2>&1 &

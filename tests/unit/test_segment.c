@@ -454,6 +454,48 @@ static void arrival_starts_interleave(void) {
     seg_sequence_free(&q);
 }
 
+/* TestSegmentedIndex: k6's Next() from 1, the unscaled (whole test) ids of the scaled (local) ids
+ * 1, 2, 3, for k6's (start, lcd, offsets) written as this stripe's positions; then a real tuple:
+ * lt.vu.idInTest (lib/execution.go GetUniqueVUIdentifiers). */
+static void segmented_index(void) {
+    struct {
+        const char *name;
+        int64_t lcd, m, pos[2], want[3];
+    } cases[] = {
+        {"full", 1, 1, {0}, {1, 2, 3}},           /* start 0, lcd 1, offsets {1} */
+        {"half", 2, 1, {0}, {1, 3, 5}},           /* start 0, lcd 2, offsets {2} */
+        {"the other half", 2, 1, {1}, {2, 4, 6}}, /* start 1, lcd 2, offsets {2} */
+        {"strange", 7, 2, {1, 5}, {2, 6, 9}},     /* start 1, lcd 7, offsets {4, 3} */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        seg_tuple t = {.seq = {.n = 2}, .lcd = cases[i].lcd, .m = cases[i].m, .pos = cases[i].pos};
+        int bad = 0;
+        for (int k = 0; k < 3; k++) bad += seg_tuple_vu_id(&t, k + 1) != cases[i].want[k];
+        T_CHECK(bad == 0, "SegmentedIndex %s: ids %lld, %lld, %lld (%d off)", cases[i].name,
+                (long long)cases[i].want[0], (long long)cases[i].want[1],
+                (long long)cases[i].want[2], bad);
+    }
+    T_CHECK(seg_tuple_vu_id(NULL, 7) == 7, "not segmented: idInTest is the VU id");
+    /* thirds, 10 VUs: 4, 3, 3 of them; their ids in the test are 1..10, each once */
+    seg_sequence q;
+    seg_sequence_parse("0,1/3,2/3,1", &q, err, sizeof err);
+    int64_t want[3][4] = {{1, 4, 7, 10}, {2, 5, 8, 0}, {3, 6, 9, 0}};
+    int bad = 0, seen[11] = {0};
+    for (int k = 0; k < 3; k++) {
+        seg_tuple t;
+        seg_tuple_new(&q.seg[k], &q, &t, err, sizeof err);
+        for (int64_t id = 1; id <= seg_tuple_scale(&t, 10); id++) {
+            int64_t g = seg_tuple_vu_id(&t, id);
+            bad += g != want[k][id - 1];
+            if (g >= 1 && g <= 10) seen[g]++;
+        }
+        seg_tuple_free(&t);
+    }
+    for (int g = 1; g <= 10; g++) bad += seen[g] != 1;
+    T_CHECK(bad == 0, "thirds of 10 VUs: ids 1,4,7,10 / 2,5,8 / 3,6,9, 1..10 once (%d off)", bad);
+    seg_sequence_free(&q);
+}
+
 int main(void) {
     ramping_vus_segments_add_up();
     arrival_starts_interleave();
@@ -465,5 +507,6 @@ int main(void) {
     sequence_lcd();
     new_tuple();
     random_consistency();
+    segmented_index();
     return T_DONE();
 }
