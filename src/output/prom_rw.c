@@ -163,11 +163,13 @@ static void prw_stop(output *o, const store *total) {
     if (v && *v && strcmp(v, "0") != 0 && p->sent_batches)
         fprintf(stderr,
                 WARN "delivered %llu batches, %llu samples, %llu bytes (snappy; %llu raw, %.0f "
-                     "per batch); push latency avg %.2f ms, max %.2f ms\n",
+                     "per batch); push latency avg %.2f ms, max %.2f ms; %u connections, %u TLS "
+                     "sessions resumed, %llu pushes resent after a kept-alive connection closed\n",
                 (unsigned long long)p->sent_batches, (unsigned long long)p->sent_samples,
                 (unsigned long long)p->sent_bytes, (unsigned long long)p->sent_raw_bytes,
                 (double)p->sent_bytes / (double)p->sent_batches,
-                p->latency_sum / (double)p->sent_batches * 1e3, p->latency_max * 1e3);
+                p->latency_sum / (double)p->sent_batches * 1e3, p->latency_max * 1e3,
+                p->connections, p->resumed, (unsigned long long)p->stale_resends);
 }
 
 static void free_strv(char **v, int n) {

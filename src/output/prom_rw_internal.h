@@ -4,7 +4,8 @@
  *   prom_rw.c         the output interface (start, interval, stop, destroy), configuration
  *   prom_rw_encode.c  series names, labels, trend stats; WriteRequest, protobuf, snappy
  *   prom_rw_native.c  trends as native histograms (lt's buckets -> an exponential schema)
- *   prom_rw_send.c    the queue of batches; the sender thread (evhttp POSTs, retries, backoff)
+ *   prom_rw_send.c    the queue of batches; the sender thread (evhttp POSTs on one kept-alive
+ *                     connection, reconnects with TLS resumption, retries, backoff)
  *
  * The main thread and the sender share a prw: the fields under "shared with the sender" are
  * guarded by mu.
@@ -74,6 +75,8 @@ typedef struct {
     uint64_t lost_batches, lost_samples;         /* still pending when stop() gave up */
     uint64_t total_batches, total_samples;
     double latency_sum, latency_max;
+    unsigned connections, resumed; /* opened; of them, TLS connections resuming a session */
+    uint64_t stale_resends;        /* pushes resent at once after a reused connection closed */
     bool warned_drop, warned_net, warned_reject;
     char last_error[256];
     pthread_t thread;

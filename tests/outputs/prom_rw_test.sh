@@ -124,6 +124,48 @@ n=$(curl -sf -G "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode 'que
     python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(max([int(x["value"][1]) for x in r] or [0]))')
 expect_num "k6_http_req_duration_p99_window has a point per push" "${n:-0}" ge 3
 
+# ---- A receiver that closes a kept-alive connection instead of answering ----
+# The race keep-alive brings: the receiver closes an idle connection just as the next push goes
+# out on it. This one answers the first POST of each connection (204, kept alive) and closes the
+# connection at the second without an answer: lt must send that push again at once on a new
+# connection, with no warning and no backoff, and lose nothing.
+FLAKY=$(free_port)
+cat >"$TMP/flaky.py" <<'PY'
+import http.server, sys, threading
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.n = getattr(self, "n", 0) + 1
+        if self.n == 1:
+            self.send_response(204); self.send_header("Content-Length", "0"); self.end_headers()
+            print("stored", len(body), flush=True)
+        else:
+            self.close_connection = True  # no answer
+            print("closed", flush=True)
+    def setup(self):
+        super().setup(); print("connection", flush=True)
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+python3 "$TMP/flaky.py" "$FLAKY" >"$TMP/flaky.log" 2>&1 &
+_PIDS+=($!)
+check "the flaky receiver starts" wait_port "$FLAKY"
+sed 's/duration = "3s"/duration = "4s"/' "$TMP/script.lua" >"$TMP/flaky.lua"
+K6_PROMETHEUS_RW_PUSH_INTERVAL=1s LT_PROMETHEUS_RW_VERBOSE=1 LT_PROMETHEUS_RW_STOP_TIMEOUT=3s \
+    "$LT" -s "$TMP/flaky.lua" -e URL="$URL" --out "prometheus-rw=http://127.0.0.1:$FLAKY/api/v1/write" \
+    >/dev/null 2>"$TMP/flaky.err"
+expect_eq "flaky receiver: the run exits 0" 0 $?
+grep "prometheus-rw" "$TMP/flaky.err" | sed "s/^/# /"
+if grep -v 'delivered [0-9]* batches' "$TMP/flaky.err" | grep -q 'prometheus-rw'; then fail "flaky receiver: everything delivered, no warning" "$(grep prometheus-rw "$TMP/flaky.err")"; else pass "flaky receiver: everything delivered, no warning"; fi
+sent=$(sed -n 's/.*delivered \([0-9]*\) batches.*/\1/p' "$TMP/flaky.err")
+resent=$(sed -n 's/.*, \([0-9]*\) pushes resent.*/\1/p' "$TMP/flaky.err")
+expect_num "flaky receiver: pushes delivered" "${sent:-0}" ge 4
+expect_eq "flaky receiver: every push but the first resent once, after its connection closed" $((${sent:-1} - 1)) "${resent:-none}"
+expect_eq "flaky receiver: pushes it stored" "${sent:-none}" "$(grep -c stored "$TMP/flaky.log")"
+# (wait_port's probe was one more)
+expect_eq "flaky receiver: connections, one per push" "${sent:-none}" $(($(grep -c connection "$TMP/flaky.log") - 1))
+
 # ---- Prometheus absent: nothing listens on the port ----
 DEAD=$(free_port)
 t0=$(date +%s.%N)
