@@ -9,7 +9,8 @@
  * K6_PROMETHEUS_RW_SERVER_URL, else http://localhost:9090/api/v1/write) may be https://.
  *   PUSH_INTERVAL (5s), TREND_STATS (p(99)), TREND_AS_NATIVE_HISTOGRAM, STALE_MARKERS,
  *   USERNAME/PASSWORD, BEARER_TOKEN, HEADERS_<NAME>, HTTP_HEADERS ("k1:v1,k2:v2"),
- *   INSECURE_SKIP_TLS_VERIFY, CLIENT_CERTIFICATE/CLIENT_CERTIFICATE_KEY; SIGV4_* refused.
+ *   INSECURE_SKIP_TLS_VERIFY, CLIENT_CERTIFICATE/CLIENT_CERTIFICATE_KEY, TLS_MINIMUM_VERSION
+ *   (1.3 unless "1.2", as k6); SIGV4_* refused.
  *   lt's own: LT_PROMETHEUS_RW_NATIVE_SCHEMA (8), LT_PROMETHEUS_RW_STOP_TIMEOUT (5s),
  *   LT_PROMETHEUS_RW_VERBOSE.
  *
@@ -278,12 +279,19 @@ extern char **environ;
 
 /* Every variable k6's output reads, and what lt does with it. */
 static const char *const known_vars[] = {
-    "SERVER_URL",         "PUSH_INTERVAL",
-    "TREND_STATS",        "TREND_AS_NATIVE_HISTOGRAM",
-    "STALE_MARKERS",      "USERNAME",
-    "PASSWORD",           "BEARER_TOKEN",
-    "HTTP_HEADERS",       "INSECURE_SKIP_TLS_VERIFY",
-    "CLIENT_CERTIFICATE", "CLIENT_CERTIFICATE_KEY",
+    "SERVER_URL",
+    "PUSH_INTERVAL",
+    "TREND_STATS",
+    "TREND_AS_NATIVE_HISTOGRAM",
+    "STALE_MARKERS",
+    "USERNAME",
+    "PASSWORD",
+    "BEARER_TOKEN",
+    "HTTP_HEADERS",
+    "INSECURE_SKIP_TLS_VERIFY",
+    "CLIENT_CERTIFICATE",
+    "CLIENT_CERTIFICATE_KEY",
+    "TLS_MINIMUM_VERSION",
 };
 /* Read by k6, refused by lt (exit 104) rather than ignored. */
 static const char *const refused_vars[] = {"SIGV4_REGION", "SIGV4_ACCESS_KEY", "SIGV4_SECRET_KEY"};
@@ -342,7 +350,8 @@ static int check_env_names(char *err, size_t errlen) {
                  "prometheus-rw: unknown variable " ENV_PREFIX "%.*s (known: SERVER_URL, "
                  "PUSH_INTERVAL, TREND_STATS, TREND_AS_NATIVE_HISTOGRAM, STALE_MARKERS, "
                  "USERNAME, PASSWORD, BEARER_TOKEN, HEADERS_<NAME>, HTTP_HEADERS, "
-                 "INSECURE_SKIP_TLS_VERIFY, CLIENT_CERTIFICATE, CLIENT_CERTIFICATE_KEY)",
+                 "INSECURE_SKIP_TLS_VERIFY, CLIENT_CERTIFICATE, CLIENT_CERTIFICATE_KEY, "
+                 "TLS_MINIMUM_VERSION)",
                  (int)l, name);
         return -1;
     }
@@ -465,6 +474,17 @@ static int parse_native(prw *p, char *err, size_t errlen) {
 
 static int parse_tls(prw *p, char *err, size_t errlen) {
     if (env_bool("INSECURE_SKIP_TLS_VERIFY", &p->insecure, err, errlen) != 0) return -1;
+    /* k6: TLS 1.3 at least, unless the variable says "1.2" (k6 takes any other value for 1.3;
+     * lt refuses it, so a "1.1" meant to reach an old receiver does not pass silently) */
+    const char *min = env_get("TLS_MINIMUM_VERSION");
+    p->tls_min12 = min && strcmp(min, "1.2") == 0;
+    if (min && *min && !p->tls_min12 && strcmp(min, "1.3") != 0) {
+        snprintf(err, errlen,
+                 "prometheus-rw: " ENV_PREFIX "TLS_MINIMUM_VERSION='%s': must be 1.2 or 1.3 (the "
+                 "default, as in k6)",
+                 min);
+        return -1;
+    }
     const char *cert = env_get("CLIENT_CERTIFICATE"), *key = env_get("CLIENT_CERTIFICATE_KEY");
     if ((cert && *cert) != (key && *key)) {
         snprintf(err, errlen,

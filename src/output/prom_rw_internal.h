@@ -53,6 +53,7 @@ typedef struct {
     bool stale_markers;    /* K6_PROMETHEUS_RW_STALE_MARKERS */
     /* https:// */
     bool tls, insecure;
+    bool tls_min12;         /* K6_PROMETHEUS_RW_TLS_MINIMUM_VERSION=1.2; else TLS 1.3 at least */
     char *cert, *key;       /* client certificate and key files, PEM */
     struct ssl_ctx_st *ssl; /* SSL_CTX, made by prom_rw_create */
     /* main thread */

@@ -77,6 +77,10 @@ int prw_tls_setup(prw *p, char *err, size_t errlen) {
         return -1;
     }
     SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+    if (SSL_CTX_set_min_proto_version(ctx, p->tls_min12 ? TLS1_2_VERSION : TLS1_3_VERSION) != 1) {
+        tls_error(err, errlen, "cannot set the minimum TLS version", NULL);
+        return -1;
+    }
     if (p->cert) {
         static const char cv[] = "K6_PROMETHEUS_RW_CLIENT_CERTIFICATE",
                           kv[] = "K6_PROMETHEUS_RW_CLIENT_CERTIFICATE_KEY";

@@ -166,6 +166,50 @@ expect_eq "flaky receiver: pushes it stored" "${sent:-none}" "$(grep -c stored "
 # (wait_port's probe was one more)
 expect_eq "flaky receiver: connections, one per push" "${sent:-none}" $(($(grep -c connection "$TMP/flaky.log") - 1))
 
+# ---- K6_PROMETHEUS_RW_TLS_MINIMUM_VERSION: k6 wants TLS 1.3 unless it says 1.2 ----
+OLD=$(free_port)
+cat >"$TMP/tls12.py" <<'PY'
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(204); self.send_header("Content-Length", "0"); self.end_headers()
+        print("stored", flush=True)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+srv.serve_forever()
+PY
+python3 "$TMP/tls12.py" "$OLD" "$TMP/nginx/server.pem" "$TMP/nginx/server.key" >"$TMP/tls12.log" 2>&1 &
+_PIDS+=($!)
+check "a TLS 1.2-only receiver starts" wait_port "$OLD"
+sed 's/duration = "3s"/duration = "1s"/' "$TMP/script.lua" >"$TMP/short.lua"
+# run_min NAME [VAR=VALUE...]: a short run pushing to the TLS 1.2 receiver; rc in RC
+run_min() {
+    local name=$1
+    shift
+    env SSL_CERT_FILE="$TMP/ca.pem" LT_PROMETHEUS_RW_VERBOSE=1 LT_PROMETHEUS_RW_STOP_TIMEOUT=2s "$@" \
+        "$LT" -s "$TMP/short.lua" -e URL="$URL" --out "prometheus-rw=https://127.0.0.1:$OLD/api/v1/write" \
+        >/dev/null 2>"$TMP/$name.err"
+    RC=$?
+}
+run_min min13
+expect_eq "TLS minimum 1.3 by default (k6's): the run still exits 0" 0 "$RC"
+expect_match "TLS minimum 1.3 by default: a TLS 1.2 receiver is refused, the reason said" 'prometheus-rw: .*tls: .*(protocol version|no protocols available|unsupported protocol)' "$TMP/min13.err"
+expect_eq "TLS minimum 1.3 by default: nothing reached the TLS 1.2 receiver" 0 "$(grep -c stored "$TMP/tls12.log")"
+grep -h "prometheus-rw" "$TMP/min13.err" | sed "s/^/# /"
+run_min min12 K6_PROMETHEUS_RW_TLS_MINIMUM_VERSION=1.2
+expect_eq "TLS_MINIMUM_VERSION=1.2: exit 0" 0 "$RC"
+if grep -v 'delivered [0-9]* batches' "$TMP/min12.err" | grep -q 'prometheus-rw'; then fail "TLS_MINIMUM_VERSION=1.2: delivered to a TLS 1.2 receiver" "$(grep prometheus-rw "$TMP/min12.err")"; else pass "TLS_MINIMUM_VERSION=1.2: delivered to a TLS 1.2 receiver"; fi
+expect_num "TLS_MINIMUM_VERSION=1.2: pushes the receiver stored" "$(grep -c stored "$TMP/tls12.log")" ge 1
+run_min min11 K6_PROMETHEUS_RW_TLS_MINIMUM_VERSION=1.1
+expect_eq "TLS_MINIMUM_VERSION=1.1: refused before any traffic (104)" 104 "$RC"
+expect_match "TLS_MINIMUM_VERSION=1.1: the message names the variable and the values" 'K6_PROMETHEUS_RW_TLS_MINIMUM_VERSION=.1\.1.*1\.2.*1\.3' "$TMP/min11.err"
+
 # ---- Prometheus absent: nothing listens on the port ----
 DEAD=$(free_port)
 t0=$(date +%s.%N)
