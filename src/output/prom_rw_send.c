@@ -37,6 +37,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #define REQ_TIMEOUT_S    10
 #define BACKOFF_FIRST_MS 200
@@ -309,6 +311,43 @@ static void keep_session(sender *s) {
     s->sess = sess;
 }
 
+/* SigV4, as k6 signs a push: every header the request carries but User-Agent (and the
+ * Content-Length evhttp adds), with X-Amz-Date and X-Amz-Content-Sha256, which are added. */
+static int sign_request(prw *p, struct evkeyvalq *h, const batch *b) {
+    prw_header hs[PRW_SIGV4_MAX_HEADERS];
+    int n = 0;
+    char len[24], date[20], sha[65], auth[1024];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%Y%m%dT%H%M%SZ", &tm);
+    prw_sha256_hex(b->data, b->len, sha);
+    snprintf(len, sizeof len, "%zu", b->len);
+    if (b->len > 0) hs[n++] = (prw_header){"Content-Length", len};
+    for (struct evkeyval *kv = h->tqh_first; kv && n < PRW_SIGV4_MAX_HEADERS - 2;
+         kv = kv->next.tqe_next)
+        if (strcasecmp(kv->key, "User-Agent") != 0) hs[n++] = (prw_header){kv->key, kv->value};
+    if (n > PRW_SIGV4_MAX_HEADERS - 2) return -1;
+    hs[n++] = (prw_header){"X-Amz-Date", date};
+    hs[n++] = (prw_header){"X-Amz-Content-Sha256", sha};
+    prw_sigv4_request r = {.method = "POST",
+                           .path = p->sigv4_path,
+                           .query = p->sigv4_query,
+                           .headers = hs,
+                           .nheaders = n,
+                           .payload_sha256 = sha,
+                           .amz_date = date,
+                           .region = p->sigv4_region,
+                           .service = "aps",
+                           .access_key = p->sigv4_access,
+                           .secret_key = p->sigv4_secret};
+    if (prw_sigv4_authorization(&r, auth, sizeof auth) != 0) return -1;
+    evhttp_add_header(h, "X-Amz-Date", date);
+    evhttp_add_header(h, "X-Amz-Content-Sha256", sha);
+    evhttp_add_header(h, "Authorization", auth);
+    return 0;
+}
+
 /* One POST. Returns the HTTP status, 0 on a network error (message in err), -1 when aborted.
  * *stale: the error came on a reused connection before any answer (resend at once). */
 static int post_once(prw *p, sender *s, const batch *b, char *err, size_t errlen, bool *stale) {
@@ -336,6 +375,11 @@ static int post_once(prw *p, sender *s, const batch *b, char *err, size_t errlen
     evhttp_add_header(h, "Content-Type", "application/x-protobuf");
     evhttp_add_header(h, "X-Prometheus-Remote-Write-Version", "0.1.0");
     for (int i = 0; i < p->nheaders; i++) evhttp_add_header(h, p->hkeys[i], p->hvals[i]);
+    if (p->sigv4 && sign_request(p, h, b) != 0) {
+        evhttp_request_free(req);
+        snprintf(err, errlen, "cannot sign the request (SigV4): too many headers or too long");
+        return 0;
+    }
     evbuffer_add(evhttp_request_get_output_buffer(req), b->data, b->len);
     if (evhttp_make_request(s->conn, req, EVHTTP_REQ_POST, p->path) != 0) {
         /* the request is freed on failure */

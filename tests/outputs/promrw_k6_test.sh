@@ -8,8 +8,8 @@
 # against Prometheus' HTTP API and must return data; native histograms must agree with lt's
 # summary; stale markers must end the nh series. Then the same pushes against a Prometheus serving
 # TLS with basic auth and a required client certificate; a wrong password, an untrusted
-# certificate, no client certificate and INSECURE_SKIP_TLS_VERIFY; and a SigV4 variable and a
-# misspelt one, refused before any traffic (exit 104).
+# certificate, no client certificate and INSECURE_SKIP_TLS_VERIFY; and SigV4 configured in part
+# and a misspelt variable, refused before any traffic (exit 104).
 source "$(dirname "$0")/../lib.sh"
 
 DASH=$ROOT/tests/outputs/dashboards
@@ -316,8 +316,8 @@ grep -h 'prometheus-rw' "$TMP/badpw.err" "$TMP/untrusted.err" "$TMP/nocert.err" 
 
 # Refused before any traffic.
 run_lt sigv4 "$SECURE/api/v1/write" K6_PROMETHEUS_RW_SIGV4_REGION=eu-west-1
-expect_eq "K6_PROMETHEUS_RW_SIGV4_REGION: exit 104" 104 "$RC"
-expect_match "K6_PROMETHEUS_RW_SIGV4_REGION: the message says why" 'SigV4 signing is not supported' "$TMP/sigv4.err"
+expect_eq "K6_PROMETHEUS_RW_SIGV4_REGION alone: exit 104" 104 "$RC"
+expect_match "K6_PROMETHEUS_RW_SIGV4_REGION alone: the message says what is missing" 'SigV4 needs all of' "$TMP/sigv4.err"
 run_lt typo "$PLAIN/api/v1/write" K6_PROMETHEUS_RW_STALE_MARKER=true
 expect_eq "a misspelt K6_PROMETHEUS_RW_ variable: exit 104" 104 "$RC"
 expect_match "a misspelt variable is named" 'unknown variable K6_PROMETHEUS_RW_STALE_MARKER ' "$TMP/typo.err"
