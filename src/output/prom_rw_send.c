@@ -3,7 +3,7 @@
  * own event_base, retrying network errors, 5xx and 429 with exponential backoff.
  *
  * One connection serves every push (HTTP/1.1 keep-alive, TCP_NODELAY), over http and https
- * alike: a TLS handshake per push cost 28 ms against 3-5 ms for a kept-alive push in
+ * alike: a TLS handshake per push cost 25-28 ms against 3-5 ms for a kept-alive push in
  * tests/outputs/promrw_k6_test.sh (loopback, RSA 2048, client certificate, basic auth). When the
  * connection closes (the receiver's idle timeout, an error, `Connection: close`) evhttp's close
  * callback marks it, and the next push frees it and opens a new one; evhttp itself never
