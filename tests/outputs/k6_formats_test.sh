@@ -182,6 +182,24 @@ for bad in "csv=file=$TMP/x.csv,timeFormat=weekly" "csv=file=$TMP/x.csv,colour=r
     if [ "$rc" == 104 ] && grep -q -- "--out ${bad%%=*}" "$TMP/bad.err"; then pass "--out $bad: refused (104), the message names it"
     else fail "--out $bad: refused (104), the message names it" "exit $rc: $(head -c 300 "$TMP/bad.err")"; fi
 done
+# k6's csv variables: K6_CSV_FILENAME names the file when --out csv gives none (the argument wins
+# over it, as in k6); K6_CSV_SAVE_INTERVAL and saveInterval must be durations (lt's writer drains
+# continuously, so neither changes what is written)
+K6_CSV_FILENAME="$TMP/env.csv" "$LT" -s "$TMP/script.lua" -e URL="$URL" -e N=5 -q --out csv >/dev/null 2>"$TMP/env.err"
+expect_eq "K6_CSV_FILENAME with a bare --out csv: exit 0" 0 "$?"
+expect_eq "K6_CSV_FILENAME: the file has the run's requests" 5 "$(grep -c '^http_reqs,' "$TMP/env.csv" 2>/dev/null)"
+K6_CSV_FILENAME="$TMP/env2.csv" "$LT" -s "$TMP/script.lua" -e URL="$URL" -e N=5 -q --out csv=timeFormat=unix_milli >/dev/null 2>&1
+expect_match "K6_CSV_FILENAME with only a timeFormat argument: that file, that format" '^http_reqs,1[0-9]{12},' "$TMP/env2.csv"
+K6_CSV_FILENAME="$TMP/not.csv" "$LT" -s "$TMP/script.lua" -e URL="$URL" -e N=5 -q --out "csv=$TMP/arg.csv" >/dev/null 2>&1
+if [ -s "$TMP/arg.csv" ] && [ ! -e "$TMP/not.csv" ]; then pass "--out csv=FILE wins over K6_CSV_FILENAME"; else fail "--out csv=FILE wins over K6_CSV_FILENAME" "$(ls "$TMP"/*.csv)"; fi
+K6_CSV_SAVE_INTERVAL=2s "$LT" -s "$TMP/script.lua" -e URL="$URL" -e N=5 -q --out "csv=$TMP/si.csv" >/dev/null 2>&1
+expect_eq "K6_CSV_SAVE_INTERVAL=2s: accepted, every request written" 5 "$(grep -c '^http_reqs,' "$TMP/si.csv" 2>/dev/null)"
+for bad in "K6_CSV_SAVE_INTERVAL=soon|csv=$TMP/x.csv" "K6_CSV_SAVE_INTERVAL=1s|csv=fileName=$TMP/x.csv,saveInterval=often"; do
+    env "${bad%%|*}" "$LT" -s "$TMP/script.lua" -e URL="$URL" -e N=2 -q --out "${bad#*|}" >/dev/null 2>"$TMP/bad.err"
+    rc=$?
+    if [ "$rc" == 104 ] && grep -qi "interval" "$TMP/bad.err"; then pass "${bad%%|*} --out ${bad#*|}: a save interval that is no duration is refused (104)"
+    else fail "${bad%%|*} --out ${bad#*|}: a save interval that is no duration is refused (104)" "exit $rc: $(head -c 300 "$TMP/bad.err")"; fi
+done
 "$LT" -s "$TMP/script.lua" -e URL="$URL" -e N=2 -q --out "json=$TMP" >/dev/null 2>"$TMP/dir.err"
 rc=$?
 expect_eq "--out json=DIRECTORY: refused before traffic (104)" 104 "$rc"
