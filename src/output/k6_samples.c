@@ -4,6 +4,7 @@
 #include "base/utf8.h"
 #include "metrics/samples.h"
 #include "output/file_sink.h"
+#include "plan/duration.h"
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -512,7 +513,19 @@ static int parse_time_format(const char *s, time_fmt *out) {
     return -1;
 }
 
-/* "FILE" or, as k6's csv output takes, "file=FILE,timeFormat=FMT" (also fileName=). */
+/* A save interval (K6_CSV_SAVE_INTERVAL, saveInterval=) must be a duration, as k6 wants; it
+ * changes nothing here: k6 writes its buffer every interval, lt's writer drains continuously. */
+static int check_save_interval(const char *what, const char *v, char *err, size_t errlen) {
+    double secs;
+    char e[160];
+    if (duration_parse(v, &secs, e, sizeof e) == 0 && secs >= 0) return 0;
+    snprintf(err, errlen, "--out csv: %s=%s: the save interval must be a duration such as 1s", what,
+             v);
+    return -1;
+}
+
+/* "FILE" or, as k6's csv output takes, "file=FILE,timeFormat=FMT" (also fileName=); then, as in
+ * k6, K6_CSV_FILENAME when the argument names no file. */
 static int parse_csv_arg(k6s *k, const char *arg, char *err, size_t errlen) {
     const char *env = getenv("K6_CSV_TIME_FORMAT");
     if (env && *env && parse_time_format(env, &k->tf) != 0)
@@ -521,6 +534,18 @@ static int parse_csv_arg(k6s *k, const char *arg, char *err, size_t errlen) {
                         "unix_milli, unix_micro, unix_nano, rfc3339, rfc3339_nano)",
                         env),
                -1;
+    env = getenv("K6_CSV_SAVE_INTERVAL");
+    if (env && *env && check_save_interval("K6_CSV_SAVE_INTERVAL", env, err, errlen) != 0)
+        return -1;
+    const char *fallback = getenv("K6_CSV_FILENAME");
+    if (!*arg) {
+        if (!fallback || !*fallback)
+            return snprintf(err, errlen,
+                            "--out csv needs a file: --out csv=FILE (FILE.gz compresses, - is "
+                            "stdout), or K6_CSV_FILENAME=FILE"),
+                   -1;
+        return k->path = strdup(fallback), 0;
+    }
     if (!strchr(arg, '=')) return k->path = strdup(arg), 0;
     char *copy = strdup(arg), *save = NULL;
     int rc = 0;
@@ -541,7 +566,7 @@ static int parse_csv_arg(k6s *k, const char *arg, char *err, size_t errlen) {
                               "unix_micro, unix_nano, rfc3339, rfc3339_nano)",
                               v);
         } else if (strcmp(kv, "saveInterval") == 0) {
-            /* k6 writes its buffer every saveInterval; lt's writer drains continuously */
+            if (check_save_interval("saveInterval", v, err, errlen) != 0) rc = -1;
         } else {
             rc = snprintf(err, errlen,
                           "--out csv: unknown option '%s' (file, timeFormat, "
@@ -550,14 +575,19 @@ static int parse_csv_arg(k6s *k, const char *arg, char *err, size_t errlen) {
         }
     }
     free(copy);
+    if (rc == 0 && (!k->path || !*k->path) && fallback && *fallback) {
+        free(k->path);
+        k->path = strdup(fallback);
+    }
     if (rc == 0 && (!k->path || !*k->path))
-        rc = snprintf(err, errlen, "--out csv=%s: no file (file=FILE)", arg);
+        rc = snprintf(err, errlen, "--out csv=%s: no file (file=FILE, or K6_CSV_FILENAME)", arg);
     return rc ? -1 : 0;
 }
 
 output *k6_samples_create(k6_samples_format fmt, const char *arg, char *err, size_t errlen) {
     const char *name = fmt == K6_SAMPLES_JSON ? "json" : "csv";
-    if (!arg || !*arg) {
+    if (!arg) arg = "";
+    if (!*arg && fmt == K6_SAMPLES_JSON) {
         snprintf(err, errlen,
                  "--out %s needs a file: --out %s=FILE (FILE.gz compresses, - is stdout)", name,
                  name);
