@@ -124,6 +124,21 @@ n=$(curl -sf -G "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode 'que
     python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(max([int(x["value"][1]) for x in r] or [0]))')
 expect_num "k6_http_req_duration_p99_window has a point per push" "${n:-0}" ge 3
 
+# ---- A push interval longer than the 10 s request timeout keeps its one connection ----
+# (the timeout bounds a request; an idle kept-alive connection waits for the next push)
+cat >"$TMP/idle.lua" <<'LUA'
+options = { scenarios = { s = { executor = "constant-vus", vus = 1, duration = "23s" } } }
+function default() lt.sleep(0.2) end
+LUA
+accepted() { curl -sf "http://127.0.0.1:$PROM_PORT/metrics" | awk '/^net_conntrack_listener_conn_accepted_total/ { n += $2 } END { print n + 0 }'; }
+c0=$(accepted)
+K6_PROMETHEUS_RW_PUSH_INTERVAL=11s LT_PROMETHEUS_RW_VERBOSE=1 "$LT" -s "$TMP/idle.lua" -q \
+    --out "prometheus-rw=http://127.0.0.1:$PROM_PORT/api/v1/write" >/dev/null 2>"$TMP/idle.err"
+c1=$(accepted)
+grep "prometheus-rw" "$TMP/idle.err" | sed "s/^/# /"
+expect_num "11 s push interval: pushes" "$(sed -n 's/.*delivered \([0-9]*\) batches.*/\1/p' "$TMP/idle.err")" ge 3
+expect_eq "11 s push interval: connections the receiver got (one, idle 11 s between pushes)" 1 $((c1 - c0 - 1))
+
 # ---- A receiver that closes a kept-alive connection instead of answering ----
 # The race keep-alive brings: the receiver closes an idle connection just as the next push goes
 # out on it. This one answers the first POST of each connection (204, kept alive) and closes the
