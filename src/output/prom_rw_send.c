@@ -361,6 +361,7 @@ static int post_once(prw *p, sender *s, const batch *b, char *err, size_t errlen
     }
     if (!s->conn && open_conn(p, s, err, errlen) != 0) return 0;
     bool reused = s->answered;
+    if (reused) evhttp_connection_set_timeout(s->conn, REQ_TIMEOUT_S); /* off while idle */
     req_ctx c = {.errkind = -1};
     struct evhttp_request *req = evhttp_request_new(on_done, &c);
     if (!req) {
@@ -414,6 +415,9 @@ static int post_once(prw *p, sender *s, const batch *b, char *err, size_t errlen
     if (c.status < 200 || c.status > 299) snprintf(err, errlen, "HTTP %d: %s", c.status, c.body);
     keep_session(s);
     s->answered = true;
+    /* evhttp's timeouts stay on the idle connection and would close it after REQ_TIMEOUT_S
+     * without a request: a push interval above that would reconnect every push */
+    bufferevent_set_timeouts(evhttp_connection_get_bufferevent(s->conn), NULL, NULL);
     return c.status;
 }
 
