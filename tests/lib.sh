@@ -159,7 +159,8 @@ start_mesim_cluster() {
 
 # start_prometheus NAME [WEB_CONFIG]: a throwaway Prometheus (Debian's, $PROMETHEUS) with the
 # remote-write receiver and native histograms on a free loopback port ($PROM_PORT), its data in
-# $TMP/NAME; with a web config, https and basic auth (readiness checked with $CURL_OPTS, if set).
+# $TMP/NAME; with a web config, https and basic auth (readiness checked with $CURL_OPTS, if set);
+# PROM_FLAGS (an array, if set) adds flags, e.g. PROM_FLAGS=(--web.read-timeout=1s).
 PROMETHEUS=${PROMETHEUS:-$(command -v prometheus || echo /usr/bin/prometheus)}
 start_prometheus() {
     local name=$1 web=${2:-} scheme=http
@@ -170,7 +171,8 @@ start_prometheus() {
     if [ -n "$web" ]; then extra=(--web.config.file="$web"); scheme=https; fi
     "$PROMETHEUS" --config.file="$TMP/$name.yml" --storage.tsdb.path="$TMP/$name" \
         --web.listen-address="127.0.0.1:$PROM_PORT" --web.enable-remote-write-receiver \
-        --enable-feature=native-histograms "${extra[@]+"${extra[@]}"}" >"$TMP/$name.log" 2>&1 &
+        --enable-feature=native-histograms "${extra[@]+"${extra[@]}"}" \
+        ${PROM_FLAGS[@]+"${PROM_FLAGS[@]}"} >"$TMP/$name.log" 2>&1 &
     _PIDS+=($!)
     local deadline=$((SECONDS + 60))
     while [ $SECONDS -lt $deadline ]; do

@@ -4,6 +4,7 @@
 #include "base/utf8.h"
 #include "metrics/samples.h"
 #include "output/file_sink.h"
+#include "plan/duration.h"
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -133,8 +134,35 @@ typedef struct {
     const char *vals[TAGSET_MAX * 2];
 } tag_list;
 
-/* The sample's tags and the run's --tag tags (a sample's own tag of the same name wins). */
-static void tags_of(const k6s *k, uint32_t id, tag_list *out) {
+static void insert_sorted(tag_list *out, const char *key, const char *val) {
+    int at = out->n++; /* keep the list sorted by key, as k6 writes tags */
+    for (; at > 0 && strcmp(out->keys[at - 1], key) > 0; at--) {
+        out->keys[at] = out->keys[at - 1];
+        out->vals[at] = out->vals[at - 1];
+    }
+    out->keys[at] = key;
+    out->vals[at] = val;
+}
+
+static bool has_key(const tag_list *tl, const char *key) {
+    for (int i = 0; i < tl->n; i++)
+        if (strcmp(tl->keys[i], key) == 0) return true;
+    return false;
+}
+
+/* k6 tags every sample its VU code takes with the group path, "" (the root group's) outside any
+ * group (js/runner.go sets it when a VU starts an iteration; output/json writes empty values).
+ * lt's VUs tag only samples inside a group; the rest of VU code's samples are those with a
+ * scenario tag, except the ones lt takes outside VU code, which k6 does not tag with a group
+ * either: dropped_iterations (the executor's), schedule_lag (the scheduler's), vus, vus_max. */
+static bool is_vu_metric(int metric) {
+    return metric != M_DROPPED_ITERATIONS && metric != M_SCHEDULE_LAG && metric != M_VUS &&
+           metric != M_VUS_MAX;
+}
+
+/* The sample's tags and the run's --tag tags (a sample's own tag of the same name wins); with
+ * root_group, group="" on a sample of VU code outside any group. */
+static void tags_of(const k6s *k, uint32_t id, bool root_group, tag_list *out) {
     out->n = 0;
     const tagset *t = tagset_get(id);
     for (int i = 0; t && i < t->n; i++) {
@@ -145,14 +173,10 @@ static void tags_of(const k6s *k, uint32_t id, tag_list *out) {
         bool have = false;
         for (int j = 0; t && j < t->n && !have; j++) have = strcmp(t->keys[j], k->skeys[i]) == 0;
         if (have) continue;
-        int at = out->n++; /* keep the list sorted by key, as k6 writes tags */
-        for (; at > 0 && strcmp(out->keys[at - 1], k->skeys[i]) > 0; at--) {
-            out->keys[at] = out->keys[at - 1];
-            out->vals[at] = out->vals[at - 1];
-        }
-        out->keys[at] = k->skeys[i];
-        out->vals[at] = k->svals[i];
+        insert_sorted(out, k->skeys[i], k->svals[i]);
     }
+    if (root_group && out->n < TAGSET_MAX * 2 && has_key(out, "scenario") && !has_key(out, "group"))
+        insert_sorted(out, "group", "");
 }
 
 static char *take_text(k6s *k, size_t from) {
@@ -210,9 +234,11 @@ static char *csv_tags(k6s *k, const tag_list *tl) {
     return take_text(k, from);
 }
 
-static const char *tag_text(k6s *k, uint32_t id) {
+/* The text of tag set id, without (variant 0) or with (1) the root group's group="". */
+static const char *tag_text(k6s *k, uint32_t tags, bool root_group) {
+    size_t id = (size_t)tags * 2 + root_group;
     if (id >= k->ntag_text) {
-        size_t n = k->ntag_text ? k->ntag_text : 1024;
+        size_t n = k->ntag_text ? k->ntag_text : 2048;
         while (n <= id) n *= 2;
         char **t = realloc(k->tag_text, n * sizeof *t);
         if (!t) return NULL;
@@ -222,7 +248,7 @@ static const char *tag_text(k6s *k, uint32_t id) {
     }
     if (!k->tag_text[id]) {
         tag_list tl;
-        tags_of(k, id, &tl);
+        tags_of(k, tags, root_group, &tl);
         k->tag_text[id] = k->fmt == K6_SAMPLES_JSON ? json_tags(k, &tl) : csv_tags(k, &tl);
     }
     return k->tag_text[id];
@@ -310,7 +336,8 @@ static void csv_timestamp(k6s *k, double unix_s) {
 
 static void write_sample(k6s *k, const raw_sample *s) {
     const metric_def *d = metric_get(s->metric);
-    const char *tags = d && isfinite(s->value) ? tag_text(k, s->tags) : NULL;
+    const char *tags =
+        d && isfinite(s->value) ? tag_text(k, s->tags, is_vu_metric(s->metric)) : NULL;
     if (!tags) { /* NaN and infinities have no JSON form; k6 refuses them too */
         k->unwritable++;
         return;
@@ -486,7 +513,19 @@ static int parse_time_format(const char *s, time_fmt *out) {
     return -1;
 }
 
-/* "FILE" or, as k6's csv output takes, "file=FILE,timeFormat=FMT" (also fileName=). */
+/* A save interval (K6_CSV_SAVE_INTERVAL, saveInterval=) must be a duration, as k6 wants; it
+ * changes nothing here: k6 writes its buffer every interval, lt's writer drains continuously. */
+static int check_save_interval(const char *what, const char *v, char *err, size_t errlen) {
+    double secs;
+    char e[160];
+    if (duration_parse(v, &secs, e, sizeof e) == 0 && secs >= 0) return 0;
+    snprintf(err, errlen, "--out csv: %s=%s: the save interval must be a duration such as 1s", what,
+             v);
+    return -1;
+}
+
+/* "FILE" or, as k6's csv output takes, "file=FILE,timeFormat=FMT" (also fileName=); then, as in
+ * k6, K6_CSV_FILENAME when the argument names no file. */
 static int parse_csv_arg(k6s *k, const char *arg, char *err, size_t errlen) {
     const char *env = getenv("K6_CSV_TIME_FORMAT");
     if (env && *env && parse_time_format(env, &k->tf) != 0)
@@ -495,6 +534,18 @@ static int parse_csv_arg(k6s *k, const char *arg, char *err, size_t errlen) {
                         "unix_milli, unix_micro, unix_nano, rfc3339, rfc3339_nano)",
                         env),
                -1;
+    env = getenv("K6_CSV_SAVE_INTERVAL");
+    if (env && *env && check_save_interval("K6_CSV_SAVE_INTERVAL", env, err, errlen) != 0)
+        return -1;
+    const char *fallback = getenv("K6_CSV_FILENAME");
+    if (!*arg) {
+        if (!fallback || !*fallback)
+            return snprintf(err, errlen,
+                            "--out csv needs a file: --out csv=FILE (FILE.gz compresses, - is "
+                            "stdout), or K6_CSV_FILENAME=FILE"),
+                   -1;
+        return k->path = strdup(fallback), 0;
+    }
     if (!strchr(arg, '=')) return k->path = strdup(arg), 0;
     char *copy = strdup(arg), *save = NULL;
     int rc = 0;
@@ -515,7 +566,7 @@ static int parse_csv_arg(k6s *k, const char *arg, char *err, size_t errlen) {
                               "unix_micro, unix_nano, rfc3339, rfc3339_nano)",
                               v);
         } else if (strcmp(kv, "saveInterval") == 0) {
-            /* k6 writes its buffer every saveInterval; lt's writer drains continuously */
+            if (check_save_interval("saveInterval", v, err, errlen) != 0) rc = -1;
         } else {
             rc = snprintf(err, errlen,
                           "--out csv: unknown option '%s' (file, timeFormat, "
@@ -524,14 +575,19 @@ static int parse_csv_arg(k6s *k, const char *arg, char *err, size_t errlen) {
         }
     }
     free(copy);
+    if (rc == 0 && (!k->path || !*k->path) && fallback && *fallback) {
+        free(k->path);
+        k->path = strdup(fallback);
+    }
     if (rc == 0 && (!k->path || !*k->path))
-        rc = snprintf(err, errlen, "--out csv=%s: no file (file=FILE)", arg);
+        rc = snprintf(err, errlen, "--out csv=%s: no file (file=FILE, or K6_CSV_FILENAME)", arg);
     return rc ? -1 : 0;
 }
 
 output *k6_samples_create(k6_samples_format fmt, const char *arg, char *err, size_t errlen) {
     const char *name = fmt == K6_SAMPLES_JSON ? "json" : "csv";
-    if (!arg || !*arg) {
+    if (!arg) arg = "";
+    if (!*arg && fmt == K6_SAMPLES_JSON) {
         snprintf(err, errlen,
                  "--out %s needs a file: --out %s=FILE (FILE.gz compresses, - is stdout)", name,
                  name);

@@ -9,7 +9,9 @@
  * K6_PROMETHEUS_RW_SERVER_URL, else http://localhost:9090/api/v1/write) may be https://.
  *   PUSH_INTERVAL (5s), TREND_STATS (p(99)), TREND_AS_NATIVE_HISTOGRAM, STALE_MARKERS,
  *   USERNAME/PASSWORD, BEARER_TOKEN, HEADERS_<NAME>, HTTP_HEADERS ("k1:v1,k2:v2"),
- *   INSECURE_SKIP_TLS_VERIFY, CLIENT_CERTIFICATE/CLIENT_CERTIFICATE_KEY; SIGV4_* refused.
+ *   INSECURE_SKIP_TLS_VERIFY, CLIENT_CERTIFICATE/CLIENT_CERTIFICATE_KEY, TLS_MINIMUM_VERSION
+ *   (1.3 unless "1.2", as k6), SIGV4_REGION/SIGV4_ACCESS_KEY/SIGV4_SECRET_KEY (AWS SigV4,
+ *   prom_rw_sigv4.c).
  *   lt's own: LT_PROMETHEUS_RW_NATIVE_SCHEMA (8), LT_PROMETHEUS_RW_STOP_TIMEOUT (5s),
  *   LT_PROMETHEUS_RW_VERBOSE.
  *
@@ -57,6 +59,7 @@
 #include "plan/duration.h"
 #include <event2/http.h>
 #include <math.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -163,11 +166,13 @@ static void prw_stop(output *o, const store *total) {
     if (v && *v && strcmp(v, "0") != 0 && p->sent_batches)
         fprintf(stderr,
                 WARN "delivered %llu batches, %llu samples, %llu bytes (snappy; %llu raw, %.0f "
-                     "per batch); push latency avg %.2f ms, max %.2f ms\n",
+                     "per batch); push latency avg %.2f ms, max %.2f ms; %u connections, %u TLS "
+                     "sessions resumed, %llu pushes resent after a kept-alive connection closed\n",
                 (unsigned long long)p->sent_batches, (unsigned long long)p->sent_samples,
                 (unsigned long long)p->sent_bytes, (unsigned long long)p->sent_raw_bytes,
                 (double)p->sent_bytes / (double)p->sent_batches,
-                p->latency_sum / (double)p->sent_batches * 1e3, p->latency_max * 1e3);
+                p->latency_sum / (double)p->sent_batches * 1e3, p->latency_max * 1e3,
+                p->connections, p->resumed, (unsigned long long)p->stale_resends);
 }
 
 static void free_strv(char **v, int n) {
@@ -185,6 +190,12 @@ static void prw_free(prw *p) {
     free(p->hosthdr);
     free(p->cert);
     free(p->key);
+    free(p->sigv4_region);
+    free(p->sigv4_access);
+    if (p->sigv4_secret) OPENSSL_cleanse(p->sigv4_secret, strlen(p->sigv4_secret));
+    free(p->sigv4_secret);
+    free(p->sigv4_path);
+    free(p->sigv4_query);
     prw_tls_free(p);
     free_strv(p->hkeys, p->nheaders);
     free_strv(p->hvals, p->nheaders);
@@ -276,15 +287,23 @@ extern char **environ;
 
 /* Every variable k6's output reads, and what lt does with it. */
 static const char *const known_vars[] = {
-    "SERVER_URL",         "PUSH_INTERVAL",
-    "TREND_STATS",        "TREND_AS_NATIVE_HISTOGRAM",
-    "STALE_MARKERS",      "USERNAME",
-    "PASSWORD",           "BEARER_TOKEN",
-    "HTTP_HEADERS",       "INSECURE_SKIP_TLS_VERIFY",
-    "CLIENT_CERTIFICATE", "CLIENT_CERTIFICATE_KEY",
+    "SERVER_URL",
+    "PUSH_INTERVAL",
+    "TREND_STATS",
+    "TREND_AS_NATIVE_HISTOGRAM",
+    "STALE_MARKERS",
+    "USERNAME",
+    "PASSWORD",
+    "BEARER_TOKEN",
+    "HTTP_HEADERS",
+    "INSECURE_SKIP_TLS_VERIFY",
+    "CLIENT_CERTIFICATE",
+    "CLIENT_CERTIFICATE_KEY",
+    "TLS_MINIMUM_VERSION",
+    "SIGV4_REGION",
+    "SIGV4_ACCESS_KEY",
+    "SIGV4_SECRET_KEY",
 };
-/* Read by k6, refused by lt (exit 104) rather than ignored. */
-static const char *const refused_vars[] = {"SIGV4_REGION", "SIGV4_ACCESS_KEY", "SIGV4_SECRET_KEY"};
 
 /* getenv, but NULL for an unset variable only: an empty value counts as set, as in k6. */
 static const char *env_get(const char *suffix) {
@@ -313,8 +332,7 @@ static bool is_blank(const char *s) {
     return !*s;
 }
 
-/* Any K6_PROMETHEUS_RW_* lt does not act on is an error, so a typo or a SigV4 setup never
- * passes silently. */
+/* Any K6_PROMETHEUS_RW_* lt does not act on is an error, so a typo never passes silently. */
 static int check_env_names(char *err, size_t errlen) {
     for (char **e = environ; e && *e; e++) {
         if (strncmp(*e, ENV_PREFIX, sizeof ENV_PREFIX - 1) != 0) continue;
@@ -324,23 +342,13 @@ static int check_env_names(char *err, size_t errlen) {
         bool known = false;
         for (size_t i = 0; i < sizeof known_vars / sizeof known_vars[0]; i++)
             known |= strlen(known_vars[i]) == l && strncmp(known_vars[i], name, l) == 0;
-        for (size_t i = 0; !known && i < sizeof refused_vars / sizeof refused_vars[0]; i++)
-            if (strlen(refused_vars[i]) == l && strncmp(refused_vars[i], name, l) == 0) {
-                known = is_blank(eq ? eq + 1 : ""); /* k6 too leaves SigV4 off when blank */
-                if (known) break;
-                snprintf(err, errlen,
-                         "prometheus-rw: " ENV_PREFIX "%s: AWS SigV4 signing is not supported by "
-                         "lt (unset the K6_PROMETHEUS_RW_SIGV4_* variables; for Amazon Managed "
-                         "Prometheus put a signing proxy such as aws-sigv4-proxy in front)",
-                         refused_vars[i]);
-                return -1;
-            }
         if (known) continue;
         snprintf(err, errlen,
                  "prometheus-rw: unknown variable " ENV_PREFIX "%.*s (known: SERVER_URL, "
                  "PUSH_INTERVAL, TREND_STATS, TREND_AS_NATIVE_HISTOGRAM, STALE_MARKERS, "
                  "USERNAME, PASSWORD, BEARER_TOKEN, HEADERS_<NAME>, HTTP_HEADERS, "
-                 "INSECURE_SKIP_TLS_VERIFY, CLIENT_CERTIFICATE, CLIENT_CERTIFICATE_KEY)",
+                 "INSECURE_SKIP_TLS_VERIFY, CLIENT_CERTIFICATE, CLIENT_CERTIFICATE_KEY, "
+                 "TLS_MINIMUM_VERSION, SIGV4_REGION, SIGV4_ACCESS_KEY, SIGV4_SECRET_KEY)",
                  (int)l, name);
         return -1;
     }
@@ -461,8 +469,76 @@ static int parse_native(prw *p, char *err, size_t errlen) {
     return 0;
 }
 
+/* K6_PROMETHEUS_RW_SIGV4_*: all three set (not blank), or none, as k6 wants. SigV4 writes the
+ * Authorization header itself, so basic auth, a bearer token or an Authorization header beside
+ * it is refused (k6 lets the signature replace them silently). */
+static int parse_sigv4(prw *p, char *err, size_t errlen) {
+    static const char *const names[3] = {"SIGV4_REGION", "SIGV4_ACCESS_KEY", "SIGV4_SECRET_KEY"};
+    const char *v[3];
+    int set = 0;
+    for (int i = 0; i < 3; i++) {
+        v[i] = env_get(names[i]);
+        if (v[i] && is_blank(v[i])) v[i] = NULL; /* k6 too leaves SigV4 off when blank */
+        set += v[i] != NULL;
+    }
+    if (set == 0) return 0;
+    if (set < 3) {
+        int missing = !v[0] ? 0 : !v[1] ? 1 : 2;
+        snprintf(err, errlen,
+                 "prometheus-rw: SigV4 needs all of " ENV_PREFIX "SIGV4_REGION, " ENV_PREFIX
+                 "SIGV4_ACCESS_KEY and " ENV_PREFIX "SIGV4_SECRET_KEY (" ENV_PREFIX
+                 "%s is not set); unset all three for no signing",
+                 names[missing]);
+        return -1;
+    }
+    bool auth = env_get("USERNAME") || (env_get("BEARER_TOKEN") && *env_get("BEARER_TOKEN"));
+    for (int i = 0; !auth && i < p->nheaders; i++)
+        auth = strcasecmp(p->hkeys[i], "Authorization") == 0;
+    if (auth) {
+        snprintf(err, errlen,
+                 "prometheus-rw: SigV4 signing writes the Authorization header: unset " ENV_PREFIX
+                 "USERNAME, " ENV_PREFIX "BEARER_TOKEN and any Authorization header, or the "
+                 "SIGV4 variables");
+        return -1;
+    }
+    p->sigv4 = true;
+    p->sigv4_region = strdup(v[0]);
+    p->sigv4_access = strdup(v[1]);
+    p->sigv4_secret = strdup(v[2]);
+    /* the path as signed and sent, and the query in its canonical form (sent as signed) */
+    char *q = strchr(p->path, '?');
+    char canon[2048] = "";
+    if (q && prw_sigv4_canonical_query(q + 1, canon, sizeof canon) != 0) {
+        snprintf(err, errlen, "prometheus-rw: the URL's query is too long to sign");
+        return -1;
+    }
+    if (q) *q = '\0';
+    p->sigv4_query = strdup(canon);
+    if (canon[0]) {
+        size_t l = strlen(p->path) + strlen(canon) + 2;
+        char *full = malloc(l);
+        snprintf(full, l, "%s?%s", p->path, canon);
+        p->sigv4_path = p->path;
+        p->path = full;
+    } else {
+        p->sigv4_path = strdup(p->path);
+    }
+    return 0;
+}
+
 static int parse_tls(prw *p, char *err, size_t errlen) {
     if (env_bool("INSECURE_SKIP_TLS_VERIFY", &p->insecure, err, errlen) != 0) return -1;
+    /* k6: TLS 1.3 at least, unless the variable says "1.2" (k6 takes any other value for 1.3;
+     * lt refuses it, so a "1.1" meant to reach an old receiver does not pass silently) */
+    const char *min = env_get("TLS_MINIMUM_VERSION");
+    p->tls_min12 = min && strcmp(min, "1.2") == 0;
+    if (min && *min && !p->tls_min12 && strcmp(min, "1.3") != 0) {
+        snprintf(err, errlen,
+                 "prometheus-rw: " ENV_PREFIX "TLS_MINIMUM_VERSION='%s': must be 1.2 or 1.3 (the "
+                 "default, as in k6)",
+                 min);
+        return -1;
+    }
     const char *cert = env_get("CLIENT_CERTIFICATE"), *key = env_get("CLIENT_CERTIFICATE_KEY");
     if ((cert && *cert) != (key && *key)) {
         snprintf(err, errlen,
@@ -505,7 +581,7 @@ output *prom_rw_create(const char *url, char *err, size_t errlen) {
     env = env_get("TREND_STATS");
     if (prw_parse_stats(p, env && *env ? env : "p(99)", err, errlen) != 0) goto fail;
     if (parse_native(p, err, errlen) != 0 || parse_headers(p, err, errlen) != 0 ||
-        parse_tls(p, err, errlen) != 0)
+        parse_sigv4(p, err, errlen) != 0 || parse_tls(p, err, errlen) != 0)
         goto fail;
     output *o = calloc(1, sizeof *o);
     o->name = "prometheus-rw";

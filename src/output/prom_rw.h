@@ -7,8 +7,9 @@
 /* `url` is what follows "prometheus-rw=", or NULL: then K6_PROMETHEUS_RW_SERVER_URL, then
  * http://localhost:9090/api/v1/write (http:// or https://). Reads every K6_PROMETHEUS_RW_*
  * variable here, and loads the client certificate. NULL with a message in err on a malformed URL,
- * duration, trend stat, boolean or header list, a certificate that does not load, a SigV4 or
- * unknown K6_PROMETHEUS_RW_* variable: none is ever ignored. */
+ * duration, trend stat, boolean or header list, a certificate that does not load, SigV4
+ * configured in part or beside other authorization, an unknown K6_PROMETHEUS_RW_* variable: none
+ * is ever ignored. */
 output *prom_rw_create(const char *url, char *err, size_t errlen);
 
 /* Helpers, exposed for the unit tests. */

@@ -4,7 +4,9 @@
  *   prom_rw.c         the output interface (start, interval, stop, destroy), configuration
  *   prom_rw_encode.c  series names, labels, trend stats; WriteRequest, protobuf, snappy
  *   prom_rw_native.c  trends as native histograms (lt's buckets -> an exponential schema)
- *   prom_rw_send.c    the queue of batches; the sender thread (evhttp POSTs, retries, backoff)
+ *   prom_rw_sigv4.c   AWS SigV4 signing (K6_PROMETHEUS_RW_SIGV4_*)
+ *   prom_rw_send.c    the queue of batches; the sender thread (evhttp POSTs on one kept-alive
+ *                     connection, reconnects with TLS resumption, retries, backoff)
  *
  * The main thread and the sender share a prw: the fields under "shared with the sender" are
  * guarded by mu.
@@ -50,8 +52,13 @@ typedef struct {
     bool native;           /* K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM */
     int schema;            /* of the native histograms */
     bool stale_markers;    /* K6_PROMETHEUS_RW_STALE_MARKERS */
+    /* K6_PROMETHEUS_RW_SIGV4_*: every push signed for service "aps" */
+    bool sigv4;
+    char *sigv4_region, *sigv4_access, *sigv4_secret;
+    char *sigv4_path, *sigv4_query; /* what is signed; path (sent) = sigv4_path?sigv4_query */
     /* https:// */
     bool tls, insecure;
+    bool tls_min12;         /* K6_PROMETHEUS_RW_TLS_MINIMUM_VERSION=1.2; else TLS 1.3 at least */
     char *cert, *key;       /* client certificate and key files, PEM */
     struct ssl_ctx_st *ssl; /* SSL_CTX, made by prom_rw_create */
     /* main thread */
@@ -74,6 +81,8 @@ typedef struct {
     uint64_t lost_batches, lost_samples;         /* still pending when stop() gave up */
     uint64_t total_batches, total_samples;
     double latency_sum, latency_max;
+    unsigned connections, resumed; /* opened; of them, TLS connections resuming a session */
+    uint64_t stale_resends;        /* pushes resent at once after a reused connection closed */
     bool warned_drop, warned_net, warned_reject;
     char last_error[256];
     pthread_t thread;
@@ -103,6 +112,28 @@ void prw_batch_free(batch *b);
  * its cumulative counts (as Prometheus expects for a histogram that only grows). */
 struct Prometheus__Histogram *prw_native_histogram(prw_arena *a, const lt_hist *h, double scale,
                                                    int schema, int64_t ts_ms);
+
+/* ---- prom_rw_sigv4.c ---- */
+
+#define PRW_SIGV4_MAX_HEADERS 64
+typedef struct {
+    const char *name, *value;
+} prw_header;
+/* What SigV4 signs of one request. */
+typedef struct {
+    const char *method, *path, *query; /* path as sent (already %-escaped), query without '?' */
+    const prw_header *headers;         /* every signed header, Host included; a name given twice
+                                        * is signed once with its values comma-joined */
+    int nheaders;
+    const char *payload_sha256; /* hex */
+    const char *amz_date;       /* X-Amz-Date, e.g. 20150830T123600Z */
+    const char *region, *service, *access_key, *secret_key;
+} prw_sigv4_request;
+/* The Authorization header's value for r; -1 when something does not fit. */
+int prw_sigv4_authorization(const prw_sigv4_request *r, char *out, size_t outlen);
+/* The query as SigV4 signs it (and as it is then sent): pairs sorted, AWS-escaped. */
+int prw_sigv4_canonical_query(const char *query, char *out, size_t outlen);
+void prw_sha256_hex(const void *data, size_t len, char out[65]);
 
 /* ---- prom_rw_send.c ---- */
 

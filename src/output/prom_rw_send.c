@@ -1,15 +1,29 @@
 /* prom_rw_send.c — the prometheus-rw output's delivery: the queue of batches (main thread
  * side) and the sender thread, which POSTs them in order with libevent's evhttp client on its
- * own event_base, retrying network errors, 5xx and 429 with exponential backoff. For https://,
- * evhttp runs over an OpenSSL bufferevent, with a fresh connection (and handshake) per POST, so
- * no push depends on evhttp reconnecting a TLS connection the server closed while idle. That
- * costs latency on the sender thread only: in tests/outputs/promrw_k6_test.sh (loopback, RSA
- * 2048, client certificate, basic auth) a push took 28 ms on average against 4 ms over plain
- * http kept alive, once per push interval (5 s by default).
+ * own event_base, retrying network errors, 5xx and 429 with exponential backoff.
+ *
+ * One connection serves every push (HTTP/1.1 keep-alive, TCP_NODELAY), over http and https
+ * alike: a TLS handshake per push cost 25-28 ms against 3-5 ms for a kept-alive push in
+ * tests/outputs/promrw_k6_test.sh (loopback, RSA 2048, client certificate, basic auth). When the
+ * connection closes (the receiver's idle timeout, an error, `Connection: close`) evhttp's close
+ * callback marks it, and the next push frees it and opens a new one; evhttp itself never
+ * reconnects a TLS connection (its bufferevent would reuse a finished SSL). A new TLS connection
+ * offers the session of the last one (SSL_set_session), so a reconnection costs one round trip
+ * and no certificate exchange when the receiver resumes it (Go's, hence Prometheus', does).
+ *
+ * Resending: a push that fails on a reused connection before any answer came (the receiver
+ * closed it while the request was on its way) is sent again at once on a new connection, without
+ * a warning; other network errors, 5xx and 429 are resent after the backoff. A resent push is
+ * byte for byte the first one, and Prometheus takes a sample repeated with the same timestamp and
+ * value as a duplicate, not a new one, so a push the receiver did store before the connection
+ * failed is not counted twice. Other 4xx answers drop the push.
  */
 #include "output/prom_rw_internal.h"
 #include <errno.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -23,6 +37,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #define REQ_TIMEOUT_S    10
 #define BACKOFF_FIRST_MS 200
@@ -63,6 +79,10 @@ int prw_tls_setup(prw *p, char *err, size_t errlen) {
         return -1;
     }
     SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+    if (SSL_CTX_set_min_proto_version(ctx, p->tls_min12 ? TLS1_2_VERSION : TLS1_3_VERSION) != 1) {
+        tls_error(err, errlen, "cannot set the minimum TLS version", NULL);
+        return -1;
+    }
     if (p->cert) {
         static const char cv[] = "K6_PROMETHEUS_RW_CLIENT_CERTIFICATE",
                           kv[] = "K6_PROMETHEUS_RW_CLIENT_CERTIFICATE_KEY";
@@ -149,7 +169,12 @@ typedef struct {
     struct event_base *base;
     struct evhttp_connection *conn;
     struct event *tick;
-    SSL *ssl; /* of conn, for https:// */
+    SSL *ssl;          /* of conn, for https:// */
+    SSL_SESSION *sess; /* the last TLS session, offered when reconnecting */
+    bool closed;       /* conn closed (evhttp's close callback): open a new one */
+    bool answered;     /* conn has carried a response: a failure on it may be a stale close */
+    unsigned conns;    /* connections opened */
+    unsigned resumed;  /* of them, TLS connections that resumed a session */
 } sender;
 
 typedef struct {
@@ -192,10 +217,28 @@ static const char *errkind_str(int e) {
     }
 }
 
+/* SSL_free and SSL_clear (which libevent calls when evhttp resets a closed connection) take the
+ * session of a connection that did not shut down for a bad one and make it unresumable; a
+ * connection that carried answers had a good session, whatever ended it. */
+static void keep_session_resumable(sender *s) {
+    if (s->ssl && s->answered) SSL_set_shutdown(s->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+}
+
 static void drop_conn(sender *s) {
+    keep_session_resumable(s);
     if (s->conn) evhttp_connection_free(s->conn); /* frees the bufferevent and its SSL */
     s->conn = NULL;
     s->ssl = NULL;
+    s->closed = false;
+    s->answered = false;
+}
+
+/* evhttp calls this when the connection closes, also from inside its own callbacks, where the
+ * connection may not be freed: drop_conn waits for the next push. */
+static void on_close(struct evhttp_connection *conn, void *arg) {
+    sender *s = arg;
+    keep_session_resumable(s); /* called before the reset's SSL_clear */
+    s->closed = true;
 }
 
 /* Why a TLS connection failed: the certificate check, else OpenSSL's error, else NULL. */
@@ -219,6 +262,9 @@ static const char *tls_failure(sender *s, char *buf, size_t len) {
 static int open_conn(prw *p, sender *s, char *err, size_t errlen) {
     if (p->tls) {
         s->ssl = new_ssl(p);
+        if (s->ssl && s->sess)
+            SSL_set_session(s->ssl, s->sess); /* a failed resumption is a full
+                                               * handshake, not an error */
         struct bufferevent *bev =
             s->ssl ? bufferevent_openssl_socket_new(s->base, -1, s->ssl, BUFFEREVENT_SSL_CONNECTING,
                                                     BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)
@@ -244,14 +290,78 @@ static int open_conn(prw *p, sender *s, char *err, size_t errlen) {
     }
     evhttp_connection_set_timeout(s->conn, REQ_TIMEOUT_S);
     evhttp_connection_set_retries(s->conn, 0);
+    evhttp_connection_set_closecb(s->conn, on_close, s);
+    s->closed = s->answered = false;
+    s->conns++;
     return 0;
 }
 
-/* One POST. Returns the HTTP status, 0 on a network error (message in err), -1 when aborted. */
-static int post_once(prw *p, sender *s, const batch *b, char *err, size_t errlen) {
+/* After a response on a TLS connection: count a resumed session (once per connection) and keep
+ * the newest session (TLS 1.3 tickets come after the handshake) for the next connection. */
+static void keep_session(sender *s) {
+    if (!s->ssl) return;
+    if (!s->answered && SSL_session_reused(s->ssl)) s->resumed++;
+    SSL_SESSION *sess = SSL_get1_session(s->ssl);
+    if (!sess) return;
+    if (!SSL_SESSION_is_resumable(sess)) {
+        SSL_SESSION_free(sess);
+        return;
+    }
+    SSL_SESSION_free(s->sess);
+    s->sess = sess;
+}
+
+/* SigV4, as k6 signs a push: every header the request carries but User-Agent (and the
+ * Content-Length evhttp adds), with X-Amz-Date and X-Amz-Content-Sha256, which are added. */
+static int sign_request(prw *p, struct evkeyvalq *h, const batch *b) {
+    prw_header hs[PRW_SIGV4_MAX_HEADERS];
+    int n = 0;
+    char len[24], date[20], sha[65], auth[1024];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%Y%m%dT%H%M%SZ", &tm);
+    prw_sha256_hex(b->data, b->len, sha);
+    snprintf(len, sizeof len, "%zu", b->len);
+    if (b->len > 0) hs[n++] = (prw_header){"Content-Length", len};
+    for (struct evkeyval *kv = h->tqh_first; kv && n < PRW_SIGV4_MAX_HEADERS - 2;
+         kv = kv->next.tqe_next)
+        if (strcasecmp(kv->key, "User-Agent") != 0) hs[n++] = (prw_header){kv->key, kv->value};
+    if (n > PRW_SIGV4_MAX_HEADERS - 2) return -1;
+    hs[n++] = (prw_header){"X-Amz-Date", date};
+    hs[n++] = (prw_header){"X-Amz-Content-Sha256", sha};
+    prw_sigv4_request r = {.method = "POST",
+                           .path = p->sigv4_path,
+                           .query = p->sigv4_query,
+                           .headers = hs,
+                           .nheaders = n,
+                           .payload_sha256 = sha,
+                           .amz_date = date,
+                           .region = p->sigv4_region,
+                           .service = "aps",
+                           .access_key = p->sigv4_access,
+                           .secret_key = p->sigv4_secret};
+    if (prw_sigv4_authorization(&r, auth, sizeof auth) != 0) return -1;
+    evhttp_add_header(h, "X-Amz-Date", date);
+    evhttp_add_header(h, "X-Amz-Content-Sha256", sha);
+    evhttp_add_header(h, "Authorization", auth);
+    return 0;
+}
+
+/* One POST. Returns the HTTP status, 0 on a network error (message in err), -1 when aborted.
+ * *stale: the error came on a reused connection before any answer (resend at once). */
+static int post_once(prw *p, sender *s, const batch *b, char *err, size_t errlen, bool *stale) {
+    *stale = false;
+    /* let the connection notice a close by the server while it was idle (the TLS bufferevent
+     * defers its callbacks to the next loop iteration, hence two) */
+    if (s->conn) {
+        event_base_loop(s->base, EVLOOP_NONBLOCK);
+        event_base_loop(s->base, EVLOOP_NONBLOCK);
+        if (s->closed) drop_conn(s);
+    }
     if (!s->conn && open_conn(p, s, err, errlen) != 0) return 0;
-    /* let the connection notice a close by the server while it was idle */
-    event_base_loop(s->base, EVLOOP_NONBLOCK);
+    bool reused = s->answered;
+    if (reused) evhttp_connection_set_timeout(s->conn, REQ_TIMEOUT_S); /* off while idle */
     req_ctx c = {.errkind = -1};
     struct evhttp_request *req = evhttp_request_new(on_done, &c);
     if (!req) {
@@ -266,6 +376,11 @@ static int post_once(prw *p, sender *s, const batch *b, char *err, size_t errlen
     evhttp_add_header(h, "Content-Type", "application/x-protobuf");
     evhttp_add_header(h, "X-Prometheus-Remote-Write-Version", "0.1.0");
     for (int i = 0; i < p->nheaders; i++) evhttp_add_header(h, p->hkeys[i], p->hvals[i]);
+    if (p->sigv4 && sign_request(p, h, b) != 0) {
+        evhttp_request_free(req);
+        snprintf(err, errlen, "cannot sign the request (SigV4): too many headers or too long");
+        return 0;
+    }
     evbuffer_add(evhttp_request_get_output_buffer(req), b->data, b->len);
     if (evhttp_make_request(s->conn, req, EVHTTP_REQ_POST, p->path) != 0) {
         /* the request is freed on failure */
@@ -273,6 +388,10 @@ static int post_once(prw *p, sender *s, const batch *b, char *err, size_t errlen
         drop_conn(s);
         return 0;
     }
+    /* evhttp writes the headers and the body apart, and over TLS as records of their own: with
+     * Nagle the body waited for the receiver's delayed ACK, 40 ms a push on Linux */
+    evutil_socket_t fd = bufferevent_getfd(evhttp_connection_get_bufferevent(s->conn));
+    if (fd >= 0) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
     struct timeval tv = {0, 50000};
     event_add(s->tick, &tv);
     while (!c.done) {
@@ -289,11 +408,16 @@ static int post_once(prw *p, sender *s, const batch *b, char *err, size_t errlen
         char tb[256];
         const char *why = p->tls ? tls_failure(s, tb, sizeof tb) : NULL;
         snprintf(err, errlen, "%s", why ? why : errkind_str(c.errkind));
+        *stale = reused && c.errkind != EVREQ_HTTP_TIMEOUT;
         drop_conn(s);
-    } else if (c.status < 200 || c.status > 299) {
-        snprintf(err, errlen, "HTTP %d: %s", c.status, c.body);
+        return 0;
     }
-    if (p->tls) drop_conn(s);
+    if (c.status < 200 || c.status > 299) snprintf(err, errlen, "HTTP %d: %s", c.status, c.body);
+    keep_session(s);
+    s->answered = true;
+    /* evhttp's timeouts stay on the idle connection and would close it after REQ_TIMEOUT_S
+     * without a request: a push interval above that would reconnect every push */
+    bufferevent_set_timeouts(evhttp_connection_get_bufferevent(s->conn), NULL, NULL);
     return c.status;
 }
 
@@ -334,14 +458,20 @@ void *prw_sender_main(void *arg) {
         p->qlen--;
         p->busy = true;
         int backoff = BACKOFF_FIRST_MS;
-        bool delivered = false, aborted = false;
+        bool delivered = false, aborted = false, stale = false;
         for (;;) {
             pthread_mutex_unlock(&p->mu);
             double t0 = lt_now();
-            int st = s.tick ? post_once(p, &s, b, err, sizeof err) : 0;
+            int st = s.tick ? post_once(p, &s, b, err, sizeof err, &stale) : 0;
             if (!s.tick) snprintf(err, sizeof err, "cannot create an event loop");
             double lat = lt_now() - t0;
             pthread_mutex_lock(&p->mu);
+            p->connections = s.conns;
+            p->resumed = s.resumed;
+            if (st == 0 && stale) {
+                p->stale_resends++; /* again at once, on a new connection (never reused) */
+                continue;
+            }
             if (st < 0) {
                 aborted = true;
                 break;
@@ -405,6 +535,7 @@ void *prw_sender_main(void *arg) {
     pthread_cond_broadcast(&p->idle);
     pthread_mutex_unlock(&p->mu);
     drop_conn(&s);
+    SSL_SESSION_free(s.sess);
     if (s.tick) event_free(s.tick);
     if (s.base) event_base_free(s.base);
     return NULL;

@@ -115,6 +115,60 @@ check "jq: max = the summary's max ($mx)" close "$mx" "$(j "d['metrics']['http_r
 expect_eq "jq: failed checks (none)" 0 \
     "$(jq -c '. | select(.type=="Point" and .metric == "checks" and .data.value == 0)' "$TMP/k.json" | wc -l)"
 
+# The group tag as k6 writes it: every sample of VU code carries the group path, "" (the root
+# group's) outside any group, "::name" inside; samples k6 takes outside VU code (vus, vus_max,
+# dropped_iterations) have none. k6's jq recipes select by it.
+cat >"$TMP/groups.lua" <<'LUA'
+local lt = require "lt"
+local mine = lt.metrics.counter("my_counter")
+options = {
+  scenarios = {
+    s = { executor = "per-vu-iterations", vus = 2, iterations = 5 },
+    drops = { executor = "constant-arrival-rate", rate = 50, timeUnit = "1s", duration = "1s",
+              preAllocatedVUs = 1, maxVUs = 1, exec = "slow" },
+  },
+}
+function default()
+  local r = lt.http.get(lt.env.URL)
+  lt.check(r, { ["root ok"] = function(x) return x.status == 200 end })
+  mine:add(1)
+  lt.group("my group", function()
+    local r2 = lt.http.get(lt.env.URL)
+    lt.check(r2, { ["in group ok"] = function(x) return x.status == 200 end })
+    lt.group("inner", function() lt.http.get(lt.env.URL) end)
+  end)
+end
+function slow() lt.sleep(0.2) end
+LUA
+"$LT" -s "$TMP/groups.lua" -e URL="$URL" -q --out json="$TMP/g.json" --out csv="$TMP/g.csv" \
+    --summary-export "$TMP/g.s.json" >/dev/null 2>"$TMP/g.err"
+expect_eq "groups run exits 0" 0 "$?"
+pts() { jq -c "select(.type==\"Point\" and $1)" "$TMP/g.json" | wc -l; }
+expect_eq "jq: requests in the root group (.data.tags.group == \"\")" 10 \
+    "$(pts '.metric == "http_req_duration" and .data.tags.group == ""')"
+expect_eq "jq: requests in ::my group" 10 "$(pts '.metric == "http_req_duration" and .data.tags.group == "::my group"')"
+expect_eq "jq: requests in ::my group::inner" 10 \
+    "$(pts '.metric == "http_req_duration" and .data.tags.group == "::my group::inner"')"
+expect_eq "jq: checks in the root group" 10 "$(pts '.metric == "checks" and .data.tags.group == ""')"
+expect_eq "jq: a custom metric in the root group" 10 "$(pts '.metric == "my_counter" and .data.tags.group == ""')"
+for m in iterations iteration_duration data_sent data_received http_reqs http_req_failed; do
+    expect_eq "jq: every $m Point has a group tag" 0 "$(pts ".metric == \"$m\" and (.data.tags | has(\"group\") | not)")"
+done
+n=$(pts '(.metric == "vus" or .metric == "vus_max" or .metric == "dropped_iterations") and (.data.tags | has("group"))')
+expect_eq "jq: vus, vus_max and dropped_iterations have no group tag, as in k6" 0 "$n"
+expect_num "the run dropped iterations (their Points are there)" "$(pts '.metric == "dropped_iterations"')" ge 1
+got=$(jq -sc '[.[] | select(.type=="Point" and .metric=="http_reqs")] | group_by(.data.tags.group)
+    | map({(.[0].data.tags.group): length}) | add' "$TMP/g.json")
+expect_eq "jq: http_reqs grouped by group" '{"":10,"::my group":10,"::my group::inner":10}' "$got"
+# csv: the group column holds the same (empty for the root group, as k6's csv writes it)
+got=$(python3 -c '
+import csv, sys, collections
+rows = list(csv.reader(open(sys.argv[1])))
+g = rows[0].index("group")
+c = collections.Counter(r[g] for r in rows[1:] if r[0] == "http_reqs")
+print(",".join("%s=%d" % kv for kv in sorted(c.items())))' "$TMP/g.csv")
+expect_eq "csv: http_reqs per group column" "=10,::my group=10,::my group::inner=10" "$got"
+
 # csv time formats and k6's option syntax; bad arguments are refused before any traffic
 "$LT" -s "$TMP/script.lua" -e URL="$URL" -e N=20 -q \
     --out "csv=file=$TMP/t.csv,timeFormat=rfc3339_nano" >/dev/null 2>"$TMP/t.err"
@@ -127,6 +181,24 @@ for bad in "csv=file=$TMP/x.csv,timeFormat=weekly" "csv=file=$TMP/x.csv,colour=r
     rc=$?
     if [ "$rc" == 104 ] && grep -q -- "--out ${bad%%=*}" "$TMP/bad.err"; then pass "--out $bad: refused (104), the message names it"
     else fail "--out $bad: refused (104), the message names it" "exit $rc: $(head -c 300 "$TMP/bad.err")"; fi
+done
+# k6's csv variables: K6_CSV_FILENAME names the file when --out csv gives none (the argument wins
+# over it, as in k6); K6_CSV_SAVE_INTERVAL and saveInterval must be durations (lt's writer drains
+# continuously, so neither changes what is written)
+K6_CSV_FILENAME="$TMP/env.csv" "$LT" -s "$TMP/script.lua" -e URL="$URL" -e N=5 -q --out csv >/dev/null 2>"$TMP/env.err"
+expect_eq "K6_CSV_FILENAME with a bare --out csv: exit 0" 0 "$?"
+expect_eq "K6_CSV_FILENAME: the file has the run's requests" 5 "$(grep -c '^http_reqs,' "$TMP/env.csv" 2>/dev/null)"
+K6_CSV_FILENAME="$TMP/env2.csv" "$LT" -s "$TMP/script.lua" -e URL="$URL" -e N=5 -q --out csv=timeFormat=unix_milli >/dev/null 2>&1
+expect_match "K6_CSV_FILENAME with only a timeFormat argument: that file, that format" '^http_reqs,1[0-9]{12},' "$TMP/env2.csv"
+K6_CSV_FILENAME="$TMP/not.csv" "$LT" -s "$TMP/script.lua" -e URL="$URL" -e N=5 -q --out "csv=$TMP/arg.csv" >/dev/null 2>&1
+if [ -s "$TMP/arg.csv" ] && [ ! -e "$TMP/not.csv" ]; then pass "--out csv=FILE wins over K6_CSV_FILENAME"; else fail "--out csv=FILE wins over K6_CSV_FILENAME" "$(ls "$TMP"/*.csv)"; fi
+K6_CSV_SAVE_INTERVAL=2s "$LT" -s "$TMP/script.lua" -e URL="$URL" -e N=5 -q --out "csv=$TMP/si.csv" >/dev/null 2>&1
+expect_eq "K6_CSV_SAVE_INTERVAL=2s: accepted, every request written" 5 "$(grep -c '^http_reqs,' "$TMP/si.csv" 2>/dev/null)"
+for bad in "K6_CSV_SAVE_INTERVAL=soon|csv=$TMP/x.csv" "K6_CSV_SAVE_INTERVAL=1s|csv=fileName=$TMP/x.csv,saveInterval=often"; do
+    env "${bad%%|*}" "$LT" -s "$TMP/script.lua" -e URL="$URL" -e N=2 -q --out "${bad#*|}" >/dev/null 2>"$TMP/bad.err"
+    rc=$?
+    if [ "$rc" == 104 ] && grep -qi "interval" "$TMP/bad.err"; then pass "${bad%%|*} --out ${bad#*|}: a save interval that is no duration is refused (104)"
+    else fail "${bad%%|*} --out ${bad#*|}: a save interval that is no duration is refused (104)" "exit $rc: $(head -c 300 "$TMP/bad.err")"; fi
 done
 "$LT" -s "$TMP/script.lua" -e URL="$URL" -e N=2 -q --out "json=$TMP" >/dev/null 2>"$TMP/dir.err"
 rc=$?

@@ -8,8 +8,8 @@
 # against Prometheus' HTTP API and must return data; native histograms must agree with lt's
 # summary; stale markers must end the nh series. Then the same pushes against a Prometheus serving
 # TLS with basic auth and a required client certificate; a wrong password, an untrusted
-# certificate, no client certificate and INSECURE_SKIP_TLS_VERIFY; and a SigV4 variable and a
-# misspelt one, refused before any traffic (exit 104).
+# certificate, no client certificate and INSECURE_SKIP_TLS_VERIFY; and SigV4 configured in part
+# and a misspelt variable, refused before any traffic (exit 104).
 source "$(dirname "$0")/../lib.sh"
 
 DASH=$ROOT/tests/outputs/dashboards
@@ -86,6 +86,19 @@ scalar() {
         python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "none")'
 }
 
+# accepted BASE [curl options]: connections the receiver has accepted so far (Prometheus' own
+# net_conntrack_listener_conn_accepted_total; the request that reads it is one of them).
+accepted() {
+    local base=$1
+    shift
+    curl -sf "$@" "$base/metrics" | awk '/^net_conntrack_listener_conn_accepted_total/ { n += $2 } END { print n + 0 }'
+}
+# pushes NAME: batches lt delivered in run NAME (its LT_PROMETHEUS_RW_VERBOSE line).
+pushes() { sed -n 's/.*delivered \([0-9]*\) batches.*/\1/p' "$TMP/$1.err"; }
+# lt_conns NAME, lt_resumed NAME: connections lt opened to the receiver, TLS sessions resumed.
+lt_conns() { sed -n 's/.*; \([0-9]*\) connections.*/\1/p' "$TMP/$1.err"; }
+lt_resumed() { sed -n 's/.*connections, \([0-9]*\) TLS sessions resumed.*/\1/p' "$TMP/$1.err"; }
+
 if [ ! -x "$PROMETHEUS" ]; then
     fail "prometheus installed" "no prometheus binary (Debian package 'prometheus')"
     finish
@@ -133,9 +146,15 @@ run_lt() {
     RC=$?
 }
 
+c0=$(accepted "$PLAIN")
 run_lt nh "$PLAIN/api/v1/write" K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true \
     K6_PROMETHEUS_RW_STALE_MARKERS=true
+c1=$(accepted "$PLAIN")
 expect_eq "nh run exits 0" 0 "$RC"
+# Keep-alive: every push of the run (each second, then the final values and the stale markers)
+# on one connection, counted by the receiver.
+expect_num "nh: pushes in the run" "$(pushes nh)" ge 5
+expect_eq "nh: connections the receiver got for all of them (plain http, kept alive)" 1 $((c1 - c0 - 1))
 [ "$RC" -eq 0 ] || tail -n 5 "$TMP/nh.err"
 if grep -q 'not delivered\|rejected' "$TMP/nh.err"; then fail "nh: everything delivered" "$(grep prometheus-rw "$TMP/nh.err")"; else pass "nh: everything delivered"; fi
 run_lt classic "$PLAIN/api/v1/write"
@@ -231,11 +250,16 @@ check "prometheus starts with TLS, basic auth and client certificates" start_pro
 SECURE=https://127.0.0.1:$PROM_PORT
 CERTS=(K6_PROMETHEUS_RW_CLIENT_CERTIFICATE="$TMP/client.pem" K6_PROMETHEUS_RW_CLIENT_CERTIFICATE_KEY="$TMP/client.key")
 
+c0=$(accepted "$SECURE" "${CURL_OPTS[@]}")
 run_lt tls "$SECURE/api/v1/write" SSL_CERT_FILE="$d/ca.pem" K6_PROMETHEUS_RW_USERNAME=lt \
     K6_PROMETHEUS_RW_PASSWORD=s3cret "${CERTS[@]}" K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true
+c1=$(accepted "$SECURE" "${CURL_OPTS[@]}")
 expect_eq "tls run exits 0" 0 "$RC"
 if grep -v 'delivered [0-9]* batches' "$TMP/tls.err" | grep -q 'prometheus-rw'; then fail "tls: everything delivered, no warning" "$(grep prometheus-rw "$TMP/tls.err")"; else pass "tls: everything delivered, no warning"; fi
-grep -h 'delivered' "$TMP/tls.err" | sed 's/^/# tls (a handshake per push): /'
+# One TLS connection (one handshake) for every push of the run, counted by the receiver.
+expect_num "tls: pushes in the run" "$(pushes tls)" ge 5
+expect_eq "tls: connections the receiver got for all of them (https, kept alive)" 1 $((c1 - c0 - 1))
+grep -h 'delivered' "$TMP/tls.err" | sed 's/^/# tls (https, kept alive): /'
 grep -h 'delivered' "$TMP/nh.err" | sed 's/^/# nh (plain http, kept alive): /'
 T_TLS=$(last_ts "$SECURE" tls "${CURL_OPTS[@]}")
 run_dashboard "native dashboard over https (tls)" "$DASH/k6-prometheus-native-histogram.json" "$SECURE" tls \
@@ -250,6 +274,28 @@ QSTATS=$stats run_dashboard "classic dashboard over https (tlsclassic), every qu
 want=$(json_get "$TMP/tls.json" 'd["metrics"]["http_reqs"]["values"]["count"]')
 got=$(scalar "$SECURE" 'sum(k6_http_reqs_total{testid="tls"})' "${T_TLS:-0}" "${CURL_OPTS[@]}")
 expect_eq "tls: sum(k6_http_reqs_total) = summary's http_reqs" "$want" "$got"
+
+# A receiver that closes idle connections after 1 s (Go's IdleTimeout is its ReadTimeout), pushed
+# every 2 s: lt reconnects when it finds the connection closed, without a warning or a lost push,
+# and resumes the TLS session (no full handshake, no certificate exchange) on each new connection.
+PROM_FLAGS=(--web.read-timeout=1s)
+check "prometheus starts with TLS and a 1 s idle timeout" start_prometheus tlsidle "$TMP/web.yml"
+unset PROM_FLAGS
+IDLE=https://127.0.0.1:$PROM_PORT
+c0=$(accepted "$IDLE" "${CURL_OPTS[@]}")
+run_lt idle "$IDLE/api/v1/write" SSL_CERT_FILE="$d/ca.pem" K6_PROMETHEUS_RW_USERNAME=lt \
+    K6_PROMETHEUS_RW_PASSWORD=s3cret "${CERTS[@]}" K6_PROMETHEUS_RW_PUSH_INTERVAL=2s
+c1=$(accepted "$IDLE" "${CURL_OPTS[@]}")
+expect_eq "idle timeout: the run exits 0" 0 "$RC"
+if grep -v 'delivered [0-9]* batches' "$TMP/idle.err" | grep -q 'prometheus-rw'; then fail "idle timeout: everything delivered, no warning" "$(grep prometheus-rw "$TMP/idle.err")"; else pass "idle timeout: everything delivered, no warning"; fi
+grep -h 'delivered' "$TMP/idle.err" | sed 's/^/# idle (receiver closes after 1 s idle): /'
+n=$(lt_conns idle)
+expect_num "idle timeout: lt reconnected (connections)" "${n:-0}" ge 2
+expect_eq "idle timeout: connections the receiver got = lt's" "${n:-none}" $((c1 - c0 - 1))
+expect_eq "idle timeout: every reconnection resumed the TLS session" $((${n:-1} - 1)) "$(lt_resumed idle)"
+want=$(json_get "$TMP/idle.json" 'd["metrics"]["http_reqs"]["values"]["count"]')
+got=$(scalar "$IDLE" 'sum(k6_http_reqs_total{testid="idle"})' "$(last_ts "$IDLE" idle "${CURL_OPTS[@]}")" "${CURL_OPTS[@]}")
+expect_eq "idle timeout: sum(k6_http_reqs_total) = summary's http_reqs" "$want" "$got"
 
 # Short runs for the failure cases.
 sed -i 's/duration = "4s"/duration = "1s"/' "$TMP/script.lua"
@@ -270,8 +316,8 @@ grep -h 'prometheus-rw' "$TMP/badpw.err" "$TMP/untrusted.err" "$TMP/nocert.err" 
 
 # Refused before any traffic.
 run_lt sigv4 "$SECURE/api/v1/write" K6_PROMETHEUS_RW_SIGV4_REGION=eu-west-1
-expect_eq "K6_PROMETHEUS_RW_SIGV4_REGION: exit 104" 104 "$RC"
-expect_match "K6_PROMETHEUS_RW_SIGV4_REGION: the message says why" 'SigV4 signing is not supported' "$TMP/sigv4.err"
+expect_eq "K6_PROMETHEUS_RW_SIGV4_REGION alone: exit 104" 104 "$RC"
+expect_match "K6_PROMETHEUS_RW_SIGV4_REGION alone: the message says what is missing" 'SigV4 needs all of' "$TMP/sigv4.err"
 run_lt typo "$PLAIN/api/v1/write" K6_PROMETHEUS_RW_STALE_MARKER=true
 expect_eq "a misspelt K6_PROMETHEUS_RW_ variable: exit 104" 104 "$RC"
 expect_match "a misspelt variable is named" 'unknown variable K6_PROMETHEUS_RW_STALE_MARKER ' "$TMP/typo.err"

@@ -302,6 +302,8 @@ static void test_create_errors(void) {
         {"K6_PROMETHEUS_RW_CLIENT_CERTIFICATE", "/c.pem", "go together"},
         {"K6_PROMETHEUS_RW_PASSWORD", "pw", "without K6_PROMETHEUS_RW_USERNAME"},
         {"LT_PROMETHEUS_RW_NATIVE_SCHEMA", "9", "from -4 to 8"},
+        {"K6_PROMETHEUS_RW_TLS_MINIMUM_VERSION", "1.1", "must be 1.2 or 1.3"},
+        {"K6_PROMETHEUS_RW_TLS_MINIMUM_VERSION", "TLS1.2", "must be 1.2 or 1.3"},
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         setenv(refused[i].var, refused[i].val, 1);
@@ -311,6 +313,39 @@ static void test_create_errors(void) {
                 refused[i].val, err);
         if (o) o->destroy(o);
         unsetenv(refused[i].var);
+    }
+    /* every variable k6's output reads (the envconfig tags of k6's
+     * internal/output/prometheusrw/remotewrite/config.go, and the native-histogram feature
+     * alias) is one lt knows: with a valid value it is not "unknown" (SigV4: refused by name) */
+    static const struct {
+        const char *var, *val;
+    } k6_vars[] = {
+        {"K6_PROMETHEUS_RW_SERVER_URL", "http://127.0.0.1:1/w"},
+        {"K6_PROMETHEUS_RW_INSECURE_SKIP_TLS_VERIFY", "true"},
+        {"K6_PROMETHEUS_RW_TLS_MINIMUM_VERSION", "1.2"},
+        {"K6_PROMETHEUS_RW_USERNAME", "u"},
+        {"K6_PROMETHEUS_RW_PASSWORD", "p"},
+        {"K6_PROMETHEUS_RW_CLIENT_CERTIFICATE", "/nonexistent/c.pem"},
+        {"K6_PROMETHEUS_RW_CLIENT_CERTIFICATE_KEY", "/nonexistent/k.pem"},
+        {"K6_PROMETHEUS_RW_BEARER_TOKEN", "t"},
+        {"K6_PROMETHEUS_RW_PUSH_INTERVAL", "2s"},
+        {"K6_PROMETHEUS_RW_TREND_STATS", "p(95),max"},
+        {"K6_PROMETHEUS_RW_STALE_MARKERS", "true"},
+        {"K6_PROMETHEUS_RW_SIGV4_REGION", "eu-west-1"},
+        {"K6_PROMETHEUS_RW_SIGV4_ACCESS_KEY", "AKIDEXAMPLE"},
+        {"K6_PROMETHEUS_RW_SIGV4_SECRET_KEY", "secret"},
+        {"K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM", "true"},
+        {"K6_PROMETHEUS_RW_HEADERS_X-Scope-OrgID", "t1"},
+        {"K6_PROMETHEUS_RW_HTTP_HEADERS", "X-A:1"},
+    };
+    for (size_t i = 0; i < sizeof k6_vars / sizeof k6_vars[0]; i++) {
+        setenv(k6_vars[i].var, k6_vars[i].val, 1);
+        err[0] = '\0';
+        o = output_create("prometheus-rw=https://127.0.0.1:1/w", err, sizeof err);
+        T_CHECK(!strstr(err, "unknown variable"), "k6's %s is known to lt: %s", k6_vars[i].var,
+                err);
+        if (o) o->destroy(o);
+        unsetenv(k6_vars[i].var);
     }
     setenv("K6_PROMETHEUS_RW_SIGV4_REGION", " ", 1); /* blank: off, as in k6 */
     o = output_create("prometheus-rw=http://127.0.0.1:1/w", err, sizeof err);
