@@ -1,6 +1,7 @@
 /* main.c — lt's entry point: parse the command line, hand over to run_command (src/exec/run.h),
  * which owns the run. */
 #include "cli/args.h"
+#include "cli/k6_env.h"
 #include "cli/lua_dir.h"
 #include "cli/merge.h"
 #include "cli/report.h"
@@ -60,8 +61,17 @@ int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "merge") == 0) return merge_main(argc - 1, argv + 1);
     cli_args a;
     char err[512];
-    if (args_parse(argc, argv, &a, err, sizeof err) != 0) {
+    int nargc;
+    char **nargv;
+    if (k6_env_argv(argc, argv, &nargc, &nargv, err, sizeof err) != 0) {
         fprintf(stderr, "lt: %s\n", err);
+        return EXIT_CONFIG;
+    }
+    if (args_parse(nargc, nargv, &a, err, sizeof err) != 0) {
+        if (*k6_env_used())
+            fprintf(stderr, "lt: %s (the environment gave: %s)\n", err, k6_env_used());
+        else
+            fprintf(stderr, "lt: %s\n", err);
         return EXIT_USAGE;
     }
     switch (a.cmd) {
