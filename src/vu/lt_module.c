@@ -201,6 +201,10 @@ uint32_t lt_table_tags(lua_State *L, runtime *rt, int idx) {
     return sample_tags(L, rt, idx, NULL, NULL);
 }
 
+uint32_t lt_sample_tags(lua_State *L, runtime *rt, int idx, const char *check) {
+    return sample_tags(L, rt, idx && lua_istable(L, idx) ? idx : 0, check ? "check" : NULL, check);
+}
+
 static double vu_random(lua_State *L) {
     runtime *rt = lt_runtime(L);
     uint64_t *s = rt->current ? rt->current->rng : rt->rng;
@@ -261,6 +265,14 @@ static int new_metric(lua_State *L, metric_type type) {
     m->id = id;
     luaL_getmetatable(L, METRIC_MT);
     lua_setmetatable(L, -2);
+    runtime *rt = lt_runtime(L);
+    if (rt->metric_ids_ref != LUA_NOREF) { /* lt_fast.c's add finds the id there */
+        lua_rawgeti(L, LUA_REGISTRYINDEX, rt->metric_ids_ref);
+        lua_pushvalue(L, -2);
+        lua_pushinteger(L, id);
+        lua_rawset(L, -3);
+        lua_pop(L, 1);
+    }
     return 1;
 }
 
@@ -390,6 +402,10 @@ static const char VU_INDEX_FFI[] = "local ffi, fn, rt, index = require('ffi'), .
 
 /* Pushes lt.vu's __index: vu_index, with lt.vu.id answered through the FFI when it can be. */
 static void push_vu_index(lua_State *L, runtime *rt) {
+    if (!lt_ffi_enabled()) {
+        lua_pushcfunction(L, vu_index);
+        return;
+    }
     if (luaL_loadstring(L, VU_INDEX_FFI) == 0) {
         lua_pushlightuserdata(L, (void *)(uintptr_t)&ffi_vu_id);
         lua_pushlightuserdata(L, rt);
@@ -474,6 +490,7 @@ static const char RANDOM_FFI[] = "local ffi, fn, rt = require('ffi'), ...\n"
 
 /* Replaces lt.random (the table on top) by its FFI version; keeps the C one if that fails. */
 static void random_via_ffi(lua_State *L, runtime *rt) {
+    if (!lt_ffi_enabled()) return;
     if (luaL_loadstring(L, RANDOM_FFI) != 0) {
         lua_pop(L, 1);
         return;
@@ -734,6 +751,7 @@ void lt_open_module(lua_State *L, runtime *rt) {
     lt_open_http(L, rt);
     lt_open_group(L, rt);
     lt_open_execution(L, rt);
+    lt_open_fast(L, rt);
     lua_setglobal(L, "lt");
 
     /* require "lt", require "lt.http", require "lt.metrics" */
