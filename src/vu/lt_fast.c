@@ -15,6 +15,7 @@
  * Errors keep their messages and file:line: the fallbacks are tail calls with the caller's own
  * arguments, and the C functions report the caller's line as before. LT_NO_FFI=1 leaves all of
  * this out (tests/lua/fast_test.sh compares summaries and encodings with and without). */
+#include "vu/lt_http_internal.h"
 #include "vu/luajson.h"
 #include "vu/runtime.h"
 #include <lauxlib.h>
@@ -47,7 +48,7 @@ static int l_fast_tid(lua_State *L) {
 
 static const char FAST_LUA[] =
     "local ffi, rtp, fbase, fsample, fbegin, fstr, fnum, fbool, fend, bufp,\n"
-    "  c_check, c_add, c_encode, c_tid, ids, CHECKS = ...\n"
+    "  c_check, c_add, c_encode, c_tid, ids, CHECKS, c_http, tid_fns = ...\n"
     "local rt = ffi.cast('void *', rtp)\n"
     "local base_tid = ffi.cast('int (*)(void *)', fbase)\n"
     "local sample = ffi.cast('void (*)(void *, int, int, double)', fsample)\n"
@@ -171,7 +172,30 @@ static const char FAST_LUA[] =
     "  rep(step, UNROLL) ..\n"
     "  '  while true do\\n' .. step .. '  end\\n' ..\n"
     "  'end\\n', '=lt_fast.encode')(next, type, member, jbegin, jend, fstring, buf, c_encode)\n"
-    "return check, add, encode\n";
+    "-- lt.http.get/post/put/patch/del with params.tags: the tag set id from tid_of, so the C "
+    "function\n"
+    "-- does not walk the table (twin: the C function taking it after params). params with a "
+    "metatable\n"
+    "-- go to the C function as they are (params.tags is read once more there).\n"
+    "local http = {}\n"
+    "for name, twin in next, tid_fns do\n"
+    "  local args = name == 'get' and 'url, params' or 'url, body, params'\n"
+    "  http[name] = load(format('local type, getmetatable, base_tid, rt, tid_of, c_fn, twin = "
+    "...\\n' ..\n"
+    "    'return function(...)\\n' ..\n"
+    "    '  local %s = ...\\n' ..\n"
+    "    '  if type(url) ~= \"string\" or type(params) ~= \"table\" or getmetatable(params) ~= nil "
+    "then\\n' ..\n"
+    "    '    return c_fn(...)\\n' ..\n"
+    "    '  end\\n' ..\n"
+    "    '  local tags, base = params.tags, base_tid(rt)\\n' ..\n"
+    "    '  if type(tags) ~= \"table\" or base < 0 then return c_fn(...) end\\n' ..\n"
+    "    '  return twin(%s, tid_of(tags, base, true))\\n' ..\n"
+    "    'end\\n', args, args), '=lt_fast.http.' .. name)(type, getmetatable, base_tid, rt, "
+    "tid_of,\n"
+    "    c_http[name], twin)\n"
+    "end\n"
+    "return check, add, encode, http\n";
 
 #define PUSH_FN(L, f) lua_pushlightuserdata(L, (void *)(uintptr_t) & (f))
 
@@ -183,9 +207,12 @@ void lt_open_fast(lua_State *L, runtime *rt) {
     int methods = lua_gettop(L);
     lua_getfield(L, lt, "json");
     int json = lua_gettop(L);
+    lua_getfield(L, lt, "http");
+    int http = lua_gettop(L);
     lua_getglobal(L, "require");
     lua_pushliteral(L, "ffi");
-    if (!lua_istable(L, methods) || !lua_istable(L, json) || lua_pcall(L, 1, 1, 0) != 0 ||
+    if (!lua_istable(L, methods) || !lua_istable(L, json) || !lua_istable(L, http) ||
+        lua_pcall(L, 1, 1, 0) != 0 ||
         luaL_loadbuffer(L, FAST_LUA, sizeof FAST_LUA - 1, "=lt_fast") != 0) {
         lua_settop(L, lt); /* no FFI in this LuaJIT: the C functions stay */
         return;
@@ -213,12 +240,17 @@ void lt_open_fast(lua_State *L, runtime *rt) {
     lua_pushvalue(L, -1);
     int ids_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pushinteger(L, M_CHECKS);
-    if (lua_pcall(L, 16, 3, 0) != 0) {
+    lua_pushvalue(L, http);
+    lua_getfield(L, LUA_REGISTRYINDEX, LT_HTTP_TID_FNS);
+    if (!lua_istable(L, -1) || lua_pcall(L, 18, 4, 0) != 0) {
         luaL_unref(L, LUA_REGISTRYINDEX, ids_ref);
         lua_settop(L, lt);
         return;
     }
     rt->metric_ids_ref = ids_ref;
+    lua_pushnil(L);
+    while (lua_next(L, -2)) lua_setfield(L, http, lua_tostring(L, -2));
+    lua_pop(L, 1);
     lua_setfield(L, json, "encode");
     lua_setfield(L, methods, "add");
     lua_setfield(L, lt, "check");
