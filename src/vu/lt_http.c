@@ -544,6 +544,15 @@ void lt_open_http(lua_State *L, runtime *rt) {
     if (luaL_loadstring(L, RESPONSE_CTOR) != 0) lua_error(L);
     lua_insert(L, -2); /* ctor chunk, mt */
     lua_call(L, 1, 1);
+    if ((getenv("LT_JIT_VERBOSE") && *getenv("LT_JIT_VERBOSE")) ||
+        (getenv("LT_JIT_DUMP") && *getenv("LT_JIT_DUMP"))) {
+        /* Debian's LuaJIT 2.1.0-beta3 crashes once a trace starts in this constructor while a
+         * trace-event handler (jit.v, jit.dump) is attached: not compiled under those logs */
+        (void)luaL_dostring(L, "return jit.off");
+        lua_pushvalue(L, -2);
+        lua_pushboolean(L, 1);
+        if (lua_pcall(L, 2, 0, 0) != 0) lua_pop(L, 1);
+    }
     rt->response_ctor_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     static const luaL_Reg fns[] = {
         {"get", l_get},           {"head", l_head}, {"post", l_post},       {"put", l_put},

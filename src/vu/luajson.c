@@ -369,8 +369,34 @@ static void flat_key(jbuf *b, const char *k, size_t kl) {
     jb_char(b, ':');
 }
 
+/* Copies s as the inside of a JSON string when no byte needs an escape or a UTF-8 check (printable
+ * ASCII but '"' and '\\'); false, with *pp unchanged, when one does. */
+static bool copy_plain(char **pp, const char *s, size_t len) {
+    char *p = *pp;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+        p[i] = (char)c;
+    }
+    *pp = p + len;
+    return true;
+}
+
 void luajson_flat_string(luajson_buf *b, const char *k, size_t kl, const char *s, size_t sl) {
-    flat_key(b, k, kl);
+    /* the common case in one pass: short ASCII key and value, nothing to escape */
+    jb_reserve(b, kl + sl + 6);
+    char *p = b->p + b->len;
+    if (b->len > 1) *p++ = ',';
+    *p++ = '"';
+    if (copy_plain(&p, k, kl)) {
+        *p++ = '"', *p++ = ':', *p++ = '"';
+        if (copy_plain(&p, s, sl)) {
+            *p++ = '"';
+            b->len = (size_t)(p - b->p);
+            return;
+        }
+    }
+    flat_key(b, k, kl); /* not written: b->len has not moved */
     put_string(b, s, sl);
 }
 
