@@ -144,15 +144,23 @@ import json, sys
 agg = {}
 for line in open(sys.argv[1]):
     p = json.loads(line)
-    if p.get("type") != "point" or p["metric"] in ("iteration_duration", "vus", "vus_max") or p["metric"].startswith("http_req_") and p["metric"] not in ("http_req_failed",):
+    m = p.get("metric", "")
+    if p.get("type") != "point" or m in ("iteration_duration", "vus", "vus_max") or \
+            (m.startswith("http_req_") and m != "http_req_failed"):
         continue
-    key = (p["metric"], json.dumps(p.get("tags", {}), sort_keys=True))
-    a = agg.setdefault(key, [0, 0.0])
-    a[0] += p.get("count", 1)
-    if p["metric"] != "group_duration": # a time: its values differ from run to run
-        a[1] += p.get("value", p.get("sum", 0))
+    key = (m, json.dumps(p.get("tags", {}), sort_keys=True))
+    a = agg.setdefault(key, {})
+    # every field that does not depend on timing (group_duration is a time: its count only)
+    fields = {"rate": ("passes", "fails"), "trend": ("count", "sum", "min", "max"),
+              "counter": ("value", "count"), "gauge": ("value", "min", "max")}[p["metric_type"]]
+    if m == "group_duration": fields = ("count",)
+    for f in fields:
+        if f not in p: continue
+        if f == "min": a[f] = min(a.get(f, p[f]), p[f])
+        elif f == "max": a[f] = max(a.get(f, p[f]), p[f])
+        else: a[f] = round(a.get(f, 0) + p[f], 6)
 for k in sorted(agg):
-    print(k[0], k[1], agg[k][0], round(agg[k][1], 6))
+    print(k[0], k[1], " ".join("%s=%r" % kv for kv in sorted(agg[k].items())))
 PY
 }
 for mode in fast c; do
@@ -165,6 +173,7 @@ done
 unset LT_NO_FFI
 expect_num "samples: series compared" "$(wc -l <"$TMP/c.series")" ge 40
 check "samples: the same series, counts and sums with and without FFI" diff "$TMP/fast.series" "$TMP/c.series"
-expect_match "samples: check series by name and tags" '^checks .*"check": "is 200".*"side": "SELL"' "$TMP/fast.series"
+expect_match "samples: check series by name and tags" '^checks .*"check": "is 200".*"side": "SELL".* fails=0 passes=[1-9]' "$TMP/fast.series"
+expect_match "samples: failed checks counted" '^checks .*"check": "never".* fails=[1-9][0-9]* passes=0' "$TMP/fast.series"
 expect_match "samples: lt.vu.tags reach the FFI path" '^c_fast .*"phase": "late"' "$TMP/fast.series"
 finish
