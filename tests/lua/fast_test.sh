@@ -98,6 +98,25 @@ check "errors: the same messages with and without FFI" diff "$TMP/errs.fast.line
 expect_match "errors: at the caller's line" '^1 .*errs.lua:5: bad argument #1 to .add. \(number expected, got string\)' "$TMP/errs.fast.lines"
 expect_match "errors: lt.check's own message" '^7 .*errs.lua:11: lt.check: check names must be strings' "$TMP/errs.fast.lines"
 
+# --- lt.env, lt.scenario and lt.vu: the keys read through the FFI give what the C __index gives
+cat >"$TMP/env.lua" <<'LUA'
+options = { scenarios = { sc1 = { executor = "shared-iterations", vus = 1, iterations = 2,
+  env = { ONLY = "scenario", X = "from-scenario" } } } }
+local function show(where)
+  print(where, lt.env.X, lt.env.ONLY, lt.env.NOPE, lt.env[1], lt.env.HOME ~= nil, lt.scenario.name,
+    lt.scenario.iteration, lt.scenario.executor, lt.vu.iteration, lt.vu.iteration_in_scenario,
+    lt.vu.id, lt.vu.thread)
+end
+function default() show("iteration") end
+function setup() show("setup") end
+show("top")
+LUA
+"$LT" -s "$TMP/env.lua" -q -e X=cli 2>&1 | grep -a "^lt:" >"$TMP/env.fast"
+LT_NO_FFI=1 "$LT" -s "$TMP/env.lua" -q -e X=cli 2>&1 | grep -a "^lt:" >"$TMP/env.c"
+expect_eq "env: every line printed" 6 "$(wc -l <"$TMP/env.c")"
+check "env: lt.env, lt.scenario, lt.vu the same with and without FFI" diff "$TMP/env.fast" "$TMP/env.c"
+expect_match "env: the scenario's env and name in an iteration" 'iteration from-scenario scenario nil nil true sc1 1 shared-iterations 1 1 1 0' "$TMP/env.fast"
+
 # --- samples: every (metric, tag set) series counts the same and sums the same, with tables that
 # are reused, changed in place, made fresh each time, too big for the cache, with number and
 # boolean values; inside groups, after lt.vu.tags changes, and on requests with params.tags.
