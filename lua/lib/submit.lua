@@ -26,6 +26,9 @@ local function tags_and_params(symbol, side, kind)
   return e.tags, e.params
 end
 
+-- <base>/orders per base URL (a few): no concatenation and interning of the same text per order.
+local order_urls, n_order_urls = {}, 0
+
 local function decode(r)
   if not r.body or r.body == "" then return nil end
   local ok, v = pcall(lt.json.decode, r.body)
@@ -50,7 +53,12 @@ end
 function M.order(base_url, order, kind, opts)
   opts = opts or {}
   local tags, params = tags_and_params(order.symbol, order.side, kind or "?")
-  local res = lt.http.post(base_url .. "/orders", lt.json.encode(order), params)
+  local url = order_urls[base_url]
+  if not url then
+    url = base_url .. "/orders"
+    if n_order_urls < 16 then order_urls[base_url], n_order_urls = url, n_order_urls + 1 end
+  end
+  local res = lt.http.post(url, lt.json.encode(order), params)
 
   local body
   if opts.accepted or opts.match_count then body = decode(res) end

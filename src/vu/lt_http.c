@@ -382,7 +382,7 @@ static void request_cancel(vu *v) {
 }
 
 const char *lt_http_prepare(lua_State *L, vu *v, const char *method, int url_idx, int body_idx,
-                            int params_idx, http_request *req, http_header *headers,
+                            int params_idx, int tags_tid, http_request *req, http_header *headers,
                             lt_req_meta *m) {
     runtime *rt = v->rt;
     size_t url_len;
@@ -424,7 +424,7 @@ const char *lt_http_prepare(lua_State *L, vu *v, const char *method, int url_idx
             get_param(L, lua_gettop(L), P_NAME); /* k6 also takes the name from tags */
             if (lua_isstring(L, -1)) name = arena_copy(v, &used, lua_tostring(L, -1));
             lua_pop(L, 1);
-            m->tid = lt_table_tags(L, rt, lua_gettop(L));
+            m->tid = tags_tid >= 0 ? (uint32_t)tags_tid : lt_table_tags(L, rt, lua_gettop(L));
             m->plain = false;
         }
         lua_pop(L, 1);
@@ -455,12 +455,13 @@ vu *lt_http_vu(lua_State *L, const char *what) {
     return v;
 }
 
-static int do_request(lua_State *L, const char *method, int url_idx, int body_idx, int params_idx) {
+static int send_request(lua_State *L, const char *method, int url_idx, int body_idx, int params_idx,
+                        int tags_tid) {
     vu *v = lt_http_vu(L, method);
     http_header headers[LOCAL_HEADERS];
     http_request req;
     lt_req_meta m;
-    lt_http_prepare(L, v, method, url_idx, body_idx, params_idx, &req, headers, &m);
+    lt_http_prepare(L, v, method, url_idx, body_idx, params_idx, tags_tid, &req, headers, &m);
     /* the tags are made when the response is recorded */
     v->req_method = m.method;
     v->req_name = m.name;
@@ -470,6 +471,34 @@ static int do_request(lua_State *L, const char *method, int url_idx, int body_id
     if (http_send(v->pool, &req, on_done, v) != 0)
         return luaL_error(L, "lt.http: a request is already in flight on this VU");
     return vu_yield(L, v, request_cancel);
+}
+
+static int do_request(lua_State *L, const char *method, int url_idx, int body_idx, int params_idx) {
+    return send_request(L, method, url_idx, body_idx, params_idx, -1);
+}
+
+/* The twins lt_fast.c's wrappers call: the same request, with the tag set id of params.tags
+ * (computed as lt_table_tags would) in the argument after params. */
+static int do_request_tid(lua_State *L, const char *method, int url_idx, int body_idx,
+                          int params_idx) {
+    int tid = (int)lua_tointeger(L, params_idx + 1);
+    lua_settop(L, params_idx);
+    return send_request(L, method, url_idx, body_idx, params_idx, tid);
+}
+static int l_get_tid(lua_State *L) {
+    return do_request_tid(L, "GET", 1, 0, 2);
+}
+static int l_post_tid(lua_State *L) {
+    return do_request_tid(L, "POST", 1, 2, 3);
+}
+static int l_put_tid(lua_State *L) {
+    return do_request_tid(L, "PUT", 1, 2, 3);
+}
+static int l_patch_tid(lua_State *L) {
+    return do_request_tid(L, "PATCH", 1, 2, 3);
+}
+static int l_del_tid(lua_State *L) {
+    return do_request_tid(L, "DELETE", 1, 2, 3);
 }
 
 static int l_get(lua_State *L) {
@@ -515,17 +544,33 @@ void lt_open_http(lua_State *L, runtime *rt) {
     if (luaL_loadstring(L, RESPONSE_CTOR) != 0) lua_error(L);
     lua_insert(L, -2); /* ctor chunk, mt */
     lua_call(L, 1, 1);
+    if ((getenv("LT_JIT_VERBOSE") && *getenv("LT_JIT_VERBOSE")) ||
+        (getenv("LT_JIT_DUMP") && *getenv("LT_JIT_DUMP"))) {
+        /* Debian's LuaJIT 2.1.0-beta3 crashes once a trace starts in this constructor while a
+         * trace-event handler (jit.v, jit.dump) is attached: not compiled under those logs */
+        (void)luaL_dostring(L, "return jit.off");
+        lua_pushvalue(L, -2);
+        lua_pushboolean(L, 1);
+        if (lua_pcall(L, 2, 0, 0) != 0) lua_pop(L, 1);
+    }
     rt->response_ctor_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     static const luaL_Reg fns[] = {
         {"get", l_get},           {"head", l_head}, {"post", l_post},       {"put", l_put},
         {"patch", l_patch},       {"del", l_del},   {"options", l_options}, {"request", l_request},
         {"batch", lt_http_batch}, {NULL, NULL}};
-    lua_newtable(L);
-    for (const luaL_Reg *f = fns; f->name; f++) {
-        lua_pushlightuserdata(L, rt);
-        for (int k = P_HEADERS; k <= P_NUPVALUES; k++) lua_pushstring(L, PARAM_KEYS[k - P_HEADERS]);
-        lua_pushcclosure(L, f->func, P_NUPVALUES);
-        lua_setfield(L, -2, f->name);
+    static const luaL_Reg tid_fns[] = {{"get", l_get_tid}, {"post", l_post_tid},
+                                       {"put", l_put_tid}, {"patch", l_patch_tid},
+                                       {"del", l_del_tid}, {NULL, NULL}};
+    for (int twins = 1; twins >= 0; twins--) { /* LT_HTTP_TID_FNS in the registry, then lt.http */
+        lua_newtable(L);
+        for (const luaL_Reg *f = twins ? tid_fns : fns; f->name; f++) {
+            lua_pushlightuserdata(L, rt);
+            for (int k = P_HEADERS; k <= P_NUPVALUES; k++)
+                lua_pushstring(L, PARAM_KEYS[k - P_HEADERS]);
+            lua_pushcclosure(L, f->func, P_NUPVALUES);
+            lua_setfield(L, -2, f->name);
+        }
+        if (twins) lua_setfield(L, LUA_REGISTRYINDEX, LT_HTTP_TID_FNS);
     }
     lt_open_response_callback(L, rt);
     lt_open_http_batch(L);

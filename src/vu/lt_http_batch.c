@@ -117,7 +117,7 @@ static void read_request(lua_State *L, vu *v, int e, batch_slot *s, int pos) {
     http_request req;
     lt_req_meta meta;
     lt_http_prepare(L, v, method, top + 2, lua_isnil(L, top + 3) ? 0 : top + 3,
-                    lua_istable(L, top + 4) ? top + 4 : 0, &req, headers, &meta);
+                    lua_istable(L, top + 4) ? top + 4 : 0, -1, &req, headers, &meta);
     own_request(s, &req, &meta);
     lua_settop(L, top);
 }

@@ -15,15 +15,20 @@ typedef struct {
     const struct lt_statuses *response_cb; /* NULL: none (response_callback.h) */
 } lt_req_meta;
 
+/* The registry field of a table of lt.http's get, post, put, patch and del that take the tag set
+ * id of params.tags after params (lt_fast.c's wrappers pass it; lt_http_prepare's tags_tid). */
+#define LT_HTTP_TID_FNS "lt.http.tid"
+
 /* The VU running L, or a Lua error naming lt.http.<what> (called outside an iteration). */
 vu *lt_http_vu(lua_State *L, const char *what);
 /* The canonical (static) name of an HTTP method given in any case, NULL when lt has none. */
 const char *lt_http_method(const char *m);
-/* Reads one request (URL, body, params at those stack indices of L; 0 = none) into req and m.
+/* Reads one request (URL, body, params at those stack indices of L; 0 = none) into req and m;
+ * tags_tid >= 0 is the tag set id of params.tags when the caller has it (lt_fast.c), -1: computed.
  * req points into L's stack (and into `headers`, room for 64, or a userdata left on the stack for
  * more); m->name into the VU's request arena, valid until the next call. Raises Lua errors. */
 const char *lt_http_prepare(lua_State *L, vu *v, const char *method, int url_idx, int body_idx,
-                            int params_idx, http_request *req, http_header *headers,
+                            int params_idx, int tags_tid, http_request *req, http_header *headers,
                             lt_req_meta *m);
 /* Records the response's http_* samples with m's tags. */
 void lt_http_record(vu *v, const lt_req_meta *m, const http_result *res);

@@ -201,6 +201,10 @@ uint32_t lt_table_tags(lua_State *L, runtime *rt, int idx) {
     return sample_tags(L, rt, idx, NULL, NULL);
 }
 
+uint32_t lt_sample_tags(lua_State *L, runtime *rt, int idx, const char *check) {
+    return sample_tags(L, rt, idx && lua_istable(L, idx) ? idx : 0, check ? "check" : NULL, check);
+}
+
 static double vu_random(lua_State *L) {
     runtime *rt = lt_runtime(L);
     uint64_t *s = rt->current ? rt->current->rng : rt->rng;
@@ -261,6 +265,14 @@ static int new_metric(lua_State *L, metric_type type) {
     m->id = id;
     luaL_getmetatable(L, METRIC_MT);
     lua_setmetatable(L, -2);
+    runtime *rt = lt_runtime(L);
+    if (rt->metric_ids_ref != LUA_NOREF) { /* lt_fast.c's add finds the id there */
+        lua_rawgeti(L, LUA_REGISTRYINDEX, rt->metric_ids_ref);
+        lua_pushvalue(L, -2);
+        lua_pushinteger(L, id);
+        lua_rawset(L, -3);
+        lua_pop(L, 1);
+    }
     return 1;
 }
 
@@ -375,26 +387,41 @@ static int vu_index(lua_State *L) {
     return 1;
 }
 
-/* lt.vu.id for LuaJIT's FFI: order ids read it once per request (see random_via_ffi). */
+/* lt.vu.id and lt.vu.iteration for LuaJIT's FFI: order ids read the id once per request (see
+ * random_via_ffi), and an __index that calls a C function from a trace breaks the caller's trace
+ * (so lt_fast.c's Lua functions after it ran interpreted: P2 with lt.vu.iteration read per request
+ * cost 18.9k instructions instead of 14.8k). */
 static int ffi_vu_id(runtime *rt) {
     return rt->current ? rt->current->id : 0;
 }
+static double ffi_vu_iteration(runtime *rt) {
+    return rt->current ? (double)rt->current->iteration : 0;
+}
 
-static const char VU_INDEX_FFI[] = "local ffi, fn, rt, index = require('ffi'), ...\n"
+static const char VU_INDEX_FFI[] = "local ffi, fn, fit, rt, index = require('ffi'), ...\n"
                                    "local f = ffi.cast('int (*)(void *)', fn)\n"
+                                   "local it = ffi.cast('double (*)(void *)', fit)\n"
                                    "local p = ffi.cast('void *', rt)\n"
                                    "return function(t, k)\n"
                                    "  if k == 'id' then return f(p) end\n"
+                                   "  if k == 'iteration' or k == 'iteration_in_scenario' then\n"
+                                   "    return it(p)\n"
+                                   "  end\n"
                                    "  return index(t, k)\n"
                                    "end\n";
 
 /* Pushes lt.vu's __index: vu_index, with lt.vu.id answered through the FFI when it can be. */
 static void push_vu_index(lua_State *L, runtime *rt) {
+    if (!lt_ffi_enabled()) {
+        lua_pushcfunction(L, vu_index);
+        return;
+    }
     if (luaL_loadstring(L, VU_INDEX_FFI) == 0) {
         lua_pushlightuserdata(L, (void *)(uintptr_t)&ffi_vu_id);
+        lua_pushlightuserdata(L, (void *)(uintptr_t)&ffi_vu_iteration);
         lua_pushlightuserdata(L, rt);
         lua_pushcfunction(L, vu_index);
-        if (lua_pcall(L, 3, 1, 0) == 0) return;
+        if (lua_pcall(L, 4, 1, 0) == 0) return;
     }
     lua_pop(L, 1);
     lua_pushcfunction(L, vu_index);
@@ -422,19 +449,67 @@ static int scenario_index(lua_State *L) {
     return 1;
 }
 
-/* Replaces the function on top by an empty table whose __index it is. */
-static void push_proxy_fn(lua_State *L) {
-    lua_newtable(L);
-    lua_insert(L, -2);
-    lua_setfield(L, -2, "__index");
-    lua_newtable(L);
-    lua_insert(L, -2);
-    lua_setmetatable(L, -2);
+/* lt.env and lt.scenario's common keys through LuaJIT's FFI, for the reason of ffi_vu_iteration:
+ * a C __index breaks the trace of the iteration that reads it. Other keys go to the C functions. */
+static const char *ffi_env_get(runtime *rt, const char *key) {
+    return rt->current && rt->current->sc ? kv_get(&rt->current->sc->env, key) : NULL;
+}
+static const char *ffi_scenario_name(runtime *rt) {
+    return rt->current && rt->current->sc ? rt->current->sc->name : NULL;
+}
+static double ffi_scenario_iteration(runtime *rt) {
+    return rt->current ? (double)rt->current->scenario_iteration : 0;
 }
 
-/* Pushes an empty table whose __index is `index` (closing over the top `upvalues` values). */
-static void push_proxy(lua_State *L, lua_CFunction index, int upvalues) {
-    lua_pushcclosure(L, index, upvalues);
+static const char ENV_INDEX_FFI[] =
+    "local ffi, fget, rt, envt, index = require('ffi'), ...\n"
+    "local get = ffi.cast('const char *(*)(void *, const char *)', fget)\n"
+    "local p = ffi.cast('void *', rt)\n"
+    "local fstring, rawget, type = ffi.string, rawget, type\n"
+    "return function(t, k)\n"
+    "  if type(k) ~= 'string' then return index(t, k) end\n"
+    "  local v = get(p, k)\n"
+    "  if v ~= nil then return fstring(v) end\n"
+    "  return rawget(envt, k)\n"
+    "end\n";
+
+static const char SCENARIO_INDEX_FFI[] = "local ffi, fname, fit, rt, index = require('ffi'), ...\n"
+                                         "local name = ffi.cast('const char *(*)(void *)', fname)\n"
+                                         "local it = ffi.cast('double (*)(void *)', fit)\n"
+                                         "local p = ffi.cast('void *', rt)\n"
+                                         "local fstring = ffi.string\n"
+                                         "return function(t, k)\n"
+                                         "  if k == 'name' then\n"
+                                         "    local v = name(p)\n"
+                                         "    if v == nil then return nil end\n"
+                                         "    return fstring(v)\n"
+                                         "  end\n"
+                                         "  if k == 'iteration' then return it(p) end\n"
+                                         "  return index(t, k)\n"
+                                         "end\n";
+
+/* Replaces the C function on top (an __index) by the function `chunk` returns when called with
+ * nfns C function pointers, rt, `extra` (a stack index, or 0) and that C function. */
+static void index_via_ffi(lua_State *L, runtime *rt, const char *chunk, void *const *fns, int nfns,
+                          int extra) {
+    int top = lua_gettop(L);
+    if (!lt_ffi_enabled() || luaL_loadstring(L, chunk) != 0) {
+        lua_settop(L, top);
+        return;
+    }
+    for (int i = 0; i < nfns; i++) lua_pushlightuserdata(L, fns[i]);
+    lua_pushlightuserdata(L, rt);
+    if (extra) lua_pushvalue(L, extra);
+    lua_pushvalue(L, top);
+    if (lua_pcall(L, nfns + 2 + (extra != 0), 1, 0) != 0 || !lua_isfunction(L, -1)) {
+        lua_settop(L, top);
+        return;
+    }
+    lua_replace(L, top);
+}
+
+/* Replaces the function on top by an empty table whose __index it is. */
+static void push_proxy_fn(lua_State *L) {
     lua_newtable(L);
     lua_insert(L, -2);
     lua_setfield(L, -2, "__index");
@@ -474,6 +549,7 @@ static const char RANDOM_FFI[] = "local ffi, fn, rt = require('ffi'), ...\n"
 
 /* Replaces lt.random (the table on top) by its FFI version; keeps the C one if that fails. */
 static void random_via_ffi(lua_State *L, runtime *rt) {
+    if (!lt_ffi_enabled()) return;
     if (luaL_loadstring(L, RANDOM_FFI) != 0) {
         lua_pop(L, 1);
         return;
@@ -723,17 +799,27 @@ void lt_open_module(lua_State *L, runtime *rt) {
         lua_pushstring(L, rt->shared->env_vals[i]);
         lua_setfield(L, -2, rt->shared->env_keys[i]);
     }
-    push_proxy(L, env_index, 1);
+    lua_pushvalue(L, -1);
+    lua_pushcclosure(L, env_index, 1);
+    void *const env_fns[] = {(void *)(uintptr_t)&ffi_env_get};
+    index_via_ffi(L, rt, ENV_INDEX_FFI, env_fns, 1, lua_gettop(L) - 1);
+    lua_remove(L, -2); /* the values table: an upvalue of both functions */
+    push_proxy_fn(L);
     lua_setfield(L, -2, "env");
     push_vu_index(L, rt);
     push_proxy_fn(L);
     lua_setfield(L, -2, "vu");
-    push_proxy(L, scenario_index, 0);
+    lua_pushcfunction(L, scenario_index);
+    void *const sc_fns[] = {(void *)(uintptr_t)&ffi_scenario_name,
+                            (void *)(uintptr_t)&ffi_scenario_iteration};
+    index_via_ffi(L, rt, SCENARIO_INDEX_FFI, sc_fns, 2, 0);
+    push_proxy_fn(L);
     lua_setfield(L, -2, "scenario");
 
     lt_open_http(L, rt);
     lt_open_group(L, rt);
     lt_open_execution(L, rt);
+    lt_open_fast(L, rt);
     lua_setglobal(L, "lt");
 
     /* require "lt", require "lt.http", require "lt.metrics" */

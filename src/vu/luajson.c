@@ -351,3 +351,69 @@ int luajson_encode_push(lua_State *L, int idx, luajson_buf *bp, char *err, size_
     if (b->cap > (1u << 20) || b == &tmp) luajson_buf_free(b); /* keep no huge buffer */
     return rc;
 }
+
+/* ---------------- flat objects, member by member (lt_fast.c) ----------------
+ * lt_fast.c's lt.json.encode walks a table of string keys and scalar values in Lua (on a compiled
+ * trace) and writes each member through these: the same put_string and put_number as above, so
+ * the text is the C encoder's byte for byte. */
+
+void luajson_flat_begin(luajson_buf *b) {
+    if (b->cap > (1u << 20)) luajson_buf_free(b); /* keep no huge buffer */
+    b->len = 0;
+    jb_char(b, '{');
+}
+
+static void flat_key(jbuf *b, const char *k, size_t kl) {
+    if (b->len > 1) jb_char(b, ',');
+    put_string(b, k, kl);
+    jb_char(b, ':');
+}
+
+/* Copies s as the inside of a JSON string when no byte needs an escape or a UTF-8 check (printable
+ * ASCII but '"' and '\\'); false, with *pp unchanged, when one does. */
+static bool copy_plain(char **pp, const char *s, size_t len) {
+    char *p = *pp;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+        p[i] = (char)c;
+    }
+    *pp = p + len;
+    return true;
+}
+
+void luajson_flat_string(luajson_buf *b, const char *k, size_t kl, const char *s, size_t sl) {
+    /* the common case in one pass: short ASCII key and value, nothing to escape */
+    jb_reserve(b, kl + sl + 6);
+    char *p = b->p + b->len;
+    if (b->len > 1) *p++ = ',';
+    *p++ = '"';
+    if (copy_plain(&p, k, kl)) {
+        *p++ = '"', *p++ = ':', *p++ = '"';
+        if (copy_plain(&p, s, sl)) {
+            *p++ = '"';
+            b->len = (size_t)(p - b->p);
+            return;
+        }
+    }
+    flat_key(b, k, kl); /* not written: b->len has not moved */
+    put_string(b, s, sl);
+}
+
+int luajson_flat_number(luajson_buf *b, const char *k, size_t kl, double d) {
+    if (!isfinite(d)) return -1;
+    flat_key(b, k, kl);
+    return put_number(b, d);
+}
+
+void luajson_flat_bool(luajson_buf *b, const char *k, size_t kl, int v) {
+    flat_key(b, k, kl);
+    if (v)
+        jb_add(b, "true", 4);
+    else
+        jb_add(b, "false", 5);
+}
+
+void luajson_flat_end(luajson_buf *b) {
+    jb_char(b, '}');
+}

@@ -40,4 +40,13 @@ void luajson_buf_free(luajson_buf *b);
 /* Pushes the JSON text of the value at idx (fast path, no cJSON) built in buf (NULL: a temporary
  * one); -1 with err, nothing pushed. */
 int luajson_encode_push(lua_State *L, int idx, luajson_buf *buf, char *err, size_t errlen);
+/* A flat object written member by member (lt_fast.c's encoder, called through LuaJIT's FFI):
+ * begin, then one call per member in the table's traversal order, then end; b->p[0..b->len) is
+ * then the text luajson_encode_push writes for the same table. luajson_flat_number returns -1 and
+ * writes nothing for NaN or +-Infinity. */
+void luajson_flat_begin(luajson_buf *b);
+void luajson_flat_string(luajson_buf *b, const char *k, size_t kl, const char *s, size_t sl);
+int luajson_flat_number(luajson_buf *b, const char *k, size_t kl, double d);
+void luajson_flat_bool(luajson_buf *b, const char *k, size_t kl, int v);
+void luajson_flat_end(luajson_buf *b);
 #endif

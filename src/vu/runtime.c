@@ -90,6 +90,7 @@ runtime *runtime_new(run_shared *sh, int index, char *err, size_t errlen, bool *
     rt->index = index;
     rt->shared = sh;
     rt->data_ref = LUA_NOREF;
+    rt->metric_ids_ref = LUA_NOREF;
     uint64_t x = sh->seed ^ (0x51ED270B27AC3F1DULL * (uint64_t)(index + 2));
     for (int i = 0; i < 4; i++) rt->rng[i] = splitmix64(&x);
     struct event_config *cfg = event_config_new();
@@ -148,6 +149,7 @@ void runtime_free(runtime *rt) {
     preempt_unregister(rt);
     if (rt->L && !rt->preempt.poisoned) lua_close(rt->L); /* a poisoned state is left as it is */
     luajson_buf_free(&rt->json_buf);
+    luajson_buf_free(&rt->fast_json);
     http_worker_free(rt->http);
     metrics_shard_free(rt->shard);
     tag_cache_free(rt->tags);

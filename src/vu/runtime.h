@@ -206,11 +206,13 @@ struct runtime {
     const struct lt_statuses *response_cb; /* response_callback.h: the default; NULL: none */
     int response_cb_ref;                   /* keeps the default's object alive */
     luajson_buf json_buf;                  /* lt.json.encode's output buffer, reused */
-    resp_series *rseries;                  /* RESP_TABLE entries */
-    resp_tag_entry *resp_tags;             /* RESP_TAGS entries */
-    double now_hint; /* > 0: the time the iteration ending right now ended (lt_now) */
-    uint64_t rng[4]; /* lt.random() outside a VU (the script's top level) */
-    bool capture;    /* runtime_call: keep the function's first result as JSON */
+    luajson_buf fast_json;                 /* lt_fast.c's encoder's output buffer, reused */
+    int metric_ids_ref;   /* lt_fast.c: weak table metric object -> metric id (LUA_NOREF: none) */
+    resp_series *rseries; /* RESP_TABLE entries */
+    resp_tag_entry *resp_tags; /* RESP_TAGS entries */
+    double now_hint;           /* > 0: the time the iteration ending right now ended (lt_now) */
+    uint64_t rng[4];           /* lt.random() outside a VU (the script's top level) */
+    bool capture;              /* runtime_call: keep the function's first result as JSON */
     char *call_result;
     int nvus;
     preempt_state preempt; /* preempt.h: interrupting Lua that does not yield */
@@ -298,6 +300,15 @@ static inline void rt_sample(runtime *rt, int metric, uint32_t tags, double v) {
 void tags_from_lua(lua_State *L, int idx, tag_builder *b, char *arena, size_t cap);
 /* The tag set id of the running VU's base tags plus the Lua tag table at idx (cached). */
 uint32_t lt_table_tags(lua_State *L, runtime *rt, int idx);
+/* The tag set id lt.check (check: the check's name) or a metric's add (check NULL) gives a sample
+ * taken now with the tag table at idx (0 or not a table: none), as those functions compute it. */
+uint32_t lt_sample_tags(lua_State *L, runtime *rt, int idx, const char *check);
+/* lt_fast.c: lt.check, metric adds and lt.json.encode of flat tables on LuaJIT's compiled traces
+ * (FFI calls), installed into the lt table on top of the stack; the C functions stay the fallback.
+ * lt_ffi_enabled() is false when LT_NO_FFI is set (not "" or "0"): every FFI path of the module
+ * (these, lt.random, lt.vu.id) is then left out, for comparing results with and without. */
+void lt_open_fast(lua_State *L, runtime *rt);
+bool lt_ffi_enabled(void);
 
 /* Registers the `lt` module into L (lt_module.c), lt.http (lt_http.c) and lt.group (lt_group.c)
  * into the lt table at the top of the stack. */
