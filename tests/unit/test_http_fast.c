@@ -186,6 +186,20 @@ static void test_byte_classes(void) {
         if (fast_response_head(h, (size_t)n, &fh) != vchar) wrong++;
     }
     T_CHECK(wrong == 0, "%d bytes classed wrong", wrong);
+    /* in a longer value (read 8 bytes a step), at every position but the ends */
+    wrong = 0;
+    for (int c = 0; c < 256; c++)
+        for (int at = 1; at < 23; at++) {
+            char h[128];
+            fast_head fh;
+            int n = snprintf(h, sizeof h,
+                             "HTTP/1.1 200 OK\r\nX: abcdefghijklmnopqrstuvwx\r\n"
+                             "Content-Length: 0\r\n\r\n");
+            h[20 + at] = (char)c;
+            bool vchar = c == '\t' || (c >= 0x20 && c < 0x7f);
+            if (fast_response_head(h, (size_t)n, &fh) != vchar) wrong++;
+        }
+    T_CHECK(wrong == 0, "%d bytes in a long value classed wrong", wrong);
 }
 
 int main(void) {
