@@ -1,9 +1,10 @@
 /* response_fast.h — the common response head read without http_parser (internal to src/net).
  *
- * http_parser walks a response byte by byte through callbacks: ~5,600 instructions for nginx's
- * 170-byte head, a third of lt's user time per request in an open-model run (P3, fifth round in
- * tests/bench/README.md). Most responses are plain: "HTTP/1.x NNN reason", token-named headers
- * with printable values, a Content-Length, no Transfer-Encoding. This reads those in one pass.
+ * http_parser walks a response byte by byte through callbacks: ~4,700 instructions for nginx's
+ * 170-byte head, about a third of lt's worker instructions per request in an open-model run
+ * (P3, fifth round in tests/bench/README.md); this takes ~1,800. Most responses are plain:
+ * "HTTP/1.x NNN reason", token-named headers with printable values, a Content-Length, no
+ * Transfer-Encoding. This reads those in one pass.
  *
  * Promises:
  * - fast_response_head() accepts only a complete head it understands fully, and then what it
@@ -14,8 +15,8 @@
  * - Anything else — an incomplete head, 1xx, 204, 304, Transfer-Encoding, Upgrade, Connection
  *   values other than "close" or "keep-alive", no or several Content-Lengths, bare LF, empty
  *   values, a header separator other than ": " (one space), whitespace after a value, bytes
- *   outside printable ASCII and tab, a head over FAST_HEAD_MAX — returns false: the caller parses
- * the same bytes with http_parser, as before.
+ *   outside printable ASCII and tab, a head over FAST_HEAD_MAX — returns false: the caller
+ *   parses the same bytes with http_parser, as before.
  * - The header block is a slice of the input: with ": " separators the callbacks' "Name: value"
  *   lines are the bytes as they came, so accepting a head costs no copy but one.
  */
