@@ -1,6 +1,7 @@
 /* sched.c — the executors' scheduling on one worker thread. */
 #include "exec/sched.h"
 #include "exec/ramp_steps.h"
+#include "exec/wake_timer.h"
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@ struct sched {
     int w, nw;
     int state;
     double t0, end, deadline; /* schedule end; hard deadline (end + gracefulStop) */
-    struct event *timer;      /* the schedule: next due iteration, or next ramping-vus step */
+    wake_timer *timer;        /* the schedule: next due iteration, or next ramping-vus step */
     struct event *deadline_ev;
     struct event *finish_ev;
     vu **vus;
@@ -150,7 +151,7 @@ static void finish_cb(evutil_socket_t fd, short what, void *arg) {
 static void check_finished(sched *s) {
     if (s->state != S_ENDING || s->busy > 0) return;
     s->state = S_DONE;
-    evtimer_del(s->timer);
+    wake_timer_cancel(s->timer);
     evtimer_del(s->deadline_ev);
     event_active(s->finish_ev, EV_TIMEOUT, 0);
 }
@@ -166,7 +167,7 @@ static void arm_ramp(sched *s);
 static void enter_ending(sched *s) {
     if (s->state >= S_ENDING) return;
     s->state = S_ENDING;
-    evtimer_del(s->timer);
+    wake_timer_cancel(s->timer);
     /* ramping-vus: VUs ramped down before the end still get gracefulRampDown, no more */
     if (s->sp->kind == EX_RAMPING_VUS) arm_ramp(s);
     double now = lt_now();
@@ -267,20 +268,20 @@ static bool take_vu(sched *s, vu **v) {
 static void arrival_exhausted(sched *s, double rel) {
     double left = scenario_duration(s->sp) - rel;
     if (s->sp->kind == EX_CONSTANT_ARRIVAL_RATE && left > 0)
-        arm(s->timer, left);
+        wake_timer_at(s->timer, s->t0 + scenario_duration(s->sp));
     else
         enter_ending(s);
 }
 
-/* Delay to the next wake-up for a start due at `due` (s from t0): its due time plus the
+/* The next wake-up (lt_now() seconds) for a start due at `due` (s from t0): its due time plus the
  * scenario's precision budget, so every start due within the budget of it shares that one
  * wake-up (each keeps its own due time: corrected latency and schedule_lag count from it). Never
  * past the schedule's end on account of the budget. With no budget, the due time itself. */
-static double arrival_wake_delay(const sched *s, double due, double rel) {
+static double arrival_wake_at(const sched *s, double due) {
     double wake = due + s->sp->schedule_precision;
     double end = scenario_duration(s->sp);
     if (wake > end) wake = due > end ? due : end;
-    return wake - rel;
+    return s->t0 + wake;
 }
 
 static void arrival_tick(evutil_socket_t fd, short what, void *arg) {
@@ -332,11 +333,11 @@ static void arrival_tick(evutil_socket_t fd, short what, void *arg) {
          * a VU comes back (iteration_done calls in) or the schedule ends; the starts that fall
          * due meanwhile are dropped then, in one go, or (queueWhenBusy) start then. */
         s->waiting_for_vu = true;
-        arm(s->timer, scenario_duration(s->sp) - rel);
+        wake_timer_at(s->timer, s->t0 + scenario_duration(s->sp));
         return;
     }
-    arm(s->timer,
-        arrival_wake_delay(s, arrival_due(s->sp, global_i(s->sp, s->next_i), &s->cursor), rel));
+    wake_timer_at(s->timer,
+                  arrival_wake_at(s, arrival_due(s->sp, global_i(s->sp, s->next_i), &s->cursor)));
 }
 
 /* ---------------- closed model ---------------- */
@@ -385,7 +386,7 @@ static void iteration_done(vu *v, bool ok, void *arg) {
         /* Through the timer, not a direct call: libevent runs the events activated by a callback
          * in the same pass, so at a high rate start -> done -> start would chain forever and the
          * loop would never read its command fd again (SIGTERM's stop would not arrive). */
-        arm(s->timer, 0);
+        wake_timer_at(s->timer, 0); /* at once, on the loop's next turn */
     }
     closed_all_idle_check(s);
     check_finished(s);
@@ -436,7 +437,7 @@ static double next_ramp_step(const sched *s) {
 
 static void arm_ramp(sched *s) {
     double t = next_ramp_step(s);
-    if (isfinite(t)) arm(s->timer, s->t0 + t - lt_now());
+    if (isfinite(t)) wake_timer_at(s->timer, s->t0 + t);
 }
 
 /* As k6's iterateSteps: steps in time order, a raw step first when both fall at once; the last
@@ -510,11 +511,11 @@ sched *sched_new(runtime *rt, const scenario_plan *sp, int worker_index, int nwo
     s->finished = finished;
     s->finished_arg = arg;
     bool arrival = sp->kind == EX_CONSTANT_ARRIVAL_RATE || sp->kind == EX_RAMPING_ARRIVAL_RATE;
-    s->timer = evtimer_new(rt->base,
-                           arrival                      ? arrival_tick
-                           : sp->kind == EX_RAMPING_VUS ? ramp_tick
-                                                        : end_cb,
-                           s);
+    s->timer = wake_timer_new(rt->base,
+                              arrival                      ? arrival_tick
+                              : sp->kind == EX_RAMPING_VUS ? ramp_tick
+                                                           : end_cb,
+                              s);
     s->deadline_ev = evtimer_new(rt->base, deadline_cb, s);
     s->finish_ev = event_new(rt->base, -1, 0, finish_cb, s);
     s->max_local = share(sp->max_vus, worker_index, nworkers);
@@ -541,8 +542,8 @@ void sched_free(sched *s) {
     /* A debug aid for the precision budget's tests and benches: how many wake-ups the arrival
      * schedule took for how many starts (stderr, one line per scenario and worker). */
     if (s->wakeups > 0 && getenv("LT_SCHED_STATS"))
-        fprintf(stderr, "lt: sched %s worker %d: %ld wake-ups, %ld starts\n", s->sp->name, s->w,
-                s->wakeups, s->starts);
+        fprintf(stderr, "lt: sched %s worker %d: %ld wake-ups, %ld starts, %ld timer sets\n",
+                s->sp->name, s->w, s->wakeups, s->starts, wake_timer_syscalls(s->timer));
     for (int i = 0; i < s->nvus; i++) {
         free(s->vus[i]->owner);
         s->vus[i]->done = NULL;
@@ -550,7 +551,7 @@ void sched_free(sched *s) {
     }
     free(s->vus);
     free(s->idle);
-    event_free(s->timer);
+    wake_timer_free(s->timer);
     event_free(s->deadline_ev);
     event_free(s->finish_ev);
     ramp_steps_free(&s->raw);
@@ -568,7 +569,6 @@ void sched_start(sched *s, double t0) {
         enter_ending(s);
         return;
     }
-    double now = lt_now();
     switch (sp->kind) {
     case EX_CONSTANT_ARRIVAL_RATE:
     case EX_RAMPING_ARRIVAL_RATE: {
@@ -579,7 +579,7 @@ void sched_start(sched *s, double t0) {
         }
         s->next_i = s->w;
         s->busy_until = -1;
-        arm(s->timer, t0 - now);
+        wake_timer_at(s->timer, t0);
         break;
     }
     case EX_CONSTANT_VUS:
@@ -588,7 +588,7 @@ void sched_start(sched *s, double t0) {
         int n = share(sp->vus, s->w, s->nw);
         s->local_target = n;
         start_closed_vus(s, n);
-        arm(s->timer, s->end - now); /* end_cb */
+        wake_timer_at(s->timer, s->end); /* end_cb */
         closed_all_idle_check(s);
         break;
     }

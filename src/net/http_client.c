@@ -368,6 +368,8 @@ http_worker *http_worker_new(struct event_base *base, const http_tls_config *tls
     }
     w->base = base;
     w->max_body = DEFAULT_MAX_BODY;
+    const char *slow = getenv("LT_HTTP_SLOW_PARSE");
+    w->slow_parse = slow && *slow && strcmp(slow, "0") != 0;
     w->verify = !(tls && tls->insecure_skip_verify);
     if (tls && tls->ca_file) { /* a bad --ca is reported now, not at the first request */
         FILE *f = fopen(tls->ca_file, "r");

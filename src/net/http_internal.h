@@ -66,6 +66,8 @@ struct http_worker {
     bool verify;
     char *rbuf;
     size_t max_body;
+    bool
+        slow_parse; /* LT_HTTP_SLOW_PARSE=1: every response through http_parser (response_fast.h) */
     cached_timeout timeouts[MAX_CACHED_TIMEOUTS];
     int ntimeouts;
     http_worker_stats stats;

@@ -3,6 +3,7 @@
  * into an http_error. Shared structs are in http_internal.h.
  */
 #include "net/http_internal.h"
+#include "net/response_fast.h"
 
 #include <limits.h>
 #include <string.h>
@@ -175,7 +176,36 @@ static bool starts_like_http(http_pool *p, const char *data, size_t len) {
     return true;
 }
 
+/* A plain response that is all in `data` (the usual case for small ones), read in one pass
+ * (net/response_fast.h). False, with nothing of the pool changed, when http_parser must read it. */
+static bool parse_fast(http_pool *p, const char *data, size_t len, step *out) {
+    fast_head h;
+    if (!fast_response_head(data, len, &h)) return false;
+    size_t head = h.head_len;
+    if (h.content_length > len - head || h.content_length > p->w->max_body) return false;
+    size_t length = (size_t)h.content_length;
+    if (buf_append(&p->hdr, data + h.hdr_off, h.hdr_len) < 0) return false;
+    if (!p->discard_body && length > 0 && buf_append(&p->body, data + head, length) < 0) {
+        p->hdr.len = 0;
+        return false;
+    }
+    p->parser.http_major = 1; /* what http_client.c reads of the parser: the version */
+    p->parser.http_minor = (unsigned short)h.minor;
+    p->parser.status_code = (unsigned int)h.status;
+    p->status = h.status;
+    p->phase = PHASE_BODY;
+    p->complete = true;
+    /* bytes after the response: refused, as on_message_begin does, by closing the connection */
+    p->keep_alive = h.keep_alive && !p->close_requested && head + length == len;
+    *out = finish_request(p, HTTP_OK);
+    return true;
+}
+
 static step parse(http_pool *p, const char *data, size_t len) {
+    step fast;
+    if (p->proto_matched == 0 && !p->is_head && !p->w->slow_parse &&
+        parse_fast(p, data, len, &fast))
+        return fast;
     if (p->proto_matched < 5 && !starts_like_http(p, data, len))
         return fail_request(p, HTTP_ERR_BAD_STATUS, "%s: response does not start with HTTP/",
                             http_error_name(HTTP_ERR_BAD_STATUS));

@@ -205,9 +205,9 @@ def per100k(cpu, n):
     return cpu / n * 1e5 if n else float("nan")
 
 
-def run_lt(name, script, extra_env, secs, summary=True, timeout=None, extra_args=()):
+def run_lt(name, script, extra_env, secs, summary=True, timeout=None, extra_args=(), prefix=()):
     sfile = os.path.join(TMP, name + ".json")
-    args = [LT, "-s", os.path.join(HERE, script), "--threads", "1", "-q", "--no-color",
+    args = [*prefix, LT, "-s", os.path.join(HERE, script), "--threads", "1", "-q", "--no-color",
             "-e", f"BENCH_URL={URL}", "-e", f"BENCH_CONNS={CONNS}", "-e", f"BENCH_DURATION={dur(secs)}",
             *extra_args]
     for k, v in extra_env.items():
@@ -238,8 +238,8 @@ def run_lt(name, script, extra_env, secs, summary=True, timeout=None, extra_args
 WRK_LINE = re.compile(r"(\d+) requests in ([\d.]+)(us|ms|s|m)")
 
 
-def run_wrk(name, conns, secs, script=None, path="/", need_requests=True, env=None):
-    args = [WRK, "-t1", f"-c{conns}", f"-d{dur(secs)}", "--latency"]
+def run_wrk(name, conns, secs, script=None, path="/", need_requests=True, env=None, prefix=()):
+    args = [*prefix, WRK, "-t1", f"-c{conns}", f"-d{dur(secs)}", "--latency"]
     if script:
         args += ["-s", os.path.join(HERE, script)]
     args.append(URL + path)
@@ -388,6 +388,30 @@ def run_wake_floor(exe, secs):
         return {}
 
 
+# LT_BENCH_SYSCALLS=1: P3 also counts, per request, the system calls, epoll_waits, timerfd re-arms
+# and context switches of lt (default and budget) and wrk paced, with perf stat's tracepoints
+# (cheap, unlike strace); counts are not moved much by a busy machine, CPU times are.
+SYSCALLS = os.environ.get("LT_BENCH_SYSCALLS", "") not in ("", "0")
+SYSCALL_EVENTS = ["raw_syscalls:sys_enter", "syscalls:sys_enter_epoll_wait",
+                  "syscalls:sys_enter_timerfd_settime", "context-switches"]
+
+
+def syscalls_per_request(name, run):
+    """Runs run(prefix) under perf stat; returns {event: count per request} (empty without perf)."""
+    perf = shutil.which("perf")
+    if not perf:
+        return {}
+    path = os.path.join(TMP, name + ".perf")
+    r = run([perf, "stat", "-x", ",", "-o", path, "-e", ",".join(SYSCALL_EVENTS), "--"])
+    n = r.get("requests") or 0
+    out = {}
+    for line in read(path).splitlines():
+        f = line.split(",")
+        if n and len(f) > 2 and f[0].strip().isdigit():
+            out[f[2].split(":")[-1].replace("sys_enter_", "").replace("sys_enter", "syscalls")] = int(f[0]) / n
+    return out
+
+
 def case_p3_p5():
     runs, floors, paced, budget = [], [], [], []
     floor_exe = wake_floor_binary()
@@ -459,6 +483,24 @@ def case_p3_p5():
     row("P3 open", f"  {bud}: schedule_lag p99 ms", b_lag, None, None, "<= 1.2 ms",
         c3["bars"]["budget_lag_p99<=1.2ms"])
     row("P3 open", f"  {bud}: requests of {target:,.0f}", b_ach, None, b_ach / target)
+    if SYSCALLS:
+        sc = {}
+        for key, label, run in (
+                ("lt", "lt default", lambda pre: run_lt("p3_sys_lt", "lt_open.lua", {"BENCH_RATE": RATE}, SECS, prefix=pre)),
+                ("lt_budget", f"lt {bud}", lambda pre: run_lt(
+                    "p3_sys_lt_budget", "lt_open.lua", {"BENCH_RATE": RATE, "BENCH_PRECISION": f"{PRECISION_MS:g}ms"},
+                    SECS, prefix=pre)),
+                ("wrk_paced", "wrk paced", lambda pre: run_wrk(
+                    "p3_sys_wrk_paced", CONNS, SECS, "wrk_paced.lua", env={"BENCH_DELAY_MS": str(delay_ms)}, prefix=pre))):
+            say(f"P3 syscalls per request: {label} under perf stat")
+            sc[key] = syscalls_per_request("p3_sys_" + key, run)
+            pause()
+        c3["syscalls_per_request"] = sc
+        # one row per count: lt's (default, then the budget) beside wrk paced's
+        for ev in sc.get("lt") or sc.get("lt_budget") or {}:
+            w = sc.get("wrk_paced", {}).get(ev)
+            row("P3 per req", f"{ev}: lt default", sc.get("lt", {}).get(ev), w, None, "(wrk paced)")
+            row("P3 per req", f"  {ev}: lt {bud}", sc.get("lt_budget", {}).get(ev), w, None, "(wrk paced)")
     lag = med(runs, "lag_p99_ms")
     corr = med(runs, "corr_minus_uncorr_p50_ms")
     c5 = {"runs_from": "P3", "lag_p99_ms": lag, "lag_p50_ms": med(runs, "lag_p50_ms"),

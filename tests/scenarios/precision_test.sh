@@ -30,6 +30,13 @@ echo "wake-ups for 4000 starts: default $w_default, schedulePrecision=1ms $w_bud
 expect_num "default: wake-ups per 4000 starts" "${w_default:-0}" ge 3200
 expect_num "1 ms budget: wake-ups x2 <= the default's" "$((2 * ${w_budget:-999999}))" le "${w_default:-0}"
 expect_num "--schedule-precision 1ms: wake-ups x2 <= the default's" "$((2 * ${w_cli:-999999}))" le "${w_default:-0}"
+# The schedule's timer is set once per wake-up at most (its own timerfd, set only when its time
+# changes), not once per loop turn: the wake-ups for responses between starts do not re-arm it.
+sets() { sed -n 's/^lt: sched load worker 0: .* \([0-9]*\) timer sets$/\1/p' "$1"; }
+for name in default budget; do
+    w=$(wakeups "$TMP/$name.err"); t=$(sets "$TMP/$name.err")
+    expect_num "$name: timer sets ($t) <= wake-ups ($w) + 2" "${t:-999999}" le "$(( ${w:-0} + 2 ))"
+done
 for name in default budget cli; do
     expect_eq "$name: all 4000 planned starts ran" 4000 "$(sv "$TMP/$name.json" 'int(m["iterations"]["values"]["count"])')"
     expect_eq "$name: none dropped" 0 "$(sv "$TMP/$name.json" 'int(m.get("dropped_iterations", {"values": {"count": 0}})["values"]["count"])')"
