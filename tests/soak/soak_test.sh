@@ -4,13 +4,15 @@
 # requests sent, so the check is the growth of RSS over the second half of the run in bytes per
 # request, summed from its 1 s steps without the two largest (a stall's one-off step, below; a
 # deliberate 256-byte leak per request still measures 528 B/request and fails). Not every byte of
-# growth is a leak: each trend series' histogram gets a 512-byte block the first time a sample lands in a new range, and the run's total store keeps
-# meeting new tail values for minutes (massif: its blocks grew 1.90 -> 2.15 -> 2.35 -> 2.46 MB at
-# 14, 23, 38 and 59 s of this run, 96 trend series), and a second with a wide latency spread
-# raises the per-second stores' high-water mark. Measured second-half slopes of that growth: 30 to
-# 94 B/request (6 runs of 40 s); a comparison with the level after the first quarter failed 1 run
-# in 3 (1.04-1.10). A leaked response or Lua table per request costs 256 B or more, so that is the
-# bar; the 10-minute run, long enough for the tails to settle, keeps the 5% bound on the peak.
+# growth is a leak: each trend series' histogram gets a 512-byte block the first time a sample
+# lands in a new range, and the run's total store keeps meeting new tail values for minutes
+# (massif: its blocks grew 1.90 -> 2.15 -> 2.35 -> 2.46 MB at 14, 23, 38 and 59 s of this run, 96
+# trend series), and a second with a wide latency spread raises the per-second stores' high-water
+# mark. Measured second-half growth of a healthy run: 30 to 94 B/request by a least-squares slope
+# (6 runs of 40 s), 1 to 36 B/request without the two largest steps; a comparison with the level
+# after the first quarter failed 1 run in 3 (1.04-1.10). A leaked response or Lua table per
+# request costs 256 B or more, so that is the bar; the 10-minute run, long enough for the tails to
+# settle, keeps the 5% bound on the peak.
 source "$(dirname "$0")/../lib.sh"
 secs=${LT_SOAK_SECONDS:-40}
 rate=${LT_SOAK_RATE:-200}
