@@ -10,10 +10,9 @@
 # trend series), and a second with a wide latency spread raises the per-second stores' high-water
 # mark. Measured second-half growth of a healthy run: 30 to 94 B/request by a least-squares slope
 # (6 runs of 40 s); 1.1 B/request without the two largest steps in the run that set it (35.6 with
-# them); a comparison with the level
-# after the first quarter failed 1 run in 3 (1.04-1.10). A leaked response or Lua table per
-# request costs 256 B or more, so that is the bar; the 10-minute run, long enough for the tails to
-# settle, keeps the 5% bound on the peak.
+# them); a comparison with the level after the first quarter failed 1 run in 3 (1.04-1.10). A
+# leaked response or Lua table per request costs 256 B or more, so that is the bar; the 10-minute
+# run, long enough for the tails to settle, keeps the 5% bound on the peak.
 source "$(dirname "$0")/../lib.sh"
 secs=${LT_SOAK_SECONDS:-40}
 rate=${LT_SOAK_RATE:-200}
