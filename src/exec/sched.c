@@ -515,7 +515,7 @@ sched *sched_new(runtime *rt, const scenario_plan *sp, int worker_index, int nwo
                               arrival                      ? arrival_tick
                               : sp->kind == EX_RAMPING_VUS ? ramp_tick
                                                            : end_cb,
-                              s);
+                              s, arrival && sp->schedule_precision > 0);
     s->deadline_ev = evtimer_new(rt->base, deadline_cb, s);
     s->finish_ev = event_new(rt->base, -1, 0, finish_cb, s);
     s->max_local = share(sp->max_vus, worker_index, nworkers);

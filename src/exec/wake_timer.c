@@ -16,6 +16,17 @@ struct wake_timer {
     long syscalls;
 };
 
+/* The fallback's evtimer for what is left until `at`, rounded up to the microsecond (libevent's
+ * unit). libevent adds it to its cached time of the loop's last wake-up, which can be behind
+ * lt_now(), so it may still fire early: fired() then arms it again for the rest. */
+static void arm_fallback(wake_timer *t) {
+    double d = t->at - lt_now();
+    if (d < 0) d = 0;
+    long us = (long)ceil(d * 1e6);
+    struct timeval tv = {us / 1000000, us % 1000000};
+    evtimer_add(t->ev, &tv);
+}
+
 static void fired(evutil_socket_t fd, short what, void *arg) {
     wake_timer *t = arg;
     /* Edge-triggered: every expiry wakes epoll once, so the expiration count is never read (a
@@ -24,16 +35,20 @@ static void fired(evutil_socket_t fd, short what, void *arg) {
     /* an older expiry (re-armed to a later time meanwhile): the current one is still pending.
      * The timerfd is set to `at` rounded up to the ns, so its own expiry always passes this. */
     if (t->fd >= 0 && lt_now() < t->at - 1e-6) return;
+    if (t->fd < 0 && lt_now() < t->at) { /* the fallback woke before `at`: the rest of it */
+        arm_fallback(t);
+        return;
+    }
     t->armed = false;
     t->fn(fd, EV_TIMEOUT, t->arg);
 }
 
-wake_timer *wake_timer_new(struct event_base *base, event_callback_fn fn, void *arg) {
+wake_timer *wake_timer_new(struct event_base *base, event_callback_fn fn, void *arg, bool own_fd) {
     wake_timer *t = calloc(1, sizeof *t);
     if (!t) return NULL;
     t->fn = fn;
     t->arg = arg;
-    t->fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    t->fd = own_fd ? timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC) : -1;
     if (t->fd >= 0) {
         t->ev = event_new(base, t->fd, EV_READ | EV_PERSIST | EV_ET, fired, t);
         if (t->ev && event_add(t->ev, NULL) == 0) return t;
@@ -61,10 +76,7 @@ void wake_timer_at(wake_timer *t, double at) {
     t->armed = true;
     t->at = at;
     if (t->fd < 0) {
-        double d = at - lt_now();
-        if (d < 0) d = 0;
-        struct timeval tv = {(long)d, (long)((d - (double)(long)d) * 1e6)};
-        evtimer_add(t->ev, &tv);
+        arm_fallback(t);
         return;
     }
     /* it_value 0 would disarm: a time at or before the clock's start means "now", 1 ns */

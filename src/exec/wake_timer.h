@@ -15,7 +15,12 @@
  *   already past runs it on the loop's next turn, never from inside the call. Arming again
  *   replaces the time; arming at the time already armed is free (no system call).
  * - wake_timer_cancel: `fn` does not run until armed again.
- * - With no timerfd (not Linux, or timerfd_create failed) it falls back to a libevent timer.
+ * - own_fd false, or with no timerfd (timerfd_create failed), it is a libevent timer. The own
+ *   timerfd pays off when the timer is re-armed rarely against many I/O wake-ups (a precision
+ *   budget: one start per ~1 ms, responses in between); when it is re-armed at every start (the
+ *   default precision, a start every 50 us at 20,000/s) its extra timerfd_settime per start costs
+ *   more than libevent's re-arms it saves (make bench P3, 2026-12-04: 3.61 against 3.07 CPU-s per
+ *   100k requests on an Intel Xeon VM), so sched.c gives it only to scenarios with a budget.
  * - syscalls: how many times the timerfd was set, for LT_SCHED_STATS.
  */
 #ifndef LT_EXEC_WAKE_TIMER_H
@@ -25,7 +30,7 @@
 
 typedef struct wake_timer wake_timer;
 
-wake_timer *wake_timer_new(struct event_base *base, event_callback_fn fn, void *arg);
+wake_timer *wake_timer_new(struct event_base *base, event_callback_fn fn, void *arg, bool own_fd);
 void wake_timer_free(wake_timer *t);
 void wake_timer_at(wake_timer *t, double at);
 void wake_timer_cancel(wake_timer *t);
