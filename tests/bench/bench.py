@@ -526,8 +526,8 @@ SUMMARY_ITERS = env_num("LT_BENCH_SUMMARY_ITERS", 20000, int)
 
 
 def case_p10():
-    """P9: what writing the JSON summary of a B2 run costs (12 symbols, tagged series): B2's script
-    against nginx for SUMMARY_ITERS iterations; lt times summary_json, cJSON_Print and the write
+    """P10: what writing the JSON summary of a B2 run costs (12 symbols, tagged series): B2's script
+    against nginx for SUMMARY_ITERS iterations; lt times summary_json, summary_print and the write
     (LT_SUMMARY_TIMING=1 prints them on stderr)."""
     runs = []
     for i in range(PAIRS):
@@ -824,10 +824,9 @@ def limits():
     p9 = cs.get("P10")
     if p9 and p9.get("runs"):
         out.append(f"  P10: the JSON summary of a B2 run ({p9['bytes'] / 1024:.0f} KB, {p9['series']:.0f} series) takes "
-                   f"{p9['total_ms']:.0f} ms: building the cJSON tree {p9['build_ms']:.0f} ms, cJSON_Print "
+                   f"{p9['total_ms']:.0f} ms: building the tree {p9['build_ms']:.0f} ms, printing it "
                    f"{p9['print_ms']:.0f} ms ({100 * p9['print_share']:.0f}%"
-                   + (", so cJSON's printing dominates: writing the JSON directly is issue 13's item)"
-                      if p9["print_share"] > 0.5 else ")")
+                   + (", so printing dominates)" if p9["print_share"] > 0.5 else ")")
                    + f", the write {p9['write_ms']:.0f} ms.")
     p5 = cs.get("P5")
     if p5 and not all(p5["bars"].values()):
