@@ -158,14 +158,6 @@ static const char *refused[] = {
     "HTTX/1.1 200 OK\r\nContent-Length: 1\r\n\r\n",
 };
 
-static uint64_t rng = 0x9E3779B97F4A7C15ULL;
-static uint64_t next(void) {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
 /* The byte classes fast_response_head uses, checked through it: a one-byte header name and a
  * one-byte value (between other bytes), for every byte. */
 static void test_byte_classes(void) {
@@ -214,15 +206,15 @@ int main(void) {
     char m[4096];
     long mutants = 0, fast = 0;
     for (int round = 0; round < 60000; round++) {
-        const char *b = plain[next() % (sizeof plain / sizeof *plain)];
+        const char *b = plain[t_next() % (sizeof plain / sizeof *plain)];
         size_t n = strlen(b);
         memcpy(m, b, n);
-        int edits = 1 + (int)(next() % 3);
+        int edits = 1 + (int)(t_next() % 3);
         for (int e = 0; e < edits && n > 2 && n < sizeof m - 2; e++) {
-            size_t at = next() % n;
-            char c =
-                (next() & 1) ? interesting[next() % sizeof interesting] : (char)(next() & 0xff);
-            switch (next() % 3) {
+            size_t at = t_next() % n;
+            char c = (t_next() & 1) ? interesting[t_next() % sizeof interesting]
+                                    : (char)(t_next() & 0xff);
+            switch (t_next() % 3) {
             case 0:
                 m[at] = c;
                 break;

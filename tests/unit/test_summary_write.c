@@ -71,19 +71,11 @@ static void strings_valid_utf8(void) {
     cJSON_Delete(t);
 }
 
-static uint64_t rng = 0x9E3779B97F4A7C15ULL;
-static uint64_t next(void) {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
 static void numbers_round_trip(void) {
     char b[40];
     int bad = 0, n = 0;
     for (int i = 0; i < 200000; i++) {
-        uint64_t u = next();
+        uint64_t u = t_next();
         double v;
         if (i % 4 == 0) { /* any bit pattern */
             memcpy(&v, &u, sizeof v);
