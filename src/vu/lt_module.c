@@ -1,5 +1,6 @@
 /* lt_module.c — the `lt` Lua module: checks, custom metrics, sleep, JSON, env, VU and scenario
- * info, per-VU random streams, logging, abort, shell commands (main thread only), time. */
+ * info, per-VU random streams, logging, abort, shell commands (main thread only), time. A
+ * sample's tag set comes from lt_tags.c; lt inspect's guard on side effects is inspect_guard.c. */
 #include "base/utf8.h"
 #include "plan/duration.h"
 #include "vu/luajson.h"
@@ -19,190 +20,6 @@ static vu *require_vu(lua_State *L, const char *what) {
     if (!rt->current || rt->current->co != L)
         luaL_error(L, "%s can only be called inside an iteration, setup or teardown", what);
     return rt->current;
-}
-
-/* Copies the string/number pairs of the Lua table at idx into b, the text into arena (tag
- * interning copies it again, so the arena only has to live until then). */
-void tags_from_lua(lua_State *L, int idx, tag_builder *b, char *arena, size_t cap) {
-    size_t pos = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        int vt = lua_type(L, -1);
-        if (lua_type(L, -2) == LUA_TSTRING &&
-            (vt == LUA_TSTRING || vt == LUA_TNUMBER || vt == LUA_TBOOLEAN)) {
-            size_t kl, vl;
-            const char *k = lua_tolstring(L, -2, &kl);
-            char num[64];
-            const char *val;
-            if (vt == LUA_TSTRING) {
-                val = lua_tolstring(L, -1, &vl);
-            } else if (vt == LUA_TBOOLEAN) {
-                val = lua_toboolean(L, -1) ? "true" : "false";
-                vl = strlen(val);
-            } else {
-                vl = (size_t)snprintf(num, sizeof num, "%.14g", lua_tonumber(L, -1));
-                val = num;
-            }
-            if (pos + kl + vl + 2 <= cap) {
-                char *kc = memcpy(arena + pos, k, kl + 1);
-                pos += kl + 1;
-                char *vc = memcpy(arena + pos, val, vl);
-                vc[vl] = 0;
-                pos += vl + 1;
-                tags_put(b, kc, vc);
-            }
-        }
-        lua_pop(L, 1);
-    }
-}
-
-/* Tags of a check or metric sample with no tag table of its own, from the VU's small cache:
- * scripts check the same names every iteration, so most lookups skip building and interning. */
-static uint32_t cached_vu_tags(vu *v, const char *k1, const char *v1) {
-    uint32_t base = vu_base_tid(v);
-    if (!k1) return base;
-    size_t n = strlen(v1);
-    if (n >= sizeof v->tag_cache[0].value) return UINT32_MAX;
-    for (int i = 0; i < VU_TAG_CACHE; i++) {
-        const vu_tag_entry *e = &v->tag_cache[i];
-        if (e->base_tid == base && e->key == k1 && strcmp(e->value, v1) == 0) return e->tid;
-    }
-    tag_builder b = v->base;
-    tags_put(&b, k1, v1);
-    vu_tag_entry *e = &v->tag_cache[v->tag_cache_next++ % VU_TAG_CACHE];
-    *e = (vu_tag_entry){.key = k1, .base_tid = base, .tid = tagset_intern(v->rt->tags, &b)};
-    memcpy(e->value, v1, n + 1);
-    return e->tid;
-}
-
-/* Tags of a sample built and interned the long way: base tags, the extra pair, the table. */
-static uint32_t uncached_sample_tags(lua_State *L, runtime *rt, int tags_idx, const char *k1,
-                                     const char *v1) {
-    tag_builder b;
-    b.n = 0;
-    if (rt->current) {
-        b = rt->current->base;
-    } else if (rt->shared->plan) {
-        runtime_run_tags(rt->shared, lt_now() - rt->shared->run_t0, &b);
-    }
-    if (k1) tags_put(&b, k1, v1);
-    char arena[1024];
-    if (tags_idx && lua_istable(L, tags_idx)) tags_from_lua(L, tags_idx, &b, arena, sizeof arena);
-    return tagset_intern(rt->tags, &b);
-}
-
-/* Tags of a sample with a Lua tag table, from a small per-runtime cache. Scripts pass tables of
- * the same few strings over and over, and LuaJIT interns strings: while a string lives, equal text
- * means an equal pointer. An entry is keyed by the base tag id, the extra pair and the table's
- * key/value string pointers in iteration order, and anchors those strings in the registry so
- * that no other text can take their addresses while the entry exists. Tables with other value
- * types, or more than LUA_TAG_PAIRS pairs, take the uncached path. */
-#define LUA_TAG_CACHE 256 /* two-way: a key may sit in slot i or i ^ 1 */
-#define LUA_TAG_PAIRS 8
-struct lua_tag_entry {
-    bool used;
-    int n;
-    uint32_t base_tid, tid;
-    const char *k1; /* NULL or a static key ("check") */
-    char v1[48];
-    const char *kv[2 * LUA_TAG_PAIRS];
-};
-
-/* Reads the table's string pairs into kv; -1 when it cannot be cached. */
-static int lua_tag_pointers(lua_State *L, int idx, const char **kv) {
-    int n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        if (n == LUA_TAG_PAIRS || lua_type(L, -2) != LUA_TSTRING ||
-            lua_type(L, -1) != LUA_TSTRING) {
-            lua_pop(L, 2);
-            return -1;
-        }
-        kv[2 * n] = lua_tostring(L, -2);
-        kv[2 * n + 1] = lua_tostring(L, -1);
-        n++;
-        lua_pop(L, 1);
-    }
-    return n;
-}
-
-static struct lua_tag_entry *lua_tag_slot(runtime *rt, uint32_t base, const char *k1,
-                                          const char *v1, const char **kv, int n) {
-    uint64_t h = base * 0x9E3779B97F4A7C15ULL ^ (uintptr_t)k1;
-    for (const char *p = v1; p && *p; p++) h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-    for (int i = 0; i < 2 * n; i++) h = (h ^ (uintptr_t)kv[i]) * 0x9E3779B97F4A7C15ULL;
-    return &rt->lua_tags[(h ^ (h >> 29)) & (LUA_TAG_CACHE - 1)];
-}
-
-static bool lua_tag_hit(const struct lua_tag_entry *e, uint32_t base, const char *k1,
-                        const char *v1, const char **kv, int n) {
-    return e->used && e->base_tid == base && e->k1 == k1 && e->n == n &&
-           strcmp(e->v1, v1 ? v1 : "") == 0 && memcmp(e->kv, kv, 2 * n * sizeof *kv) == 0;
-}
-
-/* Keeps the strings of the table at idx alive as long as cache slot `slot` refers to them. */
-static void lua_tag_anchor(lua_State *L, runtime *rt, int idx, int slot) {
-    if (rt->lua_tags_anchor == LUA_NOREF) {
-        lua_newtable(L);
-        rt->lua_tags_anchor = luaL_ref(L, LUA_REGISTRYINDEX);
-    }
-    lua_rawgeti(L, LUA_REGISTRYINDEX, rt->lua_tags_anchor);
-    lua_newtable(L);
-    int i = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pushvalue(L, -2);
-        lua_rawseti(L, -4, ++i); /* the key */
-        lua_rawseti(L, -3, ++i); /* the value; pops it */
-    }
-    lua_rawseti(L, -2, slot + 1);
-    lua_pop(L, 1);
-}
-
-static uint32_t table_sample_tags(lua_State *L, runtime *rt, int tags_idx, const char *k1,
-                                  const char *v1) {
-    const char *kv[2 * LUA_TAG_PAIRS];
-    int n = lua_tag_pointers(L, tags_idx, kv);
-    if (n < 0 || (v1 && strlen(v1) >= sizeof rt->lua_tags[0].v1))
-        return uncached_sample_tags(L, rt, tags_idx, k1, v1);
-    uint32_t base = vu_base_tid(rt->current);
-    struct lua_tag_entry *e = lua_tag_slot(rt, base, k1, v1, kv, n);
-    struct lua_tag_entry *pair = rt->lua_tags + ((e - rt->lua_tags) ^ 1);
-    if (lua_tag_hit(e, base, k1, v1, kv, n)) return e->tid;
-    if (lua_tag_hit(pair, base, k1, v1, kv, n)) return pair->tid;
-    if (e->used && !pair->used) e = pair;
-    uint32_t tid = uncached_sample_tags(L, rt, tags_idx, k1, v1);
-    *e = (struct lua_tag_entry){.used = true, .n = n, .base_tid = base, .tid = tid, .k1 = k1};
-    snprintf(e->v1, sizeof e->v1, "%s", v1 ? v1 : "");
-    memcpy(e->kv, kv, 2 * n * sizeof *kv);
-    lua_tag_anchor(L, rt, tags_idx, (int)(e - rt->lua_tags));
-    return tid;
-}
-
-/* Tags of a sample taken now: the VU's iteration tags (or the run's), plus a Lua tag table. */
-static uint32_t sample_tags(lua_State *L, runtime *rt, int tags_idx, const char *k1,
-                            const char *v1) {
-    bool table = tags_idx && lua_istable(L, tags_idx);
-    if (rt->current && !table) {
-        uint32_t tid = cached_vu_tags(rt->current, k1, v1);
-        if (tid != UINT32_MAX) return tid;
-    }
-    if (rt->current && table) {
-        if (!rt->lua_tags) {
-            rt->lua_tags = calloc(LUA_TAG_CACHE, sizeof *rt->lua_tags);
-            rt->lua_tags_anchor = LUA_NOREF;
-        }
-        if (rt->lua_tags) return table_sample_tags(L, rt, tags_idx, k1, v1);
-    }
-    return uncached_sample_tags(L, rt, tags_idx, k1, v1);
-}
-
-uint32_t lt_table_tags(lua_State *L, runtime *rt, int idx) {
-    return sample_tags(L, rt, idx, NULL, NULL);
-}
-
-uint32_t lt_sample_tags(lua_State *L, runtime *rt, int idx, const char *check) {
-    return sample_tags(L, rt, idx && lua_istable(L, idx) ? idx : 0, check ? "check" : NULL, check);
 }
 
 static double vu_random(lua_State *L) {
@@ -241,7 +58,7 @@ static int l_check(lua_State *L) {
         bool ok = lua_toboolean(L, -1);
         lua_settop(L, base + 1); /* keep the key for lua_next */
         if (!ok) all = false;
-        uint32_t tid = sample_tags(L, rt, tags_idx, "check", name);
+        uint32_t tid = lt_tags_with(L, rt, tags_idx, "check", name);
         rt_sample(rt, M_CHECKS, tid, ok ? 1 : 0);
     }
     lua_pushboolean(L, all);
@@ -297,7 +114,7 @@ static int l_metric_add(lua_State *L) {
         v = lua_toboolean(L, 2);
     else
         v = luaL_checknumber(L, 2);
-    uint32_t tid = sample_tags(L, rt, lua_istable(L, 3) ? 3 : 0, NULL, NULL);
+    uint32_t tid = lt_tags_with(L, rt, lua_istable(L, 3) ? 3 : 0, NULL, NULL);
     rt_sample(rt, m->id, tid, v);
     return 0;
 }
@@ -652,82 +469,6 @@ static int l_duration(lua_State *L) {
     return 1;
 }
 
-/* ---------------- lt inspect: no side effects ----------------
- * Under inspect the standard library's commands and file writes fail the way they fail on their
- * own — nil and a message — so a script that checks for failure still loads and its options are
- * printed; reading files stays allowed. (LuaJIT's FFI can still call anything: not covered.) */
-
-static int inspect_refuse(lua_State *L, const char *what) {
-    fprintf(stderr, "lt: inspect: %s not run (lt inspect has no side effects)\n", what);
-    lua_pushnil(L);
-    lua_pushfstring(L, "%s: not run under lt inspect (no side effects)", what);
-    return 2;
-}
-
-static int inspect_os_execute(lua_State *L) {
-    return inspect_refuse(L, "os.execute");
-}
-static int inspect_io_popen(lua_State *L) {
-    return inspect_refuse(L, "io.popen");
-}
-static int inspect_os_remove(lua_State *L) {
-    return inspect_refuse(L, "os.remove");
-}
-static int inspect_os_rename(lua_State *L) {
-    return inspect_refuse(L, "os.rename");
-}
-static int inspect_os_tmpname(lua_State *L) { /* LuaJIT's creates the file (mkstemp) */
-    return inspect_refuse(L, "os.tmpname");
-}
-
-/* io.open for reading only: any mode with w, a or + would create or change the file. */
-static int inspect_io_open(lua_State *L) {
-    const char *mode = luaL_optstring(L, 2, "r");
-    if (strpbrk(mode, "wa+")) return inspect_refuse(L, "io.open for writing");
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
-}
-
-/* io.output(name) opens the file for writing; io.output() and io.output(file) only select. */
-static int inspect_io_output(lua_State *L) {
-    if (lua_type(L, 1) == LUA_TSTRING)
-        return luaL_error(L, "io.output: not run under lt inspect "
-                             "(no side effects)");
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
-}
-
-static void inspect_replace(lua_State *L, const char *lib, const char *fn, lua_CFunction f,
-                            bool wrap) {
-    lua_getglobal(L, lib);
-    if (!lua_istable(L, -1)) {
-        lua_pop(L, 1);
-        return;
-    }
-    if (wrap) {
-        lua_getfield(L, -1, fn);
-        lua_pushcclosure(L, f, 1);
-    } else {
-        lua_pushcfunction(L, f);
-    }
-    lua_setfield(L, -2, fn);
-    lua_pop(L, 1);
-}
-
-static void inspect_guard(lua_State *L) {
-    inspect_replace(L, "os", "execute", inspect_os_execute, false);
-    inspect_replace(L, "os", "remove", inspect_os_remove, false);
-    inspect_replace(L, "os", "rename", inspect_os_rename, false);
-    inspect_replace(L, "os", "tmpname", inspect_os_tmpname, false);
-    inspect_replace(L, "io", "popen", inspect_io_popen, false);
-    inspect_replace(L, "io", "open", inspect_io_open, true);
-    inspect_replace(L, "io", "output", inspect_io_output, true);
-}
-
 /* lt.time_scale, read from the plan when asked: the control runtime loads the script before the
  * plan exists (its options come from it), and setup() and teardown() must see the plan's value.
  * 1 at the control runtime's top level. */
@@ -746,7 +487,7 @@ static int load_lt(lua_State *L) {
 }
 
 void lt_open_module(lua_State *L, runtime *rt) {
-    if (rt->shared->inspect) inspect_guard(L);
+    if (rt->shared->inspect) lt_inspect_guard(L);
     luaL_newmetatable(L, METRIC_MT);
     lua_newtable(L);
     lua_pushcfunction(L, l_metric_add);

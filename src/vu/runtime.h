@@ -303,6 +303,12 @@ uint32_t lt_table_tags(lua_State *L, runtime *rt, int idx);
 /* The tag set id lt.check (check: the check's name) or a metric's add (check NULL) gives a sample
  * taken now with the tag table at idx (0 or not a table: none), as those functions compute it. */
 uint32_t lt_sample_tags(lua_State *L, runtime *rt, int idx, const char *check);
+/* The tag set id of the running VU's (or the runtime's) base tags plus the Lua table at tags_idx
+ * (0: none) and the pair k1=v1 (k1 NULL: none): what lt_table_tags and lt_sample_tags compute. */
+uint32_t lt_tags_with(lua_State *L, runtime *rt, int tags_idx, const char *k1, const char *v1);
+/* Under lt inspect: os.execute, io.popen, file writes and the like fail as they fail on their
+ * own (nil and a message), so the script's options load with no side effects. */
+void lt_inspect_guard(lua_State *L);
 /* lt_fast.c: lt.check, metric adds and lt.json.encode of flat tables on LuaJIT's compiled traces
  * (FFI calls), installed into the lt table on top of the stack; the C functions stay the fallback.
  * lt_ffi_enabled() is false when LT_NO_FFI is set (not "" or "0"): every FFI path of the module
