@@ -1,4 +1,4 @@
-// fuzz-sources: src/plan/plan.c src/plan/duration.c src/metrics/threshold.c src/plan/segment.c src/plan/plan_segment.c src/plan/scrape_options.c
+// fuzz-sources: src/plan/*.c src/metrics/threshold.c
 // fuzz-libs: libcjson
 /* fuzz_plan.c — the options loader: any JSON (what a script's `options` table becomes) either
  * builds a complete plan or fails with a message; never a crash, a leak, or a plan whose
