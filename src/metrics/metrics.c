@@ -1,20 +1,12 @@
 /* metrics.c — metric registry and lock-free per-thread stores; interned tag sets are tagset.c. */
 #include "metrics/metrics.h"
+#include "metrics/metrics_alloc.h"
 #include "base/utf8.h"
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void *xrealloc(void *p, size_t n) {
-    void *q = realloc(p, n);
-    if (!q) {
-        fprintf(stderr, "lt: out of memory\n");
-        abort();
-    }
-    return q;
-}
 
 /* ---------------- registry ---------------- */
 

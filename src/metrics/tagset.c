@@ -5,19 +5,11 @@
 #include "base/name_map.h"
 #include "base/utf8.h"
 #include "metrics/metrics.h"
+#include "metrics/metrics_alloc.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void *xrealloc(void *p, size_t n) {
-    void *q = realloc(p, n);
-    if (!q) {
-        fprintf(stderr, "lt: out of memory\n");
-        abort();
-    }
-    return q;
-}
 
 /* Canonical text of a builder: sorted "key\0value\0" pairs, the key of the intern tables. */
 typedef struct {
