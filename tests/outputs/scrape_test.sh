@@ -62,16 +62,22 @@ for s in summary["series"]:
         sent[t["shard"]] += s["values"]["count"]
 # per-second rates in the time series: sum(rate * dt) per shard
 integral = collections.Counter()
+largest = collections.Counter()  # the largest single rate*dt of each shard
 npoints = 0
 for p in points:
     if p.get("type") == "point" and p["metric"] == "me_orders_total_per_s":
         assert p["metric_type"] == "gauge"
         integral[p["tags"]["shard"]] += p["value"] * p["dt"]
+        largest[p["tags"]["shard"]] = max(largest[p["tags"]["shard"]], p["value"] * p["dt"])
         npoints += 1
 if npoints < 3 * 10: bad.append("only %d rate points" % npoints)
+# The integral is as exact as the scrapes are regular: a collection interval that holds two
+# snapshots keeps the last one's rate, one that holds none has no point, so on a busy machine it
+# can miss or repeat one interval's worth (shard c once: 108.1 against 102 sent at ~7/s, with a
+# bound of 6). So the bound is one interval's largest contribution, at least 6 or 3%.
 for shard in "abc":
     diff = abs(integral[shard] - sent[shard])
-    if diff > max(6, 0.03 * sent[shard]):
+    if diff > max(6, 0.03 * sent[shard], largest[shard]):
         bad.append("shard %s: sum(rate*dt) %.1f, orders sent %d" % (shard, integral[shard], sent[shard]))
 total = sum(integral.values())
 share_a = integral["a"] / total if total else 0
