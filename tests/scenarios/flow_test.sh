@@ -27,13 +27,17 @@ expect_num "spec: me_matches_total (fills) ~1.1 per order early on" "$f1" ge 900
 expect_num "spec: asks left after 1,000 orders (of 2,000)" "$(depth SELL)" ge 1000
 expect_eq "spec flow: 4,000 more" 0 "$(probe s2 4000 -e SEED=0)"
 asks=$(depth SELL)
-expect_num "spec: after ~5,000 orders (~4.9 min of A2) the asks are (almost) gone" "$asks" le 40
+# What is left is random (quantities, prices, which VU sends what): in 85 runs on this machine 55%
+# left no ask, the rest a tail of up to 43 (once; CI once saw 42). 100 is 5% of the 2,000 seeded,
+# far from the ~1,450 a book that stopped matching keeps; the next 1,000 orders match about as
+# many orders as asks are left.
+expect_num "spec: after ~5,000 orders (~4.9 min of A2) the asks are (almost) gone (< 5%)" "$asks" le 100
 expect_num "spec: ... while resting BUYs pile up" "$(depth BUY)" ge 2500
 expect_num "spec: the matched share fell (orders 1,001-5,000 matched < 45%)" "$(matched s2)" le 1800
 f2=$(fills)
 expect_eq "spec flow: 1,000 more" 0 "$(probe s3 1000 -e SEED=0)"
-expect_num "spec: after exhaustion hardly anything matches (< 5%)" "$(matched s3)" le 50
-expect_num "spec: me_matches_total stalls" "$(( $(fills) - f2 ))" le 90
+expect_num "spec: after exhaustion hardly anything matches (< 10%, against ~55% at first)" "$(matched s3)" le 100
+expect_num "spec: me_matches_total stalls (< 20% of the first 1,000 orders' fills)" "$(( $(fills) - f2 ))" le $(( f1 / 5 ))
 
 # ---- the balanced flow: depth stays stationary, ~55% keep matching
 reset
