@@ -5,13 +5,14 @@
  * Promises:
  * - Off the load path: a thread of its own with its own event_base polls every URL at
  *   scraper_start (the baseline of every rate), then 0.5 s after it and every second from there:
- *   with collections once a second from the same moment, every collection sees exactly one fresh
- *   scrape, and a counter's per-second rates times the collection intervals add up to its
- *   increase over the run (the spans of the rates telescope from the baseline to the final
- *   scrape). Each request has a 2 s deadline
- *   and an 8 MB body cap; an endpoint that fails, stalls or sends garbage costs one warning on
- *   stderr (`lt: scrape URL: ...`) and a count in the warning printed by scraper_stop(); the test
- *   never fails because of it.
+ *   with collections once a second from the same moment, every collection sees one fresh scrape,
+ *   and the spans of the rates telescope from the baseline to the final scrape. A counter's rates
+ *   times the collection intervals add up to its increase over the run except at the edges (the
+ *   first rate spans 0.5 s, the last up to a second against the final collection's few ms) and
+ *   where a late scrape moves a second's worth to the next collection. Each request has a 2 s
+ *   deadline and an 8 MB body cap; an endpoint that fails, stalls or sends garbage costs one
+ *   warning on stderr (`lt: scrape URL: ...`) and a count in the warning printed by
+ *   scraper_stop(); the test never fails because of it.
  * - scraper_collect() (main thread, once a collection tick) adds the latest scrape of each target
  *   to `interval`, if a new one arrived since the previous call: gauge "<name>" with the series'
  *   labels as tags (a label called "target" becomes "exported_target") plus tag "target" =

@@ -62,29 +62,35 @@ for s in summary["series"]:
         sent[t["shard"]] += s["values"]["count"]
 # per-second rates in the time series: sum(rate * dt) per shard
 integral = collections.Counter()
-largest = collections.Counter()  # the largest single rate*dt of each shard
+per_collection = collections.Counter()  # (shard, collection time): sum over its series of rate*dt
 npoints = 0
 for p in points:
     if p.get("type") == "point" and p["metric"] == "me_orders_total_per_s":
         assert p["metric_type"] == "gauge"
         integral[p["tags"]["shard"]] += p["value"] * p["dt"]
-        largest[p["tags"]["shard"]] = max(largest[p["tags"]["shard"]], p["value"] * p["dt"])
+        per_collection[(p["tags"]["shard"], p["t"])] += p["value"] * p["dt"]
         npoints += 1
+largest = collections.Counter()  # a shard's largest one-collection contribution (all its symbols)
+for (shard, _), v in per_collection.items(): largest[shard] = max(largest[shard], v)
 if npoints < 3 * 10: bad.append("only %d rate points" % npoints)
-# The integral is as exact as the scrapes are regular: a collection interval that holds two
-# snapshots keeps the last one's rate, one that holds none has no point, so on a busy machine it
-# can miss or repeat one interval's worth (shard c once: 108.1 against 102 sent at ~7/s, with a
-# bound of 6). So the bound is one interval's largest contribution, at least 6 or 3%.
+# A rate is increase / seconds between the scrapes it spans (scrape.h); the integral weighs it by
+# the collection interval instead, so it is exact only in the middle of the run. At the edges it is
+# not: the first rate spans 0.5 s (from the baseline) and counts for a 1 s interval, the last spans
+# up to a second and counts for the final collection's few ms; on a busy machine a late scrape also
+# moves one interval's worth. So the bound is two of the shard's largest one-collection
+# contributions (all its symbols together), at least 6 or 3%. Measured: shard b at ~7/s summed
+# 108.1 against 102 sent (twice, under load; one series' largest point was the old, too small,
+# bound); quiet runs 84.0/83 and 89.0. A doubled or lost rate (2x or 0x the ~100 sent) still fails.
 for shard in "abc":
     diff = abs(integral[shard] - sent[shard])
-    if diff > max(6, 0.03 * sent[shard], largest[shard]):
+    if diff > max(6, 0.03 * sent[shard], 2 * largest[shard]):
         bad.append("shard %s: sum(rate*dt) %.1f, orders sent %d" % (shard, integral[shard], sent[shard]))
 total = sum(integral.values())
 share_a = integral["a"] / total if total else 0
 if abs(share_a - 0.855) > 0.05: bad.append("shard a share %.3f, expected ~0.855" % share_a)
-print("mesim %s; gauges %s; sent %s; sum(rate*dt) %s; shard a %.1f%%; %d rate points" % (
+print("mesim %s; gauges %s; sent %s; sum(rate*dt) %s; largest one-collection %s; shard a %.1f%%; %d rate points" % (
     dict(mesim), dict(gauges), dict(sent), {k: round(v, 1) for k, v in integral.items()},
-    100 * share_a, npoints))
+    {k: round(v, 1) for k, v in largest.items()}, 100 * share_a, npoints))
 for b in bad: print("MISMATCH", b)
 sys.exit(1 if bad else 0)
 PY
