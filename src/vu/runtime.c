@@ -321,6 +321,7 @@ static void build_base_tags(vu *v, double now) {
         else
             tags_put(&v->base, u->key[i], u->val[i]);
     }
+    if (v->group_len) tags_put(&v->base, "group", v->group); /* rebuilt inside a group */
 }
 
 int vu_set_tag(vu *v, const char *key, const char *val) {
@@ -340,7 +341,6 @@ int vu_set_tag(vu *v, const char *key, const char *val) {
     /* the base tags again, with the same timeline phase as the iteration's start, and the group */
     v->base_phase = -1;
     build_base_tags(v, v->iter_start > 0 ? v->iter_start : lt_now());
-    if (v->group_len) tags_put(&v->base, "group", v->group);
     return 0;
 }
 
@@ -649,6 +649,9 @@ int runtime_call(runtime *rt, const char *fn, bool with_data, double timeout_s, 
                          rt->base);
         event_add(intr, NULL);
     }
+    /* k6 tags what setup() and teardown() measure with the group "::setup" / "::teardown"
+     * (and no scenario); groups they open nest inside it */
+    if (strcmp(fn, "setup") == 0 || strcmp(fn, "teardown") == 0) vu_group_enter(v, fn, strlen(fn));
     vu_start_iteration(v, fn, 0, false, call_done, &cs);
     while (!cs.finished) {
         if (signals && *signals != signals_at_start) {

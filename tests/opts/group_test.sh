@@ -42,4 +42,22 @@ expect_eq "lt.group at the top level: script error (107)" 107 $?
 expect_match "... saying where it may be called" "lt.group can only be called inside an iteration" "$TMP/top.out"
 timeout 30 "$LT" run "$S/group.lua" -q -e MODE=sep -e BASE="http://127.0.0.1:$NGINX_PORT" --summary-export "$TMP/sep.json" >"$TMP/sep.out" 2>&1
 expect_match "a group name with '::' is an error, k6's message" "group and check names may not contain '::'" "$TMP/sep.out"
+# setup() and teardown(): k6's TestRealTimeAndSetupTeardownMetrics (internal/execution/
+# scheduler_ext_test.go) expects group "::setup" / "::teardown" and no scenario tag on their
+# samples, group "" and scenario "default" on the iterations'.
+timeout 30 "$LT" run "$S/group_control.lua" -q -e BASE="http://127.0.0.1:$NGINX_PORT" --summary-export "$TMP/c.json" >"$TMP/c.out" 2>&1
+expect_eq "setup/teardown script: exit code (thresholds on {group:::setup} and {group:::teardown} pass)" 0 $?
+c() { json_get "$TMP/c.json" "$1"; }
+# the group and scenario tags of the series of metric $1 whose tag $2 is $3
+gs() { c "[s['tags'].get('group','')+'|'+s['tags'].get('scenario','') for s in d['series'] if s['metric']=='$1' and s['tags'].get('$2')=='$3'][0]"; }
+expect_eq "a request in setup(): group ::setup, no scenario" "::setup|" "$(gs http_reqs name in_setup)"
+expect_eq "a group inside setup() nests: ::setup::inner" "::setup::inner|" "$(gs http_reqs name in_setup_group)"
+expect_eq "a custom metric in setup(): group ::setup" "::setup|" "$(gs place place setup)"
+expect_eq "a check in setup(): group ::setup" "::setup|" "$(gs checks check 'setup ok')"
+expect_eq "a request in teardown(): group ::teardown, no scenario" "::teardown|" "$(gs http_reqs name in_teardown)"
+expect_eq "a custom metric in teardown(): group ::teardown" "::teardown|" "$(gs place place teardown)"
+expect_eq "an iteration's request: no group, scenario default" "|default" "$(gs http_reqs name in_default)"
+expect_eq "setup and teardown are not iterations (k6 counts none for them)" 1 "$(c "int(d['metrics']['iterations']['values']['count'])")"
+expect_eq "setup's own group has no group_duration sample (k6 emits none)" "['::setup::inner']" "$(c "sorted(s['tags'].get('group') for s in d['series'] if s['metric']=='group_duration')")"
+expect_eq "summary checks: setup's check listed with group ::setup" "::setup" "$(c "[x.get('group') for x in d['checks'] if x['name']=='setup ok'][0]")"
 finish
