@@ -1,5 +1,6 @@
 /* args.c — command-line parsing and help. */
 #include "cli/args.h"
+#include "cli/k6_env.h"
 #include "plan/duration.h"
 #include <errno.h>
 #include <math.h>
@@ -50,6 +51,8 @@ void args_print_help(void) {
         "      --no-connection-reuse   every request on a new connection (no keep-alive)\n"
         "      --no-vu-connection-reuse  close a VU's connections after each iteration\n"
         "      --no-thresholds         do not evaluate thresholds (exit 0 unless something broke)\n"
+        "                              (boolean flags take =false too: it turns off the script's\n"
+        "                              option of the same meaning, as in k6)\n"
         "      --max-tag-sets N        distinct tag sets kept (default 10000); later ones are\n"
         "                              folded into series tagged series_overflow=true\n"
         "      --scrape URL            read a Prometheus endpoint once a second during the run and "
@@ -128,6 +131,16 @@ static int split_kv(const char *s, const char **k, const char **v, char *buf, si
     snprintf(buf, len, "%.*s", (int)(eq - s), s);
     *k = buf;
     *v = eq + 1;
+    return 0;
+}
+
+/* A boolean flag: FLAG alone or FLAG=BOOL (Go's spellings, as k6's flags take). *out is 1 for
+ * on, -1 for off: an off given is not the same as none given when it overrides a script. */
+static int bool_flag(const char *flag, const char *val, signed char *out, char *err,
+                     size_t errlen) {
+    int b = val ? parse_go_bool(val) : 1;
+    if (b < 0) return snprintf(err, errlen, "%s=%s: not a boolean (true or false)", flag, val), -1;
+    *out = b ? 1 : -1;
     return 0;
 }
 
@@ -295,17 +308,21 @@ int args_parse(int argc, char **argv, cli_args *a, char *err, size_t errlen) {
             NEED();
             if (parse_long(val, 0, &a->batch_per_host, "--batch-per-host", err, errlen)) return -1;
         } else if (IS("--no-connection-reuse")) {
-            a->no_connection_reuse = true;
+            if (bool_flag(f, val, &a->no_connection_reuse, err, errlen)) return -1;
         } else if (IS("--no-vu-connection-reuse")) {
-            a->no_vu_connection_reuse = true;
+            if (bool_flag(f, val, &a->no_vu_connection_reuse, err, errlen)) return -1;
         } else if (IS("--no-thresholds")) {
-            a->no_thresholds = true;
+            signed char on;
+            if (bool_flag(f, val, &on, err, errlen)) return -1;
+            a->no_thresholds = on > 0;
         } else if (IS("-q") || IS("--quiet")) {
             a->quiet = true;
         } else if (IS("--no-color")) {
-            a->no_color = true;
+            signed char on;
+            if (bool_flag(f, val, &on, err, errlen)) return -1;
+            a->no_color = on > 0;
         } else if (IS("--insecure-skip-tls-verify")) {
-            a->insecure = true;
+            if (bool_flag(f, val, &a->insecure, err, errlen)) return -1;
         } else if (f[0] == '-' && f[1]) {
             snprintf(err, errlen, "unknown flag '%s' (see lt --help)", f);
             return -1;

@@ -29,10 +29,11 @@ typedef struct {
     double time_scale;
     double schedule_precision; /* --schedule-precision, seconds; 0 = not given */
     uint64_t seed;
-    bool seeded, no_thresholds, quiet, no_color, insecure;
+    bool seeded, no_thresholds, quiet, no_color;
     long max_tag_sets;      /* --max-tag-sets; 0 = not given */
     const char *user_agent; /* --user-agent; NULL = not given */
-    bool no_connection_reuse, no_vu_connection_reuse;
+    /* flags over the script's options: 1 given (or =true), -1 given =false, 0 not given */
+    signed char insecure, no_connection_reuse, no_vu_connection_reuse;
     long batch, batch_per_host; /* --batch (0 = not given), --batch-per-host (-1 = not given) */
     const char *execution_segment, *execution_segment_sequence; /* NULL = not given */
     double start_at; /* --start-at, unix seconds (wall clock); 0 = not given */

@@ -88,8 +88,7 @@ static void note_used(const char *name, const char *value) {
     snprintf(used + n, sizeof used - n, "%s%s=%s", n ? ", " : "", name, value);
 }
 
-/* Go's strconv.ParseBool, which k6's envconfig uses: 1 for true, 0 for false, -1 for neither. */
-static int parse_go_bool(const char *v) {
+int parse_go_bool(const char *v) {
     static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True", NULL};
     static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False", NULL};
     for (int i = 0; yes[i]; i++)
@@ -157,8 +156,12 @@ static int flag_from_env(arg_list *l, int argc, char **argv, int k, const char *
         if (b < 0)
             return snprintf(err, errlen, "%s: '%s' is not a boolean (true or false)", var, value),
                    -1;
-        if (b) note_used(var, value);
-        return b ? push(l, (char *)flag) : 0;
+        note_used(var, value);
+        if (b) return push(l, (char *)flag);
+        /* FLAG=false: a script's true gives way to the environment's false, as in k6 */
+        static char off[sizeof with_flag / sizeof *with_flag][48];
+        snprintf(off[k], sizeof off[k], "%s=false", flag);
+        return push(l, off[k]);
     }
     case AS_OUT_LIST:
     case AS_TAG_LIST: {

@@ -7,8 +7,8 @@
  *   K6_SUMMARY_EXPORT, K6_USER_AGENT, K6_NO_CONNECTION_REUSE, ...) becomes that flag, placed
  *   before the command line's own flags, so a flag given there still wins (for the lists,
  *   K6_OUT and K6_TAGS, a flag given replaces the variable's list, as k6 does).
- * - A boolean takes k6's spellings (1/t/true/TRUE/True, 0/f/false/...); false sets nothing (lt's
- *   flags only turn an option on; the script's own option then stands).
+ * - A boolean takes k6's spellings (1/t/true/TRUE/True, 0/f/false/...) and becomes FLAG or
+ *   FLAG=false, so a false in the environment turns off what the script's options turned on.
  * - A variable naming a k6 option lt reads only from the script, or does not implement, is
  *   refused with a message naming it (exit 104, as the option itself would be); k6 variables of
  *   k6's own machinery (cloud, logs, dashboard, ...) get one warning each on stderr: lt does not
@@ -27,4 +27,8 @@ int k6_env_argv(int argc, char **argv, int *out_argc, char ***out_argv, char *er
 /* The variables the last k6_env_argv turned into flags, as "K6_VUS=10, K6_OUT=..." (empty when
  * none): an error about one of those flags names where it came from. */
 const char *k6_env_used(void);
+
+/* Go's strconv.ParseBool, which k6's envconfig and its boolean flags use: 1 for true, 0 for
+ * false, -1 for neither. */
+int parse_go_bool(const char *v);
 #endif

@@ -44,9 +44,9 @@ typedef struct {
     const char *execution_segment, *execution_segment_sequence; /* k6's segment of the test */
     double start_at; /* unix seconds: the load (after setup) starts then; 0 = at once */
     uint64_t seed;
-    bool seeded, no_thresholds, quiet, no_color, insecure;
+    bool seeded, no_thresholds, quiet, no_color;
     const char *user_agent; /* --user-agent; NULL = not given */
-    bool no_connection_reuse, no_vu_connection_reuse;
+    signed char insecure, no_connection_reuse, no_vu_connection_reuse; /* as plan_overrides' */
     long batch, batch_per_host; /* --batch (0 = not given), --batch-per-host (-1 = not given) */
 } run_config;
 

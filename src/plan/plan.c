@@ -441,8 +441,9 @@ static int parse_http_options(ctx *c, const cJSON *o, const plan_overrides *ov, 
     if (plan_get_bool(c, o, "noConnectionReuse", "options", &p->no_connection_reuse) ||
         plan_get_bool(c, o, "noVUConnectionReuse", "options", &p->no_vu_connection_reuse))
         return -1;
-    if (ov && ov->no_connection_reuse) p->no_connection_reuse = true;
-    if (ov && ov->no_vu_connection_reuse) p->no_vu_connection_reuse = true;
+    if (ov && ov->no_connection_reuse) p->no_connection_reuse = ov->no_connection_reuse > 0;
+    if (ov && ov->no_vu_connection_reuse)
+        p->no_vu_connection_reuse = ov->no_vu_connection_reuse > 0;
     /* k6's defaults. Each request of a batch in flight takes a connection pool on its VU: hence
      * lt's ceiling. */
     long batch, per_host;
@@ -614,7 +615,8 @@ plan *plan_build(const cJSON *options, const plan_overrides *ov, char *err, size
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "discardResponseBodies");
     p->discard_response_bodies = cJSON_IsTrue(b);
     b = cJSON_GetObjectItemCaseSensitive(o, "insecureSkipTLSVerify");
-    p->insecure_skip_tls_verify = cJSON_IsTrue(b) || (ov && ov->insecure_skip_tls_verify);
+    p->insecure_skip_tls_verify =
+        ov && ov->insecure_skip_tls_verify ? ov->insecure_skip_tls_verify > 0 : cJSON_IsTrue(b);
     p->resolved = plan_resolved_json(p, o);
     if (segment_options(&c, o, ov, p)) goto bad;
     cJSON_Delete(shortcut);

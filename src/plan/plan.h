@@ -121,11 +121,12 @@ typedef struct {
     const char *const *scrape_urls, *const *scrape_metrics; /* --scrape, --scrape-filter */
     int nscrape_urls, nscrape_metrics;
     const char *user_agent; /* NULL = not given; "" = send no User-Agent */
-    bool no_connection_reuse, no_vu_connection_reuse; /* true = given */
-    bool insecure_skip_tls_verify;                    /* --insecure-skip-tls-verify */
-    long batch;                                       /* --batch; 0 = not given */
-    long batch_per_host;       /* --batch-per-host (0 = no limit per host) ... */
-    bool batch_per_host_given; /* ... when this is true */
+    /* over the script's option: 1 on, -1 off (k6's --flag=false, K6_...=false), 0 not given */
+    signed char no_connection_reuse, no_vu_connection_reuse;
+    signed char insecure_skip_tls_verify; /* --insecure-skip-tls-verify */
+    long batch;                           /* --batch; 0 = not given */
+    long batch_per_host;                  /* --batch-per-host (0 = no limit per host) ... */
+    bool batch_per_host_given;            /* ... when this is true */
     /* --execution-segment, --execution-segment-sequence (NULL = not given: the options' own
      * executionSegment / executionSegmentSequence, if any) */
     const char *execution_segment, *execution_segment_sequence;

@@ -38,8 +38,28 @@ expect_eq "K6_NO_CONNECTION_REUSE=true turns noConnectionReuse on" True "$(jd re
 expect_eq "K6_INSECURE_SKIP_TLS_VERIFY=1 (Go's ParseBool) turns insecureSkipTLSVerify on" True "$(jd reuse_true "d['insecureSkipTLSVerify']")"
 inspect_with reuse_false K6_NO_CONNECTION_REUSE=false
 expect_eq "K6_NO_CONNECTION_REUSE=false leaves it off" False "$(jd reuse_false "d['noConnectionReuse']")"
+# k6: script < environment, and the environment's false is a value (lib/options.go's null.Bool
+# with envconfig), so it turns off what the script turned on.
+printf 'options = { noConnectionReuse = true, noVUConnectionReuse = true, insecureSkipTLSVerify = true }\nfunction default() end\n' >"$TMP/on.lua"
 SCRIPT=$TMP/reuse.lua inspect_with reuse_script K6_NO_CONNECTION_REUSE=False
-expect_eq "K6_NO_CONNECTION_REUSE=False: the script's own true stands (documented)" True "$(jd reuse_script "d['noConnectionReuse']")"
+expect_eq "K6_NO_CONNECTION_REUSE=False turns off the script's noConnectionReuse: true" False "$(jd reuse_script "d['noConnectionReuse']")"
+SCRIPT=$TMP/on.lua inspect_with all_off K6_NO_CONNECTION_REUSE=0 K6_NO_VU_CONNECTION_REUSE=f K6_INSECURE_SKIP_TLS_VERIFY=FALSE
+expect_eq "false in the environment: exit 0" 0 "$(rc all_off)"
+expect_eq "K6_NO_VU_CONNECTION_REUSE=f turns off the script's noVUConnectionReuse" False "$(jd all_off "d['noVUConnectionReuse']")"
+expect_eq "K6_INSECURE_SKIP_TLS_VERIFY=FALSE turns off the script's insecureSkipTLSVerify" False "$(jd all_off "d['insecureSkipTLSVerify']")"
+SCRIPT=$TMP/on.lua inspect_with unset_env
+expect_eq "no variable: the script's true stands" "True True True" "$(jd unset_env "' '.join(str(d[k]) for k in ('noConnectionReuse','noVUConnectionReuse','insecureSkipTLSVerify'))")"
+SCRIPT=$TMP/on.lua inspect_with flag_off -- --no-connection-reuse=false --insecure-skip-tls-verify=false
+expect_eq "--no-connection-reuse=false (k6's flag form) turns the script's true off" "False False" "$(jd flag_off "str(d['noConnectionReuse'])+' '+str(d['insecureSkipTLSVerify'])")"
+SCRIPT=$TMP/reuse.lua inspect_with flag_over_env K6_NO_CONNECTION_REUSE=false -- --no-connection-reuse
+expect_eq "--no-connection-reuse wins over K6_NO_CONNECTION_REUSE=false (command line over environment)" True "$(jd flag_over_env "d['noConnectionReuse']")"
+inspect_with env_over_flag K6_NO_CONNECTION_REUSE=true -- --no-connection-reuse=false
+expect_eq "--no-connection-reuse=false wins over K6_NO_CONNECTION_REUSE=true" False "$(jd env_over_flag "d['noConnectionReuse']")"
+inspect_with flag_notbool -- --no-connection-reuse=maybe
+expect_eq "--no-connection-reuse=maybe: exit 2 (a bad flag)" 2 "$(rc flag_notbool)"
+expect_match "... saying it is not a boolean" "--no-connection-reuse=maybe: not a boolean" "$TMP/flag_notbool.err"
+inspect_with nothr_off K6_NO_THRESHOLDS=false
+expect_eq "K6_NO_THRESHOLDS=false: exit 0, thresholds kept" 0 "$(rc nothr_off)"
 
 inspect_with notbool K6_NO_COLOR=yes
 expect_eq "K6_NO_COLOR=yes: exit 104" 104 "$(rc notbool)"
